@@ -1,0 +1,31 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'electron-vite'
+import { svelte } from '@sveltejs/vite-plugin-svelte'
+
+// Three bundles: the Electron main process (with the utility-process workers it forks, pulled in
+// through `?modulePath` imports), the sandboxed preload (CommonJS: sandboxed preloads cannot load
+// ES modules), and the Svelte renderer, which the web host serves unchanged from out/renderer.
+export default defineConfig({
+  main: {
+    build: {
+      externalizeDeps: true,
+      rollupOptions: { input: { main: resolve('src-main/electron/main.ts') } }
+    }
+  },
+  preload: {
+    build: {
+      externalizeDeps: false,
+      rollupOptions: {
+        input: { index: resolve('src-preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' }
+      }
+    }
+  },
+  renderer: {
+    root: resolve('src-renderer'),
+    plugins: [svelte({ configFile: resolve('svelte.config.js') })],
+    build: {
+      rollupOptions: { input: { index: resolve('src-renderer/index.html') } }
+    }
+  }
+})

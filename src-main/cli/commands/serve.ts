@@ -1,0 +1,25 @@
+/** `workbench serve`: the UI in a browser, over the same API as the desktop app. */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { WorkbenchHost } from '../../host/workbench-host'
+import { startWebServer } from '../../web/server'
+import { APP_ROOT } from '../../host/app-meta'
+import { EXIT_OK, UsageError } from '../output'
+
+export async function serveCommand(host: WorkbenchHost, opts: { port: number; json: boolean }): Promise<number> {
+  const staticDir = join(APP_ROOT, 'out', 'renderer')
+  if (!existsSync(join(staticDir, 'index.html'))) {
+    throw new UsageError(`the renderer is not built (${staticDir} has no index.html): run \`npm run build\` first, or use \`npm run serve\``)
+  }
+  const server = await startWebServer({ host, staticDir, port: opts.port })
+  // The URL line is what scripts and tests wait for: print it on stdout, alone.
+  if (opts.json) process.stdout.write(JSON.stringify({ url: server.url, port: server.port, workspace: host.workspace.dir }) + '\n')
+  else process.stdout.write(`Anomaly Workbench is serving ${host.workspace.dir}\nOpen ${server.url}\n`)
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  await server.close()
+  return EXIT_OK
+}

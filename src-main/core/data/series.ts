@@ -1,0 +1,58 @@
+/**
+ * A labelled multivariate time series: the unit every generator, importer and model works on.
+ *
+ * Columns are stored column-major as Float32Array (what SQLite blobs, chart downsampling and
+ * tfjs tensors all want), timestamps as epoch milliseconds. Every point carries a 0/1 label and,
+ * for generated data, the type of anomaly it belongs to.
+ */
+export interface LabelledSeries {
+  /** Human name, e.g. `helios-detection (days=7, seed=1)`. */
+  name: string
+  /** Nominal sampling interval in milliseconds. */
+  intervalMs: number
+  /** Epoch milliseconds, strictly increasing, one per row. */
+  timestamps: Float64Array
+  /** Feature names in column order. */
+  columns: string[]
+  /** One Float32Array per column, each `timestamps.length` long. */
+  values: Float32Array[]
+  /** 1 where the point is anomalous. */
+  labels: Uint8Array
+  /** Names of the anomaly types; `anomalyType[i] = k > 0` means `anomalyTypeNames[k - 1]`. */
+  anomalyTypeNames: string[]
+  /** 0 for normal points, otherwise 1 + index into `anomalyTypeNames`. */
+  anomalyType: Uint8Array
+}
+
+export function seriesLength(series: LabelledSeries): number {
+  return series.timestamps.length
+}
+
+/** Count of labelled points per anomaly type name (types with no point are listed with 0). */
+export function anomalyTypeCounts(series: LabelledSeries): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const name of series.anomalyTypeNames) counts[name] = 0
+  for (let i = 0; i < series.anomalyType.length; i++) {
+    const k = series.anomalyType[i]
+    if (k > 0) counts[series.anomalyTypeNames[k - 1]] += 1
+  }
+  return counts
+}
+
+export function anomalyRate(series: LabelledSeries): number {
+  let n = 0
+  for (let i = 0; i < series.labels.length; i++) n += series.labels[i]
+  return series.labels.length === 0 ? 0 : n / series.labels.length
+}
+
+/** Rows [start, end) of a series, as views (no copy): splits are index ranges, never copies of data. */
+export function sliceSeries(series: LabelledSeries, start: number, end: number, name?: string): LabelledSeries {
+  return {
+    ...series,
+    name: name ?? `${series.name}[${start}:${end}]`,
+    timestamps: series.timestamps.subarray(start, end),
+    values: series.values.map((c) => c.subarray(start, end)),
+    labels: series.labels.subarray(start, end),
+    anomalyType: series.anomalyType.subarray(start, end)
+  }
+}

@@ -1,0 +1,425 @@
+/**
+ * Isolation Forest (Liu, Ting & Zhou, ICDM 2008) over row-major Float32 matrices, following
+ * scikit-learn's IsolationForest where the paper leaves a choice open (max_samples 'auto',
+ * max_features, bootstrap, contamination -> threshold).
+ *
+ * Trees are flat typed arrays (one slot per node) so that scoring is a tight loop and the ONNX
+ * exporter can emit TreeEnsembleRegressor nodes directly: split rule `x < threshold` goes left
+ * (BRANCH_LT), leaves have left = right = -1 and value depth + c(size).
+ */
+
+import { z } from 'zod'
+import { createRng, type Rng } from '../data/rng'
+import type { Matrix } from '../data/matrix'
+
+const EULER_GAMMA = 0.5772156649
+
+/**
+ * c(n): the average path length of an unsuccessful search in a binary search tree of n points,
+ * used both to normalise scores and to extend a path that ends in a leaf holding several points.
+ */
+export function averagePathLength(n: number): number {
+  if (n <= 1) return 0
+  if (n === 2) return 1
+  return 2 * (Math.log(n - 1) + EULER_GAMMA) - (2 * (n - 1)) / n
+}
+
+/**
+ * A fraction in (0, 1] or an integer count > 1. Plain JS numbers cannot tell 1 from 1.0, so 1
+ * always means "all of them" (sklearn's float 1.0); a count of one is not useful to either knob.
+ */
+function fractionOrCount(what: string) {
+  return z
+    .number({ error: `${what} must be a number or 'auto'` })
+    .positive({ error: `${what} must be > 0` })
+    .refine((v) => v <= 1 || Number.isInteger(v), {
+      error: `${what} must be a fraction in (0, 1] or an integer count > 1`
+    })
+}
+
+export const iforestParamsSchema = z
+  .object({
+    nEstimators: z.number().int().min(1).max(100_000).default(100),
+    maxSamples: z.union([z.literal('auto'), fractionOrCount('maxSamples')]).default('auto'),
+    contamination: z
+      .union([
+        z.literal('auto'),
+        z
+          .number()
+          .gt(0, { error: 'contamination must be > 0' })
+          .lte(0.5, { error: 'contamination must be <= 0.5' })
+      ])
+      .default('auto'),
+    maxFeatures: fractionOrCount('maxFeatures').default(1),
+    bootstrap: z.boolean().default(false),
+    seed: z.number().int().default(0)
+  })
+  .strict()
+
+/** Params as given (every field optional). */
+export type IForestParamsInput = z.input<typeof iforestParamsSchema>
+/** Params resolved with defaults. */
+export type IForestParams = z.output<typeof iforestParamsSchema>
+
+export interface IsolationTree {
+  /** Features this tree may split on (sklearn's per-estimator feature subset). */
+  features: Int32Array
+  /** Split feature per node, -1 at leaves. */
+  feature: Int32Array
+  /** Split threshold per node (`x < threshold` goes left), 0 at leaves. */
+  threshold: Float32Array
+  left: Int32Array
+  right: Int32Array
+  /** Training samples that reached the node. */
+  size: Int32Array
+  depth: Int32Array
+}
+
+export interface IsolationForestModel {
+  kind: 'iforest'
+  params: IForestParams
+  nFeatures: number
+  /** The subsample size each tree was grown on (after resolving maxSamples against n). */
+  psi: number
+  /** Features each tree could split on (after resolving maxFeatures). */
+  maxFeaturesUsed: number
+  heightLimit: number
+  /** Scores >= threshold are flagged anomalous. */
+  threshold: number
+  trees: IsolationTree[]
+}
+
+/** Error thrown when shouldStop() asks a long computation to stop; callers test `name`. */
+export function cancelledError(message = 'cancelled'): Error {
+  const e = new Error(message)
+  e.name = 'CancelledError'
+  return e
+}
+
+export function resolveMaxSamples(maxSamples: IForestParams['maxSamples'], n: number): number {
+  let psi: number
+  if (maxSamples === 'auto') psi = Math.min(256, n)
+  else if (maxSamples <= 1) psi = Math.floor(maxSamples * n)
+  else psi = Math.min(maxSamples, n) // sklearn warns and uses n
+  if (psi < 2) throw new Error(`maxSamples=${maxSamples} resolves to ${psi} of ${n} rows; need at least 2`)
+  return psi
+}
+
+export function resolveMaxFeatures(maxFeatures: number, nFeatures: number): number {
+  if (maxFeatures <= 1) return Math.max(1, Math.floor(maxFeatures * nFeatures))
+  if (maxFeatures > nFeatures) {
+    throw new Error(`maxFeatures=${maxFeatures} exceeds the ${nFeatures} features of the data`)
+  }
+  return maxFeatures
+}
+
+/**
+ * The score above which a `contamination` fraction of `scores` lies: the (1 - contamination)
+ * quantile with numpy's linear interpolation, which is what sklearn's offset_ amounts to.
+ */
+export function contaminationThreshold(scores: ArrayLike<number>, contamination: number): number {
+  const sorted = Float64Array.from(scores).sort()
+  const n = sorted.length
+  if (n === 0) throw new Error('no scores to take a contamination threshold from')
+  const pos = (1 - contamination) * (n - 1)
+  const lo = Math.floor(pos)
+  const hi = Math.min(n - 1, lo + 1)
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo)
+}
+
+function buildTree(
+  X: Float32Array,
+  cols: number,
+  idx: Int32Array,
+  features: Int32Array,
+  heightLimit: number,
+  rng: Rng
+): IsolationTree {
+  const psi = idx.length
+  const cap = 2 * psi - 1
+  const feature = new Int32Array(cap).fill(-1)
+  const threshold = new Float32Array(cap)
+  const left = new Int32Array(cap).fill(-1)
+  const right = new Int32Array(cap).fill(-1)
+  const size = new Int32Array(cap)
+  const depth = new Int32Array(cap)
+  const order = Int32Array.from(features)
+  const nf = order.length
+
+  // Explicit stack of (node, start, end) ranges into idx, partitioned in place.
+  const stack: number[] = [0, 0, psi]
+  let nodes = 1
+  while (stack.length > 0) {
+    const end = stack.pop() as number
+    const start = stack.pop() as number
+    const node = stack.pop() as number
+    const count = end - start
+    size[node] = count
+    if (depth[node] >= heightLimit || count <= 1) continue
+
+    // Draw features without replacement until one is not constant on this node (as sklearn's
+    // random splitter does); if all are constant the node cannot be split and stays a leaf.
+    let f = -1
+    let lo = 0
+    let hi = 0
+    for (let k = 0; k < nf; k++) {
+      const j = k + Math.floor(rng.uniform() * (nf - k))
+      const cand = order[j]
+      order[j] = order[k]
+      order[k] = cand
+      let mn = Infinity
+      let mx = -Infinity
+      for (let s = start; s < end; s++) {
+        const v = X[idx[s] * cols + cand]
+        if (v < mn) mn = v
+        if (v > mx) mx = v
+      }
+      if (mx > mn) {
+        f = cand
+        lo = mn
+        hi = mx
+        break
+      }
+    }
+    if (f < 0) continue
+
+    // Threshold in (lo, hi] as a float32, so both children get at least one sample under
+    // `x < t` and the comparison is the same one ONNX Runtime makes in float32.
+    let t = Math.fround(lo + rng.uniform() * (hi - lo))
+    if (!(t > lo)) t = hi
+
+    let i = start
+    let j = end - 1
+    while (i <= j) {
+      if (X[idx[i] * cols + f] < t) i++
+      else {
+        const tmp = idx[i]
+        idx[i] = idx[j]
+        idx[j] = tmp
+        j--
+      }
+    }
+    const l = nodes++
+    const r = nodes++
+    feature[node] = f
+    threshold[node] = t
+    left[node] = l
+    right[node] = r
+    depth[l] = depth[node] + 1
+    depth[r] = depth[node] + 1
+    stack.push(r, i, end, l, start, i)
+  }
+
+  return {
+    features: Int32Array.from(features).sort(),
+    feature: feature.slice(0, nodes),
+    threshold: threshold.slice(0, nodes),
+    left: left.slice(0, nodes),
+    right: right.slice(0, nodes),
+    size: size.slice(0, nodes),
+    depth: depth.slice(0, nodes)
+  }
+}
+
+export function fitIsolationForest(
+  X: Matrix,
+  params: unknown,
+  onProgress?: (treesDone: number, total: number) => void,
+  shouldStop?: () => boolean
+): IsolationForestModel {
+  const p = iforestParamsSchema.parse(params ?? {})
+  const { rows: n, cols: d, data } = X
+  if (n < 2) throw new Error(`isolation forest needs at least 2 rows, got ${n}`)
+  if (d < 1) throw new Error('isolation forest needs at least 1 feature')
+  const psi = resolveMaxSamples(p.maxSamples, n)
+  const kFeatures = resolveMaxFeatures(p.maxFeatures, d)
+  const heightLimit = Math.ceil(Math.log2(Math.max(psi, 2)))
+
+  // One seed per tree drawn up front: tree t depends only on (seed, t), which keeps results
+  // identical if trees are ever built in parallel or in chunks.
+  const master = createRng(p.seed)
+  const treeSeeds = new Uint32Array(p.nEstimators)
+  for (let t = 0; t < p.nEstimators; t++) treeSeeds[t] = Math.floor(master.uniform() * 4294967296)
+
+  const trees: IsolationTree[] = []
+  for (let t = 0; t < p.nEstimators; t++) {
+    if (shouldStop?.()) throw cancelledError(`isolation forest cancelled after ${t} trees`)
+    const rng = createRng(treeSeeds[t])
+    const features =
+      kFeatures === d
+        ? Int32Array.from({ length: d }, (_, j) => j)
+        : rng.sampleWithoutReplacement(d, kFeatures)
+    let idx: Int32Array
+    if (p.bootstrap) {
+      idx = new Int32Array(psi)
+      for (let s = 0; s < psi; s++) idx[s] = Math.floor(rng.uniform() * n)
+    } else {
+      idx = rng.sampleWithoutReplacement(n, psi)
+    }
+    trees.push(buildTree(data, d, idx, features, heightLimit, rng))
+    onProgress?.(t + 1, p.nEstimators)
+  }
+
+  const model: IsolationForestModel = {
+    kind: 'iforest',
+    params: p,
+    nFeatures: d,
+    psi,
+    maxFeaturesUsed: kFeatures,
+    heightLimit,
+    threshold: 0.5,
+    trees
+  }
+  if (p.contamination !== 'auto') {
+    model.threshold = contaminationThreshold(scoreSamples(model, X), p.contamination)
+  }
+  return model
+}
+
+/** Per-leaf path length depth + c(size); internal nodes get 0 (never read). */
+export function leafValues(tree: IsolationTree): Float64Array {
+  const v = new Float64Array(tree.left.length)
+  for (let i = 0; i < v.length; i++) {
+    if (tree.left[i] < 0) v[i] = tree.depth[i] + averagePathLength(tree.size[i])
+  }
+  return v
+}
+
+/** True when every split node's right child directly follows its left child (and leaves have feature -1). */
+function siblingsAdjacent(tree: IsolationTree): boolean {
+  const { feature, left, right } = tree
+  for (let i = 0; i < left.length; i++) {
+    if (left[i] >= 0 ? right[i] !== left[i] + 1 || feature[i] < 0 : feature[i] >= 0) return false
+  }
+  return true
+}
+
+/** Anomaly score 2^(-E[h(x)] / c(psi)) per row, in (0, 1]; higher is more anomalous. */
+export function scoreSamples(model: IsolationForestModel, X: Matrix): Float64Array {
+  if (X.cols !== model.nFeatures) {
+    throw new Error(`model was trained on ${model.nFeatures} features, got ${X.cols}`)
+  }
+  const { rows, cols, data } = X
+  const total = new Float64Array(rows)
+  for (let t = 0; t < model.trees.length; t++) {
+    const tree = model.trees[t]
+    const { feature, threshold, left, right } = tree
+    const value = leafValues(tree)
+    if (siblingsAdjacent(tree)) {
+      // right = left + 1 (as buildTree lays nodes out): the comparison becomes an index offset
+      // and one array load fewer per step; measured ~20 % faster on 600k rows x 100 trees.
+      for (let i = 0; i < rows; i++) {
+        const base = i * cols
+        let node = 0
+        let f = feature[0]
+        while (f >= 0) {
+          node = left[node] + (data[base + f] < threshold[node] ? 0 : 1)
+          f = feature[node]
+        }
+        total[i] += value[node]
+      }
+    } else {
+      for (let i = 0; i < rows; i++) {
+        const base = i * cols
+        let node = 0
+        let l = left[0]
+        while (l >= 0) {
+          node = data[base + feature[node]] < threshold[node] ? l : right[node]
+          l = left[node]
+        }
+        total[i] += value[node]
+      }
+    }
+  }
+  const norm = model.trees.length * averagePathLength(model.psi)
+  for (let i = 0; i < rows; i++) total[i] = Math.pow(2, -total[i] / norm)
+  return total
+}
+
+/** 1 where score >= model.threshold. */
+export function predict(model: IsolationForestModel, X: Matrix): Uint8Array {
+  const s = scoreSamples(model, X)
+  const out = new Uint8Array(s.length)
+  for (let i = 0; i < s.length; i++) out[i] = s[i] >= model.threshold ? 1 : 0
+  return out
+}
+
+// --- serialisation -----------------------------------------------------------------------------
+
+const treeJsonSchema = z.object({
+  features: z.array(z.number().int()),
+  feature: z.array(z.number().int()),
+  threshold: z.array(z.number()),
+  left: z.array(z.number().int()),
+  right: z.array(z.number().int()),
+  size: z.array(z.number().int()),
+  depth: z.array(z.number().int())
+})
+
+const modelJsonSchema = z.object({
+  format: z.literal('workbench-iforest/1'),
+  kind: z.literal('iforest'),
+  params: iforestParamsSchema,
+  nFeatures: z.number().int().positive(),
+  psi: z.number().int().min(2),
+  maxFeaturesUsed: z.number().int().positive(),
+  heightLimit: z.number().int().min(0),
+  threshold: z.number(),
+  trees: z.array(treeJsonSchema)
+})
+
+export type IsolationForestJSON = z.infer<typeof modelJsonSchema>
+
+/** Plain JSON (number arrays). Float32 thresholds print exactly as doubles, so this round-trips. */
+export function toJSON(model: IsolationForestModel): IsolationForestJSON {
+  return {
+    format: 'workbench-iforest/1',
+    kind: 'iforest',
+    params: { ...model.params },
+    nFeatures: model.nFeatures,
+    psi: model.psi,
+    maxFeaturesUsed: model.maxFeaturesUsed,
+    heightLimit: model.heightLimit,
+    threshold: model.threshold,
+    trees: model.trees.map((t) => ({
+      features: Array.from(t.features),
+      feature: Array.from(t.feature),
+      threshold: Array.from(t.threshold),
+      left: Array.from(t.left),
+      right: Array.from(t.right),
+      size: Array.from(t.size),
+      depth: Array.from(t.depth)
+    }))
+  }
+}
+
+export function fromJSON(json: unknown): IsolationForestModel {
+  const j = modelJsonSchema.parse(json)
+  const trees = j.trees.map((t, k) => {
+    const n = t.feature.length
+    for (const [name, arr] of Object.entries(t)) {
+      if (name !== 'features' && arr.length !== n) {
+        throw new Error(`tree ${k}: '${name}' has ${arr.length} nodes, 'feature' has ${n}`)
+      }
+    }
+    return {
+      features: Int32Array.from(t.features),
+      feature: Int32Array.from(t.feature),
+      threshold: Float32Array.from(t.threshold),
+      left: Int32Array.from(t.left),
+      right: Int32Array.from(t.right),
+      size: Int32Array.from(t.size),
+      depth: Int32Array.from(t.depth)
+    }
+  })
+  return {
+    kind: 'iforest',
+    params: j.params,
+    nFeatures: j.nFeatures,
+    psi: j.psi,
+    maxFeaturesUsed: j.maxFeaturesUsed,
+    heightLimit: j.heightLimit,
+    threshold: j.threshold,
+    trees
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Experiment specs: what a run trains on, with which model and params, and what it must reach.
+ *
+ * A spec is a JSON file under `experiments/` or an object built in the UI; both go through this
+ * one schema, so a bad spec is refused before anything starts, with the field path and the reason.
+ */
+import { z } from 'zod'
+import { scenarios, scenarioIds, getScenario } from '../data/scenarios'
+import { iforestParamsSchema } from '../models/iforest'
+import { parseTarget, TARGET_METRICS } from '../eval/targets'
+
+/** Each model kind's params schema: the spec is checked against it before anything is queued. */
+export const modelParamsSchemas = {
+  iforest: iforestParamsSchema
+} as const
+
+export const generatedDatasetSchema = z
+  .object({
+    /** Scenario generator id, e.g. `helios-detection`. */
+    generator: z.string().min(1),
+    /** Generator parameters; the generator validates them itself. */
+    params: z.record(z.string(), z.unknown()).default({})
+  })
+  .strict()
+export type GeneratedDatasetSpec = z.infer<typeof generatedDatasetSchema>
+
+export const datasetSpecSchema = generatedDatasetSchema
+
+export const splitSchema = z.discriminatedUnion('kind', [
+  /** Train on `dataset`, test on a second dataset (seed 002: 3 days from another seed). */
+  z.object({ kind: z.literal('separate-test'), test: datasetSpecSchema }).strict(),
+  /** Chronological split of `dataset`: the first `trainFraction` trains, the rest tests. */
+  z.object({ kind: z.literal('time'), trainFraction: z.number().gt(0).lt(1) }).strict()
+])
+export type SplitSpec = z.infer<typeof splitSchema>
+
+export const modelSpecSchema = z
+  .object({
+    kind: z.enum(['iforest']),
+    params: z.record(z.string(), z.unknown()).default({})
+  })
+  .strict()
+
+export const objectiveSchema = z
+  .object({ metric: z.string().min(1), direction: z.enum(['maximize', 'minimize']) })
+  .strict()
+
+export const experimentSpecSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash and underscore'),
+    description: z.string().optional(),
+    /** Which seed document the experiment reproduces, e.g. `002`. */
+    seed: z.string().optional(),
+    dataset: datasetSpecSchema,
+    split: splitSchema,
+    model: modelSpecSchema,
+    objective: objectiveSchema.default({ metric: 'f1', direction: 'maximize' }),
+    /** E.g. `precision >= 0.953`; checked on the test set. */
+    targets: z.array(z.string()).default([])
+  })
+  .strict()
+  // Nested checks with full field paths: generator params, model params, targets, objective.
+  .superRefine((spec, ctx) => {
+    const checkDataset = (ds: GeneratedDatasetSpec, path: (string | number)[]) => {
+      if (!Object.hasOwn(scenarios, ds.generator)) {
+        ctx.addIssue({ code: 'custom', path: [...path, 'generator'], message: `unknown scenario '${ds.generator}' (known: ${scenarioIds().join(', ')})` })
+        return
+      }
+      const r = getScenario(ds.generator).paramsSchema.safeParse(ds.params)
+      if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: [...path, 'params', ...i.path.map(String)], message: i.message })
+    }
+    checkDataset(spec.dataset, ['dataset'])
+    if (spec.split.kind === 'separate-test') checkDataset(spec.split.test, ['split', 'test'])
+    const params = modelParamsSchemas[spec.model.kind].safeParse(spec.model.params)
+    if (!params.success) for (const i of params.error.issues) ctx.addIssue({ code: 'custom', path: ['model', 'params', ...i.path.map(String)], message: i.message })
+    spec.targets.forEach((t, k) => {
+      try {
+        parseTarget(t)
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['targets', k], message: (err as Error).message })
+      }
+    })
+    if (!TARGET_METRICS.includes(spec.objective.metric)) {
+      ctx.addIssue({ code: 'custom', path: ['objective', 'metric'], message: `unknown metric '${spec.objective.metric}' (known: ${TARGET_METRICS.join(', ')})` })
+    }
+  })
+export type ExperimentSpec = z.infer<typeof experimentSpecSchema>
+
+/** Thrown for a spec that does not validate; `issues` name each field path. */
+export class SpecError extends Error {
+  readonly issues: { path: string; message: string }[]
+  constructor(source: string, issues: { path: string; message: string }[]) {
+    super(`${source}: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`)
+    this.name = 'SpecError'
+    this.issues = issues
+  }
+}
+
+export function formatZodIssues(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }))
+}
+
+/** Validates a parsed spec object; `source` names the file (or `inline spec`) in errors. */
+export function parseSpec(value: unknown, source = 'inline spec'): ExperimentSpec {
+  const result = experimentSpecSchema.safeParse(value)
+  if (!result.success) throw new SpecError(source, formatZodIssues(result.error))
+  return result.data
+}
+
+/** Parses spec JSON text; syntax errors name the line and column. */
+export function parseSpecText(text: string, source: string): ExperimentSpec {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (err) {
+    const message = (err as Error).message
+    const pos = /position (\d+)/.exec(message)
+    if (pos) {
+      const offset = Number(pos[1])
+      const before = text.slice(0, offset)
+      const line = before.split('\n').length
+      const column = offset - before.lastIndexOf('\n')
+      throw new SpecError(source, [{ path: '', message: `invalid JSON at line ${line}, column ${column}: ${message}` }])
+    }
+    throw new SpecError(source, [{ path: '', message: `invalid JSON: ${message}` }])
+  }
+  return parseSpec(value, source)
+}

@@ -1,0 +1,107 @@
+/**
+ * Versioned schema migrations. `PRAGMA user_version` holds the number of migrations applied;
+ * each one runs in its own transaction, so a crash leaves the file at a known version.
+ * Never edit a shipped migration: append a new one.
+ */
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'datasets, experiments, runs, epochs, scores, logs',
+    sql: `
+      CREATE TABLE datasets (
+        id            TEXT PRIMARY KEY,            -- sha256 of the content (version identity)
+        name          TEXT NOT NULL,
+        source        TEXT NOT NULL,               -- 'generated' | 'imported' | 'edited'
+        generator     TEXT,                        -- scenario id for generated data
+        params        TEXT NOT NULL DEFAULT '{}',  -- JSON: generator params or import options
+        parent_id     TEXT REFERENCES datasets(id),
+        rows          INTEGER NOT NULL,
+        columns       TEXT NOT NULL,               -- JSON array of feature names
+        interval_ms   REAL NOT NULL,
+        anomaly_rate  REAL NOT NULL,
+        type_names    TEXT NOT NULL,               -- JSON array
+        type_counts   TEXT NOT NULL,               -- JSON object
+        created_at    TEXT NOT NULL
+      );
+      -- Column data as compact little-endian arrays (Float32 values, Float64 timestamps, Uint8 labels).
+      CREATE TABLE dataset_arrays (
+        dataset_id    TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+        name          TEXT NOT NULL,               -- 'timestamps' | 'labels' | 'types' | 'col:<feature>'
+        dtype         TEXT NOT NULL,               -- 'f32' | 'f64' | 'u8'
+        data          BLOB NOT NULL,
+        PRIMARY KEY (dataset_id, name)
+      );
+      CREATE TABLE experiments (
+        id            INTEGER PRIMARY KEY,
+        name          TEXT NOT NULL,
+        spec          TEXT NOT NULL,               -- JSON, as validated
+        spec_hash     TEXT NOT NULL,
+        source_file   TEXT,
+        created_at    TEXT NOT NULL,
+        UNIQUE (spec_hash)
+      );
+      CREATE TABLE runs (
+        id                INTEGER PRIMARY KEY,
+        experiment_id     INTEGER NOT NULL REFERENCES experiments(id),
+        model_kind        TEXT NOT NULL,
+        params            TEXT NOT NULL,           -- JSON: resolved params
+        status            TEXT NOT NULL CHECK (status IN ('queued','running','done','failed','cancelled','interrupted')),
+        status_reason     TEXT,
+        backend           TEXT,                    -- JSON {name, skipped[]}
+        train_dataset_id  TEXT REFERENCES datasets(id),
+        test_dataset_id   TEXT REFERENCES datasets(id),
+        threshold         REAL,
+        metrics           TEXT,                    -- JSON: test metrics
+        train_metrics     TEXT,                    -- JSON
+        confusion         TEXT,                    -- JSON {tn, fp, fn, tp} on test
+        targets           TEXT NOT NULL DEFAULT '[]', -- JSON: target results
+        curves            TEXT,                    -- JSON: roc, pr, histogram (downsampled)
+        recall_by_type    TEXT,                    -- JSON
+        model             TEXT,                    -- JSON: the trained model (small models only)
+        workbench_version TEXT NOT NULL,
+        host_pid          INTEGER,                 -- process that owns the run (app, CLI or web host)
+        worker_pid        INTEGER,
+        created_at        TEXT NOT NULL,
+        started_at        TEXT,
+        finished_at       TEXT,
+        duration_ms       REAL
+      );
+      CREATE INDEX runs_by_experiment ON runs(experiment_id);
+      CREATE INDEX runs_by_status ON runs(status);
+      CREATE TABLE run_epochs (
+        run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        epoch         INTEGER NOT NULL,
+        metrics       TEXT NOT NULL,               -- JSON object of numbers
+        confusion     TEXT,                        -- JSON {tn, fp, fn, tp}
+        histogram     BLOB,                        -- Float32 counts, normal then anomalous
+        created_at    TEXT NOT NULL,
+        PRIMARY KEY (run_id, epoch)
+      );
+      -- Per-window scores of every evaluated split, so thresholds and misses can be explored later.
+      CREATE TABLE run_scores (
+        run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        split         TEXT NOT NULL,               -- 'train' | 'validation' | 'test'
+        dataset_id    TEXT REFERENCES datasets(id),
+        count         INTEGER NOT NULL,
+        scores        BLOB NOT NULL,               -- Float32
+        labels        BLOB NOT NULL,               -- Uint8
+        types         BLOB,                        -- Uint8 anomaly-type codes
+        PRIMARY KEY (run_id, split)
+      );
+      CREATE TABLE run_logs (
+        id            INTEGER PRIMARY KEY,
+        run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        at            TEXT NOT NULL,
+        level         TEXT NOT NULL,
+        message       TEXT NOT NULL
+      );
+      CREATE INDEX run_logs_by_run ON run_logs(run_id, id);
+    `
+  }
+]

@@ -1,0 +1,305 @@
+/**
+ * Runs and everything measured about them: status transitions, results, per-epoch history,
+ * per-window scores and logs. Status moves only forward (queued → running → a final state);
+ * `markStaleRunsInterrupted` is how a restart learns that a previous process died mid-run.
+ */
+import type { Db } from './database'
+import { nowIso } from './database'
+import { toBlob, fromBlob } from './arrays'
+
+export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
+export const FINAL_STATUSES: readonly RunStatus[] = ['done', 'failed', 'cancelled', 'interrupted']
+
+export interface ConfusionCounts {
+  tn: number
+  fp: number
+  fn: number
+  tp: number
+}
+
+export interface TargetCheck {
+  text: string
+  metric: string
+  op: '>=' | '>' | '<=' | '<'
+  value: number
+  actual: number | null
+  met: boolean
+}
+
+export interface RunResults {
+  threshold: number
+  metrics: Record<string, number>
+  trainMetrics: Record<string, number> | null
+  confusion: ConfusionCounts
+  targets: TargetCheck[]
+  curves: unknown
+  recallByType: Record<string, { total: number; detected: number; recall: number }>
+  model: unknown
+}
+
+export interface RunRecord {
+  id: number
+  experimentId: number
+  experimentName: string
+  modelKind: string
+  params: Record<string, unknown>
+  status: RunStatus
+  statusReason: string | null
+  backend: { name: string; skipped: { name: string; reason: string }[] } | null
+  trainDatasetId: string | null
+  testDatasetId: string | null
+  threshold: number | null
+  metrics: Record<string, number> | null
+  trainMetrics: Record<string, number> | null
+  confusion: ConfusionCounts | null
+  targets: TargetCheck[]
+  curves: unknown
+  recallByType: Record<string, { total: number; detected: number; recall: number }>
+  workbenchVersion: string
+  workerPid: number | null
+  createdAt: string
+  startedAt: string | null
+  finishedAt: string | null
+  durationMs: number | null
+}
+
+interface Row {
+  id: number
+  experiment_id: number
+  experiment_name: string
+  model_kind: string
+  params: string
+  status: RunStatus
+  status_reason: string | null
+  backend: string | null
+  train_dataset_id: string | null
+  test_dataset_id: string | null
+  threshold: number | null
+  metrics: string | null
+  train_metrics: string | null
+  confusion: string | null
+  targets: string
+  curves: string | null
+  recall_by_type: string | null
+  workbench_version: string
+  worker_pid: number | null
+  created_at: string
+  started_at: string | null
+  finished_at: string | null
+  duration_ms: number | null
+}
+
+const json = <T>(s: string | null, fallback: T): T => (s == null ? fallback : (JSON.parse(s) as T))
+
+function toRecord(r: Row): RunRecord {
+  return {
+    id: r.id,
+    experimentId: r.experiment_id,
+    experimentName: r.experiment_name,
+    modelKind: r.model_kind,
+    params: JSON.parse(r.params),
+    status: r.status,
+    statusReason: r.status_reason,
+    backend: json(r.backend, null),
+    trainDatasetId: r.train_dataset_id,
+    testDatasetId: r.test_dataset_id,
+    threshold: r.threshold,
+    metrics: json(r.metrics, null),
+    trainMetrics: json(r.train_metrics, null),
+    confusion: json(r.confusion, null),
+    targets: json(r.targets, []),
+    curves: json(r.curves, null),
+    recallByType: json(r.recall_by_type, {}),
+    workbenchVersion: r.workbench_version,
+    workerPid: r.worker_pid,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    durationMs: r.duration_ms
+  }
+}
+
+const SELECT = `SELECT runs.*, experiments.name AS experiment_name FROM runs JOIN experiments ON experiments.id = runs.experiment_id`
+
+export function createRun(
+  db: Db,
+  r: { experimentId: number; modelKind: string; params: Record<string, unknown>; targets: TargetCheck[]; workbenchVersion: string }
+): RunRecord {
+  const info = db
+    .prepare(
+      `INSERT INTO runs (experiment_id, model_kind, params, status, targets, workbench_version, host_pid, created_at)
+       VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)`
+    )
+    .run(r.experimentId, r.modelKind, JSON.stringify(r.params), JSON.stringify(r.targets), r.workbenchVersion, process.pid, nowIso())
+  return getRun(db, Number(info.lastInsertRowid))!
+}
+
+export function getRun(db: Db, id: number): RunRecord | null {
+  const r = db.prepare(`${SELECT} WHERE runs.id = ?`).get(id) as Row | undefined
+  return r ? toRecord(r) : null
+}
+
+export function listRuns(db: Db): RunRecord[] {
+  return (db.prepare(`${SELECT} ORDER BY runs.id DESC`).all() as Row[]).map(toRecord)
+}
+
+export function markRunning(db: Db, id: number, workerPid: number | null): void {
+  db.prepare(`UPDATE runs SET status = 'running', worker_pid = ?, started_at = ? WHERE id = ? AND status = 'queued'`).run(
+    workerPid,
+    nowIso(),
+    id
+  )
+}
+
+export function setRunBackend(db: Db, id: number, backend: RunRecord['backend']): void {
+  db.prepare('UPDATE runs SET backend = ? WHERE id = ?').run(JSON.stringify(backend), id)
+}
+
+export function setRunDatasets(db: Db, id: number, trainId: string, testId: string): void {
+  db.prepare('UPDATE runs SET train_dataset_id = ?, test_dataset_id = ? WHERE id = ?').run(trainId, testId, id)
+}
+
+export function setRunParams(db: Db, id: number, params: Record<string, unknown>): void {
+  db.prepare('UPDATE runs SET params = ? WHERE id = ?').run(JSON.stringify(params), id)
+}
+
+function durationSince(startedAt: string | null): number | null {
+  return startedAt ? Date.now() - Date.parse(startedAt) : null
+}
+
+/** Stores results and marks the run done, in one transaction with its scores. */
+export function completeRun(
+  db: Db,
+  id: number,
+  results: RunResults,
+  scores: { split: string; datasetId: string | null; scores: Float32Array; labels: Uint8Array; types: Uint8Array | null }[]
+): void {
+  db.transaction(() => {
+    const run = getRun(db, id)
+    if (!run) throw new Error(`run ${id} not found`)
+    for (const s of scores) saveScores(db, id, s)
+    db.prepare(
+      `UPDATE runs SET status = 'done', status_reason = NULL, threshold = ?, metrics = ?, train_metrics = ?, confusion = ?,
+         targets = ?, curves = ?, recall_by_type = ?, model = ?, finished_at = ?, duration_ms = ? WHERE id = ?`
+    ).run(
+      results.threshold,
+      JSON.stringify(results.metrics),
+      results.trainMetrics ? JSON.stringify(results.trainMetrics) : null,
+      JSON.stringify(results.confusion),
+      JSON.stringify(results.targets),
+      JSON.stringify(results.curves),
+      JSON.stringify(results.recallByType),
+      JSON.stringify(results.model),
+      nowIso(),
+      durationSince(run.startedAt),
+      id
+    )
+  })()
+}
+
+/** Ends a run that did not complete; a run already in a final state keeps it. */
+export function endRun(db: Db, id: number, status: 'failed' | 'cancelled' | 'interrupted', reason: string): boolean {
+  const run = getRun(db, id)
+  if (!run || FINAL_STATUSES.includes(run.status)) return false
+  db.prepare(`UPDATE runs SET status = ?, status_reason = ?, finished_at = ?, duration_ms = ? WHERE id = ?`).run(
+    status,
+    reason,
+    nowIso(),
+    durationSince(run.startedAt),
+    id
+  )
+  return true
+}
+
+function processAlive(pid: number | null): boolean {
+  if (!pid) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * At start-up, runs still 'running' or 'queued' whose owning process is gone (the app, the CLI
+ * or the machine died) are marked interrupted, so no run stays 'running' for ever. Runs owned by
+ * another live process on the same workspace (the app while the CLI starts) are left alone.
+ */
+export function markStaleRunsInterrupted(db: Db, reason: string): number[] {
+  const open = db.prepare(`SELECT id, host_pid FROM runs WHERE status IN ('running', 'queued')`).all() as {
+    id: number
+    host_pid: number | null
+  }[]
+  const stale = open.filter((r) => r.host_pid !== process.pid && !processAlive(r.host_pid))
+  for (const { id } of stale) endRun(db, id, 'interrupted', reason)
+  return stale.map((s) => s.id)
+}
+
+export function saveScores(
+  db: Db,
+  runId: number,
+  s: { split: string; datasetId: string | null; scores: Float32Array; labels: Uint8Array; types: Uint8Array | null }
+): void {
+  db.prepare(
+    `INSERT OR REPLACE INTO run_scores (run_id, split, dataset_id, count, scores, labels, types) VALUES (?, ?, ?, ?, ?, ?, ?)`
+  ).run(runId, s.split, s.datasetId, s.scores.length, toBlob(s.scores), toBlob(s.labels), s.types ? toBlob(s.types) : null)
+}
+
+export function loadScores(
+  db: Db,
+  runId: number,
+  split: string
+): { scores: Float32Array; labels: Uint8Array; types: Uint8Array | null; datasetId: string | null } | null {
+  const r = db.prepare('SELECT * FROM run_scores WHERE run_id = ? AND split = ?').get(runId, split) as
+    | { scores: Buffer; labels: Buffer; types: Buffer | null; dataset_id: string | null }
+    | undefined
+  if (!r) return null
+  return {
+    scores: fromBlob.f32(r.scores),
+    labels: fromBlob.u8(r.labels),
+    types: r.types ? fromBlob.u8(r.types) : null,
+    datasetId: r.dataset_id
+  }
+}
+
+export interface EpochRecord {
+  epoch: number
+  metrics: Record<string, number>
+  confusion: ConfusionCounts | null
+}
+
+export function addEpoch(db: Db, runId: number, e: EpochRecord, histogram?: Float32Array): void {
+  db.prepare(
+    `INSERT OR REPLACE INTO run_epochs (run_id, epoch, metrics, confusion, histogram, created_at) VALUES (?, ?, ?, ?, ?, ?)`
+  ).run(runId, e.epoch, JSON.stringify(e.metrics), e.confusion ? JSON.stringify(e.confusion) : null, histogram ? toBlob(histogram) : null, nowIso())
+}
+
+export function listEpochs(db: Db, runId: number): EpochRecord[] {
+  return (
+    db.prepare('SELECT epoch, metrics, confusion FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(runId) as {
+      epoch: number
+      metrics: string
+      confusion: string | null
+    }[]
+  ).map((r) => ({ epoch: r.epoch, metrics: JSON.parse(r.metrics), confusion: json(r.confusion, null) }))
+}
+
+export interface LogRecord {
+  runId: number
+  at: string
+  level: 'info' | 'warn' | 'error'
+  message: string
+}
+
+export function appendLog(db: Db, log: LogRecord): void {
+  db.prepare('INSERT INTO run_logs (run_id, at, level, message) VALUES (?, ?, ?, ?)').run(log.runId, log.at, log.level, log.message)
+}
+
+export function listLogs(db: Db, runId: number, limit = 500): LogRecord[] {
+  return (
+    db
+      .prepare('SELECT run_id, at, level, message FROM (SELECT * FROM run_logs WHERE run_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id')
+      .all(runId, limit) as { run_id: number; at: string; level: LogRecord['level']; message: string }[]
+  ).map((r) => ({ runId: r.run_id, at: r.at, level: r.level, message: r.message }))
+}

@@ -1,0 +1,37 @@
+/** Workers as Electron utility processes (the bundled worker entries, via `?modulePath`). */
+import { utilityProcess } from 'electron'
+import type { FromWorker } from '../workers/protocol'
+import type { WorkerExit, WorkerHandle, WorkerKind, WorkerLauncher } from '../host/worker-launcher'
+import { TailBuffer } from '../host/worker-launcher'
+
+export class UtilityWorkerLauncher implements WorkerLauncher {
+  constructor(private readonly entries: Record<WorkerKind, string>) {}
+
+  launch(kind: WorkerKind): WorkerHandle {
+    const child = utilityProcess.fork(this.entries[kind], [], { stdio: 'pipe', serviceName: `workbench-${kind}-worker` })
+    const stderr = new TailBuffer()
+    child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk))
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr.push(chunk)
+      process.stderr.write(chunk)
+    })
+    const exitListeners: ((e: WorkerExit) => void)[] = []
+    let killedByUs = false
+    child.on('exit', (code) => {
+      // utilityProcess reports only an exit code; a kill we sent is named as such.
+      for (const l of exitListeners) l({ code, signal: killedByUs ? 'SIGKILL' : null, stderrTail: stderr.toString() })
+    })
+    return {
+      get pid() {
+        return child.pid ?? null
+      },
+      send: (message) => child.postMessage(message),
+      onMessage: (listener) => child.on('message', (m: unknown) => listener(m as FromWorker)),
+      onExit: (listener) => exitListeners.push(listener),
+      kill: () => {
+        killedByUs = true
+        child.kill()
+      }
+    }
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * `workbench doctor`: what this machine gives the workbench — Node, the tfjs backend that would
+ * train and why better ones are unavailable, ONNX Runtime, SQLite, the Electron binary.
+ */
+import { createRequire } from 'node:module'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { cpus } from 'node:os'
+import Database from 'better-sqlite3'
+import { probeTfjsBackends, chooseTfjsBackend } from '../core/models/tfjs-backends'
+import { WORKBENCH_VERSION } from './app-meta'
+import type { DoctorReport } from '../contract/api'
+
+const require = createRequire(import.meta.url)
+const REQUIRED_NODE_MAJOR = 22
+
+function packageVersion(pkg: string): string | null {
+  try {
+    return (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version
+  } catch {
+    return null
+  }
+}
+
+/** Electron's binary is fetched lazily by `require('electron')`: look for it without requiring. */
+export function electronBinaryStatus(): { version: string | null; binaryPresent: boolean; detail: string } {
+  const version = packageVersion('electron')
+  if (!version) return { version: null, binaryPresent: false, detail: 'the electron package is not installed' }
+  const dir = dirname(require.resolve('electron/package.json'))
+  const pathFile = join(dir, 'path.txt')
+  if (process.env.ELECTRON_OVERRIDE_DIST_PATH) {
+    const p = process.env.ELECTRON_OVERRIDE_DIST_PATH
+    return { version, binaryPresent: existsSync(p), detail: `ELECTRON_OVERRIDE_DIST_PATH=${p}` }
+  }
+  if (!existsSync(pathFile)) {
+    return {
+      version,
+      binaryPresent: false,
+      detail: 'the Electron binary was not downloaded (it is fetched from outside the npm registry on first use); use `npm run serve` for the browser UI'
+    }
+  }
+  const exe = join(dir, 'dist', readFileSync(pathFile, 'utf8').trim())
+  return existsSync(exe)
+    ? { version, binaryPresent: true, detail: exe }
+    : { version, binaryPresent: false, detail: `path.txt names ${exe}, which is missing` }
+}
+
+export function electronBinaryPath(): string | null {
+  const s = electronBinaryStatus()
+  return s.binaryPresent ? s.detail : null
+}
+
+export async function doctorReport(workspace: string): Promise<DoctorReport> {
+  const candidates = probeTfjsBackends({ loadNative: true })
+  const chosen = chooseTfjsBackend(candidates)
+  let ort: DoctorReport['onnxRuntime']
+  try {
+    const mod = (await import('onnxruntime-node')) as unknown as { env: { versions: { node?: string; common?: string } } }
+    ort = { version: mod.env.versions.node ?? mod.env.versions.common ?? packageVersion('onnxruntime-node'), error: null }
+  } catch (err) {
+    ort = { version: packageVersion('onnxruntime-node'), error: (err as Error).message.split('\n')[0] }
+  }
+  const mem = new Database(':memory:')
+  const sqlite = (mem.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v
+  mem.close()
+  const major = Number(process.versions.node.split('.')[0])
+  return {
+    workbenchVersion: WORKBENCH_VERSION,
+    node: { version: process.versions.node, ok: major >= REQUIRED_NODE_MAJOR, required: `>= ${REQUIRED_NODE_MAJOR}` },
+    tfjs: {
+      version: packageVersion('@tensorflow/tfjs') ?? 'not installed',
+      backend: chosen.name,
+      candidates: candidates.map((c) => ({ name: c.name, available: c.available, reason: c.reason }))
+    },
+    onnxRuntime: ort,
+    sqlite: { version: sqlite },
+    electron: electronBinaryStatus(),
+    cpus: cpus().length,
+    workspace
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * Workers as Node child processes. The worker entry is TypeScript run through tsx's loader, so the
+ * CLI, the web host and the tests need no build step; Electron uses the bundled entry instead.
+ */
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import type { FromWorker } from '../workers/protocol'
+import type { WorkerHandle, WorkerKind, WorkerLauncher, WorkerExit } from './worker-launcher'
+import { TailBuffer } from './worker-launcher'
+
+const entries: Record<WorkerKind, string> = {
+  training: fileURLToPath(new URL('../workers/training-worker.ts', import.meta.url))
+}
+
+const tsxLoader = createRequire(import.meta.url).resolve('tsx')
+
+export class NodeWorkerLauncher implements WorkerLauncher {
+  launch(kind: WorkerKind): WorkerHandle {
+    const child = fork(entries[kind], [], {
+      execArgv: ['--import', tsxLoader],
+      serialization: 'advanced',
+      // stdout is piped too: a library printing to stdout must never corrupt `--json` output.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc']
+    })
+    const stderr = new TailBuffer()
+    child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk))
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr.push(chunk)
+      process.stderr.write(chunk)
+    })
+    const exitListeners: ((e: WorkerExit) => void)[] = []
+    child.on('exit', (code, signal) => {
+      for (const l of exitListeners) l({ code, signal, stderrTail: stderr.toString() })
+    })
+    // A send to a dead child emits 'error' on the child; the exit handler reports the death.
+    child.on('error', () => {})
+    return {
+      pid: child.pid ?? null,
+      send: (message) => {
+        if (child.connected) child.send(message)
+      },
+      onMessage: (listener) => child.on('message', (m) => listener(m as FromWorker)),
+      onExit: (listener) => exitListeners.push(listener),
+      kill: () => {
+        child.kill('SIGKILL')
+      }
+    }
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * Runs trials in worker processes and records everything they report. The host is the only
+ * writer of the database; a worker that crashes or is killed marks its run failed with the
+ * reason, and the host carries on. A small FIFO keeps at most `concurrency` workers alive.
+ */
+import { EventEmitter } from 'node:events'
+import type { Db } from '../core/store/database'
+import type { ExperimentSpec } from '../core/search/spec'
+import { upsertExperiment } from '../core/store/experiments-repo'
+import { saveDataset } from '../core/store/datasets-repo'
+import * as runs from '../core/store/runs-repo'
+import { parseTarget } from '../core/eval/targets'
+import type { FromWorker } from '../workers/protocol'
+import type { WorkerHandle, WorkerLauncher, WorkerExit } from './worker-launcher'
+
+export interface LiveProgress {
+  stage: string
+  fraction: number
+  message: string
+  etaMs: number | null
+}
+
+interface ActiveRun {
+  runId: number
+  spec: ExperimentSpec
+  worker: WorkerHandle | null
+  datasets: { train?: string; test?: string }
+  finished: boolean
+  cancelRequested: string | null
+}
+
+export interface RunManagerEvents {
+  /** A run's status or progress changed. */
+  changed: [runId: number]
+  log: [log: runs.LogRecord]
+}
+
+export class RunManager extends EventEmitter<RunManagerEvents> {
+  private readonly active = new Map<number, ActiveRun>()
+  private readonly waiting: ActiveRun[] = []
+  private readonly progress = new Map<number, LiveProgress>()
+  private closed = false
+
+  constructor(
+    private readonly db: Db,
+    private readonly launcher: WorkerLauncher,
+    private readonly workbenchVersion: string,
+    private readonly concurrency: number
+  ) {
+    super()
+  }
+
+  liveProgress(runId: number): LiveProgress | null {
+    return this.progress.get(runId) ?? null
+  }
+
+  /** Records the experiment and a queued run, then starts it when a slot is free. */
+  start(spec: ExperimentSpec, sourceFile: string | null): number {
+    if (this.closed) throw new Error('the workbench is shutting down')
+    const experiment = upsertExperiment(this.db, spec, sourceFile)
+    const targets = spec.targets.map((text) => {
+      const t = parseTarget(text)
+      return { text: t.text, metric: t.metric, op: t.op, value: t.value, actual: null, met: false }
+    })
+    const run = runs.createRun(this.db, {
+      experimentId: experiment.id,
+      modelKind: spec.model.kind,
+      params: spec.model.params,
+      targets,
+      workbenchVersion: this.workbenchVersion
+    })
+    const entry: ActiveRun = { runId: run.id, spec, worker: null, datasets: {}, finished: false, cancelRequested: null }
+    this.waiting.push(entry)
+    this.emit('changed', run.id)
+    this.pump()
+    return run.id
+  }
+
+  cancel(runId: number, reason = 'cancelled by the user'): boolean {
+    const queued = this.waiting.findIndex((r) => r.runId === runId)
+    if (queued >= 0) {
+      this.waiting.splice(queued, 1)
+      runs.endRun(this.db, runId, 'cancelled', reason)
+      this.emit('changed', runId)
+      return true
+    }
+    const entry = this.active.get(runId)
+    if (!entry || entry.finished) return false
+    entry.cancelRequested = reason
+    entry.worker?.send({ type: 'cancel', reason })
+    // Synchronous engine code (a forest being fitted) cannot read the message until it yields:
+    // give it a moment to stop cleanly, then end the process. Either way the run is 'cancelled'.
+    const worker = entry.worker
+    setTimeout(() => {
+      if (!entry.finished) worker?.kill()
+    }, 1500).unref()
+    return true
+  }
+
+  /** Waits until the run reaches a final state. */
+  waitFor(runId: number): Promise<runs.RunRecord> {
+    return new Promise((resolve) => {
+      const check = (id: number) => {
+        if (id !== runId) return
+        const run = runs.getRun(this.db, runId)
+        if (run && runs.FINAL_STATUSES.includes(run.status)) {
+          this.off('changed', check)
+          resolve(run)
+        }
+      }
+      this.on('changed', check)
+      check(runId)
+    })
+  }
+
+  activeCount(): number {
+    return this.active.size
+  }
+
+  /** Kills every worker (app quit). Their runs are marked interrupted. */
+  shutdown(reason = 'the workbench was closed while the run was in progress'): void {
+    this.closed = true
+    for (const entry of this.waiting.splice(0)) runs.endRun(this.db, entry.runId, 'interrupted', reason)
+    for (const entry of this.active.values()) {
+      entry.finished = true
+      runs.endRun(this.db, entry.runId, 'interrupted', reason)
+      entry.worker?.kill()
+    }
+    this.active.clear()
+  }
+
+  private pump(): void {
+    while (this.active.size < this.concurrency && this.waiting.length > 0) {
+      const entry = this.waiting.shift()!
+      this.active.set(entry.runId, entry)
+      this.launch(entry)
+    }
+  }
+
+  private launch(entry: ActiveRun): void {
+    let worker: WorkerHandle
+    try {
+      worker = this.launcher.launch('training')
+    } catch (err) {
+      this.finish(entry, () => runs.endRun(this.db, entry.runId, 'failed', `could not start a worker: ${(err as Error).message}`))
+      return
+    }
+    entry.worker = worker
+    runs.markRunning(this.db, entry.runId, worker.pid)
+    this.emit('changed', entry.runId)
+    worker.onMessage((m) => {
+      try {
+        this.onWorkerMessage(entry, m)
+      } catch (err) {
+        // A message we cannot record (e.g. a disk error) fails the run rather than the host.
+        worker.kill()
+        this.finish(entry, () => runs.endRun(this.db, entry.runId, 'failed', `host could not record the worker's result: ${(err as Error).message}`))
+      }
+    })
+    worker.onExit((exit) => this.onWorkerExit(entry, exit))
+  }
+
+  private onWorkerMessage(entry: ActiveRun, m: FromWorker): void {
+    if (entry.finished || this.closed) return
+    const id = entry.runId
+    switch (m.type) {
+      case 'ready':
+        entry.worker?.send({ type: 'start', job: { runId: id, spec: entry.spec } })
+        return
+      case 'started':
+        runs.setRunBackend(this.db, id, m.backend)
+        this.log(id, 'info', `worker pid ${entry.worker?.pid ?? '?'} started on backend ${m.backend.name}`)
+        return
+      case 'dataset': {
+        const meta = saveDataset(this.db, m.series, { source: 'generated', generator: m.generator, params: m.params })
+        entry.datasets[m.role] = meta.id
+        if (entry.datasets.train && entry.datasets.test) runs.setRunDatasets(this.db, id, entry.datasets.train, entry.datasets.test)
+        this.log(id, 'info', `${m.role} dataset ${meta.name}: ${meta.rows} rows, version ${meta.id.slice(0, 12)}`)
+        return
+      }
+      case 'params':
+        runs.setRunParams(this.db, id, m.params)
+        return
+      case 'progress':
+        this.progress.set(id, { stage: m.stage, fraction: m.fraction, message: m.message, etaMs: m.etaMs })
+        this.emit('changed', id)
+        return
+      case 'log':
+        this.log(id, m.level, m.message)
+        return
+      case 'epoch':
+        runs.addEpoch(this.db, id, { epoch: m.epoch, metrics: m.metrics, confusion: m.confusion })
+        this.emit('changed', id)
+        return
+      case 'done':
+        this.finish(entry, () =>
+          runs.completeRun(
+            this.db,
+            id,
+            m.results,
+            m.scores.map((s) => ({
+              split: s.split,
+              datasetId: entry.datasets[s.role] ?? null,
+              scores: s.scores,
+              labels: s.labels,
+              types: s.types
+            }))
+          )
+        )
+        return
+      case 'cancelled':
+        this.finish(entry, () => runs.endRun(this.db, id, 'cancelled', entry.cancelRequested ?? m.reason))
+        return
+      case 'error':
+        this.log(id, 'error', m.stack ?? m.message)
+        this.finish(entry, () => runs.endRun(this.db, id, 'failed', m.message))
+        return
+    }
+  }
+
+  private onWorkerExit(entry: ActiveRun, exit: WorkerExit): void {
+    if (entry.finished || this.closed) return
+    if (entry.cancelRequested) {
+      this.finish(entry, () => runs.endRun(this.db, entry.runId, 'cancelled', entry.cancelRequested!))
+      return
+    }
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
+    const tail = exit.stderrTail ? `; last output: ${exit.stderrTail.split('\n').slice(-3).join(' | ')}` : ''
+    this.finish(entry, () => runs.endRun(this.db, entry.runId, 'failed', `worker process ${how} before finishing${tail}`))
+  }
+
+  private finish(entry: ActiveRun, record: () => void): void {
+    if (entry.finished) return
+    entry.finished = true
+    try {
+      record()
+    } catch (err) {
+      // Nothing half-written: completeRun is one transaction, so the run is simply failed.
+      runs.endRun(this.db, entry.runId, 'failed', `host could not record the outcome: ${(err as Error).message}`)
+    }
+    this.active.delete(entry.runId)
+    this.progress.delete(entry.runId)
+    this.emit('changed', entry.runId)
+    this.pump()
+  }
+
+  private log(runId: number, level: runs.LogRecord['level'], message: string): void {
+    const record = { runId, at: new Date().toISOString(), level, message }
+    runs.appendLog(this.db, record)
+    this.emit('log', record)
+  }
+}

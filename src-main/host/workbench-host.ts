@@ -1,0 +1,165 @@
+/**
+ * The application service: implements every API method and raises every event, whatever front
+ * door (Electron IPC, WebSocket, CLI) calls it. It owns the workspace database, the experiments
+ * catalog and the run manager.
+ */
+import { cpus } from 'node:os'
+import { ApiError, type EventName, type EventPayload, type RunSummary, type RunDetail, type AppInfo } from '../contract/api'
+import { dispatch, type Handlers } from './dispatch'
+import { openWorkspace, type Workspace } from './workspace'
+import { ExperimentsCatalog } from './experiments-catalog'
+import { RunManager } from './run-manager'
+import type { WorkerLauncher } from './worker-launcher'
+import { WORKBENCH_VERSION, DEFAULT_EXPERIMENTS_DIR } from './app-meta'
+import { doctorReport } from './doctor'
+import { parseSpec } from '../core/search/spec'
+import * as runs from '../core/store/runs-repo'
+import { getDatasetMeta } from '../core/store/datasets-repo'
+import { getExperiment } from '../core/store/experiments-repo'
+
+export interface HostOptions {
+  workspaceDir: string
+  launcher: WorkerLauncher
+  frontDoor: AppInfo['frontDoor']
+  experimentsDir?: string
+  /** Worker processes at once; default cores - 1, at least 1. */
+  concurrency?: number
+  /** Watch the experiments folder (the UI wants it; a one-shot CLI run does not). */
+  watchExperiments?: boolean
+}
+
+type Listener = (event: EventName, payload: unknown) => void
+
+/** Minimum gap between two `run.changed` events of one run (status changes always go out). */
+const CHANGE_THROTTLE_MS = 200
+
+export class WorkbenchHost {
+  readonly workspace: Workspace
+  readonly catalog: ExperimentsCatalog
+  readonly runs: RunManager
+  private readonly listeners = new Set<Listener>()
+  private readonly lastSent = new Map<number, { at: number; status: string; timer: NodeJS.Timeout | null }>()
+  private readonly frontDoor: AppInfo['frontDoor']
+  readonly handlers: Handlers
+
+  constructor(opts: HostOptions) {
+    this.workspace = openWorkspace(opts.workspaceDir)
+    this.frontDoor = opts.frontDoor
+    this.catalog = new ExperimentsCatalog(opts.experimentsDir ?? DEFAULT_EXPERIMENTS_DIR)
+    const concurrency = opts.concurrency ?? Math.max(1, cpus().length - 1)
+    this.runs = new RunManager(this.workspace.db, opts.launcher, WORKBENCH_VERSION, concurrency)
+    this.runs.on('changed', (id) => this.runChanged(id))
+    this.runs.on('log', (log) => this.emit('run.log', log))
+    if (opts.watchExperiments) {
+      this.catalog.watch()
+      this.catalog.on('changed', () => this.emit('experiments.changed', {}))
+    }
+    this.handlers = {
+      'app.info': () => ({
+        version: WORKBENCH_VERSION,
+        workspace: this.workspace.dir,
+        experimentsDir: this.catalog.dir,
+        frontDoor: this.frontDoor
+      }),
+      'doctor.report': () => doctorReport(this.workspace.dir),
+      'experiments.list': () => this.catalog.list(),
+      'runs.list': () => runs.listRuns(this.workspace.db).map((r) => this.summary(r)),
+      'runs.get': ({ id }) => this.detail(id),
+      'runs.start': (input) => {
+        const spec = 'file' in input ? this.catalog.load(input.file) : parseSpec(input.spec)
+        return { runId: this.runs.start(spec, 'file' in input ? input.file : null) }
+      },
+      'runs.cancel': ({ id }) => {
+        if (!runs.getRun(this.workspace.db, id)) throw new ApiError('not_found', `run ${id} not found`)
+        return { cancelled: this.runs.cancel(id) }
+      }
+    }
+  }
+
+  call(method: string, input: unknown): Promise<unknown> {
+    return dispatch(this.handlers, method, input)
+  }
+
+  onEvent(listener: Listener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  async close(): Promise<void> {
+    this.runs.shutdown()
+    for (const s of this.lastSent.values()) if (s.timer) clearTimeout(s.timer)
+    await this.catalog.close()
+    this.workspace.db.close()
+  }
+
+  summary(r: runs.RunRecord): RunSummary {
+    const metrics = r.metrics as RunSummary['metrics']
+    return {
+      id: r.id,
+      experimentId: r.experimentId,
+      experimentName: r.experimentName,
+      modelKind: r.modelKind,
+      params: r.params,
+      status: r.status,
+      statusReason: r.statusReason,
+      createdAt: r.createdAt,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      durationMs: r.durationMs,
+      metrics,
+      targets: r.targets,
+      targetsMet: metrics && r.targets.length > 0 ? r.targets.every((t) => t.met) : null,
+      progress: r.status === 'running' ? this.runs.liveProgress(r.id) : null
+    }
+  }
+
+  detail(id: number): RunDetail {
+    const db = this.workspace.db
+    const r = runs.getRun(db, id)
+    if (!r) throw new ApiError('not_found', `run ${id} not found`)
+    const datasets: RunDetail['datasets'] = []
+    for (const [role, dsId] of [['train', r.trainDatasetId], ['test', r.testDatasetId]] as const) {
+      const meta = dsId ? getDatasetMeta(db, dsId) : null
+      if (meta) {
+        datasets.push({ role, id: meta.id, name: meta.name, rows: meta.rows, columns: meta.columns, anomalyRate: meta.anomalyRate, typeCounts: meta.typeCounts })
+      }
+    }
+    return {
+      ...this.summary(r),
+      spec: getExperiment(db, r.experimentId)?.spec ?? null,
+      backend: r.backend,
+      threshold: r.threshold,
+      confusion: r.confusion,
+      trainMetrics: r.trainMetrics as RunDetail['trainMetrics'],
+      datasets,
+      epochs: runs.listEpochs(db, id),
+      curves: r.curves as RunDetail['curves'],
+      recallByType: r.recallByType,
+      logs: runs.listLogs(db, id)
+    }
+  }
+
+  private emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    for (const l of this.listeners) l(event, payload)
+  }
+
+  /** Status changes go out at once; progress-only changes at most every CHANGE_THROTTLE_MS. */
+  private runChanged(id: number): void {
+    const run = runs.getRun(this.workspace.db, id)
+    if (!run) return
+    const state = this.lastSent.get(id)
+    const now = Date.now()
+    const send = () => {
+      const fresh = runs.getRun(this.workspace.db, id)
+      if (!fresh) return
+      this.lastSent.set(id, { at: Date.now(), status: fresh.status, timer: null })
+      this.emit('run.changed', this.summary(fresh))
+    }
+    if (!state || state.status !== run.status || now - state.at >= CHANGE_THROTTLE_MS) {
+      if (state?.timer) clearTimeout(state.timer)
+      send()
+    } else if (!state.timer) {
+      state.timer = setTimeout(send, CHANGE_THROTTLE_MS - (now - state.at))
+    }
+  }
+}

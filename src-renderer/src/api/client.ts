@@ -1,0 +1,36 @@
+/**
+ * Picks the transport: the Electron preload's `window.workbench` when present (IPC, always
+ * connected), else the WebSocket client to the page's own host (the `serve` front door).
+ */
+import type { WorkbenchApi } from '../../../src-main/contract/api'
+import type { ConnectionStatus, WorkbenchClient } from './types'
+import { WsClient, apiUrl, resolveToken } from './ws-client'
+
+export type { WorkbenchClient, ConnectionStatus } from './types'
+
+let shared: WorkbenchClient | null = null
+
+export function connect(): WorkbenchClient {
+  if (shared) return shared
+  const bridge = typeof window !== 'undefined' ? window.workbench : undefined
+  if (bridge) {
+    shared = wrapPreload(bridge)
+  } else {
+    const token = resolveToken()
+    const hint = token ? null : 'No API token: open the address printed by the web host (it ends in ?token=…)'
+    shared = new WsClient(apiUrl(location, token), hint)
+  }
+  return shared
+}
+
+/** The preload bridge has no connection to lose: it is always `open`. */
+function wrapPreload(api: WorkbenchApi): WorkbenchClient {
+  const status: ConnectionStatus = { state: 'open', transport: 'ipc', detail: null, retryAt: null }
+  return {
+    call: (method, input) => api.call(method, input),
+    on: (event, listener) => api.on(event, listener),
+    status: () => status,
+    onStatus: () => () => {},
+    onReconnected: () => () => {}
+  }
+}

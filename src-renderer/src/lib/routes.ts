@@ -1,0 +1,39 @@
+/**
+ * Hash routes, parsed and printed without touching the DOM (unit-tested in Node).
+ * `#/runs`, `#/runs/12`, `#/experiments`; anything else falls back to the runs list.
+ */
+export type Route =
+  | { name: 'runs' }
+  | { name: 'run'; id: number }
+  | { name: 'experiments' }
+  | { name: 'not-found'; path: string }
+
+/**
+ * @example parseHash('#/runs/12') // { name: "run", id: 12 }
+ * @example parseHash('') // { name: "runs" }
+ */
+export function parseHash(hash: string): Route {
+  const path = hash.replace(/^#/, '').replace(/\/+$/, '') || '/runs'
+  const parts = path.split('/').filter(Boolean)
+  if (parts.length === 0) return { name: 'runs' }
+  if (parts[0] === 'runs') {
+    if (parts.length === 1) return { name: 'runs' }
+    if (parts.length === 2 && /^\d+$/.test(parts[1]!)) return { name: 'run', id: Number(parts[1]) }
+  }
+  if (parts[0] === 'experiments' && parts.length === 1) return { name: 'experiments' }
+  return { name: 'not-found', path }
+}
+
+/** @example routeHash({ name: 'run', id: 3 }) // "#/runs/3" */
+export function routeHash(route: Route): string {
+  switch (route.name) {
+    case 'runs':
+      return '#/runs'
+    case 'run':
+      return `#/runs/${route.id}`
+    case 'experiments':
+      return '#/experiments'
+    case 'not-found':
+      return `#${route.path}`
+  }
+}

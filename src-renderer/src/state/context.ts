@@ -1,0 +1,27 @@
+import { getContext, setContext } from 'svelte'
+import type { WorkbenchClient } from '../api/client'
+import type { ConnectionStore } from './connection.svelte'
+import type { ExperimentsStore } from './experiments.svelte'
+import type { Router } from './router.svelte'
+import type { RunsStore } from './runs.svelte'
+
+/** Everything the views share, created once in main.ts and handed down through context. */
+export interface Stores {
+  api: WorkbenchClient
+  connection: ConnectionStore
+  runs: RunsStore
+  experiments: ExperimentsStore
+  router: Router
+}
+
+const KEY = Symbol('workbench-stores')
+
+export function setStores(stores: Stores): void {
+  setContext(KEY, stores)
+}
+
+export function getStores(): Stores {
+  const s = getContext<Stores | undefined>(KEY)
+  if (!s) throw new Error('getStores() called outside <App>')
+  return s
+}

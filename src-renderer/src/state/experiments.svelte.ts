@@ -1,0 +1,54 @@
+import type { ExperimentFile } from '../../../src-main/contract/api'
+import type { WorkbenchClient } from '../api/client'
+import { errorMessage } from '../api/types'
+
+/** Experiment spec files: `experiments.list`, re-fetched on `experiments.changed` and reconnect. */
+export class ExperimentsStore {
+  files = $state.raw<ExperimentFile[]>([])
+  loading = $state(false)
+  loaded = $state(false)
+  error = $state<string | null>(null)
+  /** File being started, and the last start error per file. */
+  starting = $state<string | null>(null)
+  startErrors = $state<Record<string, string>>({})
+
+  constructor(private readonly api: WorkbenchClient) {
+    api.on('experiments.changed', () => void this.refresh())
+    api.onReconnected(() => {
+      if (this.loaded) void this.refresh()
+    })
+  }
+
+  async refresh(): Promise<void> {
+    this.loading = true
+    try {
+      this.files = await this.api.call('experiments.list', {})
+      this.error = null
+      this.loaded = true
+    } catch (e) {
+      this.error = errorMessage(e)
+    } finally {
+      this.loading = false
+    }
+  }
+
+  ensureLoaded(): void {
+    if (!this.loaded && !this.loading) void this.refresh()
+  }
+
+  /** Start a run from a spec file; resolves to the new run id, or null (error kept per file). */
+  async start(file: string): Promise<number | null> {
+    this.starting = file
+    const { [file]: _old, ...rest } = this.startErrors
+    this.startErrors = rest
+    try {
+      const { runId } = await this.api.call('runs.start', { file })
+      return runId
+    } catch (e) {
+      this.startErrors = { ...this.startErrors, [file]: errorMessage(e) }
+      return null
+    } finally {
+      this.starting = null
+    }
+  }
+}

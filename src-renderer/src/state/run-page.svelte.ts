@@ -1,0 +1,87 @@
+import type { RunDetail, RunLog, RunSummary } from '../../../src-main/contract/api'
+import type { WorkbenchClient } from '../api/client'
+import { errorCode, errorMessage } from '../api/types'
+
+/**
+ * One run's page: `runs.get`, then live. A `run.changed` for this id with a new status re-fetches
+ * the detail (results appear when it finishes); one with the same status just updates progress
+ * and the summary fields. `run.log` appends to the logs. Call `dispose()` when the page goes.
+ */
+export class RunPage {
+  detail = $state.raw<RunDetail | null>(null)
+  loading = $state(true)
+  error = $state<string | null>(null)
+  notFound = $state(false)
+  cancelling = $state(false)
+  cancelError = $state<string | null>(null)
+
+  private readonly unsubs: (() => void)[] = []
+  private disposed = false
+  private seq = 0
+
+  constructor(
+    private readonly api: WorkbenchClient,
+    readonly id: number
+  ) {
+    this.unsubs.push(
+      api.on('run.changed', (run) => this.onChanged(run)),
+      api.on('run.log', (log) => this.onLog(log)),
+      api.onReconnected(() => void this.load())
+    )
+    void this.load()
+  }
+
+  async load(): Promise<void> {
+    const seq = ++this.seq
+    this.loading = this.detail === null
+    try {
+      const detail = await this.api.call('runs.get', { id: this.id })
+      if (this.disposed || seq !== this.seq) return
+      this.detail = detail
+      this.error = null
+      this.notFound = false
+    } catch (e) {
+      if (this.disposed || seq !== this.seq) return
+      if (errorCode(e) === 'not_found') this.notFound = true
+      else this.error = errorMessage(e)
+    } finally {
+      if (!this.disposed && seq === this.seq) this.loading = false
+    }
+  }
+
+  async cancel(): Promise<void> {
+    this.cancelling = true
+    this.cancelError = null
+    try {
+      const { cancelled } = await this.api.call('runs.cancel', { id: this.id })
+      if (!cancelled) this.cancelError = 'The run could not be cancelled (it may have finished already).'
+      void this.load()
+    } catch (e) {
+      this.cancelError = errorMessage(e)
+    } finally {
+      this.cancelling = false
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true
+    for (const u of this.unsubs) u()
+  }
+
+  private onChanged(run: RunSummary): void {
+    if (run.id !== this.id || this.disposed) return
+    const current = this.detail
+    if (!current || current.status !== run.status) {
+      // Show the new status at once, then fetch the full detail for it.
+      if (current) this.detail = { ...current, ...run }
+      void this.load()
+      return
+    }
+    this.detail = { ...current, ...run }
+  }
+
+  private onLog(log: RunLog): void {
+    if (log.runId !== this.id || !this.detail) return
+    this.detail = { ...this.detail, logs: [...this.detail.logs, log] }
+  }
+}

@@ -1,0 +1,17 @@
+import { connect } from '../api/client'
+import type { Stores } from './context'
+import { ConnectionStore } from './connection.svelte'
+import { ExperimentsStore } from './experiments.svelte'
+import { Router } from './router.svelte'
+import { RunsStore } from './runs.svelte'
+
+export function createStores(): Stores {
+  const api = connect()
+  return {
+    api,
+    connection: new ConnectionStore(api),
+    runs: new RunsStore(api),
+    experiments: new ExperimentsStore(api),
+    router: new Router()
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * DESIGN.md section 1: `core/` is the engine, plain TypeScript. It must not import Electron, the
+ * DOM, or the outer layers (host, electron, web, workers, cli, contract); only `src-main/electron`
+ * and `src-preload` may import 'electron'.
+ */
+import { describe, it, expect } from 'vitest'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative, resolve, dirname } from 'node:path'
+
+const ROOT = resolve(__dirname, '../..')
+
+function tsFiles(dir: string, exts = ['.ts']): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name)
+    return statSync(p).isDirectory() ? tsFiles(p, exts) : exts.some((e) => p.endsWith(e)) ? [p] : []
+  })
+}
+
+/** Source without comments: a comment that mentions `require('electron')` imports nothing. */
+function code(file: string): string {
+  return readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|(^|[^:])\/\/.*$/gm, '$1')
+}
+
+function imports(file: string): string[] {
+  const text = code(file)
+  const out: string[] = []
+  for (const m of text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+    out.push(m[1] ?? m[2] ?? m[3])
+  }
+  return out
+}
+
+const DOM_GLOBALS = /\b(window|document|navigator|localStorage|HTMLElement)\s*[.[]/
+
+describe('layering', () => {
+  const coreFiles = tsFiles(join(ROOT, 'src-main/core'))
+
+  it('finds the engine sources', () => {
+    expect(coreFiles.length).toBeGreaterThan(10)
+  })
+
+  it('core/ imports no electron, DOM or outer layer', () => {
+    const offences: string[] = []
+    for (const file of coreFiles) {
+      for (const spec of imports(file)) {
+        if (spec === 'electron' || spec.startsWith('electron/')) offences.push(`${relative(ROOT, file)} imports ${spec}`)
+        if (spec.startsWith('.')) {
+          const target = relative(join(ROOT, 'src-main'), resolve(dirname(file), spec))
+          if (!target.startsWith('core')) offences.push(`${relative(ROOT, file)} imports ${spec} (outside core/)`)
+        }
+      }
+      if (DOM_GLOBALS.test(code(file))) offences.push(`${relative(ROOT, file)} uses a DOM global`)
+    }
+    expect(offences).toEqual([])
+  })
+
+  it("only src-main/electron and src-preload import 'electron'", () => {
+    const all = [...tsFiles(join(ROOT, 'src-main')), ...tsFiles(join(ROOT, 'src-renderer/src'), ['.ts', '.svelte'])]
+    const offenders = all
+      .filter((f) => imports(f).some((s) => s === 'electron' || s.startsWith('electron/')))
+      .map((f) => relative(ROOT, f))
+      .filter((f) => !f.startsWith('src-main/electron/'))
+    expect(offenders).toEqual([])
+  })
+
+  it('the renderer imports only types from the main side', () => {
+    const offences: string[] = []
+    for (const file of tsFiles(join(ROOT, 'src-renderer/src'), ['.ts', '.svelte'])) {
+      const text = readFileSync(file, 'utf8')
+      for (const m of text.matchAll(/^\s*import\s+(type\s+)?[^'"]*from\s+['"]([^'"]*src-main[^'"]*)['"]/gm)) {
+        if (!m[1]) offences.push(`${relative(ROOT, file)}: ${m[0]}`)
+      }
+    }
+    expect(offences).toEqual([])
+  })
+})

@@ -1,0 +1,123 @@
+import { describe, it, expect, beforeEach, afterEach } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { openDatabase, schemaVersion, type Db } from '../../src-main/core/store/database'
+import { migrations } from '../../src-main/core/store/migrations'
+import { saveDataset, loadDataset, listDatasets } from '../../src-main/core/store/datasets-repo'
+import { upsertExperiment } from '../../src-main/core/store/experiments-repo'
+import * as runs from '../../src-main/core/store/runs-repo'
+import { generateScenario } from '../../src-main/core/data/scenarios'
+import { parseSpec } from '../../src-main/core/search/spec'
+
+let dir: string
+let db: Db
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wb-store-'))
+  db = openDatabase(join(dir, 'workbench.db'))
+})
+afterEach(() => {
+  db.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const spec = parseSpec({
+  name: 'store-test',
+  dataset: { generator: 'helios-detection', params: { days: 1 } },
+  split: { kind: 'time', trainFraction: 0.7 },
+  model: { kind: 'iforest', params: {} },
+  targets: ['recall >= 0.5']
+})
+
+describe('database', () => {
+  it('is WAL with every migration applied, and reopening is a no-op', () => {
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(schemaVersion(db)).toBe(migrations[migrations.length - 1].version)
+    db.close()
+    db = openDatabase(join(dir, 'workbench.db'))
+    expect(schemaVersion(db)).toBe(migrations.length)
+  })
+
+  it('refuses a database from a newer workbench', () => {
+    db.pragma('user_version = 999')
+    db.close()
+    expect(() => openDatabase(join(dir, 'workbench.db'))).toThrow(/newer than this workbench/)
+    db = new Database(join(dir, 'other.db'))
+  })
+
+  it('a failing migration leaves the previous version intact', () => {
+    const file = join(dir, 'm.db')
+    const broken = [...migrations, { version: migrations.length + 1, name: 'broken', sql: 'CREATE TABLE t (x); SELECT nope FROM missing;' }]
+    expect(() => openDatabase(file, broken)).toThrow()
+    const again = openDatabase(file)
+    expect(schemaVersion(again)).toBe(migrations.length)
+    expect(again.prepare("SELECT name FROM sqlite_master WHERE name = 't'").get()).toBeUndefined()
+    again.close()
+  })
+})
+
+describe('datasets', () => {
+  it('stores a version by content hash and loads it back bit for bit', () => {
+    const series = generateScenario('helios-detection', { days: 1, seed: 3 })
+    const meta = saveDataset(db, series, { source: 'generated', generator: 'helios-detection', params: { days: 1, seed: 3 } })
+    expect(meta.id).toMatch(/^[0-9a-f]{64}$/)
+    expect(meta.rows).toBe(288)
+    const again = saveDataset(db, series, { source: 'generated' })
+    expect(again.id).toBe(meta.id)
+    expect(listDatasets(db)).toHaveLength(1)
+    const loaded = loadDataset(db, meta.id)
+    expect(loaded.columns).toEqual(series.columns)
+    expect(Array.from(loaded.values[3])).toEqual(Array.from(series.values[3]))
+    expect(Array.from(loaded.anomalyType)).toEqual(Array.from(series.anomalyType))
+    expect(Array.from(loaded.timestamps)).toEqual(Array.from(series.timestamps))
+  })
+})
+
+describe('runs', () => {
+  it('moves queued → running → done and keeps results, scores, epochs and logs', () => {
+    const exp = upsertExperiment(db, spec, null)
+    expect(upsertExperiment(db, spec, 'x.json').id).toBe(exp.id)
+    const run = runs.createRun(db, { experimentId: exp.id, modelKind: 'iforest', params: {}, targets: [], workbenchVersion: 't' })
+    expect(run.status).toBe('queued')
+    runs.markRunning(db, run.id, 1234)
+    expect(runs.getRun(db, run.id)!.status).toBe('running')
+    runs.addEpoch(db, run.id, { epoch: 1, metrics: { loss: 0.5 }, confusion: { tn: 1, fp: 2, fn: 3, tp: 4 } })
+    runs.appendLog(db, { runId: run.id, at: new Date().toISOString(), level: 'info', message: 'hello' })
+    runs.completeRun(
+      db,
+      run.id,
+      {
+        threshold: 0.6,
+        metrics: { precision: 0.9 },
+        trainMetrics: null,
+        confusion: { tn: 10, fp: 1, fn: 2, tp: 3 },
+        targets: [],
+        curves: null,
+        recallByType: {},
+        model: { kind: 'iforest' }
+      },
+      [{ split: 'test', datasetId: null, scores: new Float32Array([0.1, 0.9]), labels: new Uint8Array([0, 1]), types: null }]
+    )
+    const done = runs.getRun(db, run.id)!
+    expect(done.status).toBe('done')
+    expect(done.confusion).toEqual({ tn: 10, fp: 1, fn: 2, tp: 3 })
+    expect(runs.listEpochs(db, run.id)).toEqual([{ epoch: 1, metrics: { loss: 0.5 }, confusion: { tn: 1, fp: 2, fn: 3, tp: 4 } }])
+    expect(Array.from(runs.loadScores(db, run.id, 'test')!.scores)).toEqual([Math.fround(0.1), Math.fround(0.9)])
+    expect(runs.listLogs(db, run.id).map((l) => l.message)).toEqual(['hello'])
+    // A final state is final.
+    expect(runs.endRun(db, run.id, 'failed', 'late')).toBe(false)
+    expect(runs.getRun(db, run.id)!.status).toBe('done')
+  })
+
+  it('marks runs of a dead process interrupted, and leaves live ones alone', () => {
+    const exp = upsertExperiment(db, spec, null)
+    const mine = runs.createRun(db, { experimentId: exp.id, modelKind: 'iforest', params: {}, targets: [], workbenchVersion: 't' })
+    const dead = runs.createRun(db, { experimentId: exp.id, modelKind: 'iforest', params: {}, targets: [], workbenchVersion: 't' })
+    db.prepare('UPDATE runs SET host_pid = 999999999, status = ? WHERE id = ?').run('running', dead.id)
+    expect(runs.markStaleRunsInterrupted(db, 'gone')).toEqual([dead.id])
+    expect(runs.getRun(db, dead.id)).toMatchObject({ status: 'interrupted', statusReason: 'gone' })
+    expect(runs.getRun(db, mine.id)!.status).toBe('queued')
+  })
+})
