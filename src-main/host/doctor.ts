@@ -3,12 +3,12 @@
  * train and why better ones are unavailable, ONNX Runtime, SQLite, the Electron binary.
  */
 import { createRequire } from 'node:module'
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import Database from 'better-sqlite3'
 import { probeTfjsBackends, chooseTfjsBackend } from '../core/models/tfjs-backends'
 import { WORKBENCH_VERSION } from './app-meta'
+import { electronBinaryStatus } from './electron-binary'
 import type { DoctorReport } from '../contract/api'
 
 const require = createRequire(import.meta.url)
@@ -20,34 +20,6 @@ function packageVersion(pkg: string): string | null {
   } catch {
     return null
   }
-}
-
-/** Electron's binary is fetched lazily by `require('electron')`: look for it without requiring. */
-export function electronBinaryStatus(): { version: string | null; binaryPresent: boolean; detail: string } {
-  const version = packageVersion('electron')
-  if (!version) return { version: null, binaryPresent: false, detail: 'the electron package is not installed' }
-  const dir = dirname(require.resolve('electron/package.json'))
-  const pathFile = join(dir, 'path.txt')
-  if (process.env.ELECTRON_OVERRIDE_DIST_PATH) {
-    const p = process.env.ELECTRON_OVERRIDE_DIST_PATH
-    return { version, binaryPresent: existsSync(p), detail: `ELECTRON_OVERRIDE_DIST_PATH=${p}` }
-  }
-  if (!existsSync(pathFile)) {
-    return {
-      version,
-      binaryPresent: false,
-      detail: 'the Electron binary was not downloaded (it is fetched from outside the npm registry on first use); use `npm run serve` for the browser UI'
-    }
-  }
-  const exe = join(dir, 'dist', readFileSync(pathFile, 'utf8').trim())
-  return existsSync(exe)
-    ? { version, binaryPresent: true, detail: exe }
-    : { version, binaryPresent: false, detail: `path.txt names ${exe}, which is missing` }
-}
-
-export function electronBinaryPath(): string | null {
-  const s = electronBinaryStatus()
-  return s.binaryPresent ? s.detail : null
 }
 
 export async function doctorReport(workspace: string): Promise<DoctorReport> {

@@ -7,7 +7,7 @@ import { join, relative, resolve, sep } from 'node:path'
 import { EventEmitter } from 'node:events'
 import { watch, type FSWatcher } from 'chokidar'
 import { parseSpecText, type ExperimentSpec } from '../core/search/spec'
-import type { ExperimentFile } from '../contract/api'
+import { ApiError, type ExperimentFile } from '../contract/api'
 
 export class ExperimentsCatalog extends EventEmitter<{ changed: [] }> {
   private watcher: FSWatcher | null = null
@@ -32,14 +32,14 @@ export class ExperimentsCatalog extends EventEmitter<{ changed: [] }> {
     const abs = resolve(this.dir, file)
     const rel = relative(this.dir, abs)
     if (rel.startsWith('..') || rel.includes(`..${sep}`) || resolve(abs) === this.dir) {
-      throw new Error(`'${file}' is not inside the experiments folder ${this.dir}`)
+      throw new ApiError('bad_input', `'${file}' is not inside the experiments folder ${this.dir}`, 'file')
     }
     return abs
   }
 
   load(file: string): ExperimentSpec {
     const abs = this.resolveFile(file)
-    if (!existsSync(abs)) throw new Error(`no experiment file '${file}' in ${this.dir}`)
+    if (!existsSync(abs)) throw new ApiError('not_found', `no experiment file '${file}' in ${this.dir}`, 'file')
     return parseSpecText(readFileSync(abs, 'utf8'), file)
   }
 

@@ -38,7 +38,9 @@ describe('training in a worker process', () => {
 
     // Read the file as another process would.
     const db = new Database(join(dir, 'workbench.db'), { readonly: true })
-    cleanups.push(() => db.close())
+    cleanups.push(() => {
+      db.close()
+    })
     const row = db.prepare('SELECT status, metrics, confusion, threshold, train_dataset_id, test_dataset_id FROM runs WHERE id = ?').get(runId) as {
       status: string
       metrics: string

@@ -159,6 +159,30 @@ describe('fitIsolationForest', () => {
     expect(() => fromJSON({ ...json, format: 'other' })).toThrow()
   })
 
+  it('scores trees whose nodes are laid out in any order the same way', () => {
+    // Renumber every node but the root in reverse, so right children no longer follow left ones.
+    const json = toJSON(model)
+    const t = json.trees[0]
+    const n = t.feature.length
+    const id = (i: number) => (i <= 0 ? i : n - i)
+    const perm = <T>(arr: T[], map: (v: T) => T) => {
+      const out = new Array<T>(n)
+      arr.forEach((v, i) => (out[id(i)] = map(v)))
+      return out
+    }
+    json.trees[0] = {
+      ...t,
+      feature: perm(t.feature, (v) => v),
+      threshold: perm(t.threshold, (v) => v),
+      left: perm(t.left, id),
+      right: perm(t.right, id),
+      size: perm(t.size, (v) => v),
+      depth: perm(t.depth, (v) => v)
+    }
+    expect(json.trees[0].right[0]).not.toBe(json.trees[0].left[0] + 1)
+    expect(scoreSamples(fromJSON(json), X)).toEqual(scores)
+  })
+
   it('reports progress and stops when asked', () => {
     const seen: number[] = []
     fitIsolationForest(X, { nEstimators: 5 }, (done, total) => {

@@ -306,8 +306,8 @@ export function scoreSamples(model: IsolationForestModel, X: Matrix): Float64Arr
     const { feature, threshold, left, right } = tree
     const value = leafValues(tree)
     if (siblingsAdjacent(tree)) {
-      // right = left + 1 (as buildTree lays nodes out): the comparison becomes an index offset
-      // and one array load fewer per step; measured ~20 % faster on 600k rows x 100 trees.
+      // right = left + 1 (as buildTree lays nodes out): the comparison becomes an index offset,
+      // one array load fewer per step. Imported trees laid out otherwise take the general walk.
       for (let i = 0; i < rows; i++) {
         const base = i * cols
         let node = 0

@@ -1,0 +1,61 @@
+/**
+ * A real `workbench serve` process on a fresh workspace for each test file, found through the
+ * URL it prints. The page fixture opens the UI with the token.
+ */
+import { test as base, expect } from '@playwright/test'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const REPO = fileURLToPath(new URL('../..', import.meta.url))
+
+export interface ServedWorkbench {
+  url: string
+  port: number
+  workspace: string
+}
+
+export async function startServe(workspace: string, extraArgs: string[] = []): Promise<{ served: ServedWorkbench; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, [join(REPO, 'bin/workbench.cjs'), 'serve', '--port', '0', '--json', '--workspace', workspace, ...extraArgs], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stderr = ''
+  proc.stderr!.on('data', (c) => (stderr += c))
+  const served = await new Promise<ServedWorkbench>((ok, fail) => {
+    let out = ''
+    proc.stdout!.on('data', (c) => {
+      out += c
+      const line = out.split('\n')[0]
+      if (out.includes('\n')) {
+        try {
+          ok(JSON.parse(line))
+        } catch (err) {
+          fail(new Error(`serve printed ${line}: ${(err as Error).message}`))
+        }
+      }
+    })
+    proc.once('exit', (code) => fail(new Error(`serve exited with ${code}: ${stderr}`)))
+    setTimeout(() => fail(new Error(`serve did not print its URL within 60 s: ${stderr}`)), 60_000)
+  })
+  return { served, proc }
+}
+
+export const test = base.extend<{}, { workbench: ServedWorkbench }>({
+  workbench: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, use) => {
+      const workspace = mkdtempSync(join(tmpdir(), 'wb-e2e-'))
+      const { served, proc } = await startServe(workspace)
+      await use(served)
+      proc.kill('SIGTERM')
+      await new Promise((r) => proc.once('exit', r))
+      rmSync(workspace, { recursive: true, force: true })
+    },
+    { scope: 'worker' }
+  ]
+})
+
+export { expect }

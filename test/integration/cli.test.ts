@@ -1,0 +1,73 @@
+/** The `workbench` command as a user runs it: real processes, real exit codes, stdout vs stderr. */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { REPO, tempDir } from '../helpers/workspace'
+
+let tmp: ReturnType<typeof tempDir>
+beforeAll(() => {
+  tmp = tempDir('wb-cli-')
+})
+afterAll(() => tmp.remove())
+
+function workbench(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(REPO, 'bin/workbench.cjs'), ...args, '--workspace', join(tmp.dir, 'ws')], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 120_000
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+describe('workbench CLI', () => {
+  it('run --json prints exactly one JSON document with the run id, metrics and targets', () => {
+    const r = workbench('run', 'experiments/helios-detection-iforest.json', '--json')
+    expect(r.code).toBe(0)
+    const out = JSON.parse(r.stdout)
+    expect(out).toMatchObject({ runId: 1, experiment: 'helios-detection-iforest', status: 'done' })
+    expect(out.metrics).toMatchObject({ precision: expect.any(Number), recall: expect.any(Number), fpr: expect.any(Number), rocAuc: expect.any(Number) })
+    expect(out.targets).toHaveLength(3)
+    expect(out.targets[0]).toMatchObject({ text: 'precision >= 0.953', met: expect.any(Boolean) })
+    expect(r.stderr).toMatch(/100%/)
+  })
+
+  it('runs list and runs show read the history back', () => {
+    const list = workbench('runs', 'list', '--json')
+    expect(list.code).toBe(0)
+    const runs = JSON.parse(list.stdout)
+    expect(runs).toHaveLength(1)
+    expect(runs[0]).toMatchObject({ id: 1, experiment: 'helios-detection-iforest', status: 'done', params: { nEstimators: 100 } })
+    const show = workbench('runs', 'show', '1')
+    expect(show.code).toBe(0)
+    expect(show.stdout).toMatch(/confusion \(test/)
+    expect(show.stdout).toMatch(/precision >= 0\.953/)
+    const human = workbench('runs', 'list')
+    expect(human.stdout).toMatch(/helios-detection-iforest\s+iforest\s+done/)
+  })
+
+  it('bad usage and bad input exit 2 with a message naming the problem', () => {
+    const bad = join(tmp.dir, 'bad.json')
+    writeFileSync(bad, JSON.stringify({ name: 'bad', dataset: { generator: 'helios-detection', params: { days: 'seven' } }, split: { kind: 'time', trainFraction: 0.5 }, model: { kind: 'iforest' } }))
+    const r = workbench('run', bad)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/bad\.json: dataset\.params\.days/)
+    expect(workbench('run', join(tmp.dir, 'missing.json')).code).toBe(2)
+    expect(workbench('runs', 'show', '99').stderr).toMatch(/run 99 not found/)
+    expect(workbench('runs', 'show', '99').code).toBe(2)
+    expect(workbench('frobnicate').code).toBe(2)
+    expect(workbench('run', '--bogus-flag').code).toBe(2)
+  })
+
+  it('doctor --json reports the backend ladder, ONNX Runtime and the Electron binary', () => {
+    const r = workbench('doctor', '--json')
+    expect(r.code).toBe(0)
+    const d = JSON.parse(r.stdout)
+    expect(Number(d.node.version.split('.')[0])).toBeGreaterThanOrEqual(22)
+    expect(d.tfjs.candidates.map((c: { name: string }) => c.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
+    expect(d.tfjs.candidates.find((c: { name: string }) => c.name === d.tfjs.backend).available).toBe(true)
+    for (const c of d.tfjs.candidates) expect(c.reason.length).toBeGreaterThan(10)
+    expect(d.onnxRuntime.version).toMatch(/^\d+\.\d+/)
+    expect(typeof d.electron.binaryPresent).toBe('boolean')
+  })
+})
