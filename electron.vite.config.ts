@@ -1,6 +1,18 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
+import type { Plugin } from 'vite'
+import { contentSecurityPolicy } from './src-main/host/csp'
+
+/** Writes the one CSP into index.html as a <meta> tag (file:// loads in Electron have no headers). */
+function cspMeta(): Plugin {
+  return {
+    name: 'workbench-csp-meta',
+    transformIndexHtml: () => [
+      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy({ websocket: true, meta: true }) }, injectTo: 'head' }
+    ]
+  }
+}
 
 // Three bundles: the Electron main process (with the utility-process workers it forks, pulled in
 // through `?modulePath` imports), the sandboxed preload (CommonJS: sandboxed preloads cannot load
@@ -23,7 +35,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve('src-renderer'),
-    plugins: [svelte({ configFile: resolve('svelte.config.js') })],
+    plugins: [svelte({ configFile: resolve('svelte.config.js') }), cspMeta()],
     build: {
       rollupOptions: { input: { index: resolve('src-renderer/index.html') } }
     }

@@ -8,12 +8,11 @@ import trainingWorkerPath from '../workers/training-worker?modulePath'
 import { WorkbenchHost } from '../host/workbench-host'
 import { toErrorShape } from '../host/dispatch'
 import { PRODUCT_NAME } from '../host/app-meta'
+import { contentSecurityPolicy } from '../host/csp'
 import { IPC_CALL, IPC_EVENT } from '../contract/ipc'
 import { UtilityWorkerLauncher } from './utility-launcher'
 
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; " +
-  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+const CSP = contentSecurityPolicy({ websocket: false })
 
 app.setName(PRODUCT_NAME)
 let host: WorkbenchHost | null = null

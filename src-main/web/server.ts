@@ -12,6 +12,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { clientFrameSchema, type ServerFrame } from '../contract/wire'
 import type { WorkbenchHost } from '../host/workbench-host'
 import { toErrorShape } from '../host/dispatch'
+import { contentSecurityPolicy } from '../host/csp'
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -26,9 +27,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2'
 }
 
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; " +
-  "connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+const CSP = contentSecurityPolicy({ websocket: true })
 
 export interface WebServerOptions {
   host: WorkbenchHost
@@ -134,9 +133,17 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
   const clients = new Set<WebSocket>()
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x')
-    if (url.pathname !== '/api' || !hostOk(req) || !originOk(req) || !sameToken(tokenOf(req), token)) {
+    if (url.pathname !== '/api' || !hostOk(req) || !originOk(req)) {
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n')
       socket.destroy()
+      return
+    }
+    if (!sameToken(tokenOf(req), token)) {
+      // A browser cannot read a refused upgrade's status: complete the handshake and close at
+      // once with a reason the page can show. Nothing is read from such a socket.
+      wss.handleUpgrade(req, socket, head, (ws) =>
+        ws.close(4401, tokenOf(req) ? 'wrong token: open the URL that `workbench serve` printed' : 'missing token: open the URL that `workbench serve` printed')
+      )
       return
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req))

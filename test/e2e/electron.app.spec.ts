@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url'
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
 const status = electronBinaryStatus()
 
+if (!status.binaryPresent) console.log(`[electron] desktop tests skipped: Electron binary absent — ${status.detail}`)
 test.skip(!status.binaryPresent, `Electron binary absent, desktop tests skipped: ${status.detail}`)
 
 test('the desktop window is locked down and runs an experiment through IPC', async () => {

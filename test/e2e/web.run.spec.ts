@@ -5,6 +5,12 @@
 import { test, expect } from './serve-fixture'
 
 test('start a run from the UI and see its confusion matrix and targets', async ({ page, workbench }) => {
+  // The strict CSP must not cost the page anything: no violation, no error in the console.
+  const problems: string[] = []
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text())
+  })
+  page.on('pageerror', (e) => problems.push(e.message))
   await page.goto(workbench.url)
   await expect(page.getByText(workbench.workspace)).toBeVisible()
 
@@ -35,6 +41,7 @@ test('start a run from the UI and see its confusion matrix and targets', async (
   await page.getByRole('link', { name: /^runs$/i }).first().click()
   await expect(page.getByTestId(/^run-row-\d+$/).first()).toContainText(/done/i)
   await page.screenshot({ path: 'test-results/runs-list.png' })
+  expect(problems).toEqual([])
 })
 
 test('the UI shows progress while a run is in flight, and cancel ends it', async ({ page, workbench }) => {

@@ -90,8 +90,16 @@ describe('web host', () => {
   })
 
   it('refuses WebSocket and HTTP calls without the token or from another origin', async () => {
-    await expect(connect('')).rejects.toThrow(/403/)
-    await expect(connect('?token=wrong')).rejects.toThrow(/403/)
+    for (const [query, reason] of [['', /missing token/], ['?token=wrong', /wrong token/]] as const) {
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api${query}`)
+      const received: string[] = []
+      ws.on('message', (d) => received.push(d.toString()))
+      ws.on('open', () => ws.send(JSON.stringify({ type: 'call', id: 1, method: 'runs.list', input: {} })))
+      const [code, why] = await new Promise<[number, string]>((ok) => ws.on('close', (c, r) => ok([c, r.toString()])))
+      expect(code).toBe(4401)
+      expect(why).toMatch(reason)
+      expect(received).toEqual([])
+    }
     await expect(connect(`?token=${server.token}`, { origin: 'http://evil.example' })).rejects.toThrow(/403/)
     expect((await post('runs.list', {}, {})).status).toBe(401)
   })

@@ -37,13 +37,22 @@ export class ClientError extends Error {
 }
 
 /**
- * A readable message for any error a call rejected with. Electron's `ipcRenderer.invoke` wraps
- * remote errors as "Error invoking remote method 'x': Error: message"; keep only the message.
+ * The preload (src-preload) can carry only a message across contextBridge, so it encodes API
+ * errors as `[code] message (at path)`. Electron itself wraps errors thrown in a handler as
+ * "Error invoking remote method 'x': Error: message".
  */
-export function errorMessage(e: unknown): string {
+const PRELOAD_ERROR = /^\[([a-z_]+)\] ([\s\S]*)$/
+const INVOKE_WRAPPER = /^Error invoking remote method '[^']*': (?:\w*Error: )?([\s\S]*)$/
+
+function rawMessage(e: unknown): string {
   const raw = e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e)
-  const m = /^Error invoking remote method '[^']*': (?:\w*Error: )?([\s\S]*)$/.exec(raw)
-  return m ? m[1]! : raw
+  return INVOKE_WRAPPER.exec(raw)?.[1] ?? raw
+}
+
+/** A readable message for any error a call rejected with. */
+export function errorMessage(e: unknown): string {
+  const raw = rawMessage(e)
+  return PRELOAD_ERROR.exec(raw)?.[2] ?? raw
 }
 
 /** The API error code of a rejected call, when it carries one. */
@@ -51,6 +60,5 @@ export function errorCode(e: unknown): string | null {
   if (e && typeof e === 'object' && 'code' in e && typeof (e as { code: unknown }).code === 'string') {
     return (e as { code: string }).code
   }
-  const msg = errorMessage(e)
-  return /not[ _]found/i.test(msg) ? 'not_found' : null
+  return PRELOAD_ERROR.exec(rawMessage(e))?.[1] ?? null
 }
