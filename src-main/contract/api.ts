@@ -124,8 +124,10 @@ export const runDetailSchema = runSummarySchema.extend({
   confusion: confusionSchema.nullable(),
   trainMetrics: metricsSchema.nullable(),
   datasets: z.array(datasetRefSchema),
-  /** Per-epoch history (deep models), or per-stage checkpoints for models without epochs. */
+  /** Per-epoch history (deep models), or checkpoints over the ensemble size (Isolation Forest). */
   epochs: z.array(epochSchema),
+  /** What `epochs[].epoch` counts: `epoch`, or `trees` for Isolation Forest. */
+  historyAxis: z.enum(['epoch', 'trees']),
   curves: curvesSchema.nullable(),
   recallByType: z.record(z.string(), z.object({ total: z.number(), detected: z.number(), recall: z.number() })),
   logs: z.array(runLogSchema)

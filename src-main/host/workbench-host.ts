@@ -133,6 +133,7 @@ export class WorkbenchHost {
       trainMetrics: r.trainMetrics as RunDetail['trainMetrics'],
       datasets,
       epochs: runs.listEpochs(db, id),
+      historyAxis: r.modelKind === 'iforest' ? 'trees' : 'epoch',
       curves: r.curves as RunDetail['curves'],
       recallByType: r.recallByType,
       logs: runs.listLogs(db, id)

@@ -29,6 +29,7 @@ async function run(job: TrainingJob): Promise<void> {
       onParams: (params) => channel.send({ type: 'params', params }),
       onProgress: progress,
       onLog: (level, message) => channel.send({ type: 'log', level, message }),
+      onEpoch: (e) => channel.send({ type: 'epoch', ...e }),
       shouldStop: () => cancelReason !== null
     })
     // A worker serves exactly one trial, then ends.

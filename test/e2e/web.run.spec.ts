@@ -35,6 +35,7 @@ test('start a run from the UI and see its confusion matrix and targets', async (
   await expect(targets).toContainText('recall >= 0.871')
   await expect(targets).toContainText('fpr <= 0.118')
   await expect(page.getByTestId('metrics')).toContainText(/ROC AUC/i)
+  await expect(page.getByRole('heading', { name: 'Training history' })).toBeVisible()
   await page.screenshot({ path: 'test-results/run-page.png', fullPage: true })
 
   // The runs list shows it too, with live state from the store.

@@ -64,7 +64,13 @@ describe('training in a worker process', () => {
       { split: 'train', count: 2016, bytes: 2016 * 4 }
     ])
 
+    const epochs = db.prepare('SELECT epoch, confusion FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(runId) as { epoch: number; confusion: string }[]
+    expect(epochs.map((e) => e.epoch)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100])
+    const lastCm = JSON.parse(epochs[epochs.length - 1].confusion)
+    expect(lastCm.tn + lastCm.fp + lastCm.fn + lastCm.tp).toBe(2016)
+
     const detail = host.detail(runId)
+    expect(detail.historyAxis).toBe('trees')
     expect(detail.targets.map((t) => t.text)).toEqual(['precision >= 0.953', 'recall >= 0.871', 'fpr <= 0.118'])
     expect(detail.targets.every((t) => typeof t.actual === 'number')).toBe(true)
     expect(detail.curves?.roc.fpr.length).toBeGreaterThan(2)

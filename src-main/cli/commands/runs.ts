@@ -64,7 +64,9 @@ export function runsShow(host: WorkbenchHost, idText: string | undefined, opts: 
     printRun(detail)
     if (detail.epochs.length > 0) {
       const keys = Object.keys(detail.epochs[0].metrics)
-      process.stdout.write('\nper-epoch history:\n' + table(['epoch', ...keys], detail.epochs.map((e) => [String(e.epoch), ...keys.map((k) => num(e.metrics[k]))])) + '\n')
+      const axis = detail.historyAxis === 'trees' ? 'trees' : 'epoch'
+      const title = axis === 'trees' ? 'history over the ensemble size (training data)' : 'per-epoch history'
+      process.stdout.write(`\n${title}:\n` + table([axis, ...keys], detail.epochs.map((e) => [String(e.epoch), ...keys.map((k) => num(e.metrics[k]))])) + '\n')
     }
   }
   return EXIT_OK

@@ -9,6 +9,9 @@ import { sliceSeries } from '../data/series'
 import { generateScenario } from '../data/scenarios'
 import { runIForestTrial } from '../models/iforest-trial'
 import { toJSON as iforestToJSON } from '../models/iforest'
+import { ensembleHistory } from '../models/iforest-history'
+import { applyScaler } from '../data/scaler'
+import { fromColumns } from '../data/matrix'
 import { checkTargets } from '../eval/targets'
 import type { RunResults } from '../store/runs-repo'
 
@@ -17,6 +20,8 @@ export interface TrialHooks {
   onParams?: (params: Record<string, unknown>) => void
   onProgress?: (p: { stage: string; fraction: number; message: string; etaMs: number | null }) => void
   onLog?: (level: 'info' | 'warn' | 'error', message: string) => void
+  /** One point of the run's history (an epoch; for Isolation Forest, an ensemble size). */
+  onEpoch?: (e: { epoch: number; metrics: Record<string, number>; confusion: { tn: number; fp: number; fn: number; tp: number } | null }) => void
   shouldStop?: () => boolean
 }
 
@@ -103,6 +108,8 @@ export async function runTrial(spec: ExperimentSpec, hooks: TrialHooks = {}): Pr
         }
       })
       hooks.onParams?.(r.params as unknown as Record<string, unknown>)
+      // Learning curve over the ensemble size, on the training rows (labels never steer the fit).
+      for (const e of ensembleHistory(r.model, applyScaler(fromColumns(train.values), r.scaler), train.labels)) hooks.onEpoch?.(e)
       const metrics = pickMetrics(r.test as unknown as Record<string, unknown>)
       const results: RunResults = {
         threshold: r.threshold,
