@@ -37,6 +37,8 @@ export default defineConfig({
     root: resolve('src-renderer'),
     plugins: [svelte({ configFile: resolve('svelte.config.js') }), cspMeta()],
     build: {
+      // electron-vite leaves bundles unminified; the web host serves this one over HTTP too.
+      minify: true,
       rollupOptions: { input: { index: resolve('src-renderer/index.html') } }
     }
   }

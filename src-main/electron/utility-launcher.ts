@@ -2,19 +2,14 @@
 import { utilityProcess } from 'electron'
 import type { FromWorker } from '../workers/protocol'
 import type { WorkerExit, WorkerHandle, WorkerKind, WorkerLauncher } from '../host/worker-launcher'
-import { TailBuffer } from '../host/worker-launcher'
+import { pipeWorkerOutput } from '../host/worker-launcher'
 
 export class UtilityWorkerLauncher implements WorkerLauncher {
   constructor(private readonly entries: Record<WorkerKind, string>) {}
 
   launch(kind: WorkerKind): WorkerHandle {
     const child = utilityProcess.fork(this.entries[kind], [], { stdio: 'pipe', serviceName: `workbench-${kind}-worker` })
-    const stderr = new TailBuffer()
-    child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk))
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr.push(chunk)
-      process.stderr.write(chunk)
-    })
+    const stderr = pipeWorkerOutput(child.stdout, child.stderr)
     const exitListeners: ((e: WorkerExit) => void)[] = []
     let killedByUs = false
     child.on('exit', (code) => {

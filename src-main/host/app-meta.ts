@@ -2,7 +2,7 @@
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import pkg from '../../package.json'
+import pkg from '../../package.json' with { type: 'json' }
 
 export const WORKBENCH_VERSION: string = pkg.version
 export const PRODUCT_NAME = 'Anomaly Workbench'

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 import type { FromWorker } from '../workers/protocol'
 import type { WorkerHandle, WorkerKind, WorkerLauncher, WorkerExit } from './worker-launcher'
-import { TailBuffer } from './worker-launcher'
+import { pipeWorkerOutput } from './worker-launcher'
 
 const entries: Record<WorkerKind, string> = {
   training: fileURLToPath(new URL('../workers/training-worker.ts', import.meta.url))
@@ -15,20 +15,26 @@ const entries: Record<WorkerKind, string> = {
 
 const tsxLoader = createRequire(import.meta.url).resolve('tsx')
 
+export interface NodeWorkerLauncherOptions {
+  /**
+   * Worker entries to fork instead of the TypeScript sources, e.g. the bundled chunks under
+   * out/main/chunks that Electron forks as utility processes (plain JS: no loader needed).
+   */
+  bundledEntries?: Record<WorkerKind, string>
+}
+
 export class NodeWorkerLauncher implements WorkerLauncher {
+  constructor(private readonly opts: NodeWorkerLauncherOptions = {}) {}
+
   launch(kind: WorkerKind): WorkerHandle {
-    const child = fork(entries[kind], [], {
-      execArgv: ['--import', tsxLoader],
+    const bundled = this.opts.bundledEntries?.[kind]
+    const child = fork(bundled ?? entries[kind], [], {
+      execArgv: bundled ? [] : ['--import', tsxLoader],
       serialization: 'advanced',
       // stdout is piped too: a library printing to stdout must never corrupt `--json` output.
       stdio: ['ignore', 'pipe', 'pipe', 'ipc']
     })
-    const stderr = new TailBuffer()
-    child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk))
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr.push(chunk)
-      process.stderr.write(chunk)
-    })
+    const stderr = pipeWorkerOutput(child.stdout, child.stderr)
     const exitListeners: ((e: WorkerExit) => void)[] = []
     child.on('exit', (code, signal) => {
       for (const l of exitListeners) l({ code, signal, stderrTail: stderr.toString() })

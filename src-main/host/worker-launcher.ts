@@ -26,6 +26,23 @@ export interface WorkerLauncher {
   launch(kind: WorkerKind): WorkerHandle
 }
 
+/**
+ * Forwards a worker's stdout and stderr to ours (stderr: stdout is reserved for `--json`) and
+ * keeps the tail of its stderr, the best clue when it crashes.
+ */
+export function pipeWorkerOutput(
+  stdout: NodeJS.ReadableStream | null | undefined,
+  stderr: NodeJS.ReadableStream | null | undefined
+): TailBuffer {
+  const tail = new TailBuffer()
+  stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk))
+  stderr?.on('data', (chunk: Buffer) => {
+    tail.push(chunk)
+    process.stderr.write(chunk)
+  })
+  return tail
+}
+
 /** Keeps the last `max` characters of a stream's text. */
 export class TailBuffer {
   private text = ''
