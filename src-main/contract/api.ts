@@ -171,8 +171,150 @@ export const appInfoSchema = z.object({
 })
 export type AppInfo = z.infer<typeof appInfoSchema>
 
+// ---------------------------------------------------------------------------------------------
+// Datasets: immutable, content-hashed versions with lineage (label edits make a child version).
+
+export const segmentSchema = z.object({ id: z.string(), start: z.number().int(), end: z.number().int() })
+export type SegmentInfo = z.infer<typeof segmentSchema>
+
+export const datasetSummarySchema = z.object({
+  /** Content hash (sha256 hex): the version's identity. */
+  id: z.string(),
+  name: z.string(),
+  source: z.enum(['generated', 'imported', 'edited']),
+  /** Scenario id for generated data. */
+  generator: z.string().nullable(),
+  /** Generator params or import options. */
+  params: z.record(z.string(), z.unknown()),
+  parentId: z.string().nullable(),
+  rows: z.number().int(),
+  columns: z.array(z.string()),
+  intervalMs: z.number(),
+  anomalyRate: z.number(),
+  labelCount: z.number().int(),
+  typeNames: z.array(z.string()),
+  typeCounts: z.record(z.string(), z.number()),
+  /** Entities or files (1 for a single series). */
+  segmentCount: z.number().int(),
+  targetNames: z.array(z.string()),
+  note: z.string().nullable(),
+  createdAt: z.string()
+})
+export type DatasetSummary = z.infer<typeof datasetSummarySchema>
+
+export const columnStatsSchema = z.object({
+  column: z.string(),
+  min: z.number(),
+  max: z.number(),
+  mean: z.number(),
+  std: z.number(),
+  /** Mean over normal points and over anomalous points (NaN-free: null when there are none). */
+  meanNormal: z.number().nullable(),
+  meanAnomalous: z.number().nullable(),
+  /** Non-finite cells (NaN, ±Infinity) in the column. */
+  missing: z.number().int()
+})
+export type ColumnStats = z.infer<typeof columnStatsSchema>
+
+export const datasetDetailSchema = datasetSummarySchema.extend({
+  /** Ancestors, nearest first. */
+  lineage: z.array(datasetSummarySchema),
+  children: z.array(datasetSummarySchema),
+  segments: z.array(segmentSchema),
+  stats: z.array(columnStatsSchema),
+  /** Runs that used this exact version (train or test). */
+  runIds: z.array(z.number().int())
+})
+export type DatasetDetail = z.infer<typeof datasetDetailSchema>
+
+/**
+ * A window of a dataset downsampled for drawing: rows [from, to) of one segment cut into at most
+ * `buckets` buckets; per column the min and max of each bucket (min/max decimation keeps spikes
+ * visible at any zoom). When the window holds no more rows than buckets, every row is its own
+ * bucket (min = max = the value).
+ */
+export const seriesWindowSchema = z.object({
+  from: z.number().int(),
+  to: z.number().int(),
+  /** Row index where each bucket starts (global row index). */
+  start: z.array(z.number().int()),
+  /** Timestamp (epoch ms) of each bucket's first row. */
+  time: z.array(z.number()),
+  columns: z.array(z.object({ name: z.string(), min: z.array(z.number()), max: z.array(z.number()) })),
+  /** Fraction of anomalous rows in each bucket. */
+  anomalous: z.array(z.number()),
+  /** Most frequent anomaly type code in each bucket (0 = none): 1 + index into typeNames. */
+  type: z.array(z.number().int()),
+  typeNames: z.array(z.string())
+})
+export type SeriesWindow = z.infer<typeof seriesWindowSchema>
+
+/** A maximal run of consecutive anomalous rows of one type. */
+export const labelRangeSchema = z.object({
+  start: z.number().int(),
+  /** Exclusive. */
+  end: z.number().int(),
+  startTime: z.number(),
+  endTime: z.number(),
+  type: z.string().nullable(),
+  segment: z.string()
+})
+export type LabelRange = z.infer<typeof labelRangeSchema>
+
+export const histogramSetSchema = z.array(
+  z.object({ column: z.string(), edges: z.array(z.number()), normal: z.array(z.number()), anomalous: z.array(z.number()) })
+)
+export type HistogramSet = z.infer<typeof histogramSetSchema>
+
+/** One label edit: rows [start, end) become anomalous of `type` (label 1) or normal (label 0). */
+export const labelEditSchema = z
+  .object({
+    start: z.number().int().min(0),
+    end: z.number().int().min(1),
+    label: z.union([z.literal(0), z.literal(1)]),
+    /** Anomaly type name for label 1 (an existing or a new name); ignored for label 0. */
+    type: z.string().min(1).optional()
+  })
+  .strict()
+  .refine((e) => e.end > e.start, { message: 'end must be greater than start', path: ['end'] })
+export type LabelEdit = z.infer<typeof labelEditSchema>
+
+export const importOptionsSchema = z
+  .object({
+    labelColumn: z.string().optional(),
+    timestampColumn: z.string().optional(),
+    entityColumn: z.string().optional(),
+    /** Name of the dataset (default: from the file names). */
+    name: z.string().optional()
+  })
+  .strict()
+export type ImportOptions = z.infer<typeof importOptionsSchema>
+
+export const jobProgressSchema = z.object({
+  jobId: z.string(),
+  kind: z.enum(['generate', 'import']),
+  fraction: z.number(),
+  message: z.string(),
+  /** Set once the job ended. */
+  done: z.boolean(),
+  datasetId: z.string().nullable(),
+  error: z.string().nullable()
+})
+export type JobProgress = z.infer<typeof jobProgressSchema>
+
+export const scenarioInfoSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  seed: z.string(),
+  description: z.string(),
+  defaults: z.record(z.string(), z.unknown())
+})
+export type ScenarioInfo = z.infer<typeof scenarioInfoSchema>
+
 const empty = z.object({}).strict()
 const byId = z.object({ id: z.number().int().positive() }).strict()
+/** A dataset version: the full content hash or a unique prefix of at least 4 hex digits. */
+const datasetId = z.object({ id: z.string().regex(/^[0-9a-f]{4,64}$/, 'a dataset id is a hex content hash (or a unique prefix)') }).strict()
 
 /** Every API method: name → input and output schema. */
 export const methods = {
@@ -186,7 +328,52 @@ export const methods = {
     input: z.union([z.object({ file: z.string().min(1) }).strict(), z.object({ spec: z.unknown() }).strict()]),
     output: z.object({ runId: z.number().int() })
   },
-  'runs.cancel': { input: byId, output: z.object({ cancelled: z.boolean() }) }
+  'runs.cancel': { input: byId, output: z.object({ cancelled: z.boolean() }) },
+
+  'scenarios.list': { input: empty, output: z.array(scenarioInfoSchema) },
+  'datasets.list': { input: empty, output: z.array(datasetSummarySchema) },
+  'datasets.get': { input: datasetId, output: datasetDetailSchema },
+  /** Generates a scenario in a worker process; progress comes as `dataset.job` events. */
+  'datasets.generate': {
+    input: z.object({ scenario: z.string().min(1), params: z.record(z.string(), z.unknown()).default({}) }).strict(),
+    output: z.object({ jobId: z.string() })
+  },
+  /** Imports CSV or Parquet files (paths on the host machine) as one dataset, in a worker process. */
+  'datasets.import': {
+    input: z.object({ files: z.array(z.string().min(1)).min(1), options: importOptionsSchema.default({}) }).strict(),
+    output: z.object({ jobId: z.string() })
+  },
+  'datasets.window': {
+    input: z
+      .object({
+        id: z.string(),
+        /** Segment index (entity or file); default 0. */
+        segment: z.number().int().min(0).default(0),
+        /** Row range inside the segment, global row indices; default the whole segment. */
+        from: z.number().int().min(0).optional(),
+        to: z.number().int().min(1).optional(),
+        buckets: z.number().int().min(10).max(20_000).default(1000),
+        /** Columns to return (default all). */
+        columns: z.array(z.string()).optional()
+      })
+      .strict(),
+    output: seriesWindowSchema
+  },
+  'datasets.ranges': { input: datasetId, output: z.array(labelRangeSchema) },
+  'datasets.histograms': {
+    input: z.object({ id: z.string(), bins: z.number().int().min(5).max(200).default(30) }).strict(),
+    output: histogramSetSchema
+  },
+  /** Applies label edits to a version and stores the result as its child version. */
+  'datasets.saveLabels': {
+    input: z.object({ id: z.string(), edits: z.array(labelEditSchema).min(1), note: z.string().optional() }).strict(),
+    output: z.object({ id: z.string(), created: z.boolean() })
+  },
+  /** Writes a version as CSV to a path on the host machine. */
+  'datasets.export': {
+    input: z.object({ id: z.string(), path: z.string().min(1) }).strict(),
+    output: z.object({ path: z.string(), rows: z.number().int(), bytes: z.number().int() })
+  }
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>
 
 /** Every event the host pushes: name → payload schema. */
@@ -195,7 +382,11 @@ export const events = {
   'run.changed': runSummarySchema,
   'run.log': runLogSchema,
   /** A spec file under experiments/ was added, changed or removed. */
-  'experiments.changed': z.object({})
+  'experiments.changed': z.object({}),
+  /** A dataset version was added (generated, imported, dropped in the watch folder, edited). */
+  'datasets.changed': z.object({ id: z.string() }),
+  /** Progress of a dataset job (generate / import); the last one has done = true. */
+  'dataset.job': jobProgressSchema
 } as const satisfies Record<string, z.ZodType>
 
 export type MethodName = keyof typeof methods

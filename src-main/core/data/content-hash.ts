@@ -12,10 +12,19 @@ function bytes(a: ArrayBufferView): Uint8Array {
 
 export function contentHash(series: LabelledSeries): string {
   const h = createHash('sha256')
-  h.update(JSON.stringify({ columns: series.columns, types: series.anomalyTypeNames, rows: series.timestamps.length }))
+  h.update(
+    JSON.stringify({
+      columns: series.columns,
+      types: series.anomalyTypeNames,
+      rows: series.timestamps.length,
+      segments: series.segments ?? null,
+      targets: series.targets ? Object.keys(series.targets).sort() : null
+    })
+  )
   h.update(bytes(series.timestamps))
   for (const column of series.values) h.update(bytes(column))
   h.update(bytes(series.labels))
   h.update(bytes(series.anomalyType))
+  if (series.targets) for (const k of Object.keys(series.targets).sort()) h.update(bytes(series.targets[k]))
   return h.digest('hex')
 }

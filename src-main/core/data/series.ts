@@ -22,6 +22,32 @@ export interface LabelledSeries {
   anomalyTypeNames: string[]
   /** 0 for normal points, otherwise 1 + index into `anomalyTypeNames`. */
   anomalyType: Uint8Array
+  /**
+   * Contiguous row ranges, one per entity (panel data such as business-risk) or per source file
+   * (an import of several CSVs). Absent means the whole series is one segment. Timestamps
+   * increase within a segment; windows never cross a segment boundary; splits by entity or by
+   * file are splits over segments.
+   */
+  segments?: Segment[]
+  /**
+   * Extra 0/1 label columns beside `labels`, e.g. business-risk's horizons
+   * (`risk_6m`, `risk_9m`, `risk_12m`): each `timestamps.length` long.
+   */
+  targets?: Record<string, Uint8Array>
+}
+
+export interface Segment {
+  /** Entity id or file name. */
+  id: string
+  /** First row (inclusive). */
+  start: number
+  /** Last row (exclusive). */
+  end: number
+}
+
+/** The segments of a series: its own, or one covering every row. */
+export function segmentsOf(series: LabelledSeries): Segment[] {
+  return series.segments && series.segments.length > 0 ? series.segments : [{ id: series.name, start: 0, end: series.timestamps.length }]
 }
 
 export function seriesLength(series: LabelledSeries): number {
@@ -47,12 +73,19 @@ export function anomalyRate(series: LabelledSeries): number {
 
 /** Rows [start, end) of a series, as views (no copy): splits are index ranges, never copies of data. */
 export function sliceSeries(series: LabelledSeries, start: number, end: number, name?: string): LabelledSeries {
+  const segments = series.segments
+    ?.filter((s) => s.end > start && s.start < end)
+    .map((s) => ({ id: s.id, start: Math.max(s.start, start) - start, end: Math.min(s.end, end) - start }))
   return {
     ...series,
     name: name ?? `${series.name}[${start}:${end}]`,
     timestamps: series.timestamps.subarray(start, end),
     values: series.values.map((c) => c.subarray(start, end)),
     labels: series.labels.subarray(start, end),
-    anomalyType: series.anomalyType.subarray(start, end)
+    anomalyType: series.anomalyType.subarray(start, end),
+    segments,
+    targets: series.targets
+      ? Object.fromEntries(Object.entries(series.targets).map(([k, v]) => [k, v.subarray(start, end)]))
+      : undefined
   }
 }

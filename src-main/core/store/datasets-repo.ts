@@ -2,7 +2,7 @@
 import type { Db } from './database'
 import { nowIso } from './database'
 import { toBlob, fromBlob } from './arrays'
-import type { LabelledSeries } from '../data/series'
+import type { LabelledSeries, Segment } from '../data/series'
 import { anomalyRate, anomalyTypeCounts } from '../data/series'
 import { contentHash } from '../data/content-hash'
 
@@ -19,6 +19,14 @@ export interface DatasetMeta {
   anomalyRate: number
   typeNames: string[]
   typeCounts: Record<string, number>
+  /** Anomalous points. */
+  labelCount: number
+  /** Entities or files; null for a single series. */
+  segments: Segment[] | null
+  /** Extra label columns (e.g. risk horizons). */
+  targetNames: string[]
+  /** What made this version, e.g. `relabelled 2 ranges`. */
+  note: string | null
   createdAt: string
 }
 
@@ -35,6 +43,10 @@ interface DatasetRow {
   anomaly_rate: number
   type_names: string
   type_counts: string
+  label_count: number | null
+  segments: string | null
+  target_names: string | null
+  note: string | null
   created_at: string
 }
 
@@ -52,6 +64,10 @@ function toMeta(r: DatasetRow): DatasetMeta {
     anomalyRate: r.anomaly_rate,
     typeNames: JSON.parse(r.type_names),
     typeCounts: JSON.parse(r.type_counts),
+    labelCount: r.label_count ?? Math.round(r.anomaly_rate * r.rows),
+    segments: r.segments ? JSON.parse(r.segments) : null,
+    targetNames: r.target_names ? JSON.parse(r.target_names) : [],
+    note: r.note,
     createdAt: r.created_at
   }
 }
@@ -61,6 +77,7 @@ export interface SaveDatasetOptions {
   generator?: string
   params?: Record<string, unknown>
   parentId?: string
+  note?: string
 }
 
 /**
@@ -74,9 +91,9 @@ export function saveDataset(db: Db, series: LabelledSeries, opts: SaveDatasetOpt
   db.transaction(() => {
     db.prepare(
       `INSERT INTO datasets (id, name, source, generator, params, parent_id, rows, columns, interval_ms,
-         anomaly_rate, type_names, type_counts, created_at)
+         anomaly_rate, type_names, type_counts, label_count, segments, target_names, note, created_at)
        VALUES (@id, @name, @source, @generator, @params, @parent_id, @rows, @columns, @interval_ms,
-         @anomaly_rate, @type_names, @type_counts, @created_at)`
+         @anomaly_rate, @type_names, @type_counts, @label_count, @segments, @target_names, @note, @created_at)`
     ).run({
       id,
       name: series.name,
@@ -90,6 +107,10 @@ export function saveDataset(db: Db, series: LabelledSeries, opts: SaveDatasetOpt
       anomaly_rate: anomalyRate(series),
       type_names: JSON.stringify(series.anomalyTypeNames),
       type_counts: JSON.stringify(anomalyTypeCounts(series)),
+      label_count: series.labels.reduce((a, b) => a + b, 0),
+      segments: series.segments && series.segments.length > 0 ? JSON.stringify(series.segments) : null,
+      target_names: series.targets ? JSON.stringify(Object.keys(series.targets)) : null,
+      note: opts.note ?? null,
       created_at: nowIso()
     })
     const insert = db.prepare('INSERT INTO dataset_arrays (dataset_id, name, dtype, data) VALUES (?, ?, ?, ?)')
@@ -97,6 +118,7 @@ export function saveDataset(db: Db, series: LabelledSeries, opts: SaveDatasetOpt
     insert.run(id, 'labels', 'u8', toBlob(series.labels))
     insert.run(id, 'types', 'u8', toBlob(series.anomalyType))
     series.columns.forEach((name, j) => insert.run(id, `col:${name}`, 'f32', toBlob(series.values[j])))
+    for (const [name, t] of Object.entries(series.targets ?? {})) insert.run(id, `target:${name}`, 'u8', toBlob(t))
   })()
   return getDatasetMeta(db, id)!
 }
@@ -133,6 +155,32 @@ export function loadDataset(db: Db, id: string): LabelledSeries {
     values: meta.columns.map((c) => fromBlob.f32(need(`col:${c}`))),
     labels: fromBlob.u8(need('labels')),
     anomalyTypeNames: meta.typeNames,
-    anomalyType: fromBlob.u8(need('types'))
+    anomalyType: fromBlob.u8(need('types')),
+    ...(meta.segments ? { segments: meta.segments } : {}),
+    ...(meta.targetNames.length > 0 ? { targets: Object.fromEntries(meta.targetNames.map((t) => [t, fromBlob.u8(need(`target:${t}`))])) } : {})
   }
+}
+
+/** The version's ancestors, nearest first (its lineage back to the generated or imported root). */
+export function datasetLineage(db: Db, id: string): DatasetMeta[] {
+  const out: DatasetMeta[] = []
+  let cur = getDatasetMeta(db, id)
+  while (cur?.parentId) {
+    const parent = getDatasetMeta(db, cur.parentId)
+    if (!parent || out.some((p) => p.id === parent.id)) break
+    out.push(parent)
+    cur = parent
+  }
+  return out
+}
+
+export function datasetChildren(db: Db, id: string): DatasetMeta[] {
+  return (db.prepare('SELECT * FROM datasets WHERE parent_id = ? ORDER BY created_at').all(id) as DatasetRow[]).map(toMeta)
+}
+
+/** Resolves a full id or a unique prefix (as users type them from `datasets list`). */
+export function resolveDatasetId(db: Db, idOrPrefix: string): string | null {
+  if (!/^[0-9a-f]{4,64}$/.test(idOrPrefix)) return null
+  const rows = db.prepare("SELECT id FROM datasets WHERE id LIKE ? || '%' LIMIT 2").pluck().all(idOrPrefix) as string[]
+  return rows.length === 1 ? rows[0] : null
 }

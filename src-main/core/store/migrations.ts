@@ -103,5 +103,16 @@ export const migrations: Migration[] = [
       );
       CREATE INDEX run_logs_by_run ON run_logs(run_id, id);
     `
+  },
+  {
+    version: 2,
+    name: 'dataset segments, extra label columns, version notes',
+    sql: `
+      ALTER TABLE datasets ADD COLUMN segments TEXT;            -- JSON [{id, start, end}] or NULL (one segment)
+      ALTER TABLE datasets ADD COLUMN target_names TEXT;        -- JSON array of extra label columns or NULL
+      ALTER TABLE datasets ADD COLUMN note TEXT;                -- what made this version (e.g. 'relabelled 3 ranges')
+      ALTER TABLE datasets ADD COLUMN label_count INTEGER;      -- anomalous points
+      CREATE INDEX datasets_by_parent ON datasets(parent_id);
+    `
   }
 ]
