@@ -23,7 +23,7 @@ describe('scenario registry', () => {
   })
 
   it('rejects unknown scenarios listing the known ones', () => {
-    expect(() => generateScenario('nope', {})).toThrow("unknown scenario 'nope' (known: helios-detection)")
+    expect(() => generateScenario('nope', {})).toThrow(/unknown scenario 'nope' \(known: helios-detection, helios-events, health-wearable, dwcp-network, business-risk\)/)
     expect(() => generateScenario('toString', {})).toThrow(/unknown scenario/)
   })
 })

@@ -1,0 +1,393 @@
+/**
+ * Detection and cell validation for dataset import: which delimiter a CSV uses, whether its
+ * first row is a header, which column holds the time / label / anomaly type / entity, and how a
+ * single cell becomes a number, a timestamp or a label. Parsing itself is left to csv-parse and
+ * hyparquet; only these decisions are ours.
+ *
+ * Rules (also in the final report and the tests):
+ * - Delimiter: among `,` `;` tab, the one that splits the first records (parsed by csv-parse,
+ *   so quoted fields may contain any delimiter) into the most consistent number (>= 2) of fields;
+ *   ties go to more fields, then to the order `,` `;` tab. One column only: `,`.
+ * - Header: the first row is a header when some column holds text there and only numbers,
+ *   dates, booleans or blanks in the rows below it. A single-row file is a header when every
+ *   cell is text. Without a header the columns are named `col_1..col_n`.
+ * - Timestamp column: `timestampColumn`, else the first column named timestamp/time/date/
+ *   datetime/ts (any case), else the first column whose sampled cells all parse as ISO 8601.
+ *   Values: ISO 8601 (`YYYY-MM-DD`, optional `T`/space + `HH:MM[:SS[.fff]]`, optional `Z` or
+ *   `±HH[:MM]`; NO ZONE MEANS UTC, never local time, so an import is the same on every machine)
+ *   or epoch numbers: |v| < 1e11 is seconds, otherwise milliseconds.
+ * - Label column: `labelColumn`, else label/is_anomaly/anomaly/is_anomalous. Values 0/1,
+ *   true/false, yes/no (any case; `1.0`/`0.0` too, as pandas writes float labels).
+ * - Anomaly type column: `typeColumn`, else anomaly_type/type. Blank, `normal` and `none` mean
+ *   no type.
+ * - Entity column: `entityColumn`, else a column named exactly `entity` (what exportCsv writes).
+ * - Target columns: `target:<name>` (what exportCsv writes for series.targets), 0/1 values.
+ * - Every other column is a numeric feature. Blank, NaN, null, NA and None cells are missing
+ *   (NaN, counted); any other text is an error.
+ */
+import { parse as parseSync } from 'csv-parse/sync'
+import { ImportError } from './import-error'
+
+export interface ImportOptions {
+  labelColumn?: string
+  timestampColumn?: string
+  entityColumn?: string
+  name?: string
+  typeColumn?: string
+}
+
+/** The role of every column of one file, as indices into `names`. -1 = absent. */
+export interface ColumnPlan {
+  names: string[]
+  timestamp: number
+  label: number
+  type: number
+  entity: number
+  /** Indices of `target:<name>` columns. */
+  targets: number[]
+  features: number[]
+}
+
+/**
+ * What a reader (CSV or Parquet) hands back for one file, rows in file order. Checks that need
+ * every row (time order, entity grouping) run afterwards on this, for both formats alike.
+ */
+export interface FileTable {
+  file: string
+  rows: number
+  plan: ColumnPlan
+  /** Epoch ms, or the row index when the file has no timestamp column. */
+  timestamps: Float64Array
+  values: Float32Array[]
+  labels: Uint8Array
+  /** 0 = none, else 1 + index into `typeNames` (this file's own numbering). */
+  types: Uint8Array
+  typeNames: string[]
+  /** Entity code per row (index into `entityIds`), when the plan has an entity column. */
+  entities?: Uint32Array
+  entityIds: string[]
+  targets: Record<string, Uint8Array>
+  /** Missing (NaN) cells per feature name. */
+  missing: Record<string, number>
+  /** Where row `i` (0-based, file order) is, for error messages: CSV lines or Parquet rows. */
+  locate(rows: number[]): Promise<{ line?: number; row?: number }[]>
+}
+
+export const DELIMITERS = [',', ';', '\t'] as const
+
+// ---------------------------------------------------------------------------------------------
+// Delimiter and header
+
+/**
+ * Picks the delimiter from a sample of whole lines (the caller cuts at the last newline).
+ * `preferred` (from the extension, tab for .tsv) wins ties.
+ */
+export function detectDelimiter(sample: string, preferred?: string): string {
+  let best = { d: preferred ?? ',', consistency: -1, fields: 0 }
+  const order = preferred ? [preferred, ...DELIMITERS.filter((d) => d !== preferred)] : [...DELIMITERS]
+  for (const d of order) {
+    const records = sampleRecords(sample, d, 50)
+    if (!records || records.length === 0) continue
+    const fields = records[0].length
+    if (fields < 2) continue
+    let same = 0
+    for (const r of records) if (r.length === fields) same++
+    const consistency = same / records.length
+    if (consistency > best.consistency || (consistency === best.consistency && fields > best.fields)) {
+      best = { d, consistency, fields }
+    }
+  }
+  return best.d
+}
+
+/** The first `max` records of a sample, or undefined when csv-parse rejects it with `d`. */
+export function sampleRecords(sample: string, d: string, max: number): string[][] | undefined {
+  try {
+    return parseSync(sample, {
+      delimiter: d,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+      bom: true,
+      // A broken record (say an unclosed quote) must not hide the delimiter and header: skip it
+      // here; the full parse reports it with its line.
+      skip_records_with_error: true,
+      to: max
+    }) as string[][]
+  } catch {
+    return undefined
+  }
+}
+
+export type CellKind = 'empty' | 'number' | 'date' | 'bool' | 'text'
+
+export function cellKind(s: string): CellKind {
+  const t = s.trim()
+  if (t === '' || isMissingToken(t)) return 'empty'
+  if (!Number.isNaN(Number(t))) return 'number'
+  if (!Number.isNaN(parseIsoMs(t))) return 'date'
+  const l = t.toLowerCase()
+  if (l === 'true' || l === 'false' || l === 'yes' || l === 'no') return 'bool'
+  return 'text'
+}
+
+export function detectHeader(records: string[][]): boolean {
+  if (records.length === 0) return false
+  const first = records[0]
+  if (records.length === 1) return first.every((c) => cellKind(c) === 'text')
+  for (let j = 0; j < first.length; j++) {
+    if (cellKind(first[j]) !== 'text') continue
+    let seen = 0
+    let clean = true
+    for (let r = 1; r < records.length && clean; r++) {
+      const cell = records[r][j]
+      if (cell === undefined) continue
+      const k = cellKind(cell)
+      if (k === 'text') clean = false
+      else if (k !== 'empty') seen++
+    }
+    if (clean && seen > 0) return true
+  }
+  return false
+}
+
+// ---------------------------------------------------------------------------------------------
+// Column roles
+
+const TIME_NAMES = new Set(['timestamp', 'time', 'date', 'datetime', 'ts'])
+const LABEL_NAMES = new Set(['label', 'is_anomaly', 'anomaly', 'is_anomalous'])
+const TYPE_NAMES = new Set(['anomaly_type', 'type'])
+export const TARGET_PREFIX = 'target:'
+
+/**
+ * Assigns roles to columns. `looksLikeTime(i)` tells whether column i's content is temporal
+ * (ISO strings in the sample for CSV, a TIMESTAMP/DATE type for Parquet); it is only asked when
+ * no column is named like a timestamp.
+ */
+export function planColumns(
+  file: string,
+  names: string[],
+  opts: ImportOptions,
+  looksLikeTime: (i: number) => boolean,
+  headerLine?: number
+): ColumnPlan {
+  const seen = new Set<string>()
+  for (const n of names) {
+    if (seen.has(n)) throw new ImportError(file, `duplicate column name '${n}'`, { line: headerLine, column: n })
+    seen.add(n)
+  }
+  const named = (option: keyof ImportOptions): number => {
+    const wanted = opts[option]
+    if (wanted === undefined) return -2
+    const i = names.indexOf(wanted)
+    if (i < 0) {
+      throw new ImportError(file, `unknown column '${wanted}' (option ${option}); available columns: ${names.join(', ')}`, { column: wanted })
+    }
+    return i
+  }
+  const byName = (set: Set<string>, taken: number[]): number =>
+    names.findIndex((n, i) => set.has(n.trim().toLowerCase()) && !taken.includes(i))
+
+  let timestamp = named('timestampColumn')
+  let label = named('labelColumn')
+  let type = named('typeColumn')
+  let entity = named('entityColumn')
+  const taken = () => [timestamp, label, type, entity].filter((i) => i >= 0)
+  if (entity === -2) entity = names.indexOf('entity')
+  if (label === -2) label = byName(LABEL_NAMES, taken())
+  if (type === -2) type = byName(TYPE_NAMES, taken())
+  if (timestamp === -2) {
+    timestamp = byName(TIME_NAMES, taken())
+    if (timestamp < 0) {
+      const t = taken()
+      timestamp = names.findIndex((n, i) => !t.includes(i) && !n.startsWith(TARGET_PREFIX) && looksLikeTime(i))
+    }
+  }
+  const roles = [timestamp, label, type, entity]
+  const roleNames = ['timestamp', 'label', 'type', 'entity']
+  for (let a = 0; a < roles.length; a++) {
+    for (let b = a + 1; b < roles.length; b++) {
+      if (roles[a] >= 0 && roles[a] === roles[b]) {
+        throw new ImportError(file, `column '${names[roles[a]]}' cannot be both the ${roleNames[a]} and the ${roleNames[b]} column`, { column: names[roles[a]] })
+      }
+    }
+  }
+  const targets: number[] = []
+  const features: number[] = []
+  for (let i = 0; i < names.length; i++) {
+    if (roles.includes(i)) continue
+    if (names[i].startsWith(TARGET_PREFIX)) targets.push(i)
+    else features.push(i)
+  }
+  return { names, timestamp, label, type, entity, targets, features }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cells
+
+/** Blank cells and the usual spellings of "no value" (pandas, R, SQL dumps). */
+export function isMissingToken(s: string): boolean {
+  const t = s.trim()
+  if (t.length === 0) return true
+  if (t.length > 4) return false
+  const l = t.toLowerCase()
+  return l === 'nan' || l === 'null' || l === 'na' || l === 'n/a' || l === 'none'
+}
+
+/**
+ * A feature cell as a number: NaN when missing, undefined when it is text (an error the caller
+ * reports with its location). `Number()` does the work; it accepts surrounding blanks and
+ * exponents. Under a `;` delimiter a decimal comma (`1,5`) is accepted, as European spreadsheets
+ * write it; only tried after `Number()` failed, so it costs nothing on ordinary files.
+ */
+export function parseNumberCell(s: string, decimalComma: boolean): number | undefined {
+  const v = Number(s)
+  if (v === v) {
+    // Number('') and Number('  ') are 0: a blank cell is missing, not zero.
+    if (v === 0 && s.trim().length === 0) return NaN
+    return v
+  }
+  if (isMissingToken(s)) return NaN
+  if (decimalComma && /^\s*[-+]?\d*,\d+(?:[eE][-+]?\d+)?\s*$/.test(s)) return Number(s.replace(',', '.'))
+  return undefined
+}
+
+/** Epoch seconds or milliseconds, told apart by magnitude (1e11 s is the year 5138). */
+export function epochToMs(v: number): number {
+  return Math.abs(v) < 1e11 ? v * 1000 : v
+}
+
+/** A timestamp cell as epoch ms (ISO 8601 or an epoch number), NaN when it is neither. */
+export function parseTimestampCell(s: string): number {
+  const iso = parseIsoMs(s)
+  if (iso === iso) return iso
+  const t = s.trim()
+  if (t.length === 0) return NaN
+  const v = Number(t)
+  return v === v ? epochToMs(v) : NaN
+}
+
+const d = (s: string, i: number): number => {
+  const c = s.charCodeAt(i) - 48
+  return c >= 0 && c <= 9 ? c : -1000
+}
+const two = (s: string, i: number): number => d(s, i) * 10 + d(s, i + 1)
+
+/**
+ * ISO 8601 date or date-time to epoch ms, NaN when the string is not one. Hand-written rather
+ * than Date.parse because Date.parse reads a zone-less date-time as LOCAL time (and is slower):
+ * here a missing zone is UTC. Fractions beyond milliseconds are truncated.
+ */
+export function parseIsoMs(str: string): number {
+  let s = str
+  if (s.length < 10) return NaN
+  if (s.charCodeAt(0) <= 32 || s.charCodeAt(s.length - 1) <= 32) s = s.trim()
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return NaN
+  const year = two(s, 0) * 100 + two(s, 2)
+  const month = two(s, 5)
+  const day = two(s, 8)
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31) return NaN
+  let hour = 0
+  let minute = 0
+  let second = 0
+  let ms = 0
+  let offsetMin = 0
+  let i = 10
+  const n = s.length
+  if (i < n) {
+    const sep = s.charCodeAt(i)
+    if (sep !== 84 && sep !== 116 && sep !== 32) return NaN // T, t, space
+    if (i + 6 > n || s.charCodeAt(i + 3) !== 58) return NaN
+    hour = two(s, i + 1)
+    minute = two(s, i + 4)
+    i += 6
+    if (i < n && s.charCodeAt(i) === 58) {
+      if (i + 3 > n) return NaN
+      second = two(s, i + 1)
+      i += 3
+      if (i < n && (s.charCodeAt(i) === 46 || s.charCodeAt(i) === 44)) {
+        i++
+        let scale = 100
+        const startFrac = i
+        while (i < n) {
+          const c = d(s, i)
+          if (c < 0) break
+          ms += c * scale
+          scale /= 10
+          i++
+        }
+        if (i === startFrac) return NaN
+        ms = Math.floor(ms)
+      }
+    }
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return NaN
+    if (i < n) {
+      const z = s.charCodeAt(i)
+      if (z === 90 || z === 122) {
+        i++ // Z
+      } else if (z === 43 || z === 45) {
+        const sign = z === 43 ? 1 : -1
+        const oh = two(s, i + 1)
+        let om = 0
+        i += 3
+        if (i < n && s.charCodeAt(i) === 58) i++
+        if (i < n) {
+          om = two(s, i)
+          i += 2
+        }
+        if (oh < 0 || oh > 23 || om < 0 || om > 59) return NaN
+        offsetMin = sign * (oh * 60 + om)
+      }
+      if (i !== n) return NaN
+    }
+  }
+  const t = Date.UTC(year, month - 1, day, hour, minute, second, ms)
+  // Date.UTC rolls 2024-02-30 over into March: reject instead of guessing.
+  if (new Date(t).getUTCDate() !== day) return NaN
+  return t - offsetMin * 60_000
+}
+
+/** 0 or 1, or -1 when the cell is not a label. */
+export function parseLabelCell(s: string): number {
+  if (s === '0') return 0
+  if (s === '1') return 1
+  const t = s.trim().toLowerCase()
+  if (t === 'true' || t === 'yes') return 1
+  if (t === 'false' || t === 'no') return 0
+  if (t.length === 0) return -1
+  const v = Number(t)
+  return v === 0 || v === 1 ? v : -1
+}
+
+export const LABEL_HELP = 'use 0/1, true/false or yes/no'
+
+/** Blank, `normal` and `none` mean "no anomaly type". */
+export function isNoType(s: string): boolean {
+  const t = s.trim()
+  if (t.length === 0) return true
+  const l = t.toLowerCase()
+  return l === 'normal' || l === 'none'
+}
+
+/** Interns `name` in `names`/`index`; returns its 1-based code (anomalyType convention). */
+export function internType(name: string, names: string[], index: Map<string, number>): number {
+  let code = index.get(name)
+  if (code === undefined) {
+    names.push(name)
+    code = names.length
+    index.set(name, code)
+  }
+  return code
+}
+
+// ---------------------------------------------------------------------------------------------
+// Growable typed arrays: rows arrive one by one; double the capacity when full.
+
+export function grow<T extends Float32Array | Float64Array | Uint8Array | Uint32Array>(a: T, need: number): T {
+  if (need <= a.length) return a
+  let cap = Math.max(1024, a.length)
+  while (cap < need) cap *= 2
+  const b = new (a.constructor as new (n: number) => T)(cap)
+  b.set(a)
+  return b
+}

@@ -1,0 +1,44 @@
+/**
+ * The one error type of dataset import. It always names the file, and where it can the line
+ * (CSV, 1-based, the header line counts) or row (Parquet, 1-based data row) and the column, so a
+ * user can jump straight to the offending cell:
+ *
+ *   data.csv:17: column 'latency': 'abc' is not a number
+ *   data.parquet: row 3: column 'label': 7 is not a label (use 0/1, true/false, yes/no)
+ *   data.csv: empty file
+ */
+export interface ImportErrorLocation {
+  line?: number
+  row?: number
+  column?: string
+}
+
+export class ImportError extends Error {
+  file: string
+  line?: number
+  row?: number
+  column?: string
+  /** The reason without the location prefix (for UIs that show the location separately). */
+  reason: string
+  /** True when the import was stopped by `shouldStop`, not by bad data. */
+  cancelled: boolean
+
+  constructor(file: string, reason: string, where: ImportErrorLocation = {}, cancelled = false) {
+    super(formatImportError(file, reason, where))
+    this.name = 'ImportError'
+    this.file = file
+    this.line = where.line
+    this.row = where.row
+    this.column = where.column
+    this.reason = reason
+    this.cancelled = cancelled
+  }
+}
+
+function formatImportError(file: string, reason: string, where: ImportErrorLocation): string {
+  let head = file
+  if (where.line !== undefined) head += `:${where.line}`
+  else if (where.row !== undefined) head += `: row ${where.row}`
+  if (where.column !== undefined) head += `: column '${where.column}'`
+  return `${head}: ${reason}`
+}

@@ -1,0 +1,301 @@
+/**
+ * Dataset import: CSV/TSV/TXT and Parquet files → one LabelledSeries.
+ *
+ * - Several files form one dataset with one segment per file (id = file base name); all must
+ *   have the same feature columns in the same order.
+ * - With an entity column, rows are grouped into one segment per entity, stably: segment order =
+ *   first appearance, and within an entity the file order is kept (it must already be time
+ *   ordered). So interleaved panel data (all entities at t0, then t1, ...) imports as well as data
+ *   sorted by entity. Entity ids repeated in several files get the file name as prefix
+ *   (`a.csv:host-1`) to keep segments distinct.
+ * - Timestamps must strictly increase within a file (or entity): duplicates and steps backwards
+ *   are errors naming both lines. Without a timestamp column, rows are numbered 0, 1, 2, ... ms
+ *   (intervalMs 1) and the report says so.
+ * - intervalMs = median of the timestamp deltas within segments.
+ * - Nothing half-imported: the result is built only after every file read and checked; any
+ *   problem throws an ImportError (import writes no files, so nothing is left behind).
+ */
+import { stat } from 'node:fs/promises'
+import { basename, extname } from 'node:path'
+import type { LabelledSeries, Segment } from '../series'
+import { readCsvFile } from './csv-import'
+import { readParquetFile } from './parquet-import'
+import { ImportError } from './import-error'
+import type { FileTable, ImportOptions } from './detect'
+
+export type { ImportOptions } from './detect'
+export { ImportError } from './import-error'
+
+export interface ImportProgress {
+  /** The file being read. */
+  file: string
+  /** Bytes read so far over all files (so one progress bar covers a multi-file import). */
+  bytesRead: number
+  /** Total bytes of all files. */
+  bytesTotal: number
+  /** Rows read so far over all files. */
+  rows: number
+}
+
+export interface ImportReport {
+  files: { file: string; rows: number }[]
+  /** Missing (NaN) cells per feature, over all files. */
+  missing: Record<string, number>
+  /** Things the user should know that are not errors (no timestamp column, no labels, ...). */
+  warnings: string[]
+}
+
+const CSV_EXTS = new Set(['.csv', '.tsv', '.txt'])
+const PARQUET_EXTS = new Set(['.parquet'])
+
+export async function importFiles(
+  files: string[],
+  opts: ImportOptions = {},
+  onProgress?: (p: ImportProgress) => void,
+  shouldStop?: () => boolean
+): Promise<LabelledSeries> {
+  return (await importDataset(files, opts, onProgress, shouldStop)).series
+}
+
+/** importFiles plus a report (missing cells, warnings) for UIs and the CLI. */
+export async function importDataset(
+  files: string[],
+  opts: ImportOptions = {},
+  onProgress?: (p: ImportProgress) => void,
+  shouldStop?: () => boolean
+): Promise<{ series: LabelledSeries; report: ImportReport }> {
+  if (files.length === 0) throw new ImportError('(no file)', 'no files to import')
+  const sizes: number[] = []
+  for (const file of files) {
+    const ext = extname(file).toLowerCase()
+    if (!CSV_EXTS.has(ext) && !PARQUET_EXTS.has(ext)) {
+      throw new ImportError(file, `unknown file type '${ext || '(none)'}' (expected .csv, .tsv, .txt or .parquet)`)
+    }
+    try {
+      sizes.push((await stat(file)).size)
+    } catch (err) {
+      throw new ImportError(file, `cannot read: ${(err as Error).message}`)
+    }
+  }
+  const bytesTotal = sizes.reduce((a, b) => a + b, 0)
+
+  const tables: FileTable[] = []
+  let bytesBefore = 0
+  let rowsBefore = 0
+  for (let k = 0; k < files.length; k++) {
+    const file = files[k]
+    if (shouldStop?.()) throw new ImportError(file, 'import cancelled', {}, true)
+    const hooks = {
+      onProgress: (bytesRead: number, rows: number) =>
+        onProgress?.({ file, bytesRead: bytesBefore + bytesRead, bytesTotal, rows: rowsBefore + rows }),
+      shouldStop
+    }
+    const table = PARQUET_EXTS.has(extname(file).toLowerCase()) ? await readParquetFile(file, opts, hooks) : await readCsvFile(file, opts, hooks)
+    if (tables.length > 0) checkSameColumns(tables[0], table)
+    await checkTimeOrder(table)
+    tables.push(groupByEntity(table))
+    bytesBefore += sizes[k]
+    rowsBefore += table.rows
+  }
+  return assemble(files, tables, opts)
+}
+
+function featureNames(t: FileTable): string[] {
+  return t.plan.features.map((i) => t.plan.names[i])
+}
+
+function checkSameColumns(first: FileTable, t: FileTable): void {
+  const a = featureNames(first)
+  const b = featureNames(t)
+  const same = a.length === b.length && a.every((n, i) => n === b[i])
+  if (!same) {
+    const missing = a.filter((n) => !b.includes(n))
+    const extra = b.filter((n) => !a.includes(n))
+    const diff =
+      missing.length || extra.length
+        ? [missing.length ? `missing ${missing.join(', ')}` : '', extra.length ? `extra ${extra.join(', ')}` : ''].filter(Boolean).join('; ')
+        : `same columns in a different order (${b.join(', ')} vs ${a.join(', ')})`
+    throw new ImportError(t.file, `feature columns differ from ${first.file}: ${diff}`)
+  }
+  const ta = Object.keys(first.targets).join(', ')
+  const tb = Object.keys(t.targets).join(', ')
+  if (ta !== tb) throw new ImportError(t.file, `target columns differ from ${first.file}: [${tb}] vs [${ta}]`)
+}
+
+function showTime(t: number, table: FileTable): string {
+  return table.plan.timestamp >= 0 && Number.isFinite(t) ? new Date(t).toISOString() : String(t)
+}
+
+function where(loc: { line?: number; row?: number }): string {
+  return loc.line !== undefined ? `line ${loc.line}` : `row ${loc.row}`
+}
+
+/** Strictly increasing timestamps within the file, or within each entity. */
+async function checkTimeOrder(t: FileTable): Promise<void> {
+  const ts = t.timestamps
+  let bad = -1
+  let prev = -1
+  if (!t.entities) {
+    for (let i = 1; i < t.rows; i++) {
+      if (!(ts[i] > ts[i - 1])) {
+        bad = i
+        prev = i - 1
+        break
+      }
+    }
+  } else {
+    const last = new Float64Array(t.entityIds.length).fill(-Infinity)
+    const lastRow = new Int32Array(t.entityIds.length).fill(-1)
+    const ent = t.entities
+    for (let i = 0; i < t.rows; i++) {
+      const e = ent[i]
+      if (!(ts[i] > last[e])) {
+        bad = i
+        prev = lastRow[e]
+        break
+      }
+      last[e] = ts[i]
+      lastRow[e] = i
+    }
+  }
+  if (bad < 0) return
+  const [locBad, locPrev] = await t.locate([bad, prev])
+  const column = t.plan.timestamp >= 0 ? t.plan.names[t.plan.timestamp] : undefined
+  const of = t.entities ? ` for entity '${t.entityIds[t.entities[bad]]}'` : ''
+  const reason =
+    ts[bad] === ts[prev]
+      ? `duplicate timestamp ${showTime(ts[bad], t)}${of} (also on ${where(locPrev)})`
+      : `timestamp ${showTime(ts[bad], t)} goes backwards${of} (${where(locPrev)} has ${showTime(ts[prev], t)})`
+  throw new ImportError(t.file, reason, { ...locBad, column })
+}
+
+/** Reorders rows so each entity is contiguous (stable; entities in order of first appearance). */
+function groupByEntity(t: FileTable): FileTable {
+  if (!t.entities) return t
+  const ent = t.entities
+  const count = new Uint32Array(t.entityIds.length + 1)
+  for (let i = 0; i < t.rows; i++) count[ent[i] + 1]++
+  for (let e = 1; e < count.length; e++) count[e] += count[e - 1]
+  const perm = new Uint32Array(t.rows)
+  let identity = true
+  for (let i = 0; i < t.rows; i++) {
+    const k = count[ent[i]]++
+    perm[k] = i
+    if (k !== i) identity = false
+  }
+  if (identity) return t
+  const permute = <T extends Float64Array | Float32Array | Uint8Array | Uint32Array>(a: T): T => {
+    const b = new (a.constructor as new (n: number) => T)(a.length)
+    for (let k = 0; k < perm.length; k++) b[k] = a[perm[k]]
+    return b
+  }
+  return {
+    ...t,
+    timestamps: permute(t.timestamps),
+    values: t.values.map(permute),
+    labels: permute(t.labels),
+    types: permute(t.types),
+    entities: permute(ent),
+    targets: Object.fromEntries(Object.entries(t.targets).map(([k, v]) => [k, permute(v)]))
+  }
+}
+
+function assemble(files: string[], tables: FileTable[], opts: ImportOptions): { series: LabelledSeries; report: ImportReport } {
+  const first = tables[0]
+  const columns = featureNames(first)
+  const total = tables.reduce((a, t) => a + t.rows, 0)
+  const single = tables.length === 1
+
+  // Anomaly type names: order of first appearance over all files.
+  const anomalyTypeNames: string[] = []
+  const remaps = tables.map((t) => {
+    const map = new Uint8Array(t.typeNames.length + 1)
+    t.typeNames.forEach((name, i) => {
+      let g = anomalyTypeNames.indexOf(name)
+      if (g < 0) g = anomalyTypeNames.push(name) - 1
+      if (g >= 255) throw new ImportError(t.file, 'more than 255 distinct anomaly types over all files')
+      map[i + 1] = g + 1
+    })
+    return map
+  })
+
+  // One file: its arrays are already exact-sized, take them as they are.
+  const timestamps = single ? first.timestamps : new Float64Array(total)
+  const values = single ? first.values : columns.map(() => new Float32Array(total))
+  const labels = single ? first.labels : new Uint8Array(total)
+  const anomalyType = single ? first.types : new Uint8Array(total)
+  const targetNames = Object.keys(first.targets)
+  const targets: Record<string, Uint8Array> = single ? first.targets : Object.fromEntries(targetNames.map((k) => [k, new Uint8Array(total)]))
+
+  const segments: Segment[] = []
+  const entityFiles = new Map<string, number>()
+  for (const t of tables) for (const id of t.entityIds) entityFiles.set(id, (entityFiles.get(id) ?? 0) + 1)
+  const baseCount = new Map<string, number>()
+  for (const f of files) baseCount.set(basename(f), (baseCount.get(basename(f)) ?? 0) + 1)
+
+  let offset = 0
+  tables.forEach((t, k) => {
+    if (!single) {
+      timestamps.set(t.timestamps, offset)
+      t.values.forEach((v, c) => values[c].set(v, offset))
+      labels.set(t.labels, offset)
+      for (const name of targetNames) targets[name].set(t.targets[name], offset)
+    }
+    const remap = remaps[k]
+    for (let i = 0; i < t.rows; i++) anomalyType[offset + i] = remap[t.types[i]]
+    const base = baseCount.get(basename(t.file))! > 1 ? t.file : basename(t.file)
+    if (t.entities) {
+      let start = 0
+      while (start < t.rows) {
+        const e = t.entities[start]
+        let end = start + 1
+        while (end < t.rows && t.entities[end] === e) end++
+        const id = t.entityIds[e]
+        segments.push({ id: entityFiles.get(id)! > 1 ? `${base}:${id}` : id, start: offset + start, end: offset + end })
+        start = end
+      }
+    } else if (!single) {
+      segments.push({ id: base, start: offset, end: offset + t.rows })
+    }
+    offset += t.rows
+  })
+
+  const series: LabelledSeries = {
+    name: opts.name ?? (single ? basename(files[0], extname(files[0])) : `${basename(files[0], extname(files[0]))} +${files.length - 1} files`),
+    intervalMs: medianInterval(timestamps, segments.length > 0 ? segments : [{ id: '', start: 0, end: total }]),
+    timestamps,
+    columns,
+    values,
+    labels,
+    anomalyTypeNames,
+    anomalyType,
+    ...(segments.length > 0 ? { segments } : {}),
+    ...(targetNames.length > 0 ? { targets } : {})
+  }
+
+  const missing: Record<string, number> = Object.fromEntries(columns.map((c) => [c, 0]))
+  for (const t of tables) for (const c of columns) missing[c] += t.missing[c]
+  const warnings: string[] = []
+  for (const t of tables) {
+    if (t.plan.timestamp < 0) warnings.push(`${t.file}: no timestamp column; rows are numbered 0, 1, 2, ... (ms)`)
+    if (t.plan.label < 0) warnings.push(`${t.file}: no label column; every row is labelled normal`)
+  }
+  const nMissing = Object.values(missing).reduce((a, b) => a + b, 0)
+  if (nMissing > 0) {
+    const cols = Object.entries(missing).filter(([, n]) => n > 0).map(([c, n]) => `${c} ${n}`)
+    warnings.push(`${nMissing} missing cells imported as NaN (${cols.join(', ')})`)
+  }
+  return { series, report: { files: tables.map((t) => ({ file: t.file, rows: t.rows })), missing, warnings } }
+}
+
+/** Median positive timestamp delta within segments; 1 when there is none (a single row). */
+function medianInterval(ts: Float64Array, segments: Segment[]): number {
+  let n = 0
+  for (const s of segments) n += Math.max(0, s.end - s.start - 1)
+  if (n === 0) return 1
+  const deltas = new Float64Array(n)
+  let k = 0
+  for (const s of segments) for (let i = s.start + 1; i < s.end; i++) deltas[k++] = ts[i] - ts[i - 1]
+  deltas.sort()
+  return n % 2 === 1 ? deltas[(n - 1) / 2] : (deltas[n / 2 - 1] + deltas[n / 2]) / 2
+}
