@@ -13,6 +13,7 @@ import { runCommand } from './commands/run'
 import { runsList, runsShow } from './commands/runs'
 import { doctorCommand } from './commands/doctor'
 import { serveCommand } from './commands/serve'
+import { datasetsCommand } from './commands/datasets'
 
 const USAGE = `workbench ${WORKBENCH_VERSION}: train, compare and export time-series anomaly detectors
 
@@ -22,6 +23,10 @@ usage:
   workbench runs show <id> [--json]                        one run with its per-epoch history
   workbench doctor [--json]                                Node, tfjs backend, ONNX Runtime, Electron binary
   workbench serve [--port N] [--experiments DIR]           the UI in a browser on 127.0.0.1
+  workbench datasets generate <scenario> [--seed N] [--scale X] [--param k=v ...] [--json]
+  workbench datasets import <file...> [--label-column C] [--timestamp-column C] [--entity-column C] [--name N] [--json]
+  workbench datasets list [--json] | show <id> [--json] | export <id> --to FILE.csv
+                                                           dataset versions (ids: content hash or unique prefix)
 
 options:
   --workspace DIR   workspace folder (default: ${defaultWorkspaceDir()}, or $WORKBENCH_WORKSPACE)
@@ -36,6 +41,14 @@ const options = {
   json: { type: 'boolean', default: false },
   port: { type: 'string' },
   'require-targets': { type: 'boolean', default: false },
+  seed: { type: 'string' },
+  scale: { type: 'string' },
+  param: { type: 'string', multiple: true },
+  'label-column': { type: 'string' },
+  'timestamp-column': { type: 'string' },
+  'entity-column': { type: 'string' },
+  name: { type: 'string' },
+  to: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', short: 'v', default: false }
 } as const
@@ -75,6 +88,18 @@ export async function main(argv: string[]): Promise<number> {
         if (sub === 'show') return runsShow(openHost(), id, { json })
         throw new UsageError(`runs takes 'list' or 'show <id>', got '${sub ?? ''}'`)
       }
+      case 'datasets':
+        return await datasetsCommand(openHost(), rest, {
+          json,
+          seed: values.seed,
+          scale: values.scale,
+          param: values.param,
+          labelColumn: values['label-column'],
+          timestampColumn: values['timestamp-column'],
+          entityColumn: values['entity-column'],
+          name: values.name,
+          to: values.to
+        })
       case 'doctor':
         return await doctorCommand(workspace, { json })
       case 'serve': {

@@ -1,13 +1,13 @@
 /** Workers as Electron utility processes (the bundled worker entries, via `?modulePath`). */
 import { utilityProcess } from 'electron'
-import type { FromWorker } from '../workers/protocol'
+import type { WorkerMessages } from '../workers/protocol'
 import type { WorkerExit, WorkerHandle, WorkerKind, WorkerLauncher } from '../host/worker-launcher'
 import { pipeWorkerOutput } from '../host/worker-launcher'
 
 export class UtilityWorkerLauncher implements WorkerLauncher {
   constructor(private readonly entries: Record<WorkerKind, string>) {}
 
-  launch(kind: WorkerKind): WorkerHandle {
+  launch<K extends WorkerKind>(kind: K): WorkerHandle<K> {
     const child = utilityProcess.fork(this.entries[kind], [], { stdio: 'pipe', serviceName: `workbench-${kind}-worker` })
     const stderr = pipeWorkerOutput(child.stdout, child.stderr)
     const exitListeners: ((e: WorkerExit) => void)[] = []
@@ -21,7 +21,7 @@ export class UtilityWorkerLauncher implements WorkerLauncher {
         return child.pid ?? null
       },
       send: (message) => child.postMessage(message),
-      onMessage: (listener) => child.on('message', (m: unknown) => listener(m as FromWorker)),
+      onMessage: (listener) => child.on('message', (m: unknown) => listener(m as WorkerMessages[K]['out'])),
       onExit: (listener) => exitListeners.push(listener),
       kill: () => {
         killedByUs = true

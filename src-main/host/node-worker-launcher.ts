@@ -5,12 +5,13 @@
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
-import type { FromWorker } from '../workers/protocol'
+import type { WorkerMessages } from '../workers/protocol'
 import type { WorkerHandle, WorkerKind, WorkerLauncher, WorkerExit } from './worker-launcher'
 import { pipeWorkerOutput } from './worker-launcher'
 
 const entries: Record<WorkerKind, string> = {
-  training: fileURLToPath(new URL('../workers/training-worker.ts', import.meta.url))
+  training: fileURLToPath(new URL('../workers/training-worker.ts', import.meta.url)),
+  data: fileURLToPath(new URL('../workers/data-worker.ts', import.meta.url))
 }
 
 const tsxLoader = createRequire(import.meta.url).resolve('tsx')
@@ -20,13 +21,13 @@ export interface NodeWorkerLauncherOptions {
    * Worker entries to fork instead of the TypeScript sources, e.g. the bundled chunks under
    * out/main/chunks that Electron forks as utility processes (plain JS: no loader needed).
    */
-  bundledEntries?: Record<WorkerKind, string>
+  bundledEntries?: Partial<Record<WorkerKind, string>>
 }
 
 export class NodeWorkerLauncher implements WorkerLauncher {
   constructor(private readonly opts: NodeWorkerLauncherOptions = {}) {}
 
-  launch(kind: WorkerKind): WorkerHandle {
+  launch<K extends WorkerKind>(kind: K): WorkerHandle<K> {
     const bundled = this.opts.bundledEntries?.[kind]
     const child = fork(bundled ?? entries[kind], [], {
       execArgv: bundled ? [] : ['--import', tsxLoader],
@@ -46,7 +47,7 @@ export class NodeWorkerLauncher implements WorkerLauncher {
       send: (message) => {
         if (child.connected) child.send(message)
       },
-      onMessage: (listener) => child.on('message', (m) => listener(m as FromWorker)),
+      onMessage: (listener) => child.on('message', (m) => listener(m as WorkerMessages[K]['out'])),
       onExit: (listener) => exitListeners.push(listener),
       kill: () => {
         child.kill('SIGKILL')

@@ -23,7 +23,7 @@ export interface LiveProgress {
 interface ActiveRun {
   runId: number
   spec: ExperimentSpec
-  worker: WorkerHandle | null
+  worker: WorkerHandle<'training'> | null
   datasets: { train?: string; test?: string }
   finished: boolean
   cancelRequested: string | null
@@ -33,6 +33,8 @@ export interface RunManagerEvents {
   /** A run's status or progress changed. */
   changed: [runId: number]
   log: [log: runs.LogRecord]
+  /** A run stored a new dataset version (generated data). */
+  datasetAdded: [id: string]
 }
 
 export class RunManager extends EventEmitter<RunManagerEvents> {
@@ -43,6 +45,7 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
 
   constructor(
     private readonly db: Db,
+    private readonly dbFile: string,
     private readonly launcher: WorkerLauncher,
     private readonly workbenchVersion: string,
     private readonly concurrency: number
@@ -138,7 +141,7 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
   }
 
   private launch(entry: ActiveRun): void {
-    let worker: WorkerHandle
+    let worker: WorkerHandle<'training'>
     try {
       worker = this.launcher.launch('training')
     } catch (err) {
@@ -165,7 +168,7 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
     const id = entry.runId
     switch (m.type) {
       case 'ready':
-        entry.worker?.send({ type: 'start', job: { runId: id, spec: entry.spec } })
+        entry.worker?.send({ type: 'start', job: { runId: id, spec: entry.spec, dbFile: this.dbFile } })
         return
       case 'started':
         runs.setRunBackend(this.db, id, m.backend)
@@ -173,11 +176,15 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
         return
       case 'dataset': {
         const meta = saveDataset(this.db, m.series, { source: 'generated', generator: m.generator, params: m.params })
-        entry.datasets[m.role] = meta.id
-        if (entry.datasets.train && entry.datasets.test) runs.setRunDatasets(this.db, id, entry.datasets.train, entry.datasets.test)
-        this.log(id, 'info', `${m.role} dataset ${meta.name}: ${meta.rows} rows, version ${meta.id.slice(0, 12)}`)
+        this.recordDataset(entry, m.role, meta.id)
+        this.log(id, 'info', `${m.role === 'both' ? 'train+test' : m.role} dataset ${meta.name}: ${meta.rows} rows, version ${meta.id.slice(0, 12)}`)
+        this.emit('datasetAdded', meta.id)
         return
       }
+      case 'datasetRef':
+        this.recordDataset(entry, m.role, m.id)
+        this.log(id, 'info', `${m.role === 'both' ? 'train+test' : m.role} dataset: stored version ${m.id.slice(0, 12)}`)
+        return
       case 'params':
         runs.setRunParams(this.db, id, m.params)
         return
@@ -227,6 +234,13 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
     const tail = exit.stderrTail ? `; last output: ${exit.stderrTail.split('\n').slice(-3).join(' | ')}` : ''
     this.finish(entry, () => runs.endRun(this.db, entry.runId, 'failed', `worker process ${how} before finishing${tail}`))
+  }
+
+  /** Every run records the exact versions it used; a split of one version records it twice. */
+  private recordDataset(entry: ActiveRun, role: 'train' | 'test' | 'both', datasetId: string): void {
+    if (role !== 'test') entry.datasets.train = datasetId
+    if (role !== 'train') entry.datasets.test = datasetId
+    if (entry.datasets.train && entry.datasets.test) runs.setRunDatasets(this.db, entry.runId, entry.datasets.train, entry.datasets.test)
   }
 
   private finish(entry: ActiveRun, record: () => void): void {

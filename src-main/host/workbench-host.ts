@@ -16,6 +16,12 @@ import { parseSpec } from '../core/search/spec'
 import * as runs from '../core/store/runs-repo'
 import { getDatasetMeta } from '../core/store/datasets-repo'
 import { getExperiment } from '../core/store/experiments-repo'
+import { isGenerated, type ExperimentSpec } from '../core/search/spec'
+import { resolveDatasetId } from '../core/store/datasets-repo'
+import { scenarios } from '../core/data/scenarios'
+import { DatasetsService } from './datasets-service'
+import { DatasetJobs } from './dataset-jobs'
+import { ImportWatcher } from './import-watcher'
 
 export interface HostOptions {
   workspaceDir: string
@@ -24,7 +30,7 @@ export interface HostOptions {
   experimentsDir?: string
   /** Worker processes at once; default cores - 1, at least 1. */
   concurrency?: number
-  /** Watch the experiments folder (the UI wants it; a one-shot CLI run does not). */
+  /** Watch the experiments folder and the workspace's import folder (the UI wants it; a one-shot CLI run does not). */
   watchExperiments?: boolean
 }
 
@@ -37,6 +43,9 @@ export class WorkbenchHost {
   readonly workspace: Workspace
   readonly catalog: ExperimentsCatalog
   readonly runs: RunManager
+  readonly datasets: DatasetsService
+  readonly jobs: DatasetJobs
+  readonly importWatcher: ImportWatcher | null
   private readonly listeners = new Set<Listener>()
   private readonly lastSent = new Map<number, { at: number; status: string; timer: NodeJS.Timeout | null }>()
   private readonly frontDoor: AppInfo['frontDoor']
@@ -47,12 +56,19 @@ export class WorkbenchHost {
     this.frontDoor = opts.frontDoor
     this.catalog = new ExperimentsCatalog(opts.experimentsDir ?? DEFAULT_EXPERIMENTS_DIR)
     const concurrency = opts.concurrency ?? Math.max(1, cpus().length - 1)
-    this.runs = new RunManager(this.workspace.db, opts.launcher, WORKBENCH_VERSION, concurrency)
+    this.runs = new RunManager(this.workspace.db, this.workspace.dbFile, opts.launcher, WORKBENCH_VERSION, concurrency)
     this.runs.on('changed', (id) => this.runChanged(id))
     this.runs.on('log', (log) => this.emit('run.log', log))
+    this.runs.on('datasetAdded', (id) => this.emit('datasets.changed', { id }))
+    this.datasets = new DatasetsService(this.workspace.db)
+    this.jobs = new DatasetJobs(this.workspace.db, opts.launcher)
+    this.jobs.on('progress', (p) => this.emit('dataset.job', p))
+    this.jobs.on('stored', (meta) => this.emit('datasets.changed', { id: meta.id }))
+    this.importWatcher = opts.watchExperiments ? new ImportWatcher(this.workspace.dir, this.jobs) : null
     if (opts.watchExperiments) {
       this.catalog.watch()
       this.catalog.on('changed', () => this.emit('experiments.changed', {}))
+      this.importWatcher!.start()
     }
     this.handlers = {
       'app.info': () => ({
@@ -67,12 +83,37 @@ export class WorkbenchHost {
       'runs.get': ({ id }) => this.detail(id),
       'runs.start': (input) => {
         const spec = 'file' in input ? this.catalog.load(input.file) : parseSpec(input.spec)
+        this.checkVersions(spec)
         return { runId: this.runs.start(spec, 'file' in input ? input.file : null) }
       },
       'runs.cancel': ({ id }) => {
         if (!runs.getRun(this.workspace.db, id)) throw new ApiError('not_found', `run ${id} not found`)
         return { cancelled: this.runs.cancel(id) }
-      }
+      },
+      'scenarios.list': () =>
+        Object.values(scenarios).map((sc) => ({ id: sc.id, title: sc.title, seed: sc.seed, description: sc.description, defaults: { ...sc.defaults } })),
+      'datasets.list': () => this.datasets.list(),
+      'datasets.get': ({ id }) => this.datasets.get(id),
+      'datasets.generate': ({ scenario, params }) => {
+        const def = (scenarios as Record<string, (typeof scenarios)[keyof typeof scenarios]>)[scenario]
+        if (!def) throw new ApiError('bad_input', `unknown scenario '${scenario}' (known: ${Object.keys(scenarios).join(', ')})`, 'scenario')
+        const parsed = def.paramsSchema.safeParse(params)
+        if (!parsed.success) {
+          const i = parsed.error.issues[0]
+          throw new ApiError('bad_input', `params.${i.path.join('.')}: ${i.message}`, `params.${i.path.join('.')}`)
+        }
+        return { jobId: this.jobs.start({ kind: 'generate', scenario, params }) }
+      },
+      'datasets.import': ({ files, options }) => ({ jobId: this.jobs.start({ kind: 'import', files, options }) }),
+      'datasets.window': (req) => this.datasets.window(req),
+      'datasets.ranges': ({ id }) => this.datasets.ranges(id),
+      'datasets.histograms': ({ id, bins }) => this.datasets.histograms(id, bins),
+      'datasets.saveLabels': ({ id, edits, note }) => {
+        const r = this.datasets.saveLabels(id, edits, note)
+        if (r.created) this.emit('datasets.changed', { id: r.id })
+        return { id: r.id, created: r.created }
+      },
+      'datasets.export': ({ id, path }) => this.datasets.export(id, path)
     }
   }
 
@@ -85,8 +126,20 @@ export class WorkbenchHost {
     return () => this.listeners.delete(listener)
   }
 
+  /** A spec naming stored versions is refused before queueing when one is not in this workspace. */
+  private checkVersions(spec: ExperimentSpec): void {
+    const refs = [['dataset.version', spec.dataset], ...(spec.split.kind === 'separate-test' ? [['split.test.version', spec.split.test] as const] : [])] as const
+    for (const [path, ds] of refs) {
+      if (!isGenerated(ds) && !resolveDatasetId(this.workspace.db, ds.version)) {
+        throw new ApiError('bad_input', `${path}: no dataset version '${ds.version}' in this workspace (see \`workbench datasets list\`)`, path)
+      }
+    }
+  }
+
   async close(): Promise<void> {
     this.runs.shutdown()
+    this.jobs.shutdown()
+    await this.importWatcher?.close()
     for (const s of this.lastSent.values()) if (s.timer) clearTimeout(s.timer)
     await this.catalog.close()
     this.workspace.db.close()

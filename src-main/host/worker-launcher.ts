@@ -3,9 +3,9 @@
  * (`node-worker-launcher.ts`: CLI, web host, tests) and Electron's utilityProcess.fork
  * (`src-main/electron/utility-launcher.ts`). The run manager sees only this interface.
  */
-import type { FromWorker, ToWorker } from '../workers/protocol'
+import type { WorkerMessages } from '../workers/protocol'
 
-export type WorkerKind = 'training'
+export type WorkerKind = keyof WorkerMessages
 
 export interface WorkerExit {
   code: number | null
@@ -14,16 +14,16 @@ export interface WorkerExit {
   stderrTail: string
 }
 
-export interface WorkerHandle {
+export interface WorkerHandle<K extends WorkerKind = WorkerKind> {
   readonly pid: number | null
-  send(message: ToWorker): void
-  onMessage(listener: (message: FromWorker) => void): void
+  send(message: WorkerMessages[K]['in']): void
+  onMessage(listener: (message: WorkerMessages[K]['out']) => void): void
   onExit(listener: (exit: WorkerExit) => void): void
   kill(): void
 }
 
 export interface WorkerLauncher {
-  launch(kind: WorkerKind): WorkerHandle
+  launch<K extends WorkerKind>(kind: K): WorkerHandle<K>
 }
 
 /**

@@ -10,9 +10,11 @@ import type { RunResults, ConfusionCounts } from '../core/store/runs-repo'
 export interface TrainingJob {
   runId: number
   spec: ExperimentSpec
+  /** The workspace database, opened read-only by the worker to load dataset versions. */
+  dbFile: string
 }
 
-/** Host → worker. */
+/** Host → training worker. */
 export type ToWorker = { type: 'start'; job: TrainingJob } | { type: 'cancel'; reason: string }
 
 export interface BackendReport {
@@ -32,13 +34,16 @@ export interface ScoresPayload {
 export type FromWorker =
   | { type: 'ready'; pid: number }
   | { type: 'started'; backend: BackendReport }
+  /** A generated source dataset, to be stored as a version ('both': train and test split it). */
   | {
       type: 'dataset'
-      role: 'train' | 'test'
+      role: 'train' | 'test' | 'both'
       series: LabelledSeries
       generator: string
       params: Record<string, unknown>
     }
+  /** A stored version the trial uses as it is. */
+  | { type: 'datasetRef'; role: 'train' | 'test' | 'both'; id: string }
   | { type: 'params'; params: Record<string, unknown> }
   | { type: 'progress'; stage: string; fraction: number; message: string; etaMs: number | null }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
@@ -46,3 +51,25 @@ export type FromWorker =
   | { type: 'done'; results: RunResults; scores: ScoresPayload[] }
   | { type: 'cancelled'; reason: string }
   | { type: 'error'; message: string; stack?: string }
+
+// ---------------------------------------------------------------------------------------------
+// Data worker: generating a scenario or importing files, off the host's thread.
+
+export type DataJob =
+  | { kind: 'generate'; scenario: string; params: Record<string, unknown> }
+  | { kind: 'import'; files: string[]; options: { labelColumn?: string; timestampColumn?: string; entityColumn?: string; name?: string } }
+
+export type ToDataWorker = { type: 'start'; job: DataJob } | { type: 'cancel'; reason: string }
+
+export type FromDataWorker =
+  | { type: 'ready'; pid: number }
+  | { type: 'progress'; fraction: number; message: string }
+  | { type: 'done'; series: LabelledSeries }
+  | { type: 'cancelled'; reason: string }
+  | { type: 'error'; message: string; stack?: string }
+
+/** Which messages each worker kind takes and sends. */
+export interface WorkerMessages {
+  training: { in: ToWorker; out: FromWorker }
+  data: { in: ToDataWorker; out: FromDataWorker }
+}

@@ -6,6 +6,8 @@
 import { parentChannel } from './parent-channel'
 import type { FromWorker, ToWorker, TrainingJob } from './protocol'
 import { runTrial, backendFor } from '../core/search/run-trial'
+import { openReadonlyDatabase } from '../core/store/database'
+import { loadDataset, resolveDatasetId } from '../core/store/datasets-repo'
 
 const channel = parentChannel<ToWorker, FromWorker>()
 let cancelReason: string | null = null
@@ -23,15 +25,29 @@ function progress(p: { stage: string; fraction: number; message: string; etaMs: 
 async function run(job: TrainingJob): Promise<void> {
   try {
     channel.send({ type: 'started', backend: backendFor(job.spec.model.kind) })
+    // Stored versions are read straight from the workspace database (WAL: readers never block
+    // the host's writes); only freshly generated data travels back to be stored.
+    let db: ReturnType<typeof openReadonlyDatabase> | null = null
     const out = await runTrial(job.spec, {
-      onDataset: (role, series, source) =>
-        channel.send({ type: 'dataset', role, series, generator: source.generator, params: source.params }),
+      loadVersion: (idOrPrefix) => {
+        db ??= openReadonlyDatabase(job.dbFile)
+        const id = resolveDatasetId(db, idOrPrefix)
+        if (!id) throw new Error(`dataset version ${idOrPrefix} is not in the workspace`)
+        return { id, series: loadDataset(db, id) }
+      },
+      onDataset: (source) =>
+        channel.send(
+          source.kind === 'generated'
+            ? { type: 'dataset', role: source.role, series: source.series, generator: source.generator, params: source.params }
+            : { type: 'datasetRef', role: source.role, id: source.id }
+        ),
       onParams: (params) => channel.send({ type: 'params', params }),
       onProgress: progress,
       onLog: (level, message) => channel.send({ type: 'log', level, message }),
       onEpoch: (e) => channel.send({ type: 'epoch', ...e }),
       shouldStop: () => cancelReason !== null
     })
+    ;(db as ReturnType<typeof openReadonlyDatabase> | null)?.close()
     // A worker serves exactly one trial, then ends.
     channel.sendFinal({ type: 'done', results: out.results, scores: out.scores })
   } catch (err) {

@@ -3,10 +3,11 @@
  * split), train the model kind, evaluate on test, check the targets. The training worker wires
  * the hooks to its parent channel; tests and benches call it in-process.
  */
-import type { ExperimentSpec, GeneratedDatasetSpec } from './spec'
+import type { ExperimentSpec, DatasetSpec } from './spec'
+import { isGenerated } from './spec'
 import type { LabelledSeries } from '../data/series'
-import { sliceSeries } from '../data/series'
 import { generateScenario } from '../data/scenarios'
+import { splitSeries } from '../data/splits'
 import { runIForestTrial } from '../models/iforest-trial'
 import { toJSON as iforestToJSON } from '../models/iforest'
 import { ensembleHistory } from '../models/iforest-history'
@@ -15,8 +16,15 @@ import { fromColumns } from '../data/matrix'
 import { checkTargets } from '../eval/targets'
 import type { RunResults } from '../store/runs-repo'
 
+/** Where a trial's data came from: a generated series (to be stored) or a stored version. */
+export type DataSource =
+  | { role: 'train' | 'test' | 'both'; kind: 'generated'; series: LabelledSeries; generator: string; params: Record<string, unknown> }
+  | { role: 'train' | 'test' | 'both'; kind: 'version'; id: string }
+
 export interface TrialHooks {
-  onDataset?: (role: 'train' | 'test', series: LabelledSeries, source: GeneratedDatasetSpec) => void
+  /** Loads a stored dataset version (the worker reads the workspace database). */
+  loadVersion?: (idOrPrefix: string) => { id: string; series: LabelledSeries }
+  onDataset?: (source: DataSource) => void
   onParams?: (params: Record<string, unknown>) => void
   onProgress?: (p: { stage: string; fraction: number; message: string; etaMs: number | null }) => void
   onLog?: (level: 'info' | 'warn' | 'error', message: string) => void
@@ -55,29 +63,39 @@ export function pickMetrics(report: Record<string, unknown>): Record<string, num
   return out
 }
 
-/** Train and test series for a spec: a second generated dataset, or a chronological split. */
-export function resolveData(spec: ExperimentSpec): { train: LabelledSeries; test: LabelledSeries; testSource: GeneratedDatasetSpec } {
-  const full = generateScenario(spec.dataset.generator, spec.dataset.params)
+/** Train and test series for a spec: a second dataset, or a split of one version. */
+export function resolveData(
+  spec: ExperimentSpec,
+  loadVersion?: TrialHooks['loadVersion']
+): { train: LabelledSeries; validation: LabelledSeries | null; test: LabelledSeries; sources: DataSource[] } {
+  const sources: DataSource[] = []
+  const load = (ds: DatasetSpec, role: 'train' | 'test' | 'both'): LabelledSeries => {
+    if (isGenerated(ds)) {
+      const series = generateScenario(ds.generator, ds.params)
+      sources.push({ role, kind: 'generated', series, generator: ds.generator, params: ds.params })
+      return series
+    }
+    if (!loadVersion) throw new Error(`dataset version ${ds.version} needs a workspace to load it from`)
+    const { id, series } = loadVersion(ds.version)
+    sources.push({ role, kind: 'version', id })
+    return series
+  }
   if (spec.split.kind === 'separate-test') {
-    return { train: full, test: generateScenario(spec.split.test.generator, spec.split.test.params), testSource: spec.split.test }
+    const train = load(spec.dataset, 'train')
+    const test = load(spec.split.test, 'test')
+    return { train, validation: null, test, sources }
   }
-  const n = full.timestamps.length
-  const cut = Math.round(n * spec.split.trainFraction)
-  if (cut < 2 || n - cut < 2) throw new Error(`split.trainFraction ${spec.split.trainFraction} leaves too few rows (${n} in all)`)
-  return {
-    train: sliceSeries(full, 0, cut, `${full.name} [train 0:${cut}]`),
-    test: sliceSeries(full, cut, n, `${full.name} [test ${cut}:${n}]`),
-    testSource: spec.dataset
-  }
+  const full = load(spec.dataset, 'both')
+  const { train, validation, test } = splitSeries(full, spec.split)
+  return { train, validation, test, sources }
 }
 
 export async function runTrial(spec: ExperimentSpec, hooks: TrialHooks = {}): Promise<TrialOutput> {
   const progress = hooks.onProgress ?? (() => {})
   const started = Date.now()
-  progress({ stage: 'data', fraction: 0, message: `generating ${spec.dataset.generator}`, etaMs: null })
-  const { train, test, testSource } = resolveData(spec)
-  hooks.onDataset?.('train', train, spec.dataset)
-  hooks.onDataset?.('test', test, testSource)
+  progress({ stage: 'data', fraction: 0, message: 'preparing data', etaMs: null })
+  const { train, test, sources } = resolveData(spec, hooks.loadVersion)
+  for (const source of sources) hooks.onDataset?.(source)
   hooks.onLog?.('info', `data: train ${train.timestamps.length} rows, test ${test.timestamps.length} rows, ${train.columns.length} features`)
   progress({ stage: 'data', fraction: 0.05, message: 'data ready', etaMs: null })
 

@@ -24,13 +24,31 @@ export const generatedDatasetSchema = z
   .strict()
 export type GeneratedDatasetSpec = z.infer<typeof generatedDatasetSchema>
 
-export const datasetSpecSchema = generatedDatasetSchema
+/** A stored dataset version: its content hash, or a unique prefix of at least 8 hex digits. */
+export const versionDatasetSchema = z
+  .object({ version: z.string().regex(/^[0-9a-f]{8,64}$/, 'a dataset version is its content hash (8-64 hex digits)') })
+  .strict()
+export type VersionDatasetSpec = z.infer<typeof versionDatasetSchema>
 
+export const datasetSpecSchema = z.union([generatedDatasetSchema, versionDatasetSchema])
+export type DatasetSpec = z.infer<typeof datasetSpecSchema>
+
+export function isGenerated(ds: DatasetSpec): ds is GeneratedDatasetSpec {
+  return 'generator' in ds
+}
+
+const fraction = z.number().gt(0).lt(1)
 export const splitSchema = z.discriminatedUnion('kind', [
   /** Train on `dataset`, test on a second dataset (seed 002: 3 days from another seed). */
   z.object({ kind: z.literal('separate-test'), test: datasetSpecSchema }).strict(),
-  /** Chronological split of `dataset`: the first `trainFraction` trains, the rest tests. */
-  z.object({ kind: z.literal('time'), trainFraction: z.number().gt(0).lt(1) }).strict()
+  /** Chronological within each segment: the first `trainFraction` trains, the rest tests. */
+  z.object({ kind: z.literal('time'), trainFraction: fraction, validationFraction: fraction.optional() }).strict(),
+  /** Whole entities (business-risk's businesses, imported files), shuffled with `seed`. */
+  z.object({ kind: z.literal('entity'), trainFraction: fraction, validationFraction: fraction.optional(), seed: z.number().int().default(0) }).strict(),
+  /** Named segments (files or entities) test; the others train. */
+  z.object({ kind: z.literal('file'), test: z.array(z.string().min(1)).min(1), validation: z.array(z.string().min(1)).optional() }).strict(),
+  /** The first `trainRows` rows of each file or entity train, the rest test. */
+  z.object({ kind: z.literal('first-rows'), trainRows: z.number().int().positive() }).strict()
 ])
 export type SplitSpec = z.infer<typeof splitSchema>
 
@@ -61,7 +79,9 @@ export const experimentSpecSchema = z
   .strict()
   // Nested checks with full field paths: generator params, model params, targets, objective.
   .superRefine((spec, ctx) => {
-    const checkDataset = (ds: GeneratedDatasetSpec, path: (string | number)[]) => {
+    const checkDataset = (ds: DatasetSpec, path: (string | number)[]) => {
+      // A stored version is checked against the workspace when the run is queued.
+      if (!isGenerated(ds)) return
       if (!Object.hasOwn(scenarios, ds.generator)) {
         ctx.addIssue({ code: 'custom', path: [...path, 'generator'], message: `unknown scenario '${ds.generator}' (known: ${scenarioIds().join(', ')})` })
         return

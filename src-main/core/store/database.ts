@@ -42,3 +42,10 @@ export function migrate(db: Db, list: Migration[]): void {
 export function nowIso(): string {
   return new Date().toISOString()
 }
+
+/** A read-only connection (workers loading dataset versions); never migrates or writes. */
+export function openReadonlyDatabase(file: string): Db {
+  const db = new Database(file, { readonly: true, fileMustExist: true })
+  db.pragma('busy_timeout = 5000')
+  return db
+}

@@ -1,0 +1,146 @@
+/**
+ * Dataset versions for the API: listing, details with lineage, the editor's views (downsampled
+ * windows, labelled ranges, histograms) and label edits saved as child versions. Series are
+ * loaded from SQLite on demand and a few are kept in memory: an editor session asks for many
+ * windows of the same version.
+ */
+import { statSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { ApiError, type DatasetSummary, type DatasetDetail, type LabelEdit, type SeriesWindow } from '../contract/api'
+import type { Db } from '../core/store/database'
+import * as repo from '../core/store/datasets-repo'
+import type { LabelledSeries } from '../core/data/series'
+import { segmentsOf } from '../core/data/series'
+import { downsampleWindow } from '../core/data/downsample'
+import { labelRanges } from '../core/data/label-ranges'
+import { columnStats, columnHistograms, type ColumnSummary } from '../core/data/column-stats'
+import { applyLabelEdits, describeEdits } from '../core/data/label-edits'
+import { exportCsv } from '../core/data/csv-export'
+
+const CACHE_SIZE = 3
+
+export function datasetSummary(m: repo.DatasetMeta): DatasetSummary {
+  return {
+    id: m.id,
+    name: m.name,
+    source: m.source,
+    generator: m.generator,
+    params: m.params,
+    parentId: m.parentId,
+    rows: m.rows,
+    columns: m.columns,
+    intervalMs: m.intervalMs,
+    anomalyRate: m.anomalyRate,
+    labelCount: m.labelCount,
+    typeNames: m.typeNames,
+    typeCounts: m.typeCounts,
+    segmentCount: m.segments?.length ?? 1,
+    targetNames: m.targetNames,
+    note: m.note,
+    createdAt: m.createdAt
+  }
+}
+
+export class DatasetsService {
+  private readonly cache = new Map<string, { series: LabelledSeries; stats?: ColumnSummary[] }>()
+
+  constructor(private readonly db: Db) {}
+
+  /** The full id of a version named by id or unique prefix, or a not_found error. */
+  resolveId(idOrPrefix: string): string {
+    const id = repo.resolveDatasetId(this.db, idOrPrefix)
+    if (!id) throw new ApiError('not_found', `no dataset version '${idOrPrefix}' in this workspace (or the prefix is ambiguous)`, 'id')
+    return id
+  }
+
+  list(): DatasetSummary[] {
+    return repo.listDatasets(this.db).map(datasetSummary)
+  }
+
+  get(idOrPrefix: string): DatasetDetail {
+    const id = this.resolveId(idOrPrefix)
+    const meta = repo.getDatasetMeta(this.db, id)!
+    const entry = this.load(id)
+    entry.stats ??= columnStats(entry.series)
+    const runIds = this.db
+      .prepare('SELECT id FROM runs WHERE train_dataset_id = ? OR test_dataset_id = ? ORDER BY id')
+      .pluck()
+      .all(id, id) as number[]
+    return {
+      ...datasetSummary(meta),
+      lineage: repo.datasetLineage(this.db, id).map(datasetSummary),
+      children: repo.datasetChildren(this.db, id).map(datasetSummary),
+      segments: segmentsOf(entry.series),
+      stats: entry.stats,
+      runIds
+    }
+  }
+
+  series(idOrPrefix: string): LabelledSeries {
+    return this.load(this.resolveId(idOrPrefix)).series
+  }
+
+  window(req: { id: string; segment: number; from?: number; to?: number; buckets: number; columns?: string[] }): SeriesWindow {
+    const series = this.series(req.id)
+    const segs = segmentsOf(series)
+    const seg = segs[req.segment]
+    if (!seg) throw new ApiError('bad_input', `segment ${req.segment} does not exist (the dataset has ${segs.length})`, 'segment')
+    const from = Math.max(seg.start, req.from ?? seg.start)
+    const to = Math.min(seg.end, req.to ?? seg.end)
+    if (to <= from) throw new ApiError('bad_input', `empty row range [${from}, ${to}) in segment ${req.segment} [${seg.start}, ${seg.end})`, 'to')
+    try {
+      return downsampleWindow(series, { from, to, buckets: req.buckets, columns: req.columns })
+    } catch (err) {
+      throw new ApiError('bad_input', (err as Error).message, 'columns')
+    }
+  }
+
+  ranges(idOrPrefix: string) {
+    return labelRanges(this.series(idOrPrefix))
+  }
+
+  histograms(idOrPrefix: string, bins: number) {
+    return columnHistograms(this.series(idOrPrefix), bins)
+  }
+
+  /** Applies the edits and stores a child version; unchanged labels store nothing new. */
+  saveLabels(idOrPrefix: string, edits: LabelEdit[], note?: string): { id: string; created: boolean; meta: repo.DatasetMeta } {
+    const id = this.resolveId(idOrPrefix)
+    const parent = repo.getDatasetMeta(this.db, id)!
+    let edited: LabelledSeries
+    try {
+      edited = applyLabelEdits(this.load(id).series, edits)
+    } catch (err) {
+      throw new ApiError('bad_input', (err as Error).message, 'edits')
+    }
+    const before = repo.listDatasets(this.db).length
+    const meta = repo.saveDataset(this.db, { ...edited, name: parent.name }, {
+      source: 'edited',
+      generator: parent.generator ?? undefined,
+      params: parent.params,
+      parentId: id,
+      note: note ?? describeEdits(edits)
+    })
+    return { id: meta.id, created: repo.listDatasets(this.db).length > before && meta.id !== id, meta }
+  }
+
+  async export(idOrPrefix: string, path: string): Promise<{ path: string; rows: number; bytes: number }> {
+    const target = resolve(path)
+    const r = await exportCsv(this.series(idOrPrefix), target)
+    return { path: target, rows: r.rows, bytes: r.bytes ?? statSync(target).size }
+  }
+
+  private load(id: string): { series: LabelledSeries; stats?: ColumnSummary[] } {
+    const hit = this.cache.get(id)
+    if (hit) {
+      // Most recently used last: Map keeps insertion order.
+      this.cache.delete(id)
+      this.cache.set(id, hit)
+      return hit
+    }
+    const entry = { series: repo.loadDataset(this.db, id) }
+    this.cache.set(id, entry)
+    while (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!)
+    return entry
+  }
+}
