@@ -102,10 +102,14 @@ export const curvesSchema = z.object({
 })
 export type Curves = z.infer<typeof curvesSchema>
 
+export const histogramSchema = z.object({ edges: z.array(z.number()), normal: z.array(z.number()), anomalous: z.array(z.number()) })
+
 export const epochSchema = z.object({
   epoch: z.number().int(),
   metrics: z.record(z.string(), z.number()),
-  confusion: confusionSchema.nullable()
+  confusion: confusionSchema.nullable(),
+  /** Validation score histogram of that epoch, when the model reports one. */
+  histogram: histogramSchema.nullable().optional()
 })
 export type Epoch = z.infer<typeof epochSchema>
 
@@ -381,6 +385,8 @@ export const events = {
   /** A run was created, changed status, or made progress (throttled to a few per second). */
   'run.changed': runSummarySchema,
   'run.log': runLogSchema,
+  /** One finished epoch of a running trial (curves and the confusion matrix grow live from these). */
+  'run.epoch': z.object({ runId: z.number().int(), epoch: epochSchema }),
   /** A spec file under experiments/ was added, changed or removed. */
   'experiments.changed': z.object({}),
   /** A dataset version was added (generated, imported, dropped in the watch folder, edited). */

@@ -4,6 +4,7 @@
  * reason, and the host carries on. A small FIFO keeps at most `concurrency` workers alive.
  */
 import { EventEmitter } from 'node:events'
+import { join } from 'node:path'
 import type { Db } from '../core/store/database'
 import type { ExperimentSpec } from '../core/search/spec'
 import { upsertExperiment } from '../core/store/experiments-repo'
@@ -35,6 +36,7 @@ export interface RunManagerEvents {
   log: [log: runs.LogRecord]
   /** A run stored a new dataset version (generated data). */
   datasetAdded: [id: string]
+  epoch: [runId: number, epoch: runs.EpochRecord]
 }
 
 export class RunManager extends EventEmitter<RunManagerEvents> {
@@ -46,6 +48,7 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
   constructor(
     private readonly db: Db,
     private readonly dbFile: string,
+    private readonly artifactsRoot: string,
     private readonly launcher: WorkerLauncher,
     private readonly workbenchVersion: string,
     private readonly concurrency: number
@@ -168,7 +171,10 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
     const id = entry.runId
     switch (m.type) {
       case 'ready':
-        entry.worker?.send({ type: 'start', job: { runId: id, spec: entry.spec, dbFile: this.dbFile } })
+        entry.worker?.send({
+          type: 'start',
+          job: { runId: id, spec: entry.spec, dbFile: this.dbFile, artifactsDir: join(this.artifactsRoot, `run-${id}`) }
+        })
         return
       case 'started':
         runs.setRunBackend(this.db, id, m.backend)
@@ -195,10 +201,13 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
       case 'log':
         this.log(id, m.level, m.message)
         return
-      case 'epoch':
-        runs.addEpoch(this.db, id, { epoch: m.epoch, metrics: m.metrics, confusion: m.confusion })
+      case 'epoch': {
+        const record = { epoch: m.epoch, metrics: m.metrics, confusion: m.confusion, histogram: m.histogram ?? null }
+        runs.addEpoch(this.db, id, record)
+        this.emit('epoch', id, record)
         this.emit('changed', id)
         return
+      }
       case 'done':
         this.finish(entry, () =>
           runs.completeRun(

@@ -56,10 +56,11 @@ export class WorkbenchHost {
     this.frontDoor = opts.frontDoor
     this.catalog = new ExperimentsCatalog(opts.experimentsDir ?? DEFAULT_EXPERIMENTS_DIR)
     const concurrency = opts.concurrency ?? Math.max(1, cpus().length - 1)
-    this.runs = new RunManager(this.workspace.db, this.workspace.dbFile, opts.launcher, WORKBENCH_VERSION, concurrency)
+    this.runs = new RunManager(this.workspace.db, this.workspace.dbFile, this.workspace.artifactsDir, opts.launcher, WORKBENCH_VERSION, concurrency)
     this.runs.on('changed', (id) => this.runChanged(id))
     this.runs.on('log', (log) => this.emit('run.log', log))
     this.runs.on('datasetAdded', (id) => this.emit('datasets.changed', { id }))
+    this.runs.on('epoch', (runId, epoch) => this.emit('run.epoch', { runId, epoch }))
     this.datasets = new DatasetsService(this.workspace.db)
     this.jobs = new DatasetJobs(this.workspace.db, opts.launcher)
     this.jobs.on('progress', (p) => this.emit('dataset.job', p))

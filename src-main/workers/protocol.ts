@@ -12,6 +12,8 @@ export interface TrainingJob {
   spec: ExperimentSpec
   /** The workspace database, opened read-only by the worker to load dataset versions. */
   dbFile: string
+  /** This run's artifact folder (checkpoints, trained weights); the worker writes only here. */
+  artifactsDir: string
 }
 
 /** Host → training worker. */
@@ -47,7 +49,16 @@ export type FromWorker =
   | { type: 'params'; params: Record<string, unknown> }
   | { type: 'progress'; stage: string; fraction: number; message: string; etaMs: number | null }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
-  | { type: 'epoch'; epoch: number; metrics: Record<string, number>; confusion: ConfusionCounts | null }
+  | {
+      type: 'epoch'
+      epoch: number
+      /** Losses, learning rate, validation ROC AUC / AP, throughput… (numbers only). */
+      metrics: Record<string, number>
+      /** Validation confusion matrix at the current threshold. */
+      confusion: ConfusionCounts | null
+      /** Validation score histogram (normal vs anomalous). */
+      histogram?: { edges: number[]; normal: number[]; anomalous: number[] }
+    }
   | { type: 'done'; results: RunResults; scores: ScoresPayload[] }
   | { type: 'cancelled'; reason: string }
   | { type: 'error'; message: string; stack?: string }

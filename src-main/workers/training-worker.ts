@@ -24,11 +24,12 @@ function progress(p: { stage: string; fraction: number; message: string; etaMs: 
 
 async function run(job: TrainingJob): Promise<void> {
   try {
-    channel.send({ type: 'started', backend: backendFor(job.spec.model.kind) })
+    channel.send({ type: 'started', backend: await backendFor(job.spec.model.kind) })
     // Stored versions are read straight from the workspace database (WAL: readers never block
     // the host's writes); only freshly generated data travels back to be stored.
     let db: ReturnType<typeof openReadonlyDatabase> | null = null
     const out = await runTrial(job.spec, {
+      artifactsDir: job.artifactsDir,
       loadVersion: (idOrPrefix) => {
         db ??= openReadonlyDatabase(job.dbFile)
         const id = resolveDatasetId(db, idOrPrefix)

@@ -117,7 +117,7 @@ describe('training in a worker process', () => {
     })) as { runId: number }
     const run = await host.runs.waitFor(runId)
     expect(run.status).toBe('failed')
-    expect(run.statusReason).toMatch(/trainFraction 0.9999 leaves too few rows/)
+    expect(run.statusReason).toMatch(/split leaves 0 rows for test .* has 288/)
   })
 
   it('refuses a bad spec before anything is queued, naming the field', async () => {

@@ -263,26 +263,53 @@ export function loadScores(
   }
 }
 
+export interface EpochHistogram {
+  edges: number[]
+  normal: number[]
+  anomalous: number[]
+}
+
 export interface EpochRecord {
   epoch: number
   metrics: Record<string, number>
   confusion: ConfusionCounts | null
+  histogram?: EpochHistogram | null
 }
 
-export function addEpoch(db: Db, runId: number, e: EpochRecord, histogram?: Float32Array): void {
+/**
+ * Histograms are stored as one Float32 blob: [bins, edges (bins + 1), normal (bins), anomalous
+ * (bins)] — compact arrays, so any epoch can be replayed without storing images.
+ */
+function packHistogram(h: EpochHistogram): Buffer {
+  const bins = h.normal.length
+  return toBlob(Float32Array.from([bins, ...h.edges, ...h.normal, ...h.anomalous]))
+}
+
+function unpackHistogram(b: Buffer): EpochHistogram {
+  const a = fromBlob.f32(b)
+  const bins = a[0]
+  return {
+    edges: Array.from(a.subarray(1, bins + 2)),
+    normal: Array.from(a.subarray(bins + 2, 2 * bins + 2)),
+    anomalous: Array.from(a.subarray(2 * bins + 2, 3 * bins + 2))
+  }
+}
+
+export function addEpoch(db: Db, runId: number, e: EpochRecord): void {
   db.prepare(
     `INSERT OR REPLACE INTO run_epochs (run_id, epoch, metrics, confusion, histogram, created_at) VALUES (?, ?, ?, ?, ?, ?)`
-  ).run(runId, e.epoch, JSON.stringify(e.metrics), e.confusion ? JSON.stringify(e.confusion) : null, histogram ? toBlob(histogram) : null, nowIso())
+  ).run(runId, e.epoch, JSON.stringify(e.metrics), e.confusion ? JSON.stringify(e.confusion) : null, e.histogram ? packHistogram(e.histogram) : null, nowIso())
 }
 
 export function listEpochs(db: Db, runId: number): EpochRecord[] {
   return (
-    db.prepare('SELECT epoch, metrics, confusion FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(runId) as {
+    db.prepare('SELECT epoch, metrics, confusion, histogram FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(runId) as {
       epoch: number
       metrics: string
       confusion: string | null
+      histogram: Buffer | null
     }[]
-  ).map((r) => ({ epoch: r.epoch, metrics: JSON.parse(r.metrics), confusion: json(r.confusion, null) }))
+  ).map((r) => ({ epoch: r.epoch, metrics: JSON.parse(r.metrics), confusion: json(r.confusion, null), histogram: r.histogram ? unpackHistogram(r.histogram) : null }))
 }
 
 export interface LogRecord {

@@ -1,0 +1,8 @@
+/** The metrics a run stores and compares, picked from an evaluation report. */
+export const METRIC_KEYS = ['accuracy', 'precision', 'recall', 'f1', 'fpr', 'specificity', 'fnr', 'rocAuc', 'averagePrecision'] as const
+
+export function pickMetrics(report: Record<string, unknown>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const k of METRIC_KEYS) out[k] = Number(report[k])
+  return out
+}
