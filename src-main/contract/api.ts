@@ -146,7 +146,9 @@ export const experimentFileSchema = z.object({
   modelKind: z.string().nullable(),
   targets: z.array(z.string()),
   /** Why the file cannot be used (parse or schema error with the field path), null when valid. */
-  error: z.string().nullable()
+  error: z.string().nullable(),
+  /** Trials the spec expands to (1 without a search). */
+  trials: z.number().int()
 })
 export type ExperimentFile = z.infer<typeof experimentFileSchema>
 
@@ -315,6 +317,82 @@ export const scenarioInfoSchema = z.object({
 })
 export type ScenarioInfo = z.infer<typeof scenarioInfoSchema>
 
+// ---------------------------------------------------------------------------------------------
+// The trial queue: experiments (searches) expanded into trials, run by the scheduler.
+
+export const trialStatusSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'skipped'])
+export type TrialStatus = z.infer<typeof trialStatusSchema>
+
+export const trialCountsSchema = z.object({
+  queued: z.number().int(),
+  running: z.number().int(),
+  done: z.number().int(),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+  skipped: z.number().int()
+})
+
+export const queuedExperimentSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  modelKind: z.string(),
+  status: z.enum(['active', 'paused', 'cancelled']),
+  priority: z.number().int(),
+  sourceFile: z.string().nullable(),
+  search: z.enum(['single', 'grid', 'random']),
+  counts: trialCountsSchema,
+  total: z.number().int(),
+  /** Estimated ms until the queued and running trials are done (null before the first finishes). */
+  etaMs: z.number().nullable(),
+  objective: z.object({ metric: z.string(), direction: z.enum(['maximize', 'minimize']) }),
+  /** The best finished trial by the objective. */
+  best: z.object({ trialId: z.number().int(), runId: z.number().int(), value: z.number() }).nullable(),
+  /** Trials whose run met every target. */
+  targetsMetBy: z.array(z.number().int()),
+  concurrency: z.number().int().nullable(),
+  stopWhenTargetsMet: z.boolean(),
+  createdAt: z.string()
+})
+export type QueuedExperiment = z.infer<typeof queuedExperimentSchema>
+
+export const leaderboardRowSchema = z.object({
+  trialId: z.number().int(),
+  ordinal: z.number().int(),
+  status: trialStatusSchema,
+  attempts: z.number().int(),
+  priority: z.number().int(),
+  runId: z.number().int().nullable(),
+  params: z.record(z.string(), z.unknown()),
+  metrics: z.record(z.string(), z.number()).nullable(),
+  targets: z.array(targetResultSchema),
+  targetsMet: z.boolean().nullable(),
+  objectiveValue: z.number().nullable(),
+  /** 1 = best by the objective among finished trials; null for unfinished ones. */
+  rank: z.number().int().nullable(),
+  durationMs: z.number().nullable(),
+  progress: runProgressSchema.nullable()
+})
+export type LeaderboardRow = z.infer<typeof leaderboardRowSchema>
+
+export const leaderboardSchema = z.object({
+  experiment: queuedExperimentSchema,
+  /** Params that vary across the trials (the search space), for columns and plots. */
+  searchedParams: z.array(z.string()),
+  rows: z.array(leaderboardRowSchema)
+})
+export type Leaderboard = z.infer<typeof leaderboardSchema>
+
+export const queueResultSchema = z.object({
+  experimentId: z.number().int(),
+  /** Trials in the search. */
+  total: z.number().int(),
+  /** Newly queued trials (the others were known: done, running, queued or failed). */
+  added: z.number().int(),
+  alreadyDone: z.number().int(),
+  runIds: z.array(z.number().int())
+})
+export type QueueResult = z.infer<typeof queueResultSchema>
+
 const empty = z.object({}).strict()
 const byId = z.object({ id: z.number().int().positive() }).strict()
 /** A dataset version: the full content hash or a unique prefix of at least 4 hex digits. */
@@ -333,6 +411,33 @@ export const methods = {
     output: z.object({ runId: z.number().int() })
   },
   'runs.cancel': { input: byId, output: z.object({ cancelled: z.boolean() }) },
+
+  /** Queues a spec's whole search (new trials only: a trial is its params + data + version). */
+  'experiments.queue': {
+    input: z.union([z.object({ file: z.string().min(1) }).strict(), z.object({ spec: z.unknown() }).strict()]),
+    output: queueResultSchema
+  },
+  'queue.list': { input: empty, output: z.array(queuedExperimentSchema) },
+  'queue.leaderboard': { input: z.object({ experimentId: z.number().int().positive() }).strict(), output: leaderboardSchema },
+  /** No new trials of the experiment start (running ones finish). */
+  'queue.pause': { input: z.object({ experimentId: z.number().int().positive() }).strict(), output: z.object({ ok: z.boolean() }) },
+  'queue.resume': { input: z.object({ experimentId: z.number().int().positive() }).strict(), output: z.object({ ok: z.boolean() }) },
+  /** Cancels the experiment's queued and running trials. */
+  'queue.cancelExperiment': { input: z.object({ experimentId: z.number().int().positive() }).strict(), output: z.object({ cancelled: z.number().int() }) },
+  'queue.cancelTrial': { input: z.object({ trialId: z.number().int().positive() }).strict(), output: z.object({ ok: z.boolean() }) },
+  /** Failed trials (and cancelled ones with `includeCancelled`) back to the queue. */
+  'queue.retry': {
+    input: z.object({ experimentId: z.number().int().positive(), includeCancelled: z.boolean().default(false) }).strict(),
+    output: z.object({ requeued: z.number().int() })
+  },
+  /** Higher priority runs first: set it on an experiment or on one trial. */
+  'queue.setPriority': {
+    input: z.union([
+      z.object({ experimentId: z.number().int().positive(), priority: z.number().int() }).strict(),
+      z.object({ trialId: z.number().int().positive(), priority: z.number().int() }).strict()
+    ]),
+    output: z.object({ ok: z.boolean() })
+  },
 
   'scenarios.list': { input: empty, output: z.array(scenarioInfoSchema) },
   'datasets.list': { input: empty, output: z.array(datasetSummarySchema) },
@@ -389,6 +494,8 @@ export const events = {
   'run.epoch': z.object({ runId: z.number().int(), epoch: epochSchema }),
   /** A spec file under experiments/ was added, changed or removed. */
   'experiments.changed': z.object({}),
+  /** An experiment's queue changed (trials queued, started, finished; paused, resumed…). */
+  'queue.changed': z.object({ experimentId: z.number().int() }),
   /** A dataset version was added (generated, imported, dropped in the watch folder, edited). */
   'datasets.changed': z.object({ id: z.string() }),
   /** Progress of a dataset job (generate / import); the last one has done = true. */

@@ -4,8 +4,8 @@
  * loaded from SQLite on demand and a few are kept in memory: an editor session asks for many
  * windows of the same version.
  */
-import { statSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { mkdirSync, statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { ApiError, type DatasetSummary, type DatasetDetail, type LabelEdit, type SeriesWindow } from '../contract/api'
 import type { Db } from '../core/store/database'
 import * as repo from '../core/store/datasets-repo'
@@ -126,6 +126,7 @@ export class DatasetsService {
 
   async export(idOrPrefix: string, path: string): Promise<{ path: string; rows: number; bytes: number }> {
     const target = resolve(path)
+    mkdirSync(dirname(target), { recursive: true })
     const r = await exportCsv(this.series(idOrPrefix), target)
     return { path: target, rows: r.rows, bytes: r.bytes ?? statSync(target).size }
   }

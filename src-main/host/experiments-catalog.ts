@@ -7,6 +7,7 @@ import { join, relative, resolve, sep } from 'node:path'
 import { EventEmitter } from 'node:events'
 import { watch, type FSWatcher } from 'chokidar'
 import { parseSpecText, type ExperimentSpec } from '../core/search/spec'
+import { expandTrials } from '../core/search/expand'
 import { ApiError, type ExperimentFile } from '../contract/api'
 
 export class ExperimentsCatalog extends EventEmitter<{ changed: [] }> {
@@ -22,7 +23,7 @@ export class ExperimentsCatalog extends EventEmitter<{ changed: [] }> {
   list(): ExperimentFile[] {
     if (!existsSync(this.dir)) return []
     return readdirSync(this.dir)
-      .filter((f) => f.endsWith('.json'))
+      .filter((f) => /\.(json|ya?ml)$/i.test(f))
       .sort()
       .map((file) => this.describe(file))
   }
@@ -64,7 +65,7 @@ export class ExperimentsCatalog extends EventEmitter<{ changed: [] }> {
   }
 
   private describe(file: string): ExperimentFile {
-    const base = { file, name: null, description: null, modelKind: null, targets: [] as string[] }
+    const base = { file, name: null, description: null, modelKind: null, targets: [] as string[], trials: 0 }
     try {
       const spec = parseSpecText(readFileSync(join(this.dir, file), 'utf8'), file)
       return {
@@ -73,7 +74,8 @@ export class ExperimentsCatalog extends EventEmitter<{ changed: [] }> {
         description: spec.description ?? null,
         modelKind: spec.model.kind,
         targets: spec.targets,
-        error: null
+        error: null,
+        trials: expandTrials(spec).length
       }
     } catch (err) {
       return { ...base, error: (err as Error).message }

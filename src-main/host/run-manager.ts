@@ -1,16 +1,14 @@
 /**
- * Runs trials in worker processes and records everything they report. The host is the only
+ * Executes runs in worker processes and records everything they report. The host is the only
  * writer of the database; a worker that crashes or is killed marks its run failed with the
- * reason, and the host carries on. A small FIFO keeps at most `concurrency` workers alive.
+ * reason, and the host carries on. What runs when is the scheduler's decision (scheduler.ts).
  */
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import type { Db } from '../core/store/database'
 import type { ExperimentSpec } from '../core/search/spec'
-import { upsertExperiment } from '../core/store/experiments-repo'
 import { saveDataset } from '../core/store/datasets-repo'
 import * as runs from '../core/store/runs-repo'
-import { parseTarget } from '../core/eval/targets'
 import type { FromWorker } from '../workers/protocol'
 import type { WorkerHandle, WorkerLauncher, WorkerExit } from './worker-launcher'
 
@@ -37,11 +35,12 @@ export interface RunManagerEvents {
   /** A run stored a new dataset version (generated data). */
   datasetAdded: [id: string]
   epoch: [runId: number, epoch: runs.EpochRecord]
+  /** A run reached a final state (the scheduler frees its slot). */
+  ended: [runId: number]
 }
 
 export class RunManager extends EventEmitter<RunManagerEvents> {
   private readonly active = new Map<number, ActiveRun>()
-  private readonly waiting: ActiveRun[] = []
   private readonly progress = new Map<number, LiveProgress>()
   private closed = false
 
@@ -49,9 +48,7 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
     private readonly db: Db,
     private readonly dbFile: string,
     private readonly artifactsRoot: string,
-    private readonly launcher: WorkerLauncher,
-    private readonly workbenchVersion: string,
-    private readonly concurrency: number
+    private readonly launcher: WorkerLauncher
   ) {
     super()
   }
@@ -60,36 +57,20 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
     return this.progress.get(runId) ?? null
   }
 
-  /** Records the experiment and a queued run, then starts it when a slot is free. */
-  start(spec: ExperimentSpec, sourceFile: string | null): number {
+  /** Starts a queued run now, in a new worker process. */
+  launchRun(runId: number, spec: ExperimentSpec): void {
     if (this.closed) throw new Error('the workbench is shutting down')
-    const experiment = upsertExperiment(this.db, spec, sourceFile)
-    const targets = spec.targets.map((text) => {
-      const t = parseTarget(text)
-      return { text: t.text, metric: t.metric, op: t.op, value: t.value, actual: null, met: false }
-    })
-    const run = runs.createRun(this.db, {
-      experimentId: experiment.id,
-      modelKind: spec.model.kind,
-      params: spec.model.params,
-      targets,
-      workbenchVersion: this.workbenchVersion
-    })
-    const entry: ActiveRun = { runId: run.id, spec, worker: null, datasets: {}, finished: false, cancelRequested: null }
-    this.waiting.push(entry)
-    this.emit('changed', run.id)
-    this.pump()
-    return run.id
+    const entry: ActiveRun = { runId, spec, worker: null, datasets: {}, finished: false, cancelRequested: null }
+    this.active.set(runId, entry)
+    this.launch(entry)
   }
 
+  isActive(runId: number): boolean {
+    return this.active.has(runId)
+  }
+
+  /** Cancels a run in progress (false when this process is not running it). */
   cancel(runId: number, reason = 'cancelled by the user'): boolean {
-    const queued = this.waiting.findIndex((r) => r.runId === runId)
-    if (queued >= 0) {
-      this.waiting.splice(queued, 1)
-      runs.endRun(this.db, runId, 'cancelled', reason)
-      this.emit('changed', runId)
-      return true
-    }
     const entry = this.active.get(runId)
     if (!entry || entry.finished) return false
     entry.cancelRequested = reason
@@ -123,24 +104,15 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
     return this.active.size
   }
 
-  /** Kills every worker (app quit). Their runs are marked interrupted. */
+  /** Kills every worker (app quit). Their runs are marked interrupted; queued runs stay queued. */
   shutdown(reason = 'the workbench was closed while the run was in progress'): void {
     this.closed = true
-    for (const entry of this.waiting.splice(0)) runs.endRun(this.db, entry.runId, 'interrupted', reason)
     for (const entry of this.active.values()) {
       entry.finished = true
       runs.endRun(this.db, entry.runId, 'interrupted', reason)
       entry.worker?.kill()
     }
     this.active.clear()
-  }
-
-  private pump(): void {
-    while (this.active.size < this.concurrency && this.waiting.length > 0) {
-      const entry = this.waiting.shift()!
-      this.active.set(entry.runId, entry)
-      this.launch(entry)
-    }
   }
 
   private launch(entry: ActiveRun): void {
@@ -264,7 +236,7 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
     this.active.delete(entry.runId)
     this.progress.delete(entry.runId)
     this.emit('changed', entry.runId)
-    this.pump()
+    this.emit('ended', entry.runId)
   }
 
   private log(runId: number, level: runs.LogRecord['level'], message: string): void {

@@ -16,8 +16,10 @@ import { parseSpec } from '../core/search/spec'
 import * as runs from '../core/store/runs-repo'
 import { getDatasetMeta } from '../core/store/datasets-repo'
 import { getExperiment } from '../core/store/experiments-repo'
-import { isGenerated, type ExperimentSpec } from '../core/search/spec'
-import { resolveDatasetId } from '../core/store/datasets-repo'
+import { expandTrials } from '../core/search/expand'
+import * as trials from '../core/store/trials-repo'
+import { Scheduler } from './scheduler'
+import { QueueService } from './queue-service'
 import { scenarios } from '../core/data/scenarios'
 import { DatasetsService } from './datasets-service'
 import { DatasetJobs } from './dataset-jobs'
@@ -43,6 +45,8 @@ export class WorkbenchHost {
   readonly workspace: Workspace
   readonly catalog: ExperimentsCatalog
   readonly runs: RunManager
+  readonly scheduler: Scheduler
+  readonly queue: QueueService
   readonly datasets: DatasetsService
   readonly jobs: DatasetJobs
   readonly importWatcher: ImportWatcher | null
@@ -56,7 +60,7 @@ export class WorkbenchHost {
     this.frontDoor = opts.frontDoor
     this.catalog = new ExperimentsCatalog(opts.experimentsDir ?? DEFAULT_EXPERIMENTS_DIR)
     const concurrency = opts.concurrency ?? Math.max(1, cpus().length - 1)
-    this.runs = new RunManager(this.workspace.db, this.workspace.dbFile, this.workspace.artifactsDir, opts.launcher, WORKBENCH_VERSION, concurrency)
+    this.runs = new RunManager(this.workspace.db, this.workspace.dbFile, this.workspace.artifactsDir, opts.launcher)
     this.runs.on('changed', (id) => this.runChanged(id))
     this.runs.on('log', (log) => this.emit('run.log', log))
     this.runs.on('datasetAdded', (id) => this.emit('datasets.changed', { id }))
@@ -65,6 +69,10 @@ export class WorkbenchHost {
     this.jobs = new DatasetJobs(this.workspace.db, opts.launcher)
     this.jobs.on('progress', (p) => this.emit('dataset.job', p))
     this.jobs.on('stored', (meta) => this.emit('datasets.changed', { id: meta.id }))
+    this.scheduler = new Scheduler(this.workspace.db, this.runs, concurrency, WORKBENCH_VERSION)
+    this.scheduler.on('changed', (experimentId) => this.emit('queue.changed', { experimentId }))
+    this.scheduler.on('runChanged', (runId) => this.runChanged(runId))
+    this.queue = new QueueService(this.workspace.db, this.jobs, this.scheduler, this.runs)
     this.importWatcher = opts.watchExperiments ? new ImportWatcher(this.workspace.dir, this.jobs) : null
     if (opts.watchExperiments) {
       this.catalog.watch()
@@ -82,14 +90,58 @@ export class WorkbenchHost {
       'experiments.list': () => this.catalog.list(),
       'runs.list': () => runs.listRuns(this.workspace.db).map((r) => this.summary(r)),
       'runs.get': ({ id }) => this.detail(id),
-      'runs.start': (input) => {
+      'runs.start': async (input) => {
         const spec = 'file' in input ? this.catalog.load(input.file) : parseSpec(input.spec)
-        this.checkVersions(spec)
-        return { runId: this.runs.start(spec, 'file' in input ? input.file : null) }
+        if (expandTrials(spec).length !== 1) {
+          throw new ApiError('bad_input', `'${spec.name}' is a search of ${expandTrials(spec).length} trials: queue it (experiments.queue) instead of starting one run`, 'search')
+        }
+        const r = await this.queue.enqueue(spec, 'file' in input ? input.file : null)
+        // The trial may be known already (done, running or queued): its latest run answers.
+        const trial = trials.getTrial(this.workspace.db, r.trialIds[0])!
+        if (trial.status === 'failed' || trial.status === 'cancelled' || trial.status === 'skipped') this.scheduler.retry(r.experimentId, true)
+        return { runId: r.runIds[0] ?? trials.getTrial(this.workspace.db, r.trialIds[0])!.runId! }
       },
       'runs.cancel': ({ id }) => {
         if (!runs.getRun(this.workspace.db, id)) throw new ApiError('not_found', `run ${id} not found`)
-        return { cancelled: this.runs.cancel(id) }
+        return { cancelled: this.scheduler.cancelRun(id) }
+      },
+      'experiments.queue': async (input) => {
+        const spec = 'file' in input ? this.catalog.load(input.file) : parseSpec(input.spec)
+        const r = await this.queue.enqueue(spec, 'file' in input ? input.file : null)
+        return { experimentId: r.experimentId, total: r.total, added: r.added, alreadyDone: r.alreadyDone, runIds: r.runIds }
+      },
+      'queue.list': () => this.queue.list(),
+      'queue.leaderboard': ({ experimentId }) => this.queue.leaderboard(experimentId),
+      'queue.pause': ({ experimentId }) => {
+        this.needExperiment(experimentId)
+        this.scheduler.pause(experimentId)
+        return { ok: true }
+      },
+      'queue.resume': ({ experimentId }) => {
+        this.needExperiment(experimentId)
+        this.scheduler.resume(experimentId)
+        return { ok: true }
+      },
+      'queue.cancelExperiment': ({ experimentId }) => {
+        this.needExperiment(experimentId)
+        return { cancelled: this.scheduler.cancelExperiment(experimentId) }
+      },
+      'queue.cancelTrial': ({ trialId }) => {
+        if (!trials.getTrial(this.workspace.db, trialId)) throw new ApiError('not_found', `trial ${trialId} not found`, 'trialId')
+        return { ok: this.scheduler.cancelTrial(trialId) }
+      },
+      'queue.retry': ({ experimentId, includeCancelled }) => {
+        this.needExperiment(experimentId)
+        return { requeued: this.scheduler.retry(experimentId, includeCancelled) }
+      },
+      'queue.setPriority': (input) => {
+        if ('trialId' in input) {
+          if (!this.scheduler.setTrialPriority(input.trialId, input.priority)) throw new ApiError('not_found', `trial ${input.trialId} not found`, 'trialId')
+        } else {
+          this.needExperiment(input.experimentId)
+          this.scheduler.setExperimentPriority(input.experimentId, input.priority)
+        }
+        return { ok: true }
       },
       'scenarios.list': () =>
         Object.values(scenarios).map((sc) => ({ id: sc.id, title: sc.title, seed: sc.seed, description: sc.description, defaults: { ...sc.defaults } })),
@@ -127,17 +179,12 @@ export class WorkbenchHost {
     return () => this.listeners.delete(listener)
   }
 
-  /** A spec naming stored versions is refused before queueing when one is not in this workspace. */
-  private checkVersions(spec: ExperimentSpec): void {
-    const refs = [['dataset.version', spec.dataset], ...(spec.split.kind === 'separate-test' ? [['split.test.version', spec.split.test] as const] : [])] as const
-    for (const [path, ds] of refs) {
-      if (!isGenerated(ds) && !resolveDatasetId(this.workspace.db, ds.version)) {
-        throw new ApiError('bad_input', `${path}: no dataset version '${ds.version}' in this workspace (see \`workbench datasets list\`)`, path)
-      }
-    }
+  private needExperiment(id: number): void {
+    if (!getExperiment(this.workspace.db, id)) throw new ApiError('not_found', `experiment ${id} not found`, 'experimentId')
   }
 
   async close(): Promise<void> {
+    this.scheduler.shutdown()
     this.runs.shutdown()
     this.jobs.shutdown()
     await this.importWatcher?.close()

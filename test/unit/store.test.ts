@@ -103,7 +103,9 @@ describe('runs', () => {
     const done = runs.getRun(db, run.id)!
     expect(done.status).toBe('done')
     expect(done.confusion).toEqual({ tn: 10, fp: 1, fn: 2, tp: 3 })
-    expect(runs.listEpochs(db, run.id)).toEqual([{ epoch: 1, metrics: { loss: 0.5 }, confusion: { tn: 1, fp: 2, fn: 3, tp: 4 } }])
+    expect(runs.listEpochs(db, run.id)).toEqual([{ epoch: 1, metrics: { loss: 0.5 }, confusion: { tn: 1, fp: 2, fn: 3, tp: 4 }, histogram: null }])
+    runs.addEpoch(db, run.id, { epoch: 2, metrics: { loss: 0.4 }, confusion: null, histogram: { edges: [0, 0.5, 1], normal: [3, 1], anomalous: [0, 2] } })
+    expect(runs.listEpochs(db, run.id)[1].histogram).toEqual({ edges: [0, 0.5, 1], normal: [3, 1], anomalous: [0, 2] })
     expect(Array.from(runs.loadScores(db, run.id, 'test')!.scores)).toEqual([Math.fround(0.1), Math.fround(0.9)])
     expect(runs.listLogs(db, run.id).map((l) => l.message)).toEqual(['hello'])
     // A final state is final.

@@ -3,9 +3,14 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseSpecText, SpecError } from '../../core/search/spec'
 import type { WorkbenchHost } from '../../host/workbench-host'
-import type { RunDetail } from '../../contract/api'
+import { ApiError, type RunDetail, type Leaderboard } from '../../contract/api'
 import { EXIT_FAILURE, EXIT_OK, UsageError, printJson, progressBar, pct, num, duration, table } from '../output'
 
+/**
+ * Queues the spec's trials (only those not done yet: a re-run of an interrupted search resumes
+ * it), runs this experiment's queue to the end with a progress bar on stderr, then prints the
+ * run (one trial) or the leaderboard (a search).
+ */
 export async function runCommand(
   host: WorkbenchHost,
   file: string,
@@ -24,30 +29,135 @@ export async function runCommand(
     if (err instanceof SpecError) throw new UsageError(err.message)
     throw err
   }
-  const runId = host.runs.start(spec, resolve(file))
-  const bar = progressBar(`run ${runId} ${spec.name}`)
-  const onChange = (id: number) => {
-    const p = id === runId ? host.runs.liveProgress(runId) : null
-    if (p) bar.update(p.fraction, p.stage, p.message)
+  let queued
+  try {
+    queued = await host.queue.enqueue(spec, resolve(file))
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'bad_input') throw new UsageError(err.message)
+    throw err
+  }
+  const experimentId = queued.experimentId
+  host.scheduler.focusOn(experimentId)
+  // Failed trials of an earlier attempt get another try; done ones are never rerun.
+  host.scheduler.retry(experimentId, false)
+  if (queued.alreadyDone > 0) process.stderr.write(`${queued.alreadyDone} of ${queued.total} trials already done in this workspace; running the rest\n`)
+
+  const single = queued.total === 1
+  const bar = progressBar(single ? spec.name : `${spec.name} (${queued.total} trials)`)
+  const update = () => {
+    const board = host.queue.leaderboard(experimentId)
+    const c = board.experiment.counts
+    const finished = c.done + c.failed + c.cancelled + c.skipped
+    const live = board.rows.filter((r) => r.progress)
+    const partial = live.reduce((a, r) => a + r.progress!.fraction, 0)
+    const fraction = (finished + partial) / Math.max(1, board.experiment.total)
+    const message = single
+      ? (live[0]?.progress?.message ?? '')
+      : `${finished}/${board.experiment.total} done, ${c.running} running${c.failed ? `, ${c.failed} failed` : ''}${board.experiment.best ? `, best ${board.experiment.objective.metric} ${num(board.experiment.best.value)}` : ''}`
+    bar.update(fraction, single ? (live[0]?.progress?.stage ?? 'queued') : 'trials', message)
+  }
+  let last = 0
+  const onChange = () => {
+    const now = Date.now()
+    if (now - last < 200) return
+    last = now
+    update()
   }
   host.runs.on('changed', onChange)
-  const interrupt = () => host.runs.cancel(runId, 'interrupted from the command line (SIGINT)')
+  host.scheduler.on('changed', onChange)
+  // Ctrl-C: stop now; running trials go back to the queue, and the next `run` resumes them.
+  const interrupt = () => {
+    bar.stop()
+    process.stderr.write('\ninterrupted: the search resumes where it stopped when you run it again\n')
+    void host.close().then(() => process.exit(130))
+  }
   process.once('SIGINT', interrupt)
-  const finished = await host.runs.waitFor(runId)
+  await host.scheduler.waitForExperiment(experimentId)
   process.off('SIGINT', interrupt)
   host.runs.off('changed', onChange)
-  if (finished.status === 'done') bar.update(1, 'done', '')
+  host.scheduler.off('changed', onChange)
+  update()
   bar.stop()
 
-  const detail = host.detail(runId)
-  if (opts.json) printJson(runJson(detail))
-  else printRun(detail)
-  if (detail.status !== 'done') return EXIT_FAILURE
-  if (opts.requireTargets && detail.targetsMet === false) {
-    process.stderr.write('targets not met (--require-targets)\n')
+  const board = host.queue.leaderboard(experimentId)
+  const anyMet = board.experiment.targetsMetBy.length > 0
+  if (single) {
+    const runId = board.rows[0].runId!
+    const detail = host.detail(runId)
+    if (opts.json) printJson({ ...runJson(detail), experimentId })
+    else printRun(detail)
+    if (detail.status !== 'done') return EXIT_FAILURE
+  } else {
+    if (opts.json) printJson(searchJson(board))
+    else printLeaderboard(board)
+    if (board.experiment.counts.done === 0) return EXIT_FAILURE
+  }
+  const hasTargets = spec.targets.length > 0
+  if (opts.requireTargets && hasTargets && !anyMet) {
+    process.stderr.write('no trial met every target (--require-targets)\n')
     return EXIT_FAILURE
   }
   return EXIT_OK
+}
+
+/** The machine-readable shape of a search: the experiment and every trial, ranked. */
+export function searchJson(board: Leaderboard): Record<string, unknown> {
+  const e = board.experiment
+  return {
+    experimentId: e.id,
+    experiment: e.name,
+    modelKind: e.modelKind,
+    search: e.search,
+    total: e.total,
+    counts: e.counts,
+    objective: e.objective,
+    best: e.best,
+    targetsMet: e.targetsMetBy.length > 0,
+    targetsMetBy: e.targetsMetBy,
+    trials: board.rows.map((r) => ({
+      trialId: r.trialId,
+      runId: r.runId,
+      rank: r.rank,
+      status: r.status,
+      attempts: r.attempts,
+      params: r.params,
+      objectiveValue: r.objectiveValue,
+      metrics: r.metrics,
+      targets: r.targets,
+      targetsMet: r.targetsMet,
+      durationMs: r.durationMs
+    }))
+  }
+}
+
+export function printLeaderboard(board: Leaderboard, limit = 30): void {
+  const e = board.experiment
+  const c = e.counts
+  const keys = board.searchedParams
+  const head = [
+    `${e.name}: ${e.total} trials (${c.done} done, ${c.failed} failed, ${c.cancelled} cancelled, ${c.skipped} skipped, ${c.queued} queued)`,
+    `objective: ${e.objective.direction} ${e.objective.metric}${e.targetsMetBy.length ? `; targets met by trial(s) ${e.targetsMetBy.join(', ')}` : '; no trial met every target'}`,
+    ''
+  ]
+  const rows = board.rows.slice(0, limit).map((r) => [
+    r.rank === null ? '-' : String(r.rank),
+    String(r.trialId),
+    r.runId === null ? '-' : String(r.runId),
+    r.status,
+    ...keys.map((k) => String(r.params[k])),
+    pct(r.metrics?.precision),
+    pct(r.metrics?.recall),
+    pct(r.metrics?.fpr),
+    num(r.metrics?.f1),
+    num(r.metrics?.rocAuc),
+    r.targets.length === 0 ? '-' : `${r.targets.filter((t) => t.met).length}/${r.targets.length}${r.targetsMet ? ' *' : ''}`
+  ])
+  process.stdout.write(
+    head.join('\n') +
+      table(['rank', 'trial', 'run', 'status', ...keys, 'precision', 'recall', 'fpr', 'f1', 'auc', 'targets'], rows) +
+      (board.rows.length > limit ? `\n… ${board.rows.length - limit} more (--json for all)` : '') +
+      '\n'
+  )
 }
 
 /** The machine-readable shape of one run (shared by `run --json` and `runs show --json`). */

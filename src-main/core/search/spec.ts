@@ -5,13 +5,18 @@
  * one schema, so a bad spec is refused before anything starts, with the field path and the reason.
  */
 import { z } from 'zod'
+import YAML from 'yaml'
 import { scenarios, scenarioIds, getScenario } from '../data/scenarios'
 import { iforestParamsSchema } from '../models/iforest'
+import { lstmClassifierParamsSchema } from '../models/deep/lstm-classifier'
+import { lstmAutoencoderParamsSchema } from '../models/deep/lstm-autoencoder'
 import { parseTarget, TARGET_METRICS } from '../eval/targets'
 
 /** Each model kind's params schema: the spec is checked against it before anything is queued. */
 export const modelParamsSchemas = {
-  iforest: iforestParamsSchema
+  iforest: iforestParamsSchema,
+  'lstm-classifier': lstmClassifierParamsSchema,
+  'lstm-autoencoder': lstmAutoencoderParamsSchema
 } as const
 
 export const generatedDatasetSchema = z
@@ -54,10 +59,42 @@ export type SplitSpec = z.infer<typeof splitSchema>
 
 export const modelSpecSchema = z
   .object({
-    kind: z.enum(['iforest']),
+    kind: z.enum(['iforest', 'lstm-classifier', 'lstm-autoencoder']),
     params: z.record(z.string(), z.unknown()).default({})
   })
   .strict()
+
+/** A value range for random search; `log` samples uniformly in log space, `int` rounds. */
+export const rangeSchema = z
+  .object({ min: z.number(), max: z.number(), log: z.boolean().default(false), int: z.boolean().default(false) })
+  .strict()
+  .refine((r) => r.max > r.min, { message: 'max must be greater than min', path: ['max'] })
+  .refine((r) => !r.log || r.min > 0, { message: 'a log range needs min > 0', path: ['min'] })
+
+const choiceValue = z.union([z.number(), z.string(), z.boolean(), z.null()])
+
+export const searchSchema = z
+  .object({
+    kind: z.enum(['grid', 'random']),
+    /** Model param → the values to try (grid and random), or a range (random only). */
+    space: z.record(z.string(), z.union([z.array(choiceValue).min(1), rangeSchema])),
+    /** Random search: how many trials. */
+    trials: z.number().int().min(1).max(100_000).optional(),
+    /** Seed of random sampling and of the shuffled order. */
+    seed: z.number().int().default(0),
+    /** The order trials run in: the grid's, or shuffled with `seed`. */
+    order: z.enum(['grid', 'shuffled']).default('grid')
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.kind === 'random' && s.trials === undefined) ctx.addIssue({ code: 'custom', path: ['trials'], message: 'random search needs a trial count' })
+    if (s.kind === 'grid') {
+      for (const [k, v] of Object.entries(s.space)) {
+        if (!Array.isArray(v)) ctx.addIssue({ code: 'custom', path: ['space', k], message: 'a grid takes a list of values (ranges are for random search)' })
+      }
+    }
+  })
+export type SearchSpec = z.infer<typeof searchSchema>
 
 export const objectiveSchema = z
   .object({ metric: z.string().min(1), direction: z.enum(['maximize', 'minimize']) })
@@ -74,7 +111,13 @@ export const experimentSpecSchema = z
     model: modelSpecSchema,
     objective: objectiveSchema.default({ metric: 'f1', direction: 'maximize' }),
     /** E.g. `precision >= 0.953`; checked on the test set. */
-    targets: z.array(z.string()).default([])
+    targets: z.array(z.string()).default([]),
+    /** A hyperparameter search over model params; absent = one trial with `model.params`. */
+    search: searchSchema.optional(),
+    /** Trials at once for this experiment (default: the scheduler's, cores - 1). */
+    concurrency: z.number().int().min(1).max(64).optional(),
+    /** Stop queuing further trials once one trial meets every target. */
+    stopWhenTargetsMet: z.boolean().default(false)
   })
   .strict()
   // Nested checks with full field paths: generator params, model params, targets, objective.
@@ -91,8 +134,18 @@ export const experimentSpecSchema = z
     }
     checkDataset(spec.dataset, ['dataset'])
     if (spec.split.kind === 'separate-test') checkDataset(spec.split.test, ['split', 'test'])
-    const params = modelParamsSchemas[spec.model.kind].safeParse(spec.model.params)
+    const paramsSchema = modelParamsSchemas[spec.model.kind]
+    const params = paramsSchema.safeParse(spec.model.params)
     if (!params.success) for (const i of params.error.issues) ctx.addIssue({ code: 'custom', path: ['model', 'params', ...i.path.map(String)], message: i.message })
+    // Every searched value must be a valid param on its own: a bad grid is refused before queueing.
+    for (const [key, values] of Object.entries(spec.search?.space ?? {})) {
+      const candidates = Array.isArray(values) ? values : [values.min, values.max]
+      candidates.forEach((value, k) => {
+        const r = paramsSchema.safeParse({ ...spec.model.params, [key]: value })
+        const issue = r.success ? null : r.error.issues[0]
+        if (issue) ctx.addIssue({ code: 'custom', path: ['search', 'space', key, ...(Array.isArray(values) ? [k] : [])], message: `${key} = ${JSON.stringify(value)}: ${issue.message}` })
+      })
+    }
     spec.targets.forEach((t, k) => {
       try {
         parseTarget(t)
@@ -127,8 +180,17 @@ export function parseSpec(value: unknown, source = 'inline spec'): ExperimentSpe
   return result.data
 }
 
-/** Parses spec JSON text; syntax errors name the line and column. */
+/** Parses a spec file's text: YAML for `.yaml`/`.yml`, JSON otherwise; syntax errors name the line and column. */
 export function parseSpecText(text: string, source: string): ExperimentSpec {
+  if (/\.ya?ml$/i.test(source)) {
+    const doc = YAML.parseDocument(text, { prettyErrors: true })
+    const err = doc.errors[0]
+    if (err) {
+      const at = err.linePos?.[0]
+      throw new SpecError(source, [{ path: '', message: `invalid YAML${at ? ` at line ${at.line}, column ${at.col}` : ''}: ${err.message.split('\n')[0]}` }])
+    }
+    return parseSpec(doc.toJS(), source)
+  }
   let value: unknown
   try {
     value = JSON.parse(text)

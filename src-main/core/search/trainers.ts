@@ -6,6 +6,8 @@ import type { ExperimentSpec } from './spec'
 import type { LabelledSeries } from '../data/series'
 import type { TrialHooks, TrialOutput } from './run-trial'
 import { iforestTrainer } from '../models/iforest-trainer'
+import { lstmClassifierTrainer } from '../models/deep/lstm-classifier-trainer'
+import { lstmAutoencoderTrainer } from '../models/deep/lstm-autoencoder-trainer'
 
 export interface BackendReport {
   name: string
@@ -31,7 +33,9 @@ export interface Trainer {
 }
 
 export const trainers: Record<ExperimentSpec['model']['kind'], Trainer> = {
-  iforest: iforestTrainer
+  iforest: iforestTrainer,
+  'lstm-classifier': lstmClassifierTrainer,
+  'lstm-autoencoder': lstmAutoencoderTrainer
 }
 
 export function backendFor(kind: ExperimentSpec['model']['kind']): Promise<BackendReport> {

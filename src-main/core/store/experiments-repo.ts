@@ -10,6 +10,8 @@ export interface ExperimentRow {
   spec: ExperimentSpec
   specHash: string
   sourceFile: string | null
+  status: 'active' | 'paused' | 'cancelled'
+  priority: number
   createdAt: string
 }
 
@@ -26,13 +28,39 @@ export function specHash(spec: ExperimentSpec): string {
   return createHash('sha256').update(canonicalJson(spec)).digest('hex')
 }
 
+/**
+ * An experiment is its name: queuing a spec of the same name again updates the spec and extends
+ * the experiment (its trials are keyed by identity, so only new ones are added). Queuing a
+ * cancelled experiment again makes it active.
+ */
 export function upsertExperiment(db: Db, spec: ExperimentSpec, sourceFile: string | null): ExperimentRow {
   const hash = specHash(spec)
   db.prepare(
-    `INSERT INTO experiments (name, spec, spec_hash, source_file, created_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (spec_hash) DO UPDATE SET source_file = COALESCE(excluded.source_file, experiments.source_file)`
-  ).run(spec.name, canonicalJson(spec), hash, sourceFile, nowIso())
-  return getExperimentByHash(db, hash)!
+    `INSERT INTO experiments (name, spec, spec_hash, source_file, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, spec_hash = excluded.spec_hash,
+       source_file = COALESCE(excluded.source_file, experiments.source_file), updated_at = excluded.updated_at,
+       status = CASE WHEN experiments.status = 'cancelled' THEN 'active' ELSE experiments.status END`
+  ).run(spec.name, canonicalJson(spec), hash, sourceFile, nowIso(), nowIso())
+  return getExperimentByName(db, spec.name)!
+}
+
+export type ExperimentStatus = 'active' | 'paused' | 'cancelled'
+
+export function setExperimentStatus(db: Db, id: number, status: ExperimentStatus): void {
+  db.prepare('UPDATE experiments SET status = ?, updated_at = ? WHERE id = ?').run(status, nowIso(), id)
+}
+
+export function setExperimentPriority(db: Db, id: number, priority: number): void {
+  db.prepare('UPDATE experiments SET priority = ?, updated_at = ? WHERE id = ?').run(priority, nowIso(), id)
+}
+
+export function listExperiments(db: Db): ExperimentRow[] {
+  return (db.prepare('SELECT * FROM experiments ORDER BY id DESC').all() as Row[]).map(toExperiment)
+}
+
+export function getExperimentByName(db: Db, name: string): ExperimentRow | null {
+  const r = db.prepare('SELECT * FROM experiments WHERE name = ?').get(name) as Row | undefined
+  return r ? toExperiment(r) : null
 }
 
 interface Row {
@@ -41,6 +69,8 @@ interface Row {
   spec: string
   spec_hash: string
   source_file: string | null
+  status: 'active' | 'paused' | 'cancelled'
+  priority: number
   created_at: string
 }
 
@@ -51,6 +81,8 @@ function toExperiment(r: Row): ExperimentRow {
     spec: JSON.parse(r.spec),
     specHash: r.spec_hash,
     sourceFile: r.source_file,
+    status: r.status,
+    priority: r.priority,
     createdAt: r.created_at
   }
 }

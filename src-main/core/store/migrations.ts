@@ -44,7 +44,7 @@ export const migrations: Migration[] = [
         spec_hash     TEXT NOT NULL,
         source_file   TEXT,
         created_at    TEXT NOT NULL,
-        UNIQUE (spec_hash)
+        UNIQUE (name)                              -- re-queuing a name extends that experiment
       );
       CREATE TABLE runs (
         id                INTEGER PRIMARY KEY,
@@ -113,6 +113,34 @@ export const migrations: Migration[] = [
       ALTER TABLE datasets ADD COLUMN note TEXT;                -- what made this version (e.g. 'relabelled 3 ranges')
       ALTER TABLE datasets ADD COLUMN label_count INTEGER;      -- anomalous points
       CREATE INDEX datasets_by_parent ON datasets(parent_id);
+    `
+  },
+  {
+    version: 3,
+    name: 'persistent trial queue',
+    sql: `
+      ALTER TABLE experiments ADD COLUMN status TEXT NOT NULL DEFAULT 'active'
+        CHECK (status IN ('active', 'paused', 'cancelled'));
+      ALTER TABLE experiments ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE experiments ADD COLUMN updated_at TEXT;
+      CREATE TABLE trials (
+        id            INTEGER PRIMARY KEY,
+        experiment_id INTEGER NOT NULL REFERENCES experiments(id),
+        identity      TEXT NOT NULL,               -- sha256(model kind, resolved params, data, workbench version)
+        ordinal       INTEGER NOT NULL,            -- position in the search's order
+        params        TEXT NOT NULL,               -- JSON: resolved model params
+        priority      INTEGER NOT NULL DEFAULT 0,  -- higher runs first
+        status        TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled', 'skipped')),
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        run_id        INTEGER REFERENCES runs(id), -- the latest run of this trial
+        host_pid      INTEGER,                     -- process running it (restart safety)
+        created_at    TEXT NOT NULL,
+        updated_at    TEXT NOT NULL,
+        UNIQUE (experiment_id, identity)
+      );
+      CREATE INDEX trials_queue ON trials(status, priority DESC, ordinal);
+      ALTER TABLE runs ADD COLUMN trial_id INTEGER REFERENCES trials(id);
+      CREATE INDEX runs_by_trial ON runs(trial_id);
     `
   }
 ]

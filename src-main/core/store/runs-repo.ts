@@ -56,6 +56,7 @@ export interface RunRecord {
   curves: unknown
   recallByType: Record<string, { total: number; detected: number; recall: number }>
   workbenchVersion: string
+  trialId: number | null
   workerPid: number | null
   createdAt: string
   startedAt: string | null
@@ -82,6 +83,7 @@ interface Row {
   curves: string | null
   recall_by_type: string | null
   workbench_version: string
+  trial_id: number | null
   worker_pid: number | null
   created_at: string
   started_at: string | null
@@ -111,6 +113,7 @@ function toRecord(r: Row): RunRecord {
     curves: json(r.curves, null),
     recallByType: json(r.recall_by_type, {}),
     workbenchVersion: r.workbench_version,
+    trialId: r.trial_id,
     workerPid: r.worker_pid,
     createdAt: r.created_at,
     startedAt: r.started_at,
@@ -123,14 +126,21 @@ const SELECT = `SELECT runs.*, experiments.name AS experiment_name FROM runs JOI
 
 export function createRun(
   db: Db,
-  r: { experimentId: number; modelKind: string; params: Record<string, unknown>; targets: TargetCheck[]; workbenchVersion: string }
+  r: {
+    experimentId: number
+    modelKind: string
+    params: Record<string, unknown>
+    targets: TargetCheck[]
+    workbenchVersion: string
+    trialId?: number
+  }
 ): RunRecord {
   const info = db
     .prepare(
-      `INSERT INTO runs (experiment_id, model_kind, params, status, targets, workbench_version, host_pid, created_at)
-       VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)`
+      `INSERT INTO runs (experiment_id, trial_id, model_kind, params, status, targets, workbench_version, host_pid, created_at)
+       VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)`
     )
-    .run(r.experimentId, r.modelKind, JSON.stringify(r.params), JSON.stringify(r.targets), r.workbenchVersion, process.pid, nowIso())
+    .run(r.experimentId, r.trialId ?? null, r.modelKind, JSON.stringify(r.params), JSON.stringify(r.targets), r.workbenchVersion, process.pid, nowIso())
   return getRun(db, Number(info.lastInsertRowid))!
 }
 
@@ -144,8 +154,9 @@ export function listRuns(db: Db): RunRecord[] {
 }
 
 export function markRunning(db: Db, id: number, workerPid: number | null): void {
-  db.prepare(`UPDATE runs SET status = 'running', worker_pid = ?, started_at = ? WHERE id = ? AND status = 'queued'`).run(
+  db.prepare(`UPDATE runs SET status = 'running', worker_pid = ?, host_pid = ?, started_at = ? WHERE id = ? AND status = 'queued'`).run(
     workerPid,
+    process.pid,
     nowIso(),
     id
   )
@@ -222,12 +233,13 @@ function processAlive(pid: number | null): boolean {
 }
 
 /**
- * At start-up, runs still 'running' or 'queued' whose owning process is gone (the app, the CLI
- * or the machine died) are marked interrupted, so no run stays 'running' for ever. Runs owned by
- * another live process on the same workspace (the app while the CLI starts) are left alone.
+ * At start-up, runs still 'running' whose owning process is gone (the app, the CLI or the
+ * machine died) are marked interrupted, so no run stays 'running' for ever; their trials go back
+ * to the queue (trials-repo). Queued runs stay queued: the queue outlives the process. Runs owned
+ * by another live process on the same workspace (the app while the CLI starts) are left alone.
  */
 export function markStaleRunsInterrupted(db: Db, reason: string): number[] {
-  const open = db.prepare(`SELECT id, host_pid FROM runs WHERE status IN ('running', 'queued')`).all() as {
+  const open = db.prepare(`SELECT id, host_pid FROM runs WHERE status = 'running'`).all() as {
     id: number
     host_pid: number | null
   }[]

@@ -1,16 +1,20 @@
 /**
  * Hash routes, parsed and printed without touching the DOM (unit-tested in Node).
- * `#/runs`, `#/runs/12`, `#/experiments`; anything else falls back to the runs list.
+ * `#/runs`, `#/runs/12`, `#/experiments`, `#/datasets`, `#/datasets/<hex id or prefix>`;
+ * an empty hash is the runs list, anything else is not found.
  */
 export type Route =
   | { name: 'runs' }
   | { name: 'run'; id: number }
   | { name: 'experiments' }
+  | { name: 'datasets' }
+  | { name: 'dataset'; id: string }
   | { name: 'not-found'; path: string }
 
 /**
  * @example parseHash('#/runs/12') // { name: "run", id: 12 }
  * @example parseHash('') // { name: "runs" }
+ * @example parseHash('#/datasets/3f2a9c0d') // { name: "dataset", id: "3f2a9c0d" }
  */
 export function parseHash(hash: string): Route {
   const path = hash.replace(/^#/, '').replace(/\/+$/, '') || '/runs'
@@ -21,6 +25,10 @@ export function parseHash(hash: string): Route {
     if (parts.length === 2 && /^\d+$/.test(parts[1]!)) return { name: 'run', id: Number(parts[1]) }
   }
   if (parts[0] === 'experiments' && parts.length === 1) return { name: 'experiments' }
+  if (parts[0] === 'datasets') {
+    if (parts.length === 1) return { name: 'datasets' }
+    if (parts.length === 2 && /^[0-9a-f]{4,64}$/.test(parts[1]!)) return { name: 'dataset', id: parts[1]! }
+  }
   return { name: 'not-found', path }
 }
 
@@ -33,6 +41,10 @@ export function routeHash(route: Route): string {
       return `#/runs/${route.id}`
     case 'experiments':
       return '#/experiments'
+    case 'datasets':
+      return '#/datasets'
+    case 'dataset':
+      return `#/datasets/${route.id}`
     case 'not-found':
       return `#${route.path}`
   }

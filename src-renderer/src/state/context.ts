@@ -1,6 +1,7 @@
 import { getContext, setContext } from 'svelte'
 import type { WorkbenchClient } from '../api/client'
 import type { ConnectionStore } from './connection.svelte'
+import type { DatasetsStore } from './datasets.svelte'
 import type { ExperimentsStore } from './experiments.svelte'
 import type { Router } from './router.svelte'
 import type { RunsStore } from './runs.svelte'
@@ -11,6 +12,7 @@ export interface Stores {
   connection: ConnectionStore
   runs: RunsStore
   experiments: ExperimentsStore
+  datasets: DatasetsStore
   router: Router
 }
 

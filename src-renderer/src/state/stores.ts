@@ -1,6 +1,7 @@
 import { connect } from '../api/client'
 import type { Stores } from './context'
 import { ConnectionStore } from './connection.svelte'
+import { DatasetsStore } from './datasets.svelte'
 import { ExperimentsStore } from './experiments.svelte'
 import { Router } from './router.svelte'
 import { RunsStore } from './runs.svelte'
@@ -12,6 +13,7 @@ export function createStores(): Stores {
     connection: new ConnectionStore(api),
     runs: new RunsStore(api),
     experiments: new ExperimentsStore(api),
+    datasets: new DatasetsStore(api),
     router: new Router()
   }
 }

@@ -1,0 +1,138 @@
+/**
+ * Dataset editor redraw time on a 600,000-row series (seed 000, `helios-events` at full size):
+ * starts `workbench serve` on a temp workspace, generates the dataset through the HTTP API,
+ * opens the editor in Chromium (Playwright) and zooms with the mouse wheel. For each zoom it reads
+ * the renderer's own marks (`window.__workbenchPerf`, src-renderer/src/state/perf.ts):
+ *   instant = wheel event → chart redrawn over the data in hand (axes rescaled),
+ *   settled = wheel event → chart redrawn with the `datasets.window` answer for the new view
+ *             (includes the 60 ms debounce and the round trip).
+ * Needs a built renderer (`npm run build`; built here when out/renderer is missing) and Chromium
+ * (CHROMIUM_PATH, default /usr/bin/chromium). Run with `npx tsx bench/editor-redraw.bench.ts`.
+ */
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from '@playwright/test'
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const ZOOMS = 20
+
+interface Summary {
+  count: number
+  settledP50: number
+  settledP95: number
+  instantP50: number
+  instantP95: number
+}
+
+/** What src-renderer/src/state/perf.ts puts on the page's window. */
+interface PerfWindow {
+  __workbenchPerf: { reset(): void; pending(): number; summary(kind?: string): Summary }
+}
+
+async function startServe(workspace: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const proc = spawn(process.execPath, [join(ROOT, 'bin/workbench.cjs'), 'serve', '--port', '0', '--json', '--workspace', workspace], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stderr = ''
+  proc.stderr!.on('data', (c) => (stderr += c))
+  const url = await new Promise<string>((ok, fail) => {
+    let out = ''
+    proc.stdout!.on('data', (c) => {
+      out += c
+      if (out.includes('\n')) {
+        try {
+          ok((JSON.parse(out.split('\n')[0]!) as { url: string }).url)
+        } catch (err) {
+          fail(new Error(`serve printed ${out}: ${(err as Error).message}`))
+        }
+      }
+    })
+    proc.once('exit', (code) => fail(new Error(`serve exited with ${code}: ${stderr}`)))
+    setTimeout(() => fail(new Error(`serve did not start within 60 s: ${stderr}`)), 60_000)
+  })
+  return {
+    url,
+    stop: () =>
+      new Promise((done) => {
+        if (proc.exitCode !== null) return done()
+        proc.once('exit', () => done())
+        proc.kill('SIGTERM')
+      })
+  }
+}
+
+async function call<T>(url: string, method: string, input: unknown): Promise<T> {
+  const u = new URL(url)
+  const token = u.searchParams.get('token')
+  const res = await fetch(`${u.origin}/api/${method}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(input)
+  })
+  const body = (await res.json()) as { output?: T; error?: { message: string } }
+  if (!res.ok || body.error) throw new Error(`${method}: ${body.error?.message ?? res.status}`)
+  return body.output as T
+}
+
+const ms = (x: number) => `${x.toFixed(1)} ms`
+
+async function main(): Promise<void> {
+  if (!existsSync(join(ROOT, 'out/renderer/index.html'))) {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: ROOT, stdio: 'inherit' })
+  }
+  const workspace = mkdtempSync(join(tmpdir(), 'wb-bench-editor-'))
+  const server = await startServe(workspace)
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+  try {
+    // 1. helios-events at full size (10,000 h = 600,000 rows) through the HTTP API.
+    const t0 = performance.now()
+    await call(server.url, 'datasets.generate', { scenario: 'helios-events', params: {} })
+    let found: { id: string; generator: string | null; rows: number } | undefined
+    while (!found) {
+      if (performance.now() - t0 > 300_000) throw new Error('helios-events did not appear in datasets.list within 5 min')
+      await new Promise((r) => setTimeout(r, 250))
+      const list = await call<{ id: string; generator: string | null; rows: number }[]>(server.url, 'datasets.list', {})
+      found = list.find((d) => d.generator === 'helios-events')
+    }
+    const { id, rows } = found
+    console.log(`helios-events generated and stored: ${rows.toLocaleString('en')} rows in ${ms(performance.now() - t0)}`)
+
+    // 2. The editor in Chromium.
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+    const t1 = performance.now()
+    await page.goto(`${server.url}#/datasets/${id}`)
+    const chart = page.getByTestId('series-chart')
+    await chart.waitFor()
+    await chart.and(page.locator(':not([data-buckets="0"])')).waitFor({ timeout: 60_000 })
+    const buckets = await chart.getAttribute('data-buckets')
+    console.log(`editor open, first window drawn: ${ms(performance.now() - t1)} (${buckets} buckets for ${rows.toLocaleString('en')} rows)`)
+
+    // 3. Zoom in 10 wheel notches around moving points, then out 10: every step needs a new window.
+    const box = (await chart.boundingBox())!
+    await page.evaluate(() => (globalThis as unknown as PerfWindow).__workbenchPerf.reset())
+    for (let i = 0; i < ZOOMS; i++) {
+      const zoomIn = i < ZOOMS / 2
+      await page.mouse.move(box.x + box.width * (0.35 + 0.015 * i), box.y + box.height / 2)
+      await page.mouse.wheel(0, zoomIn ? -200 : 200)
+      await page.waitForFunction(() => (globalThis as unknown as PerfWindow).__workbenchPerf.pending() === 0, null, { timeout: 15_000 })
+    }
+    const s = await page.evaluate(() => (globalThis as unknown as PerfWindow).__workbenchPerf.summary('zoom'))
+    console.log(`zoom redraw over ${s.count} wheel steps on ${rows.toLocaleString('en')} rows:`)
+    console.log(`  instant (axes rescaled over the data in hand): p50 ${ms(s.instantP50)}, p95 ${ms(s.instantP95)}`)
+    console.log(`  settled (new window fetched and drawn, incl. 60 ms debounce): p50 ${ms(s.settledP50)}, p95 ${ms(s.settledP95)}`)
+  } finally {
+    await browser.close()
+    await server.stop()
+    rmSync(workspace, { recursive: true, force: true })
+  }
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})

@@ -1,0 +1,267 @@
+/**
+ * What the deep trainers share: column-wise scaling fitted on train, lazy window sets for train /
+ * validation / test, tfjs batch sources over them, batched scoring, progress with ETA, and the
+ * assembly of RunResults + TrialScores (the iforest trainer's shape).
+ *
+ * Validation: the split's validation part when it has one; otherwise the last 15 % of the train
+ * windows in row order (chronological within a segment; for several segments, the tail of the
+ * last ones). Train windows that would overlap the first validation window are dropped so no
+ * row is seen by both.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { LabelledSeries } from '../../data/series'
+import { fitStandardScaler, applyScaler, type StandardScaler } from '../../data/scaler'
+import { fillBatchIndexed, windowLabels, windowStarts, windowTypes, type LabelRule } from '../../data/windows'
+import { evaluateScores, predictAtThreshold, prCurve, recallByType, rocCurve, scoreHistogram } from '../../eval/metrics'
+import { pickMetrics } from '../../eval/pick-metrics'
+import { checkTargets } from '../../eval/targets'
+import type { TrainerContext } from '../../search/trainers'
+import type { TrialOutput, TrialScores } from '../../search/run-trial'
+import type { RunResults } from '../../store/runs-repo'
+import type { BatchSource } from './train-loop'
+
+/** Share of the validation fallback taken from the end of the train windows. */
+export const VALIDATION_TAIL = 0.15
+
+/** StandardScaler fitted per column on the train rows (each column viewed as a 1-column matrix: no copy). */
+export function fitColumnScaler(values: Float32Array[]): StandardScaler {
+  const mean: number[] = []
+  const scale: number[] = []
+  for (const col of values) {
+    const s = fitStandardScaler({ data: col, rows: col.length, cols: 1 })
+    mean.push(s.mean[0])
+    scale.push(s.scale[0])
+  }
+  return { mean, scale }
+}
+
+/** One scaled copy per column (the only full-size copy a trial makes). */
+export function scaleColumns(values: Float32Array[], scaler: StandardScaler): Float32Array[] {
+  return values.map((col, j) => applyScaler({ data: col, rows: col.length, cols: 1 }, { mean: [scaler.mean[j]], scale: [scaler.scale[j]] }).data)
+}
+
+export interface WindowSet {
+  columns: Float32Array[]
+  starts: Int32Array
+  labels: Uint8Array
+  types: Uint8Array
+  length: number
+}
+
+export function makeWindowSet(series: LabelledSeries, columns: Float32Array[], length: number, stride: number, rule: LabelRule): WindowSet {
+  const starts = windowStarts(series, { length, stride })
+  return { columns, starts, labels: windowLabels(series, starts, length, rule), types: windowTypes(series, starts, length), length }
+}
+
+/** Windows `keep` of a set (indices into it), as a new set sharing the columns. */
+export function subsetWindows(set: WindowSet, keep: (i: number) => boolean): WindowSet {
+  const idx: number[] = []
+  for (let i = 0; i < set.starts.length; i++) if (keep(i)) idx.push(i)
+  const pick = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+    const out = make(idx.length)
+    idx.forEach((k, j) => (out[j] = a[k]))
+    return out
+  }
+  return {
+    columns: set.columns,
+    length: set.length,
+    starts: pick(set.starts, (n) => new Int32Array(n)),
+    labels: pick(set.labels, (n) => new Uint8Array(n)),
+    types: pick(set.types, (n) => new Uint8Array(n))
+  }
+}
+
+/**
+ * A BatchSource over a window set. `target`: 'label' gives y = [b, 1] window labels (classifier),
+ * 'input' gives y = x (autoencoder reconstruction).
+ */
+export function windowSource(set: WindowSet, target: 'label' | 'input'): BatchSource {
+  const f = set.columns.length
+  const L = set.length
+  let buf = new Float32Array(0)
+  // wasm copies tensor data into its heap at creation, so one buffer serves every batch; the
+  // cpu backend keeps a reference to the array, so there each batch gets its own.
+  const reuse = tf.getBackend() === 'wasm'
+  return {
+    size: set.starts.length,
+    take(indices) {
+      const b = indices.length
+      const need = b * L * f
+      if (!reuse || buf.length < need) buf = new Float32Array(need)
+      fillBatchIndexed(set.columns, set.starts, indices, 0, b, L, buf)
+      const x = tf.tensor3d(buf.subarray(0, need), [b, L, f])
+      if (target === 'input') return { x, y: x }
+      const y = new Float32Array(b)
+      for (let i = 0; i < b; i++) y[i] = set.labels[indices[i]]
+      return { x, y: tf.tensor2d(y, [b, 1]) }
+    }
+  }
+}
+
+export interface DeepData {
+  scaler: StandardScaler
+  featureNames: string[]
+  /** Training windows at the training stride (before any model-specific filter). */
+  train: WindowSet
+  validation: WindowSet
+  test: WindowSet
+  validationFrom: 'split' | 'train-tail'
+}
+
+function checkSameColumns(a: LabelledSeries, b: LabelledSeries, what: string): void {
+  if (a.columns.length !== b.columns.length || a.columns.some((c, i) => c !== b.columns[i])) {
+    throw new Error(`train and ${what} columns differ: [${a.columns.join(', ')}] vs [${b.columns.join(', ')}]`)
+  }
+}
+
+export function prepareDeepData(
+  ctx: Pick<TrainerContext, 'train' | 'validation' | 'test'>,
+  w: { length: number; stride: number; trainStride: number; labelRule: LabelRule }
+): DeepData {
+  const { train, validation, test } = ctx
+  checkSameColumns(train, test, 'test')
+  if (validation) checkSameColumns(train, validation, 'validation')
+  const scaler = fitColumnScaler(train.values)
+  const trainCols = scaleColumns(train.values, scaler)
+  const testSet = makeWindowSet(test, scaleColumns(test.values, scaler), w.length, w.stride, w.labelRule)
+  let trainSet = makeWindowSet(train, trainCols, w.length, w.trainStride, w.labelRule)
+  let valSet: WindowSet
+  let validationFrom: DeepData['validationFrom'] = 'split'
+  if (validation && windowStarts(validation, { length: w.length, stride: w.stride }).length > 0) {
+    valSet = makeWindowSet(validation, scaleColumns(validation.values, scaler), w.length, w.stride, w.labelRule)
+  } else {
+    validationFrom = 'train-tail'
+    const all = makeWindowSet(train, trainCols, w.length, w.stride, w.labelRule)
+    const cut = Math.floor(all.starts.length * (1 - VALIDATION_TAIL))
+    if (cut >= all.starts.length || cut <= 0) throw new Error(`too few train windows (${all.starts.length}) to carve a validation tail`)
+    valSet = subsetWindows(all, (i) => i >= cut)
+    const firstVal = valSet.starts[0]
+    trainSet = subsetWindows(trainSet, (i) => trainSet.starts[i] + w.length <= firstVal)
+  }
+  if (testSet.starts.length === 0) throw new Error(`the test part has no complete window of length ${w.length}`)
+  if (trainSet.starts.length === 0) throw new Error(`the train part has no complete window of length ${w.length}`)
+  return { scaler, featureNames: [...train.columns], train: trainSet, validation: valSet, test: testSet, validationFrom }
+}
+
+/** Per-window scores of a whole source, `toScores` mapping one batch's outputs to one score per window. */
+export async function scoreSource(
+  model: tf.LayersModel,
+  source: BatchSource,
+  batchSize: number,
+  toScores: (yPred: tf.Tensor, x: tf.Tensor) => tf.Tensor,
+  shouldStop?: () => boolean
+): Promise<Float32Array> {
+  const out = new Float32Array(source.size)
+  const idx = new Int32Array(source.size)
+  for (let i = 0; i < idx.length; i++) idx[i] = i
+  for (let from = 0; from < source.size; from += batchSize) {
+    if (shouldStop?.()) {
+      const e = new Error('trial cancelled while scoring')
+      e.name = 'CancelledError'
+      throw e
+    }
+    const to = Math.min(source.size, from + batchSize)
+    const s = tf.tidy(() => {
+      const { x } = source.take(idx.subarray(from, to))
+      return toScores(model.apply(x, { training: false }) as tf.Tensor, x)
+    })
+    out.set(await s.data(), from)
+    s.dispose()
+    await new Promise<void>((r) => setImmediate(r))
+  }
+  return out
+}
+
+/** The trial's overall progress over epochs x batches, with an ETA from the elapsed training time. */
+export function progressOver(ctx: TrainerContext, span: [number, number] = [0.08, 0.92]) {
+  let trainStart = 0
+  return (p: { epoch: number; epochs: number; batch: number; batches: number; loss: number }) => {
+    if (trainStart === 0) trainStart = Date.now()
+    const done = ((p.epoch - 1) * p.batches + p.batch) / (p.epochs * p.batches)
+    const fraction = span[0] + (span[1] - span[0]) * done
+    const elapsed = Date.now() - trainStart
+    // Remaining training at the observed pace, plus the evaluation tail scaled the same way.
+    const etaMs = done > 0.01 ? (elapsed / done) * (1 - done) + (elapsed / done) * (1 - span[1]) : null
+    ctx.hooks.onProgress({
+      stage: 'training',
+      fraction,
+      message: `epoch ${p.epoch}/${p.epochs}, batch ${p.batch}/${p.batches}, loss ${p.loss.toFixed(4)}`,
+      etaMs
+    })
+  }
+}
+
+export interface DeepResultsInput {
+  ctx: TrainerContext
+  data: DeepData
+  threshold: number
+  valScores: Float32Array
+  testScores: Float32Array
+  model: Record<string, unknown>
+  /** Extra fields for the results' `model` entry or curves (e.g. per-feature errors). */
+  extraCurves?: Record<string, unknown>
+}
+
+/** RunResults + TrialScores (validation and test) from the scores at the run's threshold. */
+export function assembleResults(r: DeepResultsInput): TrialOutput {
+  const { ctx, data, threshold, valScores, testScores } = r
+  const test = evaluateScores(data.test.labels, testScores, threshold)
+  const val = evaluateScores(data.validation.labels, valScores, threshold)
+  const metrics = pickMetrics(test as unknown as Record<string, unknown>)
+  const roc = rocCurve(data.test.labels, testScores)
+  const pr = prCurve(data.test.labels, testScores)
+  const results: RunResults = {
+    threshold,
+    metrics,
+    // The run's "train" metrics are the validation windows' (what training never fitted on).
+    trainMetrics: pickMetrics(val as unknown as Record<string, unknown>),
+    confusion: test.confusion,
+    targets: checkTargets(metrics, ctx.spec.targets),
+    curves: {
+      roc: { fpr: roc.fpr, tpr: roc.tpr },
+      pr: { recall: pr.recall, precision: pr.precision },
+      histogram: scoreHistogram(data.test.labels, testScores),
+      ...r.extraCurves
+    },
+    recallByType: recallByType(data.test.labels, predictAtThreshold(testScores, threshold), data.test.types, ctx.test.anomalyTypeNames),
+    model: r.model
+  }
+  // The store and the worker protocol accept a 'validation' split; run-trial's TrialScores type
+  // still says 'train' | 'test' (to be widened there), hence the cast.
+  const valSplit = 'validation' as TrialScores['split']
+  return {
+    results,
+    scores: [
+      { split: valSplit, role: 'train', scores: valScores, labels: data.validation.labels, types: data.validation.types },
+      { split: 'test', role: 'test', scores: testScores, labels: data.test.labels, types: data.test.types }
+    ]
+  }
+}
+
+/** Threshold maximising F1 on (scores, labels); ties go to the higher threshold (fewer alerts). */
+export function bestF1Threshold(scores: Float32Array, labels: Uint8Array): number {
+  const n = scores.length
+  const order = new Int32Array(n)
+  for (let i = 0; i < n; i++) order[i] = i
+  order.sort((a, b) => scores[b] - scores[a])
+  let positives = 0
+  for (let i = 0; i < n; i++) positives += labels[i] ? 1 : 0
+  if (positives === 0 || n === 0) return 0.5
+  let tp = 0
+  let fp = 0
+  let bestF1 = -1
+  let best = 0.5
+  for (let k = 0; k < n; k++) {
+    const i = order[k]
+    if (labels[i]) tp++
+    else fp++
+    // Only where the next score differs: tied windows are flagged together.
+    if (k < n - 1 && scores[order[k + 1]] === scores[i]) continue
+    const f1 = (2 * tp) / (tp + fp + positives)
+    if (f1 > bestF1) {
+      bestF1 = f1
+      best = scores[i]
+    }
+  }
+  return best
+}

@@ -1,0 +1,92 @@
+/**
+ * Seed 000 as a trainer: scale on train, window lazily, train the LSTM classifier with the shared
+ * loop (early stopping on val loss, LR plateau, best-weights checkpoint), pick the threshold
+ * (0.5 or the validation F1 maximiser), score validation and test windows, evaluate.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { Trainer } from '../../search/trainers'
+import { initTfjs } from './tfjs-runtime'
+import { trainLoop } from './train-loop'
+import { bestF1Threshold, prepareDeepData, progressOver, scoreSource, windowSource, assembleResults } from './deep-trial'
+import { bceLoss, buildLstmClassifier, lstmClassifierParamsSchema, resolveClassWeight, type LstmClassifierParams } from './lstm-classifier'
+
+export function parseClassifierParams(params: unknown): LstmClassifierParams {
+  const r = lstmClassifierParamsSchema.safeParse(params ?? {})
+  if (!r.success) throw new Error(`invalid lstm-classifier params: ${r.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ')}`)
+  return r.data
+}
+
+export const lstmClassifierTrainer: Trainer = {
+  backend: () => initTfjs(),
+
+  async run(ctx) {
+    const { spec, hooks } = ctx
+    const p = parseClassifierParams(spec.model.params)
+    hooks.onParams?.(p as unknown as Record<string, unknown>)
+    const backend = await initTfjs()
+    hooks.onProgress({ stage: 'windows', fraction: 0.05, message: `windowing (length ${p.window})`, etaMs: null })
+    const data = prepareDeepData(ctx, { length: p.window, stride: p.stride, trainStride: p.trainStride, labelRule: p.labelRule })
+    const cw = resolveClassWeight(p.classWeight, data.train.labels)
+    hooks.onLog?.(
+      'info',
+      `backend ${backend.name}; windows: train ${data.train.starts.length} (stride ${p.trainStride}), validation ${data.validation.starts.length} (${data.validationFrom}), test ${data.test.starts.length}; ` +
+        `class weights ${cw ? `${cw.w0.toFixed(3)}/${cw.w1.toFixed(3)}` : 'none'}`
+    )
+
+    const model = buildLstmClassifier(p, data.featureNames.length)
+    try {
+      const chooseThreshold = p.threshold === 'best-f1' ? bestF1Threshold : p.threshold
+      const r = await trainLoop({
+        model,
+        loss: bceLoss(cw),
+        train: windowSource(data.train, 'label'),
+        val: windowSource(data.validation, 'label'),
+        valLabels: data.validation.labels,
+        epochs: p.epochs,
+        batchSize: p.batchSize,
+        learningRate: p.learningRate,
+        clipNorm: p.clipNorm,
+        earlyStopping: p.earlyStoppingPatience ? { patience: p.earlyStoppingPatience } : null,
+        reduceLrOnPlateau: p.reduceLrPatience ? { patience: p.reduceLrPatience, factor: p.reduceLrFactor, minLr: p.minLr } : null,
+        seed: p.seed,
+        threshold: chooseThreshold,
+        checkpointDir: hooks.artifactsDir ?? null,
+        shouldStop: hooks.shouldStop,
+        onBatch: progressOver(ctx),
+        onEpoch: (e) => hooks.onEpoch?.(e),
+        onLog: (level, m) => hooks.onLog?.(level, m)
+      })
+      hooks.onProgress({ stage: 'scoring', fraction: 0.93, message: `scoring ${data.test.starts.length} test windows`, etaMs: null })
+      // The model is a probability already: the score of a window is its output.
+      const probability = (yPred: tf.Tensor) => tf.reshape(yPred, [-1])
+      const valScores = r.bestValScores ?? (await scoreSource(model, windowSource(data.validation, 'label'), p.batchSize * 4, probability, hooks.shouldStop))
+      const testScores = await scoreSource(model, windowSource(data.test, 'label'), p.batchSize * 4, probability, hooks.shouldStop)
+      const threshold = typeof chooseThreshold === 'number' ? chooseThreshold : chooseThreshold(valScores, data.validation.labels)
+      hooks.onLog?.('info', `best epoch ${r.bestEpoch} of ${r.history.length} (val loss ${r.bestMonitored.toPrecision(5)}); threshold ${threshold.toPrecision(4)}`)
+      const out = assembleResults({
+        ctx,
+        data,
+        threshold,
+        valScores,
+        testScores,
+        model: {
+          kind: 'lstm-classifier',
+          params: p,
+          scaler: data.scaler,
+          featureNames: data.featureNames,
+          window: { length: p.window, stride: p.stride, trainStride: p.trainStride, labelRule: p.labelRule },
+          threshold,
+          weightsFile: r.checkpointFile,
+          backend: backend.name,
+          bestEpoch: r.bestEpoch,
+          validationFrom: data.validationFrom,
+          classWeight: cw
+        }
+      })
+      hooks.onProgress({ stage: 'evaluating', fraction: 1, message: 'done', etaMs: 0 })
+      return out
+    } finally {
+      model.dispose()
+    }
+  }
+}

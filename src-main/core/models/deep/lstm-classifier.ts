@@ -1,0 +1,125 @@
+/**
+ * Seed 000's LSTM classifier on sliding windows: by default
+ * LSTM(128, seq) - Dropout(.3) - BN - LSTM(64) - Dropout(.3) - BN - Dense(32, relu) - Dropout(.2)
+ * - Dense(1, sigmoid), binary cross-entropy (optionally class-weighted). Sizes are params.
+ */
+import * as tf from '@tensorflow/tfjs'
+import { z } from 'zod'
+
+const labelRuleSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('any') }).strict(),
+  z.object({ kind: z.literal('last') }).strict(),
+  z.object({ kind: z.literal('fraction'), min: z.number().gt(0).max(1) }).strict()
+])
+
+/** Training options every deep model shares (the attention model may reuse this block). */
+export const deepTrainingParams = {
+  epochs: z.number().int().min(1).max(1000).default(20),
+  batchSize: z.number().int().min(1).max(4096).default(128),
+  learningRate: z.number().gt(0).max(1).default(1e-3),
+  /** Gradient clipping by global norm; null = off. */
+  clipNorm: z.number().gt(0).nullable().default(null),
+  /** Epochs without val-loss improvement before stopping (best weights are restored); null = off. */
+  earlyStoppingPatience: z.number().int().min(1).nullable().default(5),
+  /** Reduce-LR-on-plateau: epochs without improvement, factor, floor; patience null = off. */
+  reduceLrPatience: z.number().int().min(1).nullable().default(3),
+  reduceLrFactor: z.number().gt(0).lt(1).default(0.5),
+  minLr: z.number().min(0).default(1e-6),
+  /** Seeds weight initialisation and the shuffle order. */
+  seed: z.number().int().default(42)
+}
+
+/** Window options every windowed model shares. */
+export const windowParams = {
+  /** Window length in rows (seed 000: 60 minutes). */
+  window: z.number().int().min(2).max(1000).default(60),
+  /** Stride between scored windows (validation and test); 1 = every window. */
+  stride: z.number().int().min(1).default(1),
+  /** Stride between training windows: > 1 subsamples the (heavily overlapping) train windows. */
+  trainStride: z.number().int().min(1).default(1),
+  /** How a window's label follows from its points' labels. */
+  labelRule: labelRuleSchema.default({ kind: 'any' })
+}
+
+export const lstmClassifierParamsSchema = z
+  .object({
+    ...windowParams,
+    /** LSTM layer sizes; every layer but the last returns sequences. */
+    units: z.array(z.number().int().min(1).max(1024)).min(1).max(4).default([128, 64]),
+    /** Dropout after each LSTM layer. */
+    dropout: z.number().min(0).lt(1).default(0.3),
+    /** BatchNormalization after each LSTM's dropout. */
+    batchNorm: z.boolean().default(true),
+    /** Hidden dense layer size (0 = none). */
+    denseUnits: z.number().int().min(0).max(1024).default(32),
+    denseDropout: z.number().min(0).lt(1).default(0.2),
+    /** Loss weights per class: 'balanced' = n / (2 n_c) as sklearn computes them; null = none. */
+    classWeight: z
+      .union([z.literal('balanced'), z.object({ '0': z.number().gt(0), '1': z.number().gt(0) }).strict()])
+      .nullable()
+      .default(null),
+    /** Decision threshold on the probability: fixed, or the validation F1 maximiser. */
+    threshold: z.union([z.number().gt(0).lt(1), z.literal('best-f1')]).default(0.5),
+    ...deepTrainingParams
+  })
+  .strict()
+export type LstmClassifierParams = z.infer<typeof lstmClassifierParamsSchema>
+
+/** Distinct, reproducible initializer seeds per layer. */
+export function seededInit(seed: number, layer: number) {
+  const s = (seed * 1000 + layer * 7 + 1) >>> 0
+  return {
+    kernelInitializer: tf.initializers.glorotUniform({ seed: s }),
+    recurrentInitializer: tf.initializers.orthogonal({ seed: s + 3, gain: 1 })
+  }
+}
+
+export function buildLstmClassifier(p: Pick<LstmClassifierParams, 'window' | 'units' | 'dropout' | 'batchNorm' | 'denseUnits' | 'denseDropout' | 'seed'>, features: number): tf.Sequential {
+  const m = tf.sequential({ name: 'lstm_classifier' })
+  p.units.forEach((units, i) => {
+    const last = i === p.units.length - 1
+    m.add(
+      tf.layers.lstm({
+        units,
+        returnSequences: !last,
+        ...(i === 0 ? { inputShape: [p.window, features] } : {}),
+        ...seededInit(p.seed, i)
+      })
+    )
+    if (p.dropout > 0) m.add(tf.layers.dropout({ rate: p.dropout }))
+    if (p.batchNorm) m.add(tf.layers.batchNormalization())
+  })
+  if (p.denseUnits > 0) {
+    m.add(tf.layers.dense({ units: p.denseUnits, activation: 'relu', kernelInitializer: seededInit(p.seed, 10).kernelInitializer }))
+    if (p.denseDropout > 0) m.add(tf.layers.dropout({ rate: p.denseDropout }))
+  }
+  m.add(tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: seededInit(p.seed, 11).kernelInitializer }))
+  return m
+}
+
+/** Class weights as numbers from the param and the train labels. */
+export function resolveClassWeight(cw: LstmClassifierParams['classWeight'], labels: Uint8Array): { w0: number; w1: number } | null {
+  if (cw == null) return null
+  if (cw !== 'balanced') return { w0: cw['0'], w1: cw['1'] }
+  let pos = 0
+  for (let i = 0; i < labels.length; i++) pos += labels[i] ? 1 : 0
+  const n = labels.length
+  if (pos === 0 || pos === n) return null
+  return { w0: n / (2 * (n - pos)), w1: n / (2 * pos) }
+}
+
+/**
+ * Binary cross-entropy on probabilities (Keras's: clipped to [eps, 1 - eps]), each example
+ * weighted by its class weight (Keras's class_weight: mean of weighted terms).
+ */
+export function bceLoss(classWeight: { w0: number; w1: number } | null) {
+  const eps = 1e-7
+  return (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar =>
+    tf.tidy(() => {
+      const p = tf.clipByValue(yPred, eps, 1 - eps)
+      const terms = tf.neg(tf.add(tf.mul(yTrue, tf.log(p)), tf.mul(tf.sub(1, yTrue), tf.log(tf.sub(1, p)))))
+      if (!classWeight) return tf.mean(terms) as tf.Scalar
+      const w = tf.add(tf.mul(yTrue, classWeight.w1), tf.mul(tf.sub(1, yTrue), classWeight.w0))
+      return tf.mean(tf.mul(terms, w)) as tf.Scalar
+    })
+}

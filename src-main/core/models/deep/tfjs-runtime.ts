@@ -1,0 +1,169 @@
+/**
+ * The tfjs compute backend of a worker, chosen once at worker start along the ladder of
+ * DESIGN.md section 2: tensorflow-gpu (tfjs-node-gpu) > tensorflow (tfjs-node) > wasm > cpu.
+ * The result (`{ name, skipped }`) goes into the run record so a slow run says why it is slow.
+ *
+ * wasm specifics:
+ * - The .wasm binaries are read from the package's own dist folder (resolved with createRequire,
+ *   so it works from sources, from the bundled main process and offline); SIMD is used when the
+ *   engine validates a SIMD module (Node 24 does).
+ * - Threads: tfjs-backend-wasm 4.22 hard-disables its multi-threaded build under Node
+ *   (flag WASM_HAS_MULTITHREAD_SUPPORT returns false when IS_NODE, tfjs issue #3830), and the
+ *   threaded build starts its pthreads from Blob URLs, which Node's worker_threads cannot load.
+ *   `initTfjs({ wasmThreads: true })` forces the flag anyway and reports whether it worked;
+ *   the default is the single-threaded SIMD build (see the report for the measurement).
+ * - BatchMatMul patch: the backward pass of every Dense / LSTM matmul multiplies with a
+ *   transposed operand, and the wasm kernel sends transposed operands down a slow non-XNNPACK
+ *   path (70 % of kernel time in the seed-000 profile). `patchWasmBatchMatMul` re-registers the
+ *   kernel so a transposed operand is first materialised by the wasm Transpose kernel and the
+ *   original kernel then runs untransposed (XNNPACK). The arithmetic is the same dot products in
+ *   the same order, so results are identical (checked by test/unit/tfjs-runtime in deep-models).
+ */
+import * as tf from '@tensorflow/tfjs'
+import { createRequire } from 'node:module'
+import { dirname } from 'node:path'
+import { probeTfjsBackends, wasmSimdSupported, type BackendCandidate } from '../tfjs-backends'
+
+const require = createRequire(import.meta.url)
+
+export interface RuntimeReport {
+  name: string
+  skipped: { name: string; reason: string }[]
+  /** Extra facts about the rung in use (wasm: SIMD, threads, patch). */
+  details?: Record<string, string | number | boolean>
+}
+
+export interface InitOptions {
+  /** Restrict the ladder (tests pin 'cpu' or 'wasm'); default: the whole ladder. */
+  prefer?: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'
+  /** Try the multi-threaded wasm build (off by default: see the header). */
+  wasmThreads?: boolean
+  /** Apply the BatchMatMul re-registration on wasm (default true). */
+  patchBatchMatMul?: boolean
+}
+
+let current: Promise<RuntimeReport> | null = null
+
+/** The package folder holding the .wasm binaries, with a trailing slash (setWasmPaths wants one). */
+export function wasmDistDir(): string {
+  return dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + '/'
+}
+
+/**
+ * Initialises the backend once per process; later calls return the same report. Worker
+ * processes call this from `Trainer.backend()`.
+ */
+export function initTfjs(opts: InitOptions = {}): Promise<RuntimeReport> {
+  current ??= pick(opts)
+  return current
+}
+
+/** For tests and benches that switch backends within one process. */
+export function resetTfjsRuntime(): void {
+  current = null
+}
+
+async function pick(opts: InitOptions): Promise<RuntimeReport> {
+  const order: BackendCandidate['name'][] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
+  const from = opts.prefer ? order.indexOf(opts.prefer) : 0
+  // Only load native bindings when they would be tried: loading takes seconds.
+  const candidates = probeTfjsBackends({ loadNative: from <= 1 })
+  const skipped: { name: string; reason: string }[] = []
+  for (const c of candidates) {
+    if (order.indexOf(c.name) < from) {
+      skipped.push({ name: c.name, reason: `not tried: this run asked for '${opts.prefer}'` })
+      continue
+    }
+    if (!c.available) {
+      skipped.push({ name: c.name, reason: c.reason })
+      continue
+    }
+    try {
+      if (c.name === 'tensorflow-gpu' || c.name === 'tensorflow') {
+        // Loading the package registers the 'tensorflow' backend on the shared tfjs-core.
+        require(c.pkg!)
+        if (!(await tf.setBackend('tensorflow'))) throw new Error(`tf.setBackend('tensorflow') failed after loading ${c.pkg}`)
+        return { name: c.name, skipped }
+      }
+      if (c.name === 'wasm') {
+        const details = await initWasm(opts)
+        return { name: 'wasm', skipped, details }
+      }
+      if (!(await tf.setBackend('cpu'))) throw new Error("tf.setBackend('cpu') failed")
+      return { name: 'cpu', skipped }
+    } catch (err) {
+      skipped.push({ name: c.name, reason: `failed to initialise: ${(err as Error).message.split('\n')[0]}` })
+    }
+  }
+  throw new Error(`no tfjs backend could be initialised: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`)
+}
+
+async function initWasm(opts: InitOptions): Promise<Record<string, string | number | boolean>> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm')
+  const simd = wasmSimdSupported()
+  tf.env().set('WASM_HAS_SIMD_SUPPORT', simd)
+  if (opts.wasmThreads) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true)
+  wasm.setWasmPaths(wasmDistDir())
+  // Register the patch before the backend starts so its setupFunc runs at initialisation.
+  const patched = opts.patchBatchMatMul ?? true
+  if (patched) patchWasmBatchMatMul()
+  if (!(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') failed")
+  await tf.ready()
+  let threads = 1
+  try {
+    threads = wasm.getThreadsCount()
+  } catch {
+    threads = 1
+  }
+  return { simd, threads, batchMatMulPatch: patched }
+}
+
+/** The original wasm BatchMatMul config, kept so the patch can be undone (benches compare). */
+let originalBatchMatMul: tf.KernelConfig | null = null
+
+export function isBatchMatMulPatched(): boolean {
+  return originalBatchMatMul !== null
+}
+
+/**
+ * Re-registers 'BatchMatMul' on 'wasm': transposed operands are materialised with the
+ * Transpose kernel, then the original kernel multiplies untransposed. Idempotent.
+ */
+export function patchWasmBatchMatMul(): void {
+  if (originalBatchMatMul) return
+  const orig = tf.getKernel('BatchMatMul', 'wasm')
+  const transpose = tf.getKernel('Transpose', 'wasm')
+  if (!orig || !transpose) throw new Error('the wasm backend kernels are not registered (import @tensorflow/tfjs-backend-wasm first)')
+  originalBatchMatMul = orig
+  const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+    const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean }
+    if (!transposeA && !transposeB) return orig.kernelFunc({ inputs, backend, attrs })
+    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo }
+    const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {
+      const r = t.shape.length
+      const perm = Array.from({ length: r }, (_, i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i))
+      return transpose.kernelFunc({ inputs: { x: t }, backend, attrs: { perm } }) as tf.TensorInfo
+    }
+    const at = transposeA ? swapLast(a) : a
+    const bt = transposeB ? swapLast(b) : b
+    try {
+      return orig.kernelFunc({ inputs: { a: at, b: bt }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } })
+    } finally {
+      // The transposed copies are kernel-internal: the engine never sees them, so free them here.
+      const be = backend as { disposeData(id: unknown): void }
+      if (at !== a) be.disposeData(at.dataId)
+      if (bt !== b) be.disposeData(bt.dataId)
+    }
+  }
+  tf.unregisterKernel('BatchMatMul', 'wasm')
+  tf.registerKernel({ kernelName: 'BatchMatMul', backendName: 'wasm', setupFunc: orig.setupFunc, kernelFunc })
+}
+
+/** Puts the original wasm BatchMatMul back (benches and the equality test). */
+export function unpatchWasmBatchMatMul(): void {
+  if (!originalBatchMatMul) return
+  tf.unregisterKernel('BatchMatMul', 'wasm')
+  tf.registerKernel(originalBatchMatMul)
+  originalBatchMatMul = null
+}
+

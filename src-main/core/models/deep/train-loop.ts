@@ -1,0 +1,385 @@
+/**
+ * The training loop every deep model shares (LSTM classifier, LSTM autoencoder, LSTM attention).
+ *
+ * A model supplies:
+ * - `model`: a tf.LayersModel (built, not compiled: the loop owns the optimizer);
+ * - `loss(yTrue, yPred)`: a scalar tensor (class weights etc. live inside it);
+ * - `train` / `val`: BatchSources that build input/target tensors lazily for a list of example
+ *   indices (nothing is materialised beyond one batch);
+ * - optionally `score(model, source)`: per-example anomaly scores (higher = more anomalous) of
+ *   `scoreSource` (default `val`) for the validation metrics. Without it, the model outputs of the
+ *   validation-loss pass are the scores (one value per example: a classifier's probability).
+ *
+ * Usage (see lstm-classifier-trainer.ts for a full example):
+ *
+ *   const r = await trainLoop({
+ *     model, loss: (y, p) => tf.losses.sigmoidCrossEntropy... ,
+ *     train: trainSource, val: valSource, valLabels,
+ *     epochs: 20, batchSize: 128, learningRate: 1e-3, clipNorm: 1,
+ *     earlyStopping: { patience: 5 }, reduceLrOnPlateau: { factor: 0.5, patience: 2, minLr: 1e-5 },
+ *     seed: 42, threshold: 0.5, checkpointDir: hooks.artifactsDir,
+ *     shouldStop: hooks.shouldStop, onBatch: (p) => ..., onEpoch: (e) => hooks.onEpoch?.(e)
+ *   })
+ *   // r.model holds the best weights; r.bestValScores are the val scores at the best epoch.
+ *
+ * Semantics (Keras's, so seed scripts translate directly):
+ * - Monitored quantity: val loss (train loss when there is no `val`). An epoch improves when it
+ *   beats the best by more than `minDelta`.
+ * - Early stopping: stop after `patience` epochs without improvement; the best weights (all of
+ *   them, BatchNorm moving statistics included) are restored at the end either way.
+ * - Reduce LR on plateau: after `patience` epochs without improvement, lr = max(lr * factor,
+ *   minLr), and the wait restarts.
+ * - Gradient clipping by global norm (tf.clip_by_global_norm): g *= clipNorm / max(norm, clipNorm).
+ * - Cancellation: `shouldStop()` is read before every batch; between batches the loop yields to
+ *   the event loop (setImmediate) so a worker's cancel message can arrive. A cancel throws an
+ *   Error named 'CancelledError' within one batch.
+ * - Seeds: the shuffle order of each epoch comes from `seed`; weight init seeds are the model
+ *   builder's business (pass `seed` to initializers). Dropout masks are not seeded (a fixed
+ *   dropout seed would reuse one mask for every batch).
+ * - Tensors: every step runs in tf.tidy; the best weights are the only tensors kept between
+ *   epochs (replaced, old ones disposed), so tf.memory().numTensors is flat across epochs.
+ */
+import * as tf from '@tensorflow/tfjs'
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createRng } from '../../data/rng'
+import { averagePrecision, confusionMatrix, predictAtThreshold, rocAuc, scoreHistogram, type ConfusionMatrix, type ScoreHistogram } from '../../eval/metrics'
+import { cancelledError } from '../iforest'
+
+/** Examples addressed by index; the loop asks for one batch at a time and disposes it. */
+export interface BatchSource {
+  /** Number of examples. */
+  readonly size: number
+  /** Input and target tensors of the examples `indices` (in that order). */
+  take(indices: Int32Array): { x: tf.Tensor; y: tf.Tensor }
+}
+
+export type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar
+export type ScoreFn = (model: tf.LayersModel, source: BatchSource) => Promise<Float32Array>
+
+export interface EpochRecord {
+  epoch: number
+  metrics: {
+    loss: number
+    valLoss: number
+    lr: number
+    valRocAuc: number
+    valAveragePrecision: number
+    windowsPerSec: number
+    epochMs: number
+    threshold: number
+    valPrecision: number
+    valRecall: number
+    valF1: number
+  }
+  confusion: ConfusionMatrix | null
+  histogram?: ScoreHistogram
+}
+
+export interface BatchProgress {
+  epoch: number
+  epochs: number
+  batch: number
+  batches: number
+  /** Mean train loss so far in this epoch. */
+  loss: number
+}
+
+export interface TrainLoopOptions {
+  model: tf.LayersModel
+  loss: LossFn
+  train: BatchSource
+  /** Validation examples for the monitored loss; null: monitor the train loss. */
+  val: BatchSource | null
+  /** Per-example labels of `scoreSource` (or `val`), for AUC / AP / confusion. */
+  valLabels?: Uint8Array
+  /** Examples to score for the validation metrics (default `val`). */
+  scoreSource?: BatchSource
+  score?: ScoreFn
+  epochs: number
+  batchSize: number
+  learningRate: number
+  /** 'adam' (default) or plain 'sgd' (tests: its update is lr * gradient, easy to bound). */
+  optimizer?: 'adam' | 'sgd'
+  clipNorm?: number | null
+  earlyStopping?: { patience: number; minDelta?: number } | null
+  reduceLrOnPlateau?: { factor: number; patience: number; minLr: number; minDelta?: number } | null
+  seed?: number
+  shuffle?: boolean
+  /** Threshold on the scores for the confusion matrix: fixed, or chosen from (scores, labels). */
+  threshold?: number | ((scores: Float32Array, labels: Uint8Array) => number)
+  /** Folder for the best-weights checkpoint (model.json + weights.bin); none when absent. */
+  checkpointDir?: string | null
+  shouldStop?: () => boolean
+  onBatch?: (p: BatchProgress) => void
+  onEpoch?: (e: EpochRecord) => void
+  onLog?: (level: 'info' | 'warn', message: string) => void
+}
+
+export interface TrainLoopResult {
+  model: tf.LayersModel
+  history: EpochRecord[]
+  /** 1-based epoch whose weights the model holds at the end. */
+  bestEpoch: number
+  bestMonitored: number
+  stoppedEarly: boolean
+  /** Scores of the score source at the best epoch (null without validation labels). */
+  bestValScores: Float32Array | null
+  /** Path of the checkpoint's model.json, when a checkpointDir was given. */
+  checkpointFile: string | null
+  finalLr: number
+}
+
+/** Global-norm clipping of a gradient map (new tensors; call inside tf.tidy). */
+export function clipByGlobalNorm(grads: tf.NamedTensorMap, clipNorm: number): { grads: tf.NamedTensorMap; norm: tf.Scalar } {
+  const names = Object.keys(grads)
+  const sq = names.map((n) => tf.sum(tf.square(grads[n])))
+  const norm = tf.sqrt(sq.length > 0 ? tf.addN(sq) : tf.scalar(0)) as tf.Scalar
+  // clipNorm / max(norm, clipNorm): 1 when under the limit, so small gradients pass untouched.
+  const scale = tf.div(clipNorm, tf.maximum(norm, clipNorm))
+  const out: tf.NamedTensorMap = {}
+  for (const n of names) out[n] = tf.mul(grads[n], scale)
+  return { grads: out, norm }
+}
+
+function setLr(opt: tf.Optimizer, lr: number): void {
+  // Adam and SGD read `learningRate` at every applyGradients call.
+  ;(opt as unknown as { learningRate: number }).learningRate = lr
+}
+
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/** Runs the model over a source in batches (inference mode); calls `each` with the outputs. */
+export async function forEachBatch(
+  model: tf.LayersModel,
+  source: BatchSource,
+  batchSize: number,
+  each: (yPred: tf.Tensor, y: tf.Tensor, from: number, to: number) => void,
+  shouldStop?: () => boolean
+): Promise<void> {
+  const idx = new Int32Array(source.size)
+  for (let i = 0; i < idx.length; i++) idx[i] = i
+  for (let from = 0; from < source.size; from += batchSize) {
+    if (shouldStop?.()) throw cancelledError('trial cancelled during validation')
+    const to = Math.min(source.size, from + batchSize)
+    tf.tidy(() => {
+      const { x, y } = source.take(idx.subarray(from, to))
+      const p = model.apply(x, { training: false }) as tf.Tensor
+      each(p, y, from, to)
+    })
+    await nextTick()
+  }
+}
+
+/** Mean loss over a source (each batch's scalar weighted by its size) and its raw outputs. */
+export async function evaluateLoss(
+  model: tf.LayersModel,
+  source: BatchSource,
+  loss: LossFn,
+  batchSize: number,
+  shouldStop?: () => boolean
+): Promise<{ loss: number; outputs: Float32Array }> {
+  let sum = 0
+  let outputs: Float32Array | null = null
+  await forEachBatch(
+    model,
+    source,
+    batchSize,
+    (p, y, from, to) => {
+      sum += (loss(y, p).dataSync()[0] as number) * (to - from)
+      const flat = p.dataSync() as Float32Array
+      const per = flat.length / (to - from)
+      outputs ??= new Float32Array(source.size * per)
+      outputs.set(flat, from * per)
+    },
+    shouldStop
+  )
+  return { loss: source.size > 0 ? sum / source.size : NaN, outputs: outputs ?? new Float32Array(0) }
+}
+
+/** Saves topology + weights as model.json + weights.bin (tfjs layers format) in `dir`. */
+export async function saveModelFiles(model: tf.LayersModel, dir: string): Promise<string> {
+  mkdirSync(dir, { recursive: true })
+  const file = join(dir, 'model.json')
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const data = artifacts.weightData
+      const bytes = data == null ? new ArrayBuffer(0) : Array.isArray(data) ? tf.io.CompositeArrayBuffer.join(data) : data
+      const json = {
+        format: 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy ?? null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }]
+      }
+      // Temporary names then rename: a reader never sees half a checkpoint.
+      writeFileSync(join(dir, 'weights.bin.tmp'), new Uint8Array(bytes))
+      writeFileSync(join(dir, 'model.json.tmp'), JSON.stringify(json))
+      renameSync(join(dir, 'weights.bin.tmp'), join(dir, 'weights.bin'))
+      renameSync(join(dir, 'model.json.tmp'), file)
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: bytes.byteLength } }
+    })
+  )
+  return file
+}
+
+/** Loads a model written by saveModelFiles (plain tfjs has no file:// loader in Node). */
+export async function loadModelFiles(modelJsonFile: string): Promise<tf.LayersModel> {
+  const json = JSON.parse(readFileSync(modelJsonFile, 'utf8')) as {
+    modelTopology: object
+    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]
+  }
+  const dir = join(modelJsonFile, '..')
+  const specs = json.weightsManifest.flatMap((g) => g.weights)
+  const buffers = json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dir, p))))
+  const all = Buffer.concat(buffers)
+  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: specs, weightData }))
+}
+
+function validationMetrics(scores: Float32Array, labels: Uint8Array, threshold: number) {
+  const auc = rocAuc(labels, scores)
+  const ap = averagePrecision(labels, scores)
+  const confusion = confusionMatrix(labels, predictAtThreshold(scores, threshold))
+  const { tp, fp, fn } = confusion
+  const precision = tp + fp === 0 ? 0 : tp / (tp + fp)
+  const recall = tp + fn === 0 ? 0 : tp / (tp + fn)
+  const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall)
+  return { auc, ap, confusion, precision, recall, f1, histogram: scoreHistogram(labels, scores, 30) }
+}
+
+export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
+  const { model, loss, train, val } = o
+  if (train.size === 0) throw new Error('no training examples (check window length, stride and the split)')
+  const batchSize = Math.max(1, Math.floor(o.batchSize))
+  const optimizer = o.optimizer === 'sgd' ? tf.train.sgd(o.learningRate) : tf.train.adam(o.learningRate)
+  const rng = createRng(o.seed ?? 0)
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
+  const scoreSource = o.scoreSource ?? val
+  const batches = Math.ceil(train.size / batchSize)
+  const order = new Int32Array(train.size)
+  for (let i = 0; i < order.length; i++) order[i] = i
+
+  let lr = o.learningRate
+  let best = Infinity
+  let bestEpoch = 0
+  let bestWeights: tf.Tensor[] | null = null
+  let bestValScores: Float32Array | null = null
+  let esWait = 0
+  let lrWait = 0
+  let stoppedEarly = false
+  let checkpointFile: string | null = null
+  const history: EpochRecord[] = []
+
+  try {
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      if (o.shuffle ?? true) {
+        // Seeded Fisher-Yates over example indices: the same seed gives the same batches.
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = rng.int(0, i)
+          const t = order[i]
+          order[i] = order[j]
+          order[j] = t
+        }
+      }
+      const t0 = performance.now()
+      let lossSum = 0
+      for (let b = 0; b < batches; b++) {
+        if (o.shouldStop?.()) throw cancelledError(`trial cancelled in epoch ${epoch}, batch ${b + 1}/${batches}`)
+        const from = b * batchSize
+        const to = Math.min(train.size, from + batchSize)
+        const value = tf.tidy(() => {
+          const { x, y } = train.take(order.subarray(from, to))
+          const { value, grads } = tf.variableGrads(() => loss(y, model.apply(x, { training: true }) as tf.Tensor), vars)
+          const g = o.clipNorm ? clipByGlobalNorm(grads, o.clipNorm).grads : grads
+          // The optimizers only read gradient values; the Variable-typed map is a typing quirk.
+          optimizer.applyGradients(g as unknown as { [name: string]: tf.Variable })
+          return value
+        })
+        const v = (await value.data())[0]
+        value.dispose()
+        if (!Number.isFinite(v)) throw new Error(`training diverged: loss ${v} in epoch ${epoch}, batch ${b + 1} (try a lower learning rate or clipNorm)`)
+        lossSum += v * (to - from)
+        o.onBatch?.({ epoch, epochs: o.epochs, batch: b + 1, batches, loss: lossSum / to })
+        // Let the worker's message handler run (a cancel arrives between batches).
+        await nextTick()
+      }
+      const trainMs = performance.now() - t0
+      const trainLoss = lossSum / train.size
+
+      // Validation: loss on `val`, scores on the score source (the same outputs by default).
+      let valLoss = NaN
+      let scores: Float32Array | null = null
+      if (val) {
+        const r = await evaluateLoss(model, val, loss, batchSize, o.shouldStop)
+        valLoss = r.loss
+        if (!o.score && scoreSource === val) scores = r.outputs
+      }
+      if (o.score && scoreSource) scores = await o.score(model, scoreSource)
+      const labels = o.valLabels
+      let thr = typeof o.threshold === 'number' ? o.threshold : 0.5
+      let vm: ReturnType<typeof validationMetrics> | null = null
+      if (scores && labels) {
+        if (scores.length !== labels.length) throw new Error(`validation scores (${scores.length}) and labels (${labels.length}) differ in length`)
+        if (typeof o.threshold === 'function') thr = o.threshold(scores, labels)
+        vm = validationMetrics(scores, labels, thr)
+      }
+
+      const monitored = val ? valLoss : trainLoss
+      const improved = monitored < best - (o.earlyStopping?.minDelta ?? 0)
+      const record: EpochRecord = {
+        epoch,
+        metrics: {
+          loss: trainLoss,
+          valLoss,
+          lr,
+          valRocAuc: vm?.auc ?? NaN,
+          valAveragePrecision: vm?.ap ?? NaN,
+          windowsPerSec: train.size / (trainMs / 1000),
+          epochMs: performance.now() - t0,
+          threshold: thr,
+          valPrecision: vm?.precision ?? NaN,
+          valRecall: vm?.recall ?? NaN,
+          valF1: vm?.f1 ?? NaN
+        },
+        confusion: vm?.confusion ?? null,
+        histogram: vm?.histogram
+      }
+      history.push(record)
+      o.onEpoch?.(record)
+
+      if (improved) {
+        best = monitored
+        bestEpoch = epoch
+        esWait = 0
+        lrWait = 0
+        bestWeights?.forEach((t) => t.dispose())
+        // getWeights() returns the variables themselves: clone to keep a snapshot.
+        bestWeights = model.getWeights().map((w) => w.clone())
+        bestValScores = scores
+        if (o.checkpointDir) checkpointFile = await saveModelFiles(model, o.checkpointDir)
+      } else {
+        esWait++
+        lrWait++
+        const p = o.reduceLrOnPlateau
+        if (p && lrWait >= p.patience && lr > p.minLr) {
+          const next = Math.max(lr * p.factor, p.minLr)
+          o.onLog?.('info', `epoch ${epoch}: val loss has not improved for ${lrWait} epochs, learning rate ${lr.toExponential(2)} -> ${next.toExponential(2)}`)
+          lr = next
+          setLr(optimizer, lr)
+          lrWait = 0
+        }
+        if (o.earlyStopping && esWait >= o.earlyStopping.patience) {
+          stoppedEarly = true
+          o.onLog?.('info', `early stopping after epoch ${epoch}: best val loss ${best.toPrecision(5)} at epoch ${bestEpoch}`)
+          break
+        }
+      }
+    }
+    if (bestWeights) model.setWeights(bestWeights)
+  } finally {
+    bestWeights?.forEach((t) => t.dispose())
+    optimizer.dispose()
+  }
+  return { model, history, bestEpoch, bestMonitored: best, stoppedEarly, bestValScores, checkpointFile, finalLr: lr }
+}

@@ -1,0 +1,129 @@
+/**
+ * Queuing a spec: generated datasets are made (once, in a data worker) and stored as versions,
+ * the spec is rewritten to name those versions, and its trials are added to the queue. The
+ * views (queue list, leaderboard) are computed here from the store, for every front door.
+ */
+import type { Db } from '../core/store/database'
+import { isGenerated, type DatasetSpec, type ExperimentSpec } from '../core/search/spec'
+import { dataIdentity } from '../core/search/expand'
+import { resolveDatasetId } from '../core/store/datasets-repo'
+import * as runs from '../core/store/runs-repo'
+import * as trials from '../core/store/trials-repo'
+import { listExperiments, getExperiment, type ExperimentRow } from '../core/store/experiments-repo'
+import { ApiError, type QueuedExperiment, type Leaderboard, type LeaderboardRow } from '../contract/api'
+import type { DatasetJobs } from './dataset-jobs'
+import type { Scheduler, EnqueueResult } from './scheduler'
+import type { RunManager } from './run-manager'
+
+export class QueueService {
+  constructor(
+    private readonly db: Db,
+    private readonly jobs: DatasetJobs,
+    private readonly scheduler: Scheduler,
+    private readonly runManager: RunManager
+  ) {}
+
+  async enqueue(spec: ExperimentSpec, sourceFile: string | null): Promise<EnqueueResult> {
+    const dataset = await this.materialise(spec.dataset, 'dataset')
+    const test = spec.split.kind === 'separate-test' ? await this.materialise(spec.split.test, 'split.test') : undefined
+    const resolved: ExperimentSpec = {
+      ...spec,
+      dataset: { version: dataset },
+      split: spec.split.kind === 'separate-test' ? { kind: 'separate-test', test: { version: test! } } : spec.split
+    }
+    return this.scheduler.enqueue(resolved, sourceFile, dataIdentity(resolved, { dataset, test }))
+  }
+
+  list(): QueuedExperiment[] {
+    return listExperiments(this.db).map((e) => this.summary(e))
+  }
+
+  leaderboard(experimentId: number): Leaderboard {
+    const e = getExperiment(this.db, experimentId)
+    if (!e) throw new ApiError('not_found', `experiment ${experimentId} not found`, 'experimentId')
+    const { metric, direction } = e.spec.objective
+    const list = trials.listTrials(this.db, experimentId)
+    const rows: LeaderboardRow[] = list.map((t) => {
+      const run = t.runId ? runs.getRun(this.db, t.runId) : null
+      const metrics = run?.status === 'done' ? run.metrics : null
+      const value = metrics?.[metric]
+      return {
+        trialId: t.id,
+        ordinal: t.ordinal,
+        status: t.status,
+        attempts: t.attempts,
+        priority: t.priority,
+        runId: t.runId,
+        params: t.params,
+        metrics,
+        targets: run?.targets ?? [],
+        targetsMet: metrics && run!.targets.length > 0 ? run!.targets.every((x) => x.met) : null,
+        objectiveValue: typeof value === 'number' && Number.isFinite(value) ? value : null,
+        rank: null,
+        durationMs: run?.durationMs ?? null,
+        progress: run?.status === 'running' ? this.runManager.liveProgress(run.id) : null
+      }
+    })
+    const ranked = rows.filter((r) => r.objectiveValue !== null).sort((a, b) => (direction === 'maximize' ? b.objectiveValue! - a.objectiveValue! : a.objectiveValue! - b.objectiveValue!))
+    ranked.forEach((r, i) => (r.rank = i + 1))
+    const unranked = rows.filter((r) => r.objectiveValue === null)
+    const searched = Object.keys(e.spec.search?.space ?? {})
+    return { experiment: this.summary(e), searchedParams: searched, rows: [...ranked, ...unranked] }
+  }
+
+  private summary(e: ExperimentRow): QueuedExperiment {
+    const counts = trials.countByStatus(this.db, e.id)
+    const total = Object.values(counts).reduce((a, b) => a + b, 0)
+    const { metric, direction } = e.spec.objective
+    const done = this.db
+      .prepare(
+        `SELECT t.id AS trialId, r.id AS runId, r.metrics, r.targets, r.duration_ms AS durationMs FROM trials t JOIN runs r ON r.id = t.run_id
+         WHERE t.experiment_id = ? AND t.status = 'done'`
+      )
+      .all(e.id) as { trialId: number; runId: number; metrics: string | null; targets: string; durationMs: number | null }[]
+    let best: QueuedExperiment['best'] = null
+    const metBy: number[] = []
+    let totalMs = 0
+    for (const d of done) {
+      const v = d.metrics ? (JSON.parse(d.metrics) as Record<string, number>)[metric] : undefined
+      if (typeof v === 'number' && Number.isFinite(v) && (!best || (direction === 'maximize' ? v > best.value : v < best.value))) {
+        best = { trialId: d.trialId, runId: d.runId, value: v }
+      }
+      const targets = JSON.parse(d.targets) as { met: boolean }[]
+      if (targets.length > 0 && targets.every((t) => t.met)) metBy.push(d.trialId)
+      totalMs += d.durationMs ?? 0
+    }
+    const left = counts.queued + counts.running
+    const parallel = Math.max(1, Math.min(e.spec.concurrency ?? Infinity, this.scheduler.concurrencyLimit()))
+    return {
+      id: e.id,
+      name: e.name,
+      modelKind: e.spec.model.kind,
+      status: e.status,
+      priority: e.priority,
+      sourceFile: e.sourceFile,
+      search: e.spec.search?.kind ?? 'single',
+      counts,
+      total,
+      etaMs: done.length > 0 && left > 0 ? ((totalMs / done.length) * left) / parallel : left === 0 ? 0 : null,
+      objective: { metric, direction },
+      best,
+      targetsMetBy: metBy,
+      concurrency: e.spec.concurrency ?? null,
+      stopWhenTargetsMet: e.spec.stopWhenTargetsMet,
+      createdAt: e.createdAt
+    }
+  }
+
+  /** A generated dataset becomes a stored version (generated in a data worker); a version is checked. */
+  private async materialise(ds: DatasetSpec, path: string): Promise<string> {
+    if (!isGenerated(ds)) {
+      const id = resolveDatasetId(this.db, ds.version)
+      if (!id) throw new ApiError('bad_input', `${path}.version: no dataset version '${ds.version}' in this workspace (see \`workbench datasets list\`)`, `${path}.version`)
+      return id
+    }
+    const outcome = await this.jobs.waitFor(this.jobs.start({ kind: 'generate', scenario: ds.generator, params: ds.params }))
+    if (!outcome.dataset) throw new ApiError('bad_input', `${path}: could not generate ${ds.generator}: ${outcome.error}`, path)
+    return outcome.dataset.id
+  }
+}

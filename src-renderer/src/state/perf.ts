@@ -1,0 +1,105 @@
+/**
+ * Redraw timings for the dataset editor's chart, exposed as `window.__workbenchPerf` so a
+ * Playwright script (bench/editor-redraw.bench.ts) can read them. Each zoom or pan is an action
+ * with a number; the chart reports when it drew the new view with the data it had (`instant`:
+ * the axes rescaled over the old window) and when it drew data fetched for that view or a later
+ * one (`settled`: debounce + `datasets.window` round trip + draw). Also written as
+ * `performance.measure` entries (`workbench:<kind>:instant` / `:settled`).
+ */
+export interface RedrawSample {
+  action: number
+  kind: string
+  instantMs: number | null
+  settledMs: number
+}
+
+interface Pending {
+  action: number
+  kind: string
+  t0: number
+  instantMs: number | null
+}
+
+export interface WorkbenchPerf {
+  samples: RedrawSample[]
+  reset(): void
+  /** p50 / p95 of the settled and instant times over the samples (optionally of one kind). */
+  summary(kind?: string): { count: number; settledP50: number; settledP95: number; instantP50: number; instantP95: number }
+  /** Number of actions still waiting for their data. */
+  pending(): number
+}
+
+const pending: Pending[] = []
+const samples: RedrawSample[] = []
+const MAX_SAMPLES = 2000
+
+function quantile(xs: number[], q: number): number {
+  if (xs.length === 0) return NaN
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!
+}
+
+export const perf: WorkbenchPerf = {
+  samples,
+  reset() {
+    samples.length = 0
+    pending.length = 0
+  },
+  summary(kind) {
+    const xs = kind ? samples.filter((s) => s.kind === kind) : samples
+    const settled = xs.map((s) => s.settledMs)
+    const instant = xs.map((s) => s.instantMs).filter((v): v is number => v != null)
+    return {
+      count: xs.length,
+      settledP50: quantile(settled, 0.5),
+      settledP95: quantile(settled, 0.95),
+      instantP50: quantile(instant, 0.5),
+      instantP95: quantile(instant, 0.95)
+    }
+  },
+  pending: () => pending.length
+}
+
+/** A zoom / pan action started (the view changed). */
+export function actionStarted(action: number, kind: string): void {
+  pending.push({ action, kind, t0: performance.now(), instantMs: null })
+  if (pending.length > 200) pending.shift()
+}
+
+/** The chart drew the view of `action` (axes only, over whatever data it had). */
+export function viewDrawn(action: number): void {
+  const now = performance.now()
+  for (const p of pending) {
+    if (p.action === action && p.instantMs == null) {
+      p.instantMs = now - p.t0
+      measure(`workbench:${p.kind}:instant`, p.t0, now)
+    }
+  }
+}
+
+/** The chart drew data good for the view of `action`: every action up to it is settled. */
+export function dataDrawn(action: number): void {
+  if (pending.length === 0) return
+  const now = performance.now()
+  for (let i = 0; i < pending.length; ) {
+    const p = pending[i]!
+    if (p.action <= action) {
+      samples.push({ action: p.action, kind: p.kind, instantMs: p.instantMs, settledMs: now - p.t0 })
+      measure(`workbench:${p.kind}:settled`, p.t0, now)
+      pending.splice(i, 1)
+    } else i++
+  }
+  if (samples.length > MAX_SAMPLES) samples.splice(0, samples.length - MAX_SAMPLES)
+}
+
+function measure(name: string, start: number, end: number): void {
+  try {
+    performance.measure(name, { start, end })
+  } catch {
+    /* older engines: the samples array still has it */
+  }
+}
+
+if (typeof window !== 'undefined') {
+  ;(window as unknown as { __workbenchPerf?: WorkbenchPerf }).__workbenchPerf = perf
+}
