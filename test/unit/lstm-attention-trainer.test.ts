@@ -8,10 +8,41 @@ import { generateBusinessRisk } from '../../src-main/core/data/business-risk'
 import { splitSeries } from '../../src-main/core/data/splits'
 import type { ExperimentSpec } from '../../src-main/core/search/spec'
 import { initTfjs } from '../../src-main/core/models/deep/tfjs-runtime'
-import { lstmAttentionTrainer, panelWindows, entityFolds } from '../../src-main/core/models/deep/lstm-attention-trainer'
+import { lstmAttentionTrainer, panelWindows, entityFolds, lstmAttentionParamsSchema } from '../../src-main/core/models/deep/lstm-attention-trainer'
+import { parseHorizonTarget, checkHorizonTargets, bestThreshold } from '../../src-main/core/eval/horizon-targets'
 
 beforeAll(async () => {
   await initTfjs({ prefer: 'wasm' })
+})
+
+describe('per-horizon targets', () => {
+  it('parse accuracy_6m, balanced accuracy and aliases; plain targets still parse', () => {
+    expect(parseHorizonTarget('accuracy_6m >= 0.88')).toMatchObject({ metric: 'accuracy_6m', op: '>=', value: 0.88 })
+    expect(parseHorizonTarget('balanced_accuracy_12m >= 85%')).toMatchObject({ metric: 'balancedAccuracy_12m', value: 0.85 })
+    expect(parseHorizonTarget('roc_auc_9m > 0.9')).toMatchObject({ metric: 'rocAuc_9m', op: '>' })
+    expect(parseHorizonTarget('precision >= 95.3%')).toMatchObject({ metric: 'precision', value: 0.953 })
+    expect(() => parseHorizonTarget('nonsense_6m >= 0.5')).toThrow(/unknown metric/)
+    expect(() => parseHorizonTarget('accuracy_6m >= 88')).toThrow(/fraction/)
+    const c = checkHorizonTargets({ accuracy_6m: 0.9, accuracy_9m: 0.8 }, ['accuracy_6m >= 0.88', 'accuracy_9m >= 0.86', 'accuracy_12m >= 0.85'])
+    expect(c.map((t) => t.met)).toEqual([true, false, false])
+    expect(Number.isNaN(c[2].actual)).toBe(true)
+  })
+
+  it('bestThreshold maximises balanced accuracy', () => {
+    const scores = Float32Array.from([0.1, 0.2, 0.3, 0.4, 0.35, 0.9])
+    const labels = Uint8Array.from([0, 0, 0, 0, 1, 1])
+    const t = bestThreshold(scores, labels, 'balancedAccuracy')
+    // Flagging {0.9, 0.4, 0.35} catches both positives with one false alarm: (1 + 3/4) / 2.
+    expect(t).toBeGreaterThan(0.3)
+    expect(t).toBeLessThan(0.35)
+  })
+
+  it('params schema has the seed defaults and is strict', () => {
+    const p = lstmAttentionParamsSchema.parse({})
+    expect(p).toMatchObject({ window: 12, lstmUnits: [128, 128], heads: 4, keyDim: 32, dropout: 0.3, batchSize: 64, learningRate: 1e-3, patience: 15, clipNorm: 1, folds: 5, mcSamples: 30 })
+    expect(p.horizons).toEqual(['risk_6m', 'risk_9m', 'risk_12m'])
+    expect(lstmAttentionParamsSchema.safeParse({ lstmUnit: [1] }).success).toBe(false)
+  })
 })
 
 describe('panel windows', () => {
@@ -50,7 +81,7 @@ describe('lstm-attention trainer (tiny end to end)', () => {
       split: { kind: 'entity', trainFraction: 0.7, seed: 0 },
       model: {
         kind: 'lstm-attention',
-        params: { lstmUnits: [16, 16], heads: 2, keyDim: 8, dropout: 0.2, epochs: 6, cvEpochs: 2, folds: 2, batchSize: 64, learningRate: 3e-3, windowStride: 2, mcSamples: 10, mcMaxWindows: 300, patience: 3, seed: 1 }
+        params: { lstmUnits: [16, 16], heads: 2, keyDim: 8, dropout: 0.2, epochs: 5, cvEpochs: 1, folds: 2, batchSize: 64, learningRate: 3e-3, windowStride: 3, mcSamples: 10, mcMaxWindows: 300, patience: 3, seed: 1 }
       },
       objective: { metric: 'rocAuc', direction: 'maximize' },
       targets: ['accuracy_6m >= 0.88', 'accuracy_9m >= 0.86', 'accuracy_12m >= 0.85']

@@ -2,21 +2,17 @@
  * Per-horizon metrics and targets for multi-horizon models (seed 004: "accuracy >= 88 / 86 / 85 %
  * at 6 / 9 / 12 months").
  *
- * targets.ts knows single metrics (`accuracy >= 0.88`) and refuses `accuracy_6m`; this module
- * extends it without changing it: a target may name `<metric>_<horizon>` where `<metric>` is
- * anything targets.ts accepts (or `balancedAccuracy` / `balanced_accuracy`) and `<horizon>` is
- * like `6m`. The canonical key is `<canonical metric>_<horizon>` (`accuracy_6m`, `rocAuc_9m`,
+ * targets.ts parses per-horizon targets itself (`accuracy_6m >= 0.88`, `balanced_accuracy_12m
+ * >= 85%`): the canonical key is `<canonical metric>_<horizon>` (`accuracy_6m`, `rocAuc_9m`,
  * `balancedAccuracy_12m`), the keys the LSTM-attention trainer writes into its metrics.
  *
- * Also here: balanced accuracy and the threshold search used per horizon.
+ * Here: those keys, balanced accuracy and the threshold search used per horizon.
  */
-import { parseTarget, TARGET_METRICS, type Target, type TargetCheck } from './targets'
+import { parseTarget, checkTargets, TARGET_METRICS } from './targets'
 import { confusionMatrix, predictAtThreshold, rates, rocAuc, averagePrecision, type ConfusionMatrix, type Scores } from './metrics'
 
-const HORIZON_RE = /^\s*([A-Za-z][A-Za-z0-9]*(?:_[A-Za-z][A-Za-z0-9]*)*?)(?:_(\d+[a-z]+))?\s*(>=|<=|≥|≤|>|<)\s*(.+)$/
-const BALANCED = new Set(['balancedaccuracy', 'balanced_accuracy', 'bacc'])
 
-export const HORIZON_BASE_METRICS: string[] = [...TARGET_METRICS, 'balancedAccuracy']
+export const HORIZON_BASE_METRICS: string[] = [...new Set([...TARGET_METRICS, 'balancedAccuracy'])]
 
 /** Canonical per-horizon metric key: `accuracy` + `risk_6m` -> `accuracy_6m`. */
 export function horizonKey(metric: string, horizon: string): string {
@@ -29,36 +25,10 @@ export function horizonSuffix(horizon: string): string {
   return i >= 0 ? horizon.slice(i + 1) : horizon
 }
 
-/**
- * Parses `accuracy_6m >= 0.88`, `balanced_accuracy_12m >= 85%`, and every plain target
- * targets.ts parses. The value rules (fractions, `%`) are targets.ts's.
- */
-export function parseHorizonTarget(text: string): Target {
-  const m = HORIZON_RE.exec(text)
-  if (!m) return parseTarget(text)
-  const [, base, horizon, op, rest] = m
-  const balanced = BALANCED.has(base.toLowerCase())
-  // Reuse targets.ts for the metric alias and value checks (balanced accuracy borrows accuracy's).
-  const t = parseTarget(`${balanced ? 'accuracy' : base} ${op} ${rest}`)
-  const metric = balanced ? 'balancedAccuracy' : t.metric
-  return { ...t, metric: horizon ? `${metric}_${horizon}` : metric, text: text.trim() }
-}
+/** Kept for callers that name the horizon case explicitly: targets.ts does the work. */
+export const parseHorizonTarget = parseTarget
+export const checkHorizonTargets = checkTargets
 
-function compare(actual: number, op: Target['op'], value: number): boolean {
-  return op === '>=' ? actual >= value : op === '>' ? actual > value : op === '<=' ? actual <= value : actual < value
-}
-
-/** checkTargets for per-horizon (and plain) targets; a metric missing from the report is not met. */
-export function checkHorizonTargets(report: Record<string, number>, targets: (string | Target)[]): TargetCheck[] {
-  return targets.map((t) => {
-    const target = typeof t === 'string' ? parseHorizonTarget(t) : t
-    const raw = report[target.metric]
-    const actual = typeof raw === 'number' ? raw : NaN
-    return { ...target, actual, met: compare(actual, target.op, target.value) }
-  })
-}
-
-/** (TPR + TNR) / 2; a class with no example contributes 0 to its half (as rates() does). */
 export function balancedAccuracy(cm: ConfusionMatrix): number {
   const r = rates(cm)
   return (r.recall + r.specificity) / 2

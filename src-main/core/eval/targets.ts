@@ -44,7 +44,9 @@ const METRIC_ALIASES: Record<string, string> = {
   auc: 'rocAuc',
   averageprecision: 'averagePrecision',
   average_precision: 'averagePrecision',
-  ap: 'averagePrecision'
+  ap: 'averagePrecision',
+  balancedaccuracy: 'balancedAccuracy',
+  balanced_accuracy: 'balancedAccuracy'
 }
 
 export const TARGET_METRICS: string[] = [...new Set(Object.values(METRIC_ALIASES))]
@@ -54,11 +56,21 @@ const OPS: Record<string, TargetOp> = { '>=': '>=', '>': '>', '<=': '<=', '<': '
 const TARGET_RE = /^\s*([A-Za-z][A-Za-z0-9_]*)\s*(>=|<=|≥|≤|>|<)\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(%?)\s*$/
 
 function canonicalMetric(name: string): string | undefined {
-  return METRIC_ALIASES[name.toLowerCase()]
+  const direct = METRIC_ALIASES[name.toLowerCase()]
+  if (direct) return direct
+  // Per-horizon metrics (seed 004's 6/9/12-month heads): a known metric plus a suffix, e.g. accuracy_6m.
+  const m = /^(.+)_(\d+[a-z]*)$/i.exec(name)
+  const base = m ? METRIC_ALIASES[m[1].toLowerCase()] : undefined
+  return base ? `${base}_${m![2].toLowerCase()}` : undefined
+}
+
+/** Whether a name is a metric targets and objectives may use (with an optional horizon suffix). */
+export function isKnownMetric(name: string): boolean {
+  return canonicalMetric(name) !== undefined
 }
 
 function allowed(): string {
-  return TARGET_METRICS.join(', ')
+  return `${TARGET_METRICS.join(', ')} (optionally per horizon, e.g. accuracy_6m)`
 }
 
 export function parseTarget(text: string): Target {

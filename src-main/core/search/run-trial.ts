@@ -37,7 +37,7 @@ export interface TrialHooks {
 }
 
 export interface TrialScores {
-  split: 'train' | 'test'
+  split: 'train' | 'validation' | 'test'
   role: 'train' | 'test'
   scores: Float32Array
   labels: Uint8Array

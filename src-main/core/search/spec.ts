@@ -10,13 +10,15 @@ import { scenarios, scenarioIds, getScenario } from '../data/scenarios'
 import { iforestParamsSchema } from '../models/iforest'
 import { lstmClassifierParamsSchema } from '../models/deep/lstm-classifier'
 import { lstmAutoencoderParamsSchema } from '../models/deep/lstm-autoencoder'
-import { parseTarget, TARGET_METRICS } from '../eval/targets'
+import { lstmAttentionParamsSchema } from '../models/deep/lstm-attention-trainer'
+import { parseTarget, isKnownMetric, TARGET_METRICS } from '../eval/targets'
 
 /** Each model kind's params schema: the spec is checked against it before anything is queued. */
 export const modelParamsSchemas = {
   iforest: iforestParamsSchema,
   'lstm-classifier': lstmClassifierParamsSchema,
-  'lstm-autoencoder': lstmAutoencoderParamsSchema
+  'lstm-autoencoder': lstmAutoencoderParamsSchema,
+  'lstm-attention': lstmAttentionParamsSchema
 } as const
 
 export const generatedDatasetSchema = z
@@ -59,7 +61,7 @@ export type SplitSpec = z.infer<typeof splitSchema>
 
 export const modelSpecSchema = z
   .object({
-    kind: z.enum(['iforest', 'lstm-classifier', 'lstm-autoencoder']),
+    kind: z.enum(['iforest', 'lstm-classifier', 'lstm-autoencoder', 'lstm-attention']),
     params: z.record(z.string(), z.unknown()).default({})
   })
   .strict()
@@ -153,7 +155,7 @@ export const experimentSpecSchema = z
         ctx.addIssue({ code: 'custom', path: ['targets', k], message: (err as Error).message })
       }
     })
-    if (!TARGET_METRICS.includes(spec.objective.metric)) {
+    if (!isKnownMetric(spec.objective.metric)) {
       ctx.addIssue({ code: 'custom', path: ['objective', 'metric'], message: `unknown metric '${spec.objective.metric}' (known: ${TARGET_METRICS.join(', ')})` })
     }
   })

@@ -8,6 +8,7 @@ import type { TrialHooks, TrialOutput } from './run-trial'
 import { iforestTrainer } from '../models/iforest-trainer'
 import { lstmClassifierTrainer } from '../models/deep/lstm-classifier-trainer'
 import { lstmAutoencoderTrainer } from '../models/deep/lstm-autoencoder-trainer'
+import { lstmAttentionTrainer } from '../models/deep/lstm-attention-trainer'
 
 export interface BackendReport {
   name: string
@@ -35,7 +36,8 @@ export interface Trainer {
 export const trainers: Record<ExperimentSpec['model']['kind'], Trainer> = {
   iforest: iforestTrainer,
   'lstm-classifier': lstmClassifierTrainer,
-  'lstm-autoencoder': lstmAutoencoderTrainer
+  'lstm-autoencoder': lstmAutoencoderTrainer,
+  'lstm-attention': lstmAttentionTrainer
 }
 
 export function backendFor(kind: ExperimentSpec['model']['kind']): Promise<BackendReport> {

@@ -267,3 +267,28 @@ export function confusionGrid(c: Confusion): [ConfusionCell, ConfusionCell][] {
 export function plural(n: number, noun: string): string {
   return `${formatCount(n)} ${noun}${n === 1 ? '' : 's'}`
 }
+
+/**
+ * The "epoch x/y" a progress message names, if it names one (deep trainers say
+ * `epoch 2/4, batch 10/50, loss 0.31`); null otherwise.
+ * @example epochProgress('epoch 2/4, batch 10/50, loss 0.3100') // { epoch: 2, epochs: 4 }
+ * @example epochProgress('fitting 100 trees') // null
+ */
+export function epochProgress(message: string | null | undefined): { epoch: number; epochs: number } | null {
+  const m = /\bepoch (\d+)\s*\/\s*(\d+)/i.exec(message ?? '')
+  return m ? { epoch: Number(m[1]), epochs: Number(m[2]) } : null
+}
+
+/**
+ * Inserts an epoch into a history (by epoch number: replaces a record with the same number),
+ * keeping it ordered. Returns a new array.
+ * @example mergeEpoch([{ epoch: 1 }, { epoch: 3 }], { epoch: 2 }).map((e) => e.epoch) // [1, 2, 3]
+ */
+export function mergeEpoch<T extends { epoch: number }>(list: readonly T[], e: T): T[] {
+  const last = list[list.length - 1]
+  if (!last || last.epoch < e.epoch) return [...list, e]
+  const next = list.filter((x) => x.epoch !== e.epoch)
+  next.push(e)
+  next.sort((a, b) => a.epoch - b.epoch)
+  return next
+}

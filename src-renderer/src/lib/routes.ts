@@ -1,12 +1,15 @@
 /**
  * Hash routes, parsed and printed without touching the DOM (unit-tested in Node).
- * `#/runs`, `#/runs/12`, `#/experiments`, `#/datasets`, `#/datasets/<hex id or prefix>`;
- * an empty hash is the runs list, anything else is not found.
+ * `#/runs`, `#/runs/12`, `#/experiments`, `#/queue`, `#/queue/<experiment id>` (its leaderboard),
+ * `#/datasets`, `#/datasets/<hex id or prefix>`; an empty hash is the runs list, anything else is
+ * not found.
  */
 export type Route =
   | { name: 'runs' }
   | { name: 'run'; id: number }
   | { name: 'experiments' }
+  | { name: 'queue' }
+  | { name: 'leaderboard'; experimentId: number }
   | { name: 'datasets' }
   | { name: 'dataset'; id: string }
   | { name: 'not-found'; path: string }
@@ -15,6 +18,7 @@ export type Route =
  * @example parseHash('#/runs/12') // { name: "run", id: 12 }
  * @example parseHash('') // { name: "runs" }
  * @example parseHash('#/datasets/3f2a9c0d') // { name: "dataset", id: "3f2a9c0d" }
+ * @example parseHash('#/queue/4') // { name: "leaderboard", experimentId: 4 }
  */
 export function parseHash(hash: string): Route {
   const path = hash.replace(/^#/, '').replace(/\/+$/, '') || '/runs'
@@ -25,6 +29,10 @@ export function parseHash(hash: string): Route {
     if (parts.length === 2 && /^\d+$/.test(parts[1]!)) return { name: 'run', id: Number(parts[1]) }
   }
   if (parts[0] === 'experiments' && parts.length === 1) return { name: 'experiments' }
+  if (parts[0] === 'queue') {
+    if (parts.length === 1) return { name: 'queue' }
+    if (parts.length === 2 && /^\d+$/.test(parts[1]!)) return { name: 'leaderboard', experimentId: Number(parts[1]) }
+  }
   if (parts[0] === 'datasets') {
     if (parts.length === 1) return { name: 'datasets' }
     if (parts.length === 2 && /^[0-9a-f]{4,64}$/.test(parts[1]!)) return { name: 'dataset', id: parts[1]! }
@@ -41,6 +49,10 @@ export function routeHash(route: Route): string {
       return `#/runs/${route.id}`
     case 'experiments':
       return '#/experiments'
+    case 'queue':
+      return '#/queue'
+    case 'leaderboard':
+      return `#/queue/${route.experimentId}`
     case 'datasets':
       return '#/datasets'
     case 'dataset':

@@ -11,7 +11,8 @@
  * Procedure
  * 1. k-fold cross-validation BY ENTITY over the train part's businesses (`folds`, seeded
  *    assignment): each fold trains a fresh model on k-1 folds, early-stops on the held-out fold
- *    and reports per-horizon accuracy / balanced accuracy / AUC there. Fold thresholds are picked
+ *    and reports per-horizon accuracy / balanced accuracy / AUC there (held-out windows at the
+ *    training `windowStride`, to keep CV affordable). Fold thresholds are picked
  *    on the held-out fold itself, so fold accuracies are slightly optimistic; AUC is not affected.
  *    The summary (mean and sd over folds) goes to the logs and to `results.model.cv`.
  * 2. Final model: trained on the train businesses minus a validation slice (the split's
@@ -230,26 +231,66 @@ async function fit(o: FitOptions): Promise<FitResult> {
   const { p } = o
   const H = p.horizons.length
   const train = capWindows(o.train, p.maxTrainWindows, o.seed + 7)
-  const loss = riskAwareLoss({
+  const baseLoss = riskAwareLoss({
     horizonMonths: p.horizons.map(horizonMonths),
     riskWeight: p.riskWeight,
     prevalence: prevalence(train),
     balanceClasses: p.balanceClasses
   })
   const model = buildLstmAttention({ window: p.window, features: o.features, horizons: H, lstmUnits: p.lstmUnits, heads: p.heads, keyDim: p.keyDim, dropout: p.dropout, seed: o.seed })
-  const valSource = panelSource(o.val)
+  const n = o.val.starts.length
+  // The validation outputs are captured from the loop's own val-loss pass instead of running
+  // the model over the validation windows again for scores (that pass was ~1/3 of a run):
+  // `take` on the val source marks the batch, and the loss, called next with that batch's
+  // predictions (train-loop's forEachBatch: take -> apply -> loss), copies them. Train batches
+  // clear the mark. If the capture is incomplete (a loop that calls differently), `score` falls
+  // back to a separate prediction pass.
+  let mark: Int32Array | null = null
+  let captured = new Float32Array(n * H)
+  let capturedRows = 0
+  const baseVal = panelSource(o.val)
+  const valSource: BatchSource = {
+    size: n,
+    take(indices) {
+      mark = indices.slice()
+      return baseVal.take(indices)
+    }
+  }
+  const trainSource = panelSource(train)
+  const trainMarked: BatchSource = {
+    size: trainSource.size,
+    take(indices) {
+      mark = null
+      return trainSource.take(indices)
+    }
+  }
+  const loss: typeof baseLoss = (y, pred) => {
+    if (mark && pred.shape[0] === mark.length) {
+      const v = pred.dataSync()
+      for (let i = 0; i < mark.length; i++) for (let h = 0; h < H; h++) captured[mark[i] * H + h] = v[i * H + h]
+      capturedRows += mark.length
+      mark = null
+    }
+    return baseLoss(y, pred)
+  }
   const valPrimary = horizonLabels(o.val, 0)
-  // The train loop scores one value per window; keep every horizon's outputs for the epoch record.
+  // Outputs of the epoch being scored, and of the best epoch so far (same rule as the loop:
+  // strictly lower val loss), so the best weights' outputs need no extra pass either.
   let lastVal: Float32Array | null = null
+  let bestVal: Float32Array | null = null
+  let bestLoss = Infinity
   try {
     const r = await trainLoop({
       model,
       loss,
-      train: panelSource(train),
+      train: trainMarked,
       val: valSource,
       valLabels: valPrimary,
-      score: async (m, source) => {
-        lastVal = await predictAll(m, source, p.batchSize * 4, o.shouldStop)
+      score: async (m) => {
+        if (capturedRows === n) lastVal = captured
+        else lastVal = await predictAll(m, baseVal, p.batchSize * 4, o.shouldStop)
+        captured = new Float32Array(n * H)
+        capturedRows = 0
         return column(lastVal, H, 0)
       },
       epochs: o.epochs,
@@ -269,13 +310,17 @@ async function fit(o: FitOptions): Promise<FitResult> {
             const rep = horizonReport(p.horizons[h], horizonLabels(o.val, h), column(lastVal, H, h), 0.5)
             e.metrics = { ...e.metrics, [horizonKey('valRocAuc', p.horizons[h])]: rep.rocAuc } as EpochRecord['metrics']
           }
+          if (e.metrics.valLoss < bestLoss) {
+            bestLoss = e.metrics.valLoss
+            bestVal = lastVal
+          }
         }
         o.onEpoch?.(e)
       },
       onLog: o.onLog
     })
-    // Outputs of the restored best weights (the last scored epoch may not be the best one).
-    const valOutputs = await predictAll(model, valSource, p.batchSize * 4, o.shouldStop)
+    // Outputs of the restored best weights (captured at the best epoch, else one more pass).
+    const valOutputs = bestVal ?? (await predictAll(model, baseVal, p.batchSize * 4, o.shouldStop))
     return { model, history: r.history, bestEpoch: r.bestEpoch, stoppedEarly: r.stoppedEarly, checkpointFile: r.checkpointFile, valOutputs }
   } catch (err) {
     model.dispose()
@@ -403,9 +448,9 @@ export const lstmAttentionTrainer: Trainer = {
         const tr: number[] = []
         const va: number[] = []
         allTrain.segment.forEach((s, i) => fold[s] !== k && tr.push(i))
-        allTrainFull.segment.forEach((s, i) => fold[s] === k && va.push(i))
+        allTrain.segment.forEach((s, i) => fold[s] === k && va.push(i))
         const span: [number, number] = [cvSpan[0] + ((cvSpan[1] - cvSpan[0]) * k) / p.folds, cvSpan[0] + ((cvSpan[1] - cvSpan[0]) * (k + 1)) / p.folds]
-        const val = pickWindows(allTrainFull, va)
+        const val = pickWindows(allTrain, va)
         const r = await fit({
           p,
           features,
