@@ -14,6 +14,7 @@ import { runsList, runsShow } from './commands/runs'
 import { doctorCommand } from './commands/doctor'
 import { serveCommand } from './commands/serve'
 import { datasetsCommand } from './commands/datasets'
+import { exportCommand, verifyCommand, scoreCommand } from './commands/bundles'
 
 const USAGE = `workbench ${WORKBENCH_VERSION}: train, compare and export time-series anomaly detectors
 
@@ -23,12 +24,17 @@ usage:
   workbench runs show <id> [--json]                        one run with its per-epoch history
   workbench doctor [--json]                                Node, tfjs backend, ONNX Runtime, Electron binary
   workbench serve [--port N] [--experiments DIR]           the UI in a browser on 127.0.0.1
+  workbench export <run> [--to DIR] [--json]              the run as a deployable bundle (ONNX, parity-checked)
+  workbench verify <bundle> [--json]                       checksums + golden inputs rerun in ONNX Runtime
+  workbench score <bundle> <file.csv> [--json]             per-window scores and flags, in the inference worker
   workbench datasets generate <scenario> [--seed N] [--scale X] [--param k=v ...] [--json]
   workbench datasets import <file...> [--label-column C] [--timestamp-column C] [--entity-column C] [--name N] [--json]
   workbench datasets list [--json] | show <id> [--json] | export <id> --to FILE.csv
                                                            dataset versions (ids: content hash or unique prefix)
 
 options:
+  --shared DIR      the shared bundle folder for this command (exports land there)
+  --bundles DIR     the local bundle library for this command
   --workspace DIR   workspace folder (default: ${defaultWorkspaceDir()}, or $WORKBENCH_WORKSPACE)
   --json            one JSON document on stdout
   -h, --help        this text
@@ -49,6 +55,8 @@ const options = {
   'entity-column': { type: 'string' },
   name: { type: 'string' },
   to: { type: 'string' },
+  shared: { type: 'string' },
+  bundles: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
   version: { type: 'boolean', short: 'v', default: false }
 } as const
@@ -74,7 +82,9 @@ export async function main(argv: string[]): Promise<number> {
         launcher: new NodeWorkerLauncher(),
         frontDoor: 'web',
         experimentsDir: values.experiments,
-        watchExperiments: watch
+        watchExperiments: watch,
+        sharedDir: values.shared,
+        bundlesDir: values.bundles
       }))
 
     switch (command) {
@@ -100,6 +110,12 @@ export async function main(argv: string[]): Promise<number> {
           name: values.name,
           to: values.to
         })
+      case 'export':
+        return await exportCommand(openHost(), rest[0], { to: values.to, json })
+      case 'verify':
+        return await verifyCommand(openHost(), rest[0], { json })
+      case 'score':
+        return await scoreCommand(openHost(), rest[0], rest[1], { json })
       case 'doctor':
         return await doctorCommand(workspace, { json })
       case 'serve': {

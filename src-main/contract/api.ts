@@ -393,6 +393,52 @@ export const queueResultSchema = z.object({
 })
 export type QueueResult = z.infer<typeof queueResultSchema>
 
+// ---------------------------------------------------------------------------------------------
+// Bundles (workbench-bundle/1): exported runs in the local library and the shared folder.
+
+export const bundleEvaluationSchema = z.object({
+  id: z.number().int(),
+  datasetId: z.string(),
+  datasetName: z.string().nullable(),
+  threshold: z.number(),
+  windows: z.number().int(),
+  metrics: z.record(z.string(), z.number()),
+  confusion: confusionSchema,
+  createdAt: z.string()
+})
+export type BundleEvaluation = z.infer<typeof bundleEvaluationSchema>
+
+export const bundleInfoSchema = z.object({
+  dir: z.string(),
+  folder: z.string(),
+  location: z.enum(['local', 'shared']),
+  /** False when the bundle fails its checks (checksums, format, paths); `problem` says why. */
+  ok: z.boolean(),
+  problem: z.string().nullable(),
+  name: z.string().nullable(),
+  version: z.string().nullable(),
+  created: z.string().nullable(),
+  runId: z.number().int().nullable(),
+  datasetHash: z.string().nullable(),
+  kind: z.string().nullable(),
+  threshold: z.number().nullable(),
+  onnxBytes: z.number().int().nullable(),
+  metrics: z.record(z.string(), z.number()).nullable(),
+  targetsMet: z.boolean().nullable(),
+  evaluations: z.array(bundleEvaluationSchema),
+  /** For a shared bundle: a copy is already in the local library. */
+  imported: z.boolean()
+})
+export type BundleInfo = z.infer<typeof bundleInfoSchema>
+
+export const settingsSchema = z.object({
+  /** The folder colleagues exchange bundles through (watched), or null. */
+  sharedDir: z.string().nullable(),
+  /** The local bundle library. */
+  bundlesDir: z.string()
+})
+export type Settings = z.infer<typeof settingsSchema>
+
 const empty = z.object({}).strict()
 const byId = z.object({ id: z.number().int().positive() }).strict()
 /** A dataset version: the full content hash or a unique prefix of at least 4 hex digits. */
@@ -438,6 +484,26 @@ export const methods = {
     ]),
     output: z.object({ ok: z.boolean() })
   },
+
+  'settings.get': { input: empty, output: settingsSchema },
+  'settings.set': {
+    input: z.object({ sharedDir: z.string().min(1).nullable().optional(), bundlesDir: z.string().min(1).nullable().optional() }).strict(),
+    output: settingsSchema
+  },
+  'bundles.list': { input: empty, output: z.array(bundleInfoSchema) },
+  /** Exports a finished run as a bundle (parity-checked in an inference worker). */
+  'bundles.export': {
+    input: z.object({ runId: z.number().int().positive(), to: z.enum(['local', 'shared']).optional(), name: z.string().optional() }).strict(),
+    output: z.object({ dir: z.string(), name: z.string(), version: z.string(), onnxBytes: z.number().int(), parity: z.record(z.string(), z.number()), location: z.enum(['local', 'shared']) })
+  },
+  'bundles.verify': {
+    input: z.object({ dir: z.string().min(1) }).strict(),
+    output: z.object({ ok: z.boolean(), problem: z.string().nullable(), maxAbsDiff: z.record(z.string(), z.number()) })
+  },
+  /** Copies a shared bundle into the local library after verifying it. */
+  'bundles.import': { input: z.object({ dir: z.string().min(1) }).strict(), output: z.object({ dir: z.string() }) },
+  /** Scores a local dataset version with a bundle in the inference worker; stores the metrics. */
+  'bundles.evaluate': { input: z.object({ dir: z.string().min(1), datasetId: z.string().min(4) }).strict(), output: bundleEvaluationSchema },
 
   'scenarios.list': { input: empty, output: z.array(scenarioInfoSchema) },
   'datasets.list': { input: empty, output: z.array(datasetSummarySchema) },
@@ -496,6 +562,8 @@ export const events = {
   'experiments.changed': z.object({}),
   /** An experiment's queue changed (trials queued, started, finished; paused, resumed…). */
   'queue.changed': z.object({ experimentId: z.number().int() }),
+  /** A bundle appeared, changed or went, locally or in the shared folder. */
+  'bundles.changed': z.object({}),
   /** A dataset version was added (generated, imported, dropped in the watch folder, edited). */
   'datasets.changed': z.object({ id: z.string() }),
   /** Progress of a dataset job (generate / import); the last one has done = true. */

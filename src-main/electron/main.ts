@@ -6,6 +6,7 @@ import { app, BrowserWindow, ipcMain, session, shell } from 'electron'
 import { fileURLToPath } from 'node:url'
 import trainingWorkerPath from '../workers/training-worker?modulePath'
 import dataWorkerPath from '../workers/data-worker?modulePath'
+import inferenceWorkerPath from '../workers/inference-worker?modulePath'
 import { WorkbenchHost } from '../host/workbench-host'
 import { toErrorShape } from '../host/dispatch'
 import { PRODUCT_NAME } from '../host/app-meta'
@@ -55,7 +56,7 @@ void app.whenReady().then(() => {
 
   host = new WorkbenchHost({
     workspaceDir: process.env.WORKBENCH_WORKSPACE ?? app.getPath('userData'),
-    launcher: new UtilityWorkerLauncher({ training: trainingWorkerPath, data: dataWorkerPath }),
+    launcher: new UtilityWorkerLauncher({ training: trainingWorkerPath, data: dataWorkerPath, inference: inferenceWorkerPath }),
     frontDoor: 'electron',
     watchExperiments: true
   })

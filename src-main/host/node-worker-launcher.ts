@@ -11,7 +11,8 @@ import { pipeWorkerOutput } from './worker-launcher'
 
 const entries: Record<WorkerKind, string> = {
   training: fileURLToPath(new URL('../workers/training-worker.ts', import.meta.url)),
-  data: fileURLToPath(new URL('../workers/data-worker.ts', import.meta.url))
+  data: fileURLToPath(new URL('../workers/data-worker.ts', import.meta.url)),
+  inference: fileURLToPath(new URL('../workers/inference-worker.ts', import.meta.url))
 }
 
 const tsxLoader = createRequire(import.meta.url).resolve('tsx')

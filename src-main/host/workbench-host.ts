@@ -24,6 +24,7 @@ import { scenarios } from '../core/data/scenarios'
 import { DatasetsService } from './datasets-service'
 import { DatasetJobs } from './dataset-jobs'
 import { ImportWatcher } from './import-watcher'
+import { BundlesService } from './bundles-service'
 
 export interface HostOptions {
   workspaceDir: string
@@ -34,6 +35,10 @@ export interface HostOptions {
   concurrency?: number
   /** Watch the experiments folder and the workspace's import folder (the UI wants it; a one-shot CLI run does not). */
   watchExperiments?: boolean
+  /** `--shared DIR`: the shared bundle folder for this session (overrides the setting). */
+  sharedDir?: string
+  /** `--bundles DIR`: the local bundle library for this session (overrides the setting). */
+  bundlesDir?: string
 }
 
 type Listener = (event: EventName, payload: unknown) => void
@@ -50,6 +55,7 @@ export class WorkbenchHost {
   readonly datasets: DatasetsService
   readonly jobs: DatasetJobs
   readonly importWatcher: ImportWatcher | null
+  readonly bundles: BundlesService
   private readonly listeners = new Set<Listener>()
   private readonly lastSent = new Map<number, { at: number; status: string; timer: NodeJS.Timeout | null }>()
   private readonly frontDoor: AppInfo['frontDoor']
@@ -73,11 +79,15 @@ export class WorkbenchHost {
     this.scheduler.on('changed', (experimentId) => this.emit('queue.changed', { experimentId }))
     this.scheduler.on('runChanged', (runId) => this.runChanged(runId))
     this.queue = new QueueService(this.workspace.db, this.jobs, this.scheduler, this.runs)
+    this.bundles = new BundlesService(this.workspace.db, opts.launcher, this.workspace.dbFile, this.workspace.artifactsDir)
+    this.bundles.override({ shared: opts.sharedDir, library: opts.bundlesDir })
+    this.bundles.on('changed', () => this.emit('bundles.changed', {}))
     this.importWatcher = opts.watchExperiments ? new ImportWatcher(this.workspace.dir, this.jobs) : null
     if (opts.watchExperiments) {
       this.catalog.watch()
       this.catalog.on('changed', () => this.emit('experiments.changed', {}))
       this.importWatcher!.start()
+      void this.bundles.watch()
     }
     this.handlers = {
       'app.info': () => ({
@@ -143,6 +153,19 @@ export class WorkbenchHost {
         }
         return { ok: true }
       },
+      'settings.get': () => this.bundles.settings(),
+      'settings.set': (input) => {
+        this.bundles.setSettings(input)
+        return this.bundles.settings()
+      },
+      'bundles.list': () => this.bundles.list(),
+      'bundles.export': ({ runId, to, name }) => this.bundles.export(runId, { to, name }),
+      'bundles.verify': async ({ dir }) => {
+        const r = await this.bundles.verify(dir)
+        return { ok: r.ok, problem: r.problem, maxAbsDiff: r.maxAbsDiff }
+      },
+      'bundles.import': ({ dir }) => this.bundles.import(dir),
+      'bundles.evaluate': ({ dir, datasetId }) => this.bundles.evaluate(dir, datasetId),
       'scenarios.list': () =>
         Object.values(scenarios).map((sc) => ({ id: sc.id, title: sc.title, seed: sc.seed, description: sc.description, defaults: { ...sc.defaults } })),
       'datasets.list': () => this.datasets.list(),
@@ -188,6 +211,7 @@ export class WorkbenchHost {
     this.runs.shutdown()
     this.jobs.shutdown()
     await this.importWatcher?.close()
+    await this.bundles.close()
     for (const s of this.lastSent.values()) if (s.timer) clearTimeout(s.timer)
     await this.catalog.close()
     this.workspace.db.close()

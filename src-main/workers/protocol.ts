@@ -79,8 +79,53 @@ export type FromDataWorker =
   | { type: 'cancelled'; reason: string }
   | { type: 'error'; message: string; stack?: string }
 
+// ---------------------------------------------------------------------------------------------
+// Inference worker: ONNX Runtime sessions (export with parity, verify, score), off the host.
+
+export type InferenceJob =
+  | {
+      kind: 'export'
+      run: import('../core/export/build-bundle').ExportableRun
+      testDatasetId: string
+      dbFile: string
+      artifactsDir: string
+      dataset: { id: string | null; name: string | null; rows: number | null; anomalyRate: number | null }
+      name: string
+      version: string
+      /** Folder the bundle folder is created in (the local library or the shared folder). */
+      parent: string
+    }
+  | { kind: 'verify'; dir: string }
+  /** Scores a CSV/Parquet file, or a stored dataset version, with a bundle. */
+  | { kind: 'score'; dir: string; file?: string; datasetId?: string; dbFile?: string }
+
+export type InferenceResult =
+  | { kind: 'export'; dir: string; manifest: import('../core/export/bundle').Manifest; parity: Record<string, number>; onnxBytes: number }
+  | { kind: 'verify'; ok: boolean; manifest: import('../core/export/bundle').Manifest; maxAbsDiff: Record<string, number> }
+  | {
+      kind: 'score'
+      threshold: number
+      windowLength: number
+      starts: Int32Array
+      times: Float64Array
+      scores: Float32Array
+      labels: Uint8Array
+      types: Uint8Array
+      typeNames: string[]
+      hasLabels: boolean
+    }
+
+export type ToInferenceWorker = { type: 'start'; job: InferenceJob }
+
+export type FromInferenceWorker =
+  | { type: 'ready'; pid: number }
+  | { type: 'progress'; fraction: number; message: string }
+  | { type: 'done'; result: InferenceResult }
+  | { type: 'error'; message: string; stack?: string }
+
 /** Which messages each worker kind takes and sends. */
 export interface WorkerMessages {
   training: { in: ToWorker; out: FromWorker }
   data: { in: ToDataWorker; out: FromDataWorker }
+  inference: { in: ToInferenceWorker; out: FromInferenceWorker }
 }

@@ -142,5 +142,29 @@ export const migrations: Migration[] = [
       ALTER TABLE runs ADD COLUMN trial_id INTEGER REFERENCES trials(id);
       CREATE INDEX runs_by_trial ON runs(trial_id);
     `
+  },
+  {
+    version: 4,
+    name: 'bundle evaluations and settings',
+    sql: `
+      -- A bundle (local or a colleague's) scored on a local dataset version: A/B beside the runs.
+      CREATE TABLE bundle_evaluations (
+        id            INTEGER PRIMARY KEY,
+        bundle_sha    TEXT NOT NULL,               -- sha256 of the bundle's manifest.json
+        bundle_name   TEXT NOT NULL,
+        bundle_dir    TEXT NOT NULL,
+        dataset_id    TEXT NOT NULL REFERENCES datasets(id),
+        threshold     REAL NOT NULL,
+        windows       INTEGER NOT NULL,
+        metrics       TEXT NOT NULL,               -- JSON
+        confusion     TEXT NOT NULL,               -- JSON
+        created_at    TEXT NOT NULL
+      );
+      CREATE INDEX bundle_evaluations_by_dataset ON bundle_evaluations(dataset_id);
+      CREATE TABLE settings (
+        key           TEXT PRIMARY KEY,
+        value         TEXT NOT NULL                -- JSON
+      );
+    `
   }
 ]

@@ -342,3 +342,9 @@ export function listLogs(db: Db, runId: number, limit = 500): LogRecord[] {
       .all(runId, limit) as { run_id: number; at: string; level: LogRecord['level']; message: string }[]
   ).map((r) => ({ runId: r.run_id, at: r.at, level: r.level, message: r.message }))
 }
+
+/** The trained model a run stored (results.model), or null before it finished. */
+export function getRunModel(db: Db, id: number): Record<string, unknown> | null {
+  const r = db.prepare('SELECT model FROM runs WHERE id = ?').pluck().get(id) as string | null | undefined
+  return r ? (JSON.parse(r) as Record<string, unknown>) : null
+}

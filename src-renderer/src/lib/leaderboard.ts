@@ -13,6 +13,17 @@ export interface PickableColumn {
   kind: 'param' | 'metric'
   name: string
   label: string
+  /** Header text (short), with `label` as its tooltip. */
+  short: string
+}
+
+/** Short headers for the wide metric names. */
+const METRIC_SHORT: Record<string, string> = {
+  fpr: 'FPR',
+  fnr: 'FNR',
+  specificity: 'Specificity',
+  rocAuc: 'AUC',
+  averagePrecision: 'AP'
 }
 
 /** Fixed columns (always shown) that can be sorted too. */
@@ -42,8 +53,14 @@ export function pickableColumns(board: Pick<Leaderboard, 'searchedParams'> & { r
   }
   metrics.sort((a, b) => orderOf(a) - orderOf(b) || a.localeCompare(b))
   return [
-    ...params.map((name) => ({ key: `param:${name}`, kind: 'param' as const, name, label: name })),
-    ...metrics.map((name) => ({ key: `metric:${name}`, kind: 'metric' as const, name, label: METRIC_LABELS[name] ?? name }))
+    ...params.map((name) => ({ key: `param:${name}`, kind: 'param' as const, name, label: name, short: name })),
+    ...metrics.map((name) => ({
+      key: `metric:${name}`,
+      kind: 'metric' as const,
+      name,
+      label: METRIC_LABELS[name] ?? name,
+      short: METRIC_SHORT[name] ?? METRIC_LABELS[name] ?? name
+    }))
   ]
 }
 

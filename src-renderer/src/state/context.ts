@@ -2,7 +2,9 @@ import { getContext, setContext } from 'svelte'
 import type { WorkbenchClient } from '../api/client'
 import type { ConnectionStore } from './connection.svelte'
 import type { DatasetsStore } from './datasets.svelte'
+import type { DoctorStore } from './doctor.svelte'
 import type { ExperimentsStore } from './experiments.svelte'
+import type { QueueStore } from './queue.svelte'
 import type { Router } from './router.svelte'
 import type { RunsStore } from './runs.svelte'
 
@@ -13,6 +15,8 @@ export interface Stores {
   runs: RunsStore
   experiments: ExperimentsStore
   datasets: DatasetsStore
+  queue: QueueStore
+  doctor: DoctorStore
   router: Router
 }
 

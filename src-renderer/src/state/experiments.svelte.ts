@@ -2,13 +2,16 @@ import type { ExperimentFile } from '../../../src-main/contract/api'
 import type { WorkbenchClient } from '../api/client'
 import { errorMessage } from '../api/types'
 
-/** Experiment spec files: `experiments.list`, re-fetched on `experiments.changed` and reconnect. */
+/**
+ * Experiment spec files: `experiments.list`, re-fetched on `experiments.changed` and reconnect.
+ * A single-trial spec starts a run (`runs.start`); a search is queued (`experiments.queue`).
+ */
 export class ExperimentsStore {
   files = $state.raw<ExperimentFile[]>([])
   loading = $state(false)
   loaded = $state(false)
   error = $state<string | null>(null)
-  /** File being started, and the last start error per file. */
+  /** File being started or queued, and the last start / queue error per file. */
   starting = $state<string | null>(null)
   startErrors = $state<Record<string, string>>({})
 
@@ -44,6 +47,22 @@ export class ExperimentsStore {
     try {
       const { runId } = await this.api.call('runs.start', { file })
       return runId
+    } catch (e) {
+      this.startErrors = { ...this.startErrors, [file]: errorMessage(e) }
+      return null
+    } finally {
+      this.starting = null
+    }
+  }
+
+  /** Queue a spec's whole search; resolves to the experiment id, or null (error kept per file). */
+  async queue(file: string): Promise<number | null> {
+    this.starting = file
+    const { [file]: _old, ...rest } = this.startErrors
+    this.startErrors = rest
+    try {
+      const { experimentId } = await this.api.call('experiments.queue', { file })
+      return experimentId
     } catch (e) {
       this.startErrors = { ...this.startErrors, [file]: errorMessage(e) }
       return null

@@ -1,11 +1,16 @@
-import type { RunDetail, RunLog, RunSummary } from '../../../src-main/contract/api'
+import type { Epoch, RunDetail, RunLog, RunSummary } from '../../../src-main/contract/api'
 import type { WorkbenchClient } from '../api/client'
 import { errorCode, errorMessage } from '../api/types'
+import { mergeEpoch } from '../lib/format'
 
 /**
  * One run's page: `runs.get`, then live. A `run.changed` for this id with a new status re-fetches
  * the detail (results appear when it finishes); one with the same status just updates progress
- * and the summary fields. `run.log` appends to the logs. Call `dispose()` when the page goes.
+ * and the summary fields. `run.log` appends to the logs. `run.epoch` appends that epoch to
+ * `detail.epochs` (no re-fetch), so the curves, the per-epoch confusion matrix and histogram grow
+ * live; epochs that arrive while a `runs.get` is in flight are merged into its answer.
+ * The epoch scrubber's choice lives here too: `selectedEpoch` (null = follow the latest).
+ * Call `dispose()` when the page goes.
  */
 export class RunPage {
   detail = $state.raw<RunDetail | null>(null)
@@ -14,7 +19,11 @@ export class RunPage {
   notFound = $state(false)
   cancelling = $state(false)
   cancelError = $state<string | null>(null)
+  /** Epoch number the scrubber shows; null follows the latest epoch. */
+  selectedEpoch = $state<number | null>(null)
 
+  /** `run.epoch` payloads received while a `runs.get` is in flight. */
+  private pendingEpochs: Epoch[] | null = null
   private readonly unsubs: (() => void)[] = []
   private disposed = false
   private seq = 0
@@ -26,6 +35,7 @@ export class RunPage {
     this.unsubs.push(
       api.on('run.changed', (run) => this.onChanged(run)),
       api.on('run.log', (log) => this.onLog(log)),
+      api.on('run.epoch', ({ runId, epoch }) => this.onEpoch(runId, epoch)),
       api.onReconnected(() => void this.load())
     )
     void this.load()
@@ -34,9 +44,13 @@ export class RunPage {
   async load(): Promise<void> {
     const seq = ++this.seq
     this.loading = this.detail === null
+    this.pendingEpochs = []
     try {
-      const detail = await this.api.call('runs.get', { id: this.id })
+      const fetched = await this.api.call('runs.get', { id: this.id })
       if (this.disposed || seq !== this.seq) return
+      let epochs = fetched.epochs
+      for (const e of this.pendingEpochs ?? []) epochs = mergeEpoch(epochs, e)
+      const detail = epochs === fetched.epochs ? fetched : { ...fetched, epochs }
       this.detail = detail
       this.error = null
       this.notFound = false
@@ -45,8 +59,28 @@ export class RunPage {
       if (errorCode(e) === 'not_found') this.notFound = true
       else this.error = errorMessage(e)
     } finally {
-      if (!this.disposed && seq === this.seq) this.loading = false
+      if (!this.disposed && seq === this.seq) {
+        this.loading = false
+        this.pendingEpochs = null
+      }
     }
+  }
+
+  /** The epoch the scrubber shows: the selected one, else the latest. */
+  get shownEpoch(): Epoch | null {
+    const epochs = this.detail?.epochs ?? []
+    if (this.selectedEpoch != null) {
+      const e = epochs.find((x) => x.epoch === this.selectedEpoch)
+      if (e) return e
+    }
+    return epochs[epochs.length - 1] ?? null
+  }
+
+  /** Shows epoch number `epoch`; choosing the latest one follows new epochs again. */
+  selectEpoch(epoch: number | null): void {
+    const epochs = this.detail?.epochs ?? []
+    const last = epochs[epochs.length - 1]
+    this.selectedEpoch = epoch == null || (last && epoch >= last.epoch) ? null : epoch
   }
 
   async cancel(): Promise<void> {
@@ -78,6 +112,13 @@ export class RunPage {
       return
     }
     this.detail = { ...current, ...run }
+  }
+
+  private onEpoch(runId: number, epoch: Epoch): void {
+    if (runId !== this.id || this.disposed) return
+    this.pendingEpochs?.push(epoch)
+    if (!this.detail) return
+    this.detail = { ...this.detail, epochs: mergeEpoch(this.detail.epochs, epoch) }
   }
 
   private onLog(log: RunLog): void {

@@ -2,7 +2,9 @@ import { connect } from '../api/client'
 import type { Stores } from './context'
 import { ConnectionStore } from './connection.svelte'
 import { DatasetsStore } from './datasets.svelte'
+import { DoctorStore } from './doctor.svelte'
 import { ExperimentsStore } from './experiments.svelte'
+import { QueueStore } from './queue.svelte'
 import { Router } from './router.svelte'
 import { RunsStore } from './runs.svelte'
 
@@ -14,6 +16,8 @@ export function createStores(): Stores {
     runs: new RunsStore(api),
     experiments: new ExperimentsStore(api),
     datasets: new DatasetsStore(api),
+    queue: new QueueStore(api),
+    doctor: new DoctorStore(api),
     router: new Router()
   }
 }

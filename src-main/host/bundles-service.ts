@@ -1,0 +1,300 @@
+/**
+ * Model bundles: export a finished run (ONNX + preprocessing + config + model card, parity
+ * checked) into the local library or the shared folder; list local and shared bundles (checked
+ * against their manifests); verify; import a colleague's bundle; score files and evaluate a
+ * bundle on a local dataset version (A/B beside the local runs). Every ONNX Runtime session runs
+ * in an inference worker process. The shared folder is watched: a bundle a colleague's
+ * workbench renames into place appears without a restart.
+ */
+import { EventEmitter } from 'node:events'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
+import { watch, type FSWatcher } from 'chokidar'
+import type { Db } from '../core/store/database'
+import { nowIso } from '../core/store/database'
+import * as runs from '../core/store/runs-repo'
+import { getDatasetMeta, resolveDatasetId } from '../core/store/datasets-repo'
+import { getSetting, setSetting } from '../core/store/settings-repo'
+import { listBundleDirs, readBundle, copyBundle, sha256, bundleFolderName, type Manifest } from '../core/export/bundle'
+import { evaluateScores } from '../core/eval/metrics'
+import { pickMetrics } from '../core/eval/pick-metrics'
+import { ApiError } from '../contract/api'
+import type { WorkerLauncher } from './worker-launcher'
+import { runInferenceJob } from './inference-jobs'
+import { APP_ROOT } from './app-meta'
+
+export interface BundleInfo {
+  dir: string
+  folder: string
+  location: 'local' | 'shared'
+  ok: boolean
+  /** Why the bundle is refused (checksums, format, paths), null when ok. */
+  problem: string | null
+  name: string | null
+  version: string | null
+  created: string | null
+  runId: number | null
+  datasetHash: string | null
+  kind: string | null
+  threshold: number | null
+  onnxBytes: number | null
+  metrics: Record<string, number> | null
+  targetsMet: boolean | null
+  /** Evaluations of this bundle on local dataset versions. */
+  evaluations: BundleEvaluation[]
+  /** Already copied into the local library (for shared bundles). */
+  imported: boolean
+}
+
+export interface BundleEvaluation {
+  id: number
+  datasetId: string
+  datasetName: string | null
+  threshold: number
+  windows: number
+  metrics: Record<string, number>
+  confusion: { tn: number; fp: number; fn: number; tp: number }
+  createdAt: string
+}
+
+export class BundlesService extends EventEmitter<{ changed: [] }> {
+  private watcher: FSWatcher | null = null
+  private readonly cache = new Map<string, { key: string; info: Omit<BundleInfo, 'location' | 'evaluations' | 'imported'> }>()
+  private sharedOverride: string | null = null
+  private libraryOverride: string | null = null
+
+  constructor(
+    private readonly db: Db,
+    private readonly launcher: WorkerLauncher,
+    private readonly dbFile: string,
+    private readonly artifactsRoot: string
+  ) {
+    super()
+  }
+
+  /** `--shared DIR` / `--bundles DIR` for one invocation, without changing the stored setting. */
+  override(opts: { shared?: string; library?: string }): void {
+    if (opts.shared) this.sharedOverride = resolve(opts.shared)
+    if (opts.library) this.libraryOverride = resolve(opts.library)
+  }
+
+  libraryDir(): string {
+    return this.libraryOverride ?? getSetting<string>(this.db, 'bundlesDir') ?? join(APP_ROOT, 'models')
+  }
+
+  sharedDir(): string | null {
+    return this.sharedOverride ?? getSetting<string>(this.db, 'sharedDir')
+  }
+
+  settings(): { sharedDir: string | null; bundlesDir: string } {
+    return { sharedDir: this.sharedDir(), bundlesDir: this.libraryDir() }
+  }
+
+  setSettings(s: { sharedDir?: string | null; bundlesDir?: string | null }): void {
+    if (s.sharedDir !== undefined) setSetting(this.db, 'sharedDir', s.sharedDir ? resolve(s.sharedDir) : null)
+    if (s.bundlesDir !== undefined) setSetting(this.db, 'bundlesDir', s.bundlesDir ? resolve(s.bundlesDir) : null)
+    if (this.watcher) void this.watch()
+    this.emit('changed')
+  }
+
+  /** Watches the shared folder (and the local library) for bundles appearing or going. */
+  async watch(): Promise<void> {
+    await this.watcher?.close()
+    const dirs = [this.libraryDir(), this.sharedDir()].filter((d): d is string => Boolean(d) && existsSync(d!))
+    if (dirs.length === 0) {
+      this.watcher = null
+      return
+    }
+    let timer: NodeJS.Timeout | null = null
+    this.watcher = watch(dirs, { depth: 1, ignoreInitial: true, ignored: (p) => basename(p).startsWith('.tmp-') })
+    this.watcher.on('all', () => {
+      if (timer) clearTimeout(timer)
+      timer = setTimeout(() => this.emit('changed'), 150)
+    })
+  }
+
+  async close(): Promise<void> {
+    await this.watcher?.close()
+    this.watcher = null
+  }
+
+  list(): BundleInfo[] {
+    const local = listBundleDirs(this.libraryDir()).map((d) => this.describe(d, 'local'))
+    const shared = this.sharedDir() ? listBundleDirs(this.sharedDir()!).map((d) => this.describe(d, 'shared')) : []
+    const localFolders = new Set(local.map((b) => b.folder))
+    for (const b of shared) b.imported = localFolders.has(b.folder)
+    return [...local, ...shared]
+  }
+
+  async export(runId: number, opts: { to?: 'local' | 'shared' | string; name?: string; version?: string } = {}, onProgress?: (f: number, m: string) => void) {
+    const run = runs.getRun(this.db, runId)
+    if (!run) throw new ApiError('not_found', `run ${runId} not found`, 'runId')
+    if (run.status !== 'done') throw new ApiError('bad_input', `run ${runId} is ${run.status}: only a finished run can be exported`, 'runId')
+    const model = runs.getRunModel(this.db, runId)
+    if (!model) throw new ApiError('bad_input', `run ${runId} stored no model to export`, 'runId')
+    if (!run.testDatasetId) throw new ApiError('bad_input', `run ${runId} recorded no test dataset (golden inputs come from it)`, 'runId')
+    const parent =
+      opts.to === 'shared'
+        ? this.sharedDir() ?? (() => { throw new ApiError('bad_input', 'no shared folder is set (settings, or --shared DIR)', 'to') })()
+        : opts.to === 'local' || opts.to === undefined
+          ? opts.to === undefined && this.sharedDir()
+            ? this.sharedDir()!
+            : this.libraryDir()
+          : resolve(opts.to)
+    const name = (opts.name ?? run.experimentName).replace(/[^A-Za-z0-9._-]+/g, '_')
+    let version = opts.version ?? `run${runId}`
+    for (let k = 2; existsSync(join(parent, bundleFolderName(name, version))); k++) version = `${opts.version ?? `run${runId}`}.${k}`
+    const ds = getDatasetMeta(this.db, run.testDatasetId)
+    const result = await runInferenceJob(
+      this.launcher,
+      {
+        kind: 'export',
+        run: {
+          id: run.id,
+          experimentName: run.experimentName,
+          modelKind: run.modelKind,
+          params: run.params,
+          metrics: run.metrics,
+          trainMetrics: run.trainMetrics,
+          confusion: run.confusion,
+          targets: run.targets,
+          threshold: run.threshold,
+          backend: run.backend?.name ?? null,
+          workbenchVersion: run.workbenchVersion,
+          model
+        },
+        testDatasetId: run.testDatasetId,
+        dbFile: this.dbFile,
+        artifactsDir: join(this.artifactsRoot, `run-${runId}`),
+        dataset: { id: ds?.id ?? null, name: ds?.name ?? null, rows: ds?.rows ?? null, anomalyRate: ds?.anomalyRate ?? null },
+        name,
+        version,
+        parent
+      },
+      onProgress
+    )
+    this.emit('changed')
+    return { dir: result.dir, name, version, onnxBytes: result.onnxBytes, parity: result.parity, location: parent === this.sharedDir() ? ('shared' as const) : ('local' as const) }
+  }
+
+  async verify(dir: string): Promise<{ ok: boolean; problem: string | null; maxAbsDiff: Record<string, number>; manifest: Manifest | null }> {
+    try {
+      const r = await runInferenceJob(this.launcher, { kind: 'verify', dir: resolve(dir) })
+      return {
+        ok: r.ok,
+        problem: r.ok ? null : `golden outputs differ beyond ${1e-4}: ${Object.entries(r.maxAbsDiff).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+        maxAbsDiff: r.maxAbsDiff,
+        manifest: r.manifest
+      }
+    } catch (err) {
+      return { ok: false, problem: (err as Error).message, maxAbsDiff: {}, manifest: null }
+    }
+  }
+
+  /** Copies a (shared) bundle into the local library after checking it. */
+  async import(dir: string): Promise<{ dir: string }> {
+    const v = await this.verify(dir)
+    if (!v.ok) throw new ApiError('bad_input', `bundle refused: ${v.problem}`, 'dir')
+    let copied: string
+    try {
+      copied = copyBundle(resolve(dir), this.libraryDir())
+    } catch (err) {
+      throw new ApiError('conflict', (err as Error).message, 'dir')
+    }
+    this.emit('changed')
+    return { dir: copied }
+  }
+
+  async score(dir: string, file: string) {
+    const r = await runInferenceJob(this.launcher, { kind: 'score', dir: resolve(dir), file: resolve(file) })
+    return r
+  }
+
+  /** Scores a local dataset version with the bundle and stores the metrics (seed 002's A/B). */
+  async evaluate(dir: string, datasetIdOrPrefix: string): Promise<BundleEvaluation> {
+    const datasetId = resolveDatasetId(this.db, datasetIdOrPrefix)
+    if (!datasetId) throw new ApiError('not_found', `no dataset version '${datasetIdOrPrefix}'`, 'datasetId')
+    const info = this.describe(resolve(dir), 'local')
+    if (!info.ok) throw new ApiError('bad_input', `bundle refused: ${info.problem}`, 'dir')
+    const r = await runInferenceJob(this.launcher, { kind: 'score', dir: resolve(dir), datasetId, dbFile: this.dbFile })
+    if (!r.hasLabels) throw new ApiError('bad_input', `dataset ${datasetId.slice(0, 12)} has no anomaly labels: nothing to evaluate against`, 'datasetId')
+    const report = evaluateScores(r.labels, r.scores, r.threshold)
+    const metrics = pickMetrics(report as unknown as Record<string, unknown>)
+    const manifestSha = sha256(readFileSync(join(resolve(dir), 'manifest.json')))
+    const at = nowIso()
+    const id = Number(
+      this.db
+        .prepare(
+          `INSERT INTO bundle_evaluations (bundle_sha, bundle_name, bundle_dir, dataset_id, threshold, windows, metrics, confusion, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+        )
+        .run(manifestSha, info.name ?? basename(dir), resolve(dir), datasetId, r.threshold, r.scores.length, JSON.stringify(metrics), JSON.stringify(report.confusion), at).lastInsertRowid
+    )
+    this.emit('changed')
+    return { id, datasetId, datasetName: getDatasetMeta(this.db, datasetId)?.name ?? null, threshold: r.threshold, windows: r.scores.length, metrics, confusion: report.confusion, createdAt: at }
+  }
+
+  evaluations(manifestSha: string): BundleEvaluation[] {
+    return (
+      this.db.prepare('SELECT * FROM bundle_evaluations WHERE bundle_sha = ? ORDER BY id DESC').all(manifestSha) as {
+        id: number
+        dataset_id: string
+        threshold: number
+        windows: number
+        metrics: string
+        confusion: string
+        created_at: string
+      }[]
+    ).map((e) => ({
+      id: e.id,
+      datasetId: e.dataset_id,
+      datasetName: getDatasetMeta(this.db, e.dataset_id)?.name ?? null,
+      threshold: e.threshold,
+      windows: e.windows,
+      metrics: JSON.parse(e.metrics),
+      confusion: JSON.parse(e.confusion),
+      createdAt: e.created_at
+    }))
+  }
+
+  /** Reads and checks a bundle; the result is cached until its manifest changes. */
+  private describe(dir: string, location: 'local' | 'shared'): BundleInfo {
+    let key = ''
+    let manifestSha = ''
+    try {
+      const raw = readFileSync(join(dir, 'manifest.json'))
+      manifestSha = sha256(raw)
+      key = `${manifestSha}:${statSync(dir).mtimeMs}`
+    } catch {
+      key = 'unreadable'
+    }
+    let base = this.cache.get(dir)?.key === key ? this.cache.get(dir)!.info : null
+    if (!base) {
+      try {
+        const { manifest, contents } = readBundle(dir)
+        const m = contents.metrics as { test?: Record<string, number> | null; targetsMet?: boolean | null }
+        base = {
+          dir,
+          folder: basename(dir),
+          ok: true,
+          problem: null,
+          name: manifest.name,
+          version: manifest.version,
+          created: manifest.created,
+          runId: manifest.runId,
+          datasetHash: manifest.datasetHash,
+          kind: contents.modelConfig.kind,
+          threshold: contents.modelConfig.threshold,
+          onnxBytes: contents.onnx.byteLength,
+          metrics: m.test ?? null,
+          targetsMet: m.targetsMet ?? null
+        }
+      } catch (err) {
+        base = { dir, folder: basename(dir), ok: false, problem: (err as Error).message, name: null, version: null, created: null, runId: null, datasetHash: null, kind: null, threshold: null, onnxBytes: null, metrics: null, targetsMet: null }
+      }
+      this.cache.set(dir, { key, info: base })
+    }
+    return { ...base, location, evaluations: manifestSha ? this.evaluations(manifestSha) : [], imported: false }
+  }
+}
+
