@@ -42,6 +42,7 @@ describe('Isolation Forest -> ONNX', () => {
         return [s, Float32Array.from(s, (v) => (v >= model.threshold ? 1 : 0))]
       }, x, n, 1e-6)
       expect(r.problems).toEqual([])
+      console.log(`iforest parity (${n} rows): max |diff| score ${r.maxAbsDiff.score}, label ${r.maxAbsDiff.label}`)
       expect(r.maxAbsDiff.score).toBeLessThan(1e-6)
       const [score] = r.outputs
       expect(score.every((v) => v > 0 && v <= 1)).toBe(true)

@@ -131,6 +131,7 @@ export class GraphBuilder {
   readonly initializers: OnnxTypes.ITensorProto[] = []
   readonly inputs: ValueInfo[] = []
   readonly outputs: ValueInfo[] = []
+  readonly valueInfo: ValueInfo[] = []
   readonly metadata = new Map<string, string>()
   private used = new Set<string>()
   private counter = 0
@@ -194,10 +195,15 @@ export class GraphBuilder {
     return this.nodeN(opType, inputs, 1, attrs, opts)[0]
   }
 
-  /** Adds a node with `nOutputs` outputs ('' for an output not wanted is the caller's business). */
-  nodeN(opType: string, inputs: string[], nOutputs: number, attrs: Record<string, AttrInput> = {}, opts: { domain?: string; name?: string } = {}): string[] {
+  /**
+   * Adds a node with several outputs. `outputs` is a count, or one flag per output position: an
+   * unwanted one gets the name '' (ONNX's "optional output not produced"), e.g. LSTM's Y when only
+   * Y_h is used.
+   */
+  nodeN(opType: string, inputs: string[], outputs: number | boolean[], attrs: Record<string, AttrInput> = {}, opts: { domain?: string; name?: string } = {}): string[] {
     const base = opts.name ?? opType
-    const outputs = Array.from({ length: nOutputs }, (_, i) => this.fresh(nOutputs === 1 ? base : `${base}_out${i}`))
+    const wanted = typeof outputs === 'number' ? Array.from({ length: outputs }, () => true) : outputs
+    const names = wanted.map((w, i) => (w ? this.fresh(wanted.length === 1 ? base : `${base}_out${i}`) : ''))
     const domain = opts.domain ?? ''
     if (domain === ML_DOMAIN) this.usesMl = true
     else if (domain !== '') throw new Error(`unsupported operator domain '${domain}'`)
@@ -206,10 +212,18 @@ export class GraphBuilder {
       domain,
       name: this.fresh(`${base}_node`),
       input: inputs,
-      output: outputs,
+      output: names,
       attribute: Object.entries(attrs).map(([k, v]) => toAttribute(k, v))
     })
-    return outputs
+    return names
+  }
+
+  /**
+   * Declares an intermediate value's type and shape (graph.value_info), for operators whose
+   * output type ONNX shape inference cannot derive (ai.onnx.ml TreeEnsembleRegressor v1).
+   */
+  annotate(name: string, type: DataTypeCode, shape: Dim[]): void {
+    this.valueInfo.push({ name, type, shape })
   }
 
   setMetadata(key: string, value: string): void {
@@ -230,7 +244,8 @@ export class GraphBuilder {
         node: this.nodes,
         initializer: this.initializers,
         input: this.inputs.map(valueInfo),
-        output: this.outputs.map(valueInfo)
+        output: this.outputs.map(valueInfo),
+        valueInfo: this.valueInfo.map(valueInfo)
       },
       metadataProps: [...this.metadata].map(([key, value]) => ({ key, value }))
     }

@@ -96,6 +96,8 @@ export function exportIsolationForest(modelJson: unknown, scaler: ScalerLike, op
   const x = g.addInput('input', DataType.FLOAT, ['batch', F])
   const scaled = foldScaler(g, x, scaler)
   const pathSum = g.node('TreeEnsembleRegressor', [scaled], treeEnsembleAttributes(model), { domain: ML_DOMAIN, name: 'path_length_sum' })
+  // onnx's shape inference has no type for this v1 ml op's output: declare it (strict checkers).
+  g.annotate(pathSum, DataType.FLOAT, ['batch', 1])
   // E[h(x)] / c(psi) = sum / (n_trees * c(psi)); score = 2^(-that), as scoreSamples computes it.
   const norm = model.trees.length * averagePathLength(model.psi)
   const ratio = g.node('Div', [pathSum, g.scalar('norm', norm)])
