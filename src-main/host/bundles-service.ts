@@ -7,7 +7,7 @@
  * workbench renames into place appears without a restart.
  */
 import { EventEmitter } from 'node:events'
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { watch, type FSWatcher } from 'chokidar'
 import type { Db } from '../core/store/database'
@@ -100,11 +100,10 @@ export class BundlesService extends EventEmitter<{ changed: [] }> {
   /** Watches the shared folder (and the local library) for bundles appearing or going. */
   async watch(): Promise<void> {
     await this.watcher?.close()
-    const dirs = [this.libraryDir(), this.sharedDir()].filter((d): d is string => Boolean(d) && existsSync(d!))
-    if (dirs.length === 0) {
-      this.watcher = null
-      return
-    }
+    // Both folders are made when missing: a colleague's first export must not go unseen because
+    // the shared folder did not exist yet when this workbench started.
+    const dirs = [this.libraryDir(), this.sharedDir()].filter((d): d is string => Boolean(d))
+    for (const d of dirs) mkdirSync(d, { recursive: true })
     let timer: NodeJS.Timeout | null = null
     this.watcher = watch(dirs, { depth: 1, ignoreInitial: true, ignored: (p) => basename(p).startsWith('.tmp-') })
     this.watcher.on('all', () => {
@@ -145,6 +144,7 @@ export class BundlesService extends EventEmitter<{ changed: [] }> {
     let version = opts.version ?? `run${runId}`
     for (let k = 2; existsSync(join(parent, bundleFolderName(name, version))); k++) version = `${opts.version ?? `run${runId}`}.${k}`
     const ds = getDatasetMeta(this.db, run.testDatasetId)
+    const tr = run.trainDatasetId ? getDatasetMeta(this.db, run.trainDatasetId) : null
     const result = await runInferenceJob(
       this.launcher,
       {
@@ -167,6 +167,7 @@ export class BundlesService extends EventEmitter<{ changed: [] }> {
         dbFile: this.dbFile,
         artifactsDir: join(this.artifactsRoot, `run-${runId}`),
         dataset: { id: ds?.id ?? null, name: ds?.name ?? null, rows: ds?.rows ?? null, anomalyRate: ds?.anomalyRate ?? null },
+        train: tr ? { id: tr.id, name: tr.name, rows: tr.rows } : null,
         name,
         version,
         parent

@@ -36,6 +36,7 @@ async function run(job: InferenceJob): Promise<InferenceResult> {
         run: job.run,
         test,
         dataset: job.dataset,
+        train: job.train,
         artifactsDir: job.artifactsDir,
         name: job.name,
         version: job.version

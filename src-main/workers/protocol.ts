@@ -90,6 +90,7 @@ export type InferenceJob =
       dbFile: string
       artifactsDir: string
       dataset: { id: string | null; name: string | null; rows: number | null; anomalyRate: number | null }
+      train: { id: string | null; name: string | null; rows: number | null } | null
       name: string
       version: string
       /** Folder the bundle folder is created in (the local library or the shared folder). */

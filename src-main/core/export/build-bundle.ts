@@ -34,6 +34,7 @@ export interface BuildBundleInput {
   /** The run's test data: golden inputs come from it (raw features, as a user would pass them). */
   test: LabelledSeries
   dataset: { id: string | null; name: string | null; rows: number | null; anomalyRate: number | null }
+  train?: { id: string | null; name: string | null; rows: number | null } | null
   artifactsDir: string
   name: string
   version: string
@@ -125,6 +126,7 @@ export async function buildBundleContents(input: BuildBundleInput): Promise<{ co
     runId: run.id,
     experiment: run.experimentName,
     dataset: input.dataset,
+    train: input.train ?? null,
     config: modelConfig,
     preprocessing,
     metrics: run.metrics,

@@ -7,6 +7,7 @@ export interface ModelCardInput {
   runId: number | null
   experiment: string
   dataset: { id: string | null; name: string | null; rows: number | null; anomalyRate: number | null }
+  train: { id: string | null; name: string | null; rows: number | null } | null
   config: ModelConfig
   preprocessing: Preprocessing
   metrics: Record<string, number> | null
@@ -26,12 +27,13 @@ export function modelCard(c: ModelCardInput): string {
   const lines = [
     `# ${c.name} ${c.version}`,
     '',
-    `A \`${c.config.kind}\` anomaly detector exported by Anomaly Workbench from run ${c.runId ?? '-'} of experiment \`${c.experiment}\`.`,
+    `Anomaly detector (model kind \`${c.config.kind}\`) exported by Anomaly Workbench from run ${c.runId ?? '-'} of experiment \`${c.experiment}\`.`,
     `Scores are in [0, 1]; higher is more anomalous; a window is flagged when \`score >= ${c.config.threshold}\`.`,
     '',
     '## Data',
     '',
-    `- Trained and evaluated on dataset version \`${c.dataset.id ?? '-'}\` (${c.dataset.name ?? 'unnamed'}${c.dataset.rows ? `, ${c.dataset.rows} rows` : ''}${c.dataset.anomalyRate != null ? `, ${pct(c.dataset.anomalyRate)} anomalous` : ''}).`,
+    ...(c.train ? [`- Trained on dataset version \`${c.train.id ?? '-'}\` (${c.train.name ?? 'unnamed'}${c.train.rows ? `, ${c.train.rows} rows` : ''}).`] : []),
+    `- Tested on dataset version \`${c.dataset.id ?? '-'}\` (${c.dataset.name ?? 'unnamed'}${c.dataset.rows ? `, ${c.dataset.rows} rows` : ''}${c.dataset.anomalyRate != null ? `, ${pct(c.dataset.anomalyRate)} anomalous` : ''}); when train and test are one version, the experiment's split separates them.`,
     `- Features, in input order: ${p.features.map((f) => `\`${f}\``).join(', ')}.`,
     `- Feature recipe: ${p.featureRecipe}`,
     `- Window: ${p.window.length} row(s), stride ${p.window.stride}. Input \`${p.input.name}\` of shape ${inputShape}, raw feature values: the standard scaler (mean/scale in preprocessing.json) is folded into the model's first nodes.`,

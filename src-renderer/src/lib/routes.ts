@@ -1,7 +1,7 @@
 /**
  * Hash routes, parsed and printed without touching the DOM (unit-tested in Node).
  * `#/runs`, `#/runs/12`, `#/experiments`, `#/queue`, `#/queue/<experiment id>` (its leaderboard),
- * `#/datasets`, `#/datasets/<hex id or prefix>`; an empty hash is the runs list, anything else is
+ * `#/datasets`, `#/datasets/<hex id or prefix>`, `#/bundles`, `#/settings`; an empty hash is the runs list, anything else is
  * not found.
  */
 export type Route =
@@ -12,6 +12,8 @@ export type Route =
   | { name: 'leaderboard'; experimentId: number }
   | { name: 'datasets' }
   | { name: 'dataset'; id: string }
+  | { name: 'bundles' }
+  | { name: 'settings' }
   | { name: 'not-found'; path: string }
 
 /**
@@ -37,6 +39,8 @@ export function parseHash(hash: string): Route {
     if (parts.length === 1) return { name: 'datasets' }
     if (parts.length === 2 && /^[0-9a-f]{4,64}$/.test(parts[1]!)) return { name: 'dataset', id: parts[1]! }
   }
+  if (parts[0] === 'bundles' && parts.length === 1) return { name: 'bundles' }
+  if (parts[0] === 'settings' && parts.length === 1) return { name: 'settings' }
   return { name: 'not-found', path }
 }
 
@@ -57,6 +61,10 @@ export function routeHash(route: Route): string {
       return '#/datasets'
     case 'dataset':
       return `#/datasets/${route.id}`
+    case 'bundles':
+      return '#/bundles'
+    case 'settings':
+      return '#/settings'
     case 'not-found':
       return `#${route.path}`
   }

@@ -1,5 +1,6 @@
 import { getContext, setContext } from 'svelte'
 import type { WorkbenchClient } from '../api/client'
+import type { BundlesStore } from './bundles.svelte'
 import type { ConnectionStore } from './connection.svelte'
 import type { DatasetsStore } from './datasets.svelte'
 import type { DoctorStore } from './doctor.svelte'
@@ -16,6 +17,7 @@ export interface Stores {
   experiments: ExperimentsStore
   datasets: DatasetsStore
   queue: QueueStore
+  bundles: BundlesStore
   doctor: DoctorStore
   router: Router
 }

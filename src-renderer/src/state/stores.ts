@@ -1,5 +1,6 @@
 import { connect } from '../api/client'
 import type { Stores } from './context'
+import { BundlesStore } from './bundles.svelte'
 import { ConnectionStore } from './connection.svelte'
 import { DatasetsStore } from './datasets.svelte'
 import { DoctorStore } from './doctor.svelte'
@@ -17,6 +18,7 @@ export function createStores(): Stores {
     experiments: new ExperimentsStore(api),
     datasets: new DatasetsStore(api),
     queue: new QueueStore(api),
+    bundles: new BundlesStore(api),
     doctor: new DoctorStore(api),
     router: new Router()
   }
