@@ -11,12 +11,12 @@ import { WORKBENCH_VERSION } from './app-meta'
 import { electronBinaryStatus } from './electron-binary'
 import type { DoctorReport } from '../contract/api'
 
-const require = createRequire(import.meta.url)
+const nodeRequire = createRequire(import.meta.url)
 const REQUIRED_NODE_MAJOR = 22
 
 function packageVersion(pkg: string): string | null {
   try {
-    return (JSON.parse(readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version
+    return (JSON.parse(readFileSync(nodeRequire.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version
   } catch {
     return null
   }

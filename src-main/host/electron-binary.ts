@@ -1,12 +1,12 @@
 /**
- * Whether the Electron binary is on this machine. `require('electron')` would try to download it
+ * Whether the Electron binary is on this machine. `nodeRequire('electron')` would try to download it
  * (and throw offline), so this looks for it the way the electron package's index.js does.
  */
 import { createRequire } from 'node:module'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 
-const require = createRequire(import.meta.url)
+const nodeRequire = createRequire(import.meta.url)
 
 export interface ElectronBinaryStatus {
   version: string | null
@@ -15,11 +15,11 @@ export interface ElectronBinaryStatus {
   detail: string
 }
 
-/** Electron's binary is fetched lazily by `require('electron')`: look for it without requiring. */
+/** Electron's binary is fetched lazily by `nodeRequire('electron')`: look for it without requiring. */
 export function electronBinaryStatus(): ElectronBinaryStatus {
   const version = electronPackageVersion()
   if (!version) return { version: null, binaryPresent: false, detail: 'the electron package is not installed' }
-  const dir = dirname(require.resolve('electron/package.json'))
+  const dir = dirname(nodeRequire.resolve('electron/package.json'))
   const pathFile = join(dir, 'path.txt')
   if (process.env.ELECTRON_OVERRIDE_DIST_PATH) {
     // As electron/index.js: the override is a folder holding the executable.
@@ -48,7 +48,7 @@ export function electronBinaryPath(): string | null {
 
 function electronPackageVersion(): string | null {
   try {
-    return (JSON.parse(readFileSync(require.resolve('electron/package.json'), 'utf8')) as { version: string }).version
+    return (JSON.parse(readFileSync(nodeRequire.resolve('electron/package.json'), 'utf8')) as { version: string }).version
   } catch {
     return null
   }

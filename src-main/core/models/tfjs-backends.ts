@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module'
 import { existsSync } from 'node:fs'
 
-const require = createRequire(import.meta.url)
+const nodeRequire = createRequire(import.meta.url)
 
 export interface BackendCandidate {
   name: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'
@@ -23,7 +23,7 @@ const SIMD_PROBE = new Uint8Array([
 
 function resolves(pkg: string): string | null {
   try {
-    return require.resolve(pkg)
+    return nodeRequire.resolve(pkg)
   } catch {
     return null
   }
@@ -39,7 +39,7 @@ function probeNative(pkg: string, what: string, load: boolean): Omit<BackendCand
   }
   if (!load) return { pkg, available: true, reason: 'installed (not loaded by this probe)' }
   try {
-    require(pkg)
+    nodeRequire(pkg)
     return { pkg, available: true, reason: `loaded ${pkg}` }
   } catch (err) {
     return { pkg, available: false, reason: `${pkg} is installed but failed to load: ${(err as Error).message.split('\n')[0]}` }

@@ -119,12 +119,18 @@ export class BundlesStore {
     }
   }
 
-  /** Saves the shared folder (empty = none); resolves true when the host took it. */
-  async saveSettings(sharedDir: string): Promise<boolean> {
+  /**
+   * Saves the shared folder (empty = none) and, when given, the local library (empty = the
+   * default); resolves true when the host took them.
+   */
+  async saveSettings(sharedDir: string, bundlesDir?: string): Promise<boolean> {
     this.savingSettings = true
     this.settingsError = null
     try {
-      this.settings = await this.api.call('settings.set', { sharedDir: sharedDir.trim() || null })
+      this.settings = await this.api.call('settings.set', {
+        sharedDir: sharedDir.trim() || null,
+        ...(bundlesDir !== undefined && bundlesDir.trim() !== this.settings?.bundlesDir ? { bundlesDir: bundlesDir.trim() || null } : {})
+      })
       void this.refresh()
       return true
     } catch (e) {

@@ -24,7 +24,7 @@ import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import { probeTfjsBackends, wasmSimdSupported, type BackendCandidate } from '../tfjs-backends'
 
-const require = createRequire(import.meta.url)
+const nodeRequire = createRequire(import.meta.url)
 
 export interface RuntimeReport {
   name: string
@@ -46,7 +46,7 @@ let current: Promise<RuntimeReport> | null = null
 
 /** The package folder holding the .wasm binaries, with a trailing slash (setWasmPaths wants one). */
 export function wasmDistDir(): string {
-  return dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + '/'
+  return dirname(nodeRequire.resolve('@tensorflow/tfjs-backend-wasm')) + '/'
 }
 
 /**
@@ -81,7 +81,7 @@ async function pick(opts: InitOptions): Promise<RuntimeReport> {
     try {
       if (c.name === 'tensorflow-gpu' || c.name === 'tensorflow') {
         // Loading the package registers the 'tensorflow' backend on the shared tfjs-core.
-        require(c.pkg!)
+        nodeRequire(c.pkg!)
         if (!(await tf.setBackend('tensorflow'))) throw new Error(`tf.setBackend('tensorflow') failed after loading ${c.pkg}`)
         return { name: c.name, skipped }
       }
