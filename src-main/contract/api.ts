@@ -435,7 +435,9 @@ export const settingsSchema = z.object({
   /** The folder colleagues exchange bundles through (watched), or null. */
   sharedDir: z.string().nullable(),
   /** The local bundle library. */
-  bundlesDir: z.string()
+  bundlesDir: z.string(),
+  /** Set for this session by `--shared` / `--bundles`: saving a new value takes effect next start. */
+  overridden: z.object({ sharedDir: z.boolean(), bundlesDir: z.boolean() })
 })
 export type Settings = z.infer<typeof settingsSchema>
 

@@ -86,8 +86,12 @@ export class BundlesService extends EventEmitter<{ changed: [] }> {
     return this.sharedOverride ?? getSetting<string>(this.db, 'sharedDir')
   }
 
-  settings(): { sharedDir: string | null; bundlesDir: string } {
-    return { sharedDir: this.sharedDir(), bundlesDir: this.libraryDir() }
+  settings(): { sharedDir: string | null; bundlesDir: string; overridden: { sharedDir: boolean; bundlesDir: boolean } } {
+    return {
+      sharedDir: this.sharedDir(),
+      bundlesDir: this.libraryDir(),
+      overridden: { sharedDir: this.sharedOverride !== null, bundlesDir: this.libraryOverride !== null }
+    }
   }
 
   setSettings(s: { sharedDir?: string | null; bundlesDir?: string | null }): void {
@@ -295,7 +299,8 @@ export class BundlesService extends EventEmitter<{ changed: [] }> {
       }
       this.cache.set(dir, { key, info: base })
     }
-    return { ...base, location, evaluations: manifestSha ? this.evaluations(manifestSha) : [], imported: false }
+    // A refused bundle's stored evaluations belong to what it was, not to what is on disk now.
+    return { ...base, location, evaluations: base.ok && manifestSha ? this.evaluations(manifestSha) : [], imported: false }
   }
 }
 

@@ -55,12 +55,11 @@ async function call<T>(page: Page, served: ServedWorkbench, method: string, inpu
   ) as Promise<T>
 }
 
-test('a bundle exported to the shared folder in A is verified, imported, evaluated and compared in B', async ({ browser }) => {
+test('a bundle exported to the shared folder in A is verified, imported, evaluated and compared in B', async ({ context }) => {
   test.setTimeout(300_000)
-  const ctxA = await browser.newContext({ viewport: { width: 1280, height: 900 } })
-  const ctxB = await browser.newContext({ viewport: { width: 1280, height: 900 } })
-  const pageA = await ctxA.newPage()
-  const pageB = await ctxB.newPage()
+  // Two tabs of one browser, one per workbench (different origins: their tokens stay apart).
+  const pageA = await context.newPage()
+  const pageB = await context.newPage()
   const problems: string[] = []
   for (const p of [pageA, pageB]) {
     p.on('pageerror', (e) => problems.push(e.message))
@@ -145,6 +144,4 @@ test('a bundle exported to the shared folder in A is verified, imported, evaluat
   await pageB.screenshot({ path: 'test-results/bundles-refused.png', fullPage: true })
 
   expect(problems).toEqual([])
-  await ctxA.close()
-  await ctxB.close()
 })
