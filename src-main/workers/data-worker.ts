@@ -6,7 +6,6 @@
 import { parentChannel } from './parent-channel'
 import type { DataJob, FromDataWorker, ToDataWorker } from './protocol'
 import { generateScenario } from '../core/data/scenarios'
-import { importFiles } from '../core/data/import'
 
 const channel = parentChannel<ToDataWorker, FromDataWorker>()
 let cancelReason: string | null = null
@@ -27,6 +26,8 @@ async function run(job: DataJob): Promise<void> {
       progress(0, `generating ${job.scenario}`)
       series = generateScenario(job.scenario, job.params)
     } else {
+      // The parsers (csv-parse, hyparquet) load only for imports: generation starts faster.
+      const { importFiles } = await import('../core/data/import')
       series = await importFiles(
         job.files,
         job.options,

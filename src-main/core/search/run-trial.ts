@@ -9,7 +9,7 @@ import type { LabelledSeries } from '../data/series'
 import { generateScenario } from '../data/scenarios'
 import { splitSeries } from '../data/splits'
 import type { RunResults } from '../store/runs-repo'
-import { trainers } from './trainers'
+import { loadTrainer } from './trainers'
 export { pickMetrics } from '../eval/pick-metrics'
 
 /** Where a trial's data came from: a generated series (to be stored) or a stored version. */
@@ -85,7 +85,7 @@ export async function runTrial(spec: ExperimentSpec, hooks: TrialHooks = {}): Pr
   hooks.onLog?.('info', `data: train ${train.timestamps.length} rows, test ${test.timestamps.length} rows, ${train.columns.length} features`)
   progress({ stage: 'data', fraction: 0.05, message: 'data ready', etaMs: null })
 
-  const trainer = trainers[spec.model.kind]
+  const trainer = await loadTrainer(spec.model.kind)
   return trainer.run({ spec, train, validation, test, hooks: { ...hooks, onProgress: progress }, started })
 }
 

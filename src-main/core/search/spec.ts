@@ -8,9 +8,7 @@ import { z } from 'zod'
 import YAML from 'yaml'
 import { scenarios, scenarioIds, getScenario } from '../data/scenarios'
 import { iforestParamsSchema } from '../models/iforest'
-import { lstmClassifierParamsSchema } from '../models/deep/lstm-classifier'
-import { lstmAutoencoderParamsSchema } from '../models/deep/lstm-autoencoder'
-import { lstmAttentionParamsSchema } from '../models/deep/lstm-attention-trainer'
+import { lstmClassifierParamsSchema, lstmAutoencoderParamsSchema, lstmAttentionParamsSchema } from '../models/deep/params'
 import { parseTarget, isKnownMetric, TARGET_METRICS } from '../eval/targets'
 
 /** Each model kind's params schema: the spec is checked against it before anything is queued. */

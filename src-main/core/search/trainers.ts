@@ -5,10 +5,6 @@
 import type { ExperimentSpec } from './spec'
 import type { LabelledSeries } from '../data/series'
 import type { TrialHooks, TrialOutput } from './run-trial'
-import { iforestTrainer } from '../models/iforest-trainer'
-import { lstmClassifierTrainer } from '../models/deep/lstm-classifier-trainer'
-import { lstmAutoencoderTrainer } from '../models/deep/lstm-autoencoder-trainer'
-import { lstmAttentionTrainer } from '../models/deep/lstm-attention-trainer'
 
 export interface BackendReport {
   name: string
@@ -33,13 +29,21 @@ export interface Trainer {
   run(ctx: TrainerContext): Promise<TrialOutput>
 }
 
-export const trainers: Record<ExperimentSpec['model']['kind'], Trainer> = {
-  iforest: iforestTrainer,
-  'lstm-classifier': lstmClassifierTrainer,
-  'lstm-autoencoder': lstmAutoencoderTrainer,
-  'lstm-attention': lstmAttentionTrainer
+/**
+ * Trainers load on first use: an Isolation Forest worker never pays for loading TensorFlow.js,
+ * which the deep trainers import.
+ */
+const loaders: Record<ExperimentSpec['model']['kind'], () => Promise<Trainer>> = {
+  iforest: async () => (await import('../models/iforest-trainer')).iforestTrainer,
+  'lstm-classifier': async () => (await import('../models/deep/lstm-classifier-trainer')).lstmClassifierTrainer,
+  'lstm-autoencoder': async () => (await import('../models/deep/lstm-autoencoder-trainer')).lstmAutoencoderTrainer,
+  'lstm-attention': async () => (await import('../models/deep/lstm-attention-trainer')).lstmAttentionTrainer
 }
 
-export function backendFor(kind: ExperimentSpec['model']['kind']): Promise<BackendReport> {
-  return trainers[kind].backend()
+export function loadTrainer(kind: ExperimentSpec['model']['kind']): Promise<Trainer> {
+  return loaders[kind]()
+}
+
+export async function backendFor(kind: ExperimentSpec['model']['kind']): Promise<BackendReport> {
+  return (await loadTrainer(kind)).backend()
 }

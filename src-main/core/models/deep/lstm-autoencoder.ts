@@ -13,29 +13,13 @@
  * monotonic, so ROC / PR are those of the raw error, and the run's threshold is 0.7 on the score.
  */
 import * as tf from '@tensorflow/tfjs'
-import { z } from 'zod'
-import { deepTrainingParams, seededInit, windowParams } from './lstm-classifier'
+import { seededInit } from './lstm-classifier'
+import type { LstmAutoencoderParams } from './params'
+
+export { lstmAutoencoderParamsSchema, type LstmAutoencoderParams } from './params'
 
 export const SCORE_AT_THRESHOLD = 0.7
 export const SCORE_BANDS = { normal: [0, 0.3], borderline: [0.3, 0.7], alert: [0.7, 1] } as const
-
-export const lstmAutoencoderParamsSchema = z
-  .object({
-    ...windowParams,
-    /** Encoder LSTM sizes (the decoder mirrors them); the last is the bottleneck. */
-    units: z.array(z.number().int().min(1).max(1024)).min(1).max(4).default([128, 64, 32]),
-    /** Overrides the last encoder size (seed 003's `--encoding-dim`). */
-    encodingDim: z.number().int().min(1).max(1024).optional(),
-    /** Dropout after every LSTM but the bottleneck (seed 001: 0.2). */
-    dropout: z.number().min(0).lt(1).default(0.2),
-    /** Threshold = this percentile of the normal validation windows' reconstruction error. */
-    thresholdPercentile: z.number().gt(0).lt(100).default(95),
-    ...deepTrainingParams,
-    batchSize: z.number().int().min(1).max(4096).default(64),
-    epochs: z.number().int().min(1).max(1000).default(50)
-  })
-  .strict()
-export type LstmAutoencoderParams = z.infer<typeof lstmAutoencoderParamsSchema>
 
 export function encoderUnits(p: Pick<LstmAutoencoderParams, 'units' | 'encodingDim'>): number[] {
   const u = [...p.units]

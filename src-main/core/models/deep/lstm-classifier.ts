@@ -4,66 +4,9 @@
  * - Dense(1, sigmoid), binary cross-entropy (optionally class-weighted). Sizes are params.
  */
 import * as tf from '@tensorflow/tfjs'
-import { z } from 'zod'
+import { lstmClassifierParamsSchema, type LstmClassifierParams } from './params'
 
-const labelRuleSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('any') }).strict(),
-  z.object({ kind: z.literal('last') }).strict(),
-  z.object({ kind: z.literal('fraction'), min: z.number().gt(0).max(1) }).strict()
-])
-
-/** Training options every deep model shares (the attention model may reuse this block). */
-export const deepTrainingParams = {
-  epochs: z.number().int().min(1).max(1000).default(20),
-  batchSize: z.number().int().min(1).max(4096).default(128),
-  learningRate: z.number().gt(0).max(1).default(1e-3),
-  /** Gradient clipping by global norm; null = off. */
-  clipNorm: z.number().gt(0).nullable().default(null),
-  /** Epochs without val-loss improvement before stopping (best weights are restored); null = off. */
-  earlyStoppingPatience: z.number().int().min(1).nullable().default(5),
-  /** Reduce-LR-on-plateau: epochs without improvement, factor, floor; patience null = off. */
-  reduceLrPatience: z.number().int().min(1).nullable().default(3),
-  reduceLrFactor: z.number().gt(0).lt(1).default(0.5),
-  minLr: z.number().min(0).default(1e-6),
-  /** Seeds weight initialisation and the shuffle order. */
-  seed: z.number().int().default(42)
-}
-
-/** Window options every windowed model shares. */
-export const windowParams = {
-  /** Window length in rows (seed 000: 60 minutes). */
-  window: z.number().int().min(2).max(1000).default(60),
-  /** Stride between scored windows (validation and test); 1 = every window. */
-  stride: z.number().int().min(1).default(1),
-  /** Stride between training windows: > 1 subsamples the (heavily overlapping) train windows. */
-  trainStride: z.number().int().min(1).default(1),
-  /** How a window's label follows from its points' labels. */
-  labelRule: labelRuleSchema.default({ kind: 'any' })
-}
-
-export const lstmClassifierParamsSchema = z
-  .object({
-    ...windowParams,
-    /** LSTM layer sizes; every layer but the last returns sequences. */
-    units: z.array(z.number().int().min(1).max(1024)).min(1).max(4).default([128, 64]),
-    /** Dropout after each LSTM layer. */
-    dropout: z.number().min(0).lt(1).default(0.3),
-    /** BatchNormalization after each LSTM's dropout. */
-    batchNorm: z.boolean().default(true),
-    /** Hidden dense layer size (0 = none). */
-    denseUnits: z.number().int().min(0).max(1024).default(32),
-    denseDropout: z.number().min(0).lt(1).default(0.2),
-    /** Loss weights per class: 'balanced' = n / (2 n_c) as sklearn computes them; null = none. */
-    classWeight: z
-      .union([z.literal('balanced'), z.object({ '0': z.number().gt(0), '1': z.number().gt(0) }).strict()])
-      .nullable()
-      .default(null),
-    /** Decision threshold on the probability: fixed, or the validation F1 maximiser. */
-    threshold: z.union([z.number().gt(0).lt(1), z.literal('best-f1')]).default(0.5),
-    ...deepTrainingParams
-  })
-  .strict()
-export type LstmClassifierParams = z.infer<typeof lstmClassifierParamsSchema>
+export { deepTrainingParams, windowParams, lstmClassifierParamsSchema, type LstmClassifierParams } from './params'
 
 /** Distinct, reproducible initializer seeds per layer. */
 export function seededInit(seed: number, layer: number) {
