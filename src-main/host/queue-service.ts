@@ -23,7 +23,7 @@ export class QueueService {
     private readonly runManager: RunManager
   ) {}
 
-  async enqueue(spec: ExperimentSpec, sourceFile: string | null): Promise<EnqueueResult> {
+  async enqueue(spec: ExperimentSpec, sourceFile: string | null, opts: { focus?: boolean } = {}): Promise<EnqueueResult> {
     const dataset = await this.materialise(spec.dataset, 'dataset')
     const test = spec.split.kind === 'separate-test' ? await this.materialise(spec.split.test, 'split.test') : undefined
     const resolved: ExperimentSpec = {
@@ -31,7 +31,7 @@ export class QueueService {
       dataset: { version: dataset },
       split: spec.split.kind === 'separate-test' ? { kind: 'separate-test', test: { version: test! } } : spec.split
     }
-    return this.scheduler.enqueue(resolved, sourceFile, dataIdentity(resolved, { dataset, test }))
+    return this.scheduler.enqueue(resolved, sourceFile, dataIdentity(resolved, { dataset, test }), opts)
   }
 
   list(): QueuedExperiment[] {

@@ -52,7 +52,7 @@ export class Scheduler extends EventEmitter<{ changed: [experimentId: number]; r
    * Adds a spec's trials. `spec` must name stored dataset versions (the queue service resolves
    * generated data first), because a trial's identity includes the data's content hash.
    */
-  enqueue(spec: ExperimentSpec, sourceFile: string | null, dataIdentity: string): EnqueueResult {
+  enqueue(spec: ExperimentSpec, sourceFile: string | null, dataIdentity: string, opts: { focus?: boolean } = {}): EnqueueResult {
     const plans = expandTrials(spec).map((p) => ({ ...p, identity: trialIdentity(spec.model.kind, p.params, dataIdentity, this.workbenchVersion) }))
     const result = this.db.transaction(() => {
       const experiment = upsertExperiment(this.db, spec, sourceFile)
@@ -70,6 +70,9 @@ export class Scheduler extends EventEmitter<{ changed: [experimentId: number]; r
       }
     })()
     for (const runId of result.runIds) this.emit('runChanged', runId)
+    // A CLI run serves its own search only: focus before the first pump, or an older queued
+    // trial (say, one requeued after a crash) would take the slot first.
+    if (opts.focus) this.focus = result.experimentId
     this.emit('changed', result.experimentId)
     this.pump()
     return result

@@ -10,6 +10,9 @@ import Database from 'better-sqlite3'
 import { makeHost, tempDir, until, REPO } from '../helpers/workspace'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
 import type { Leaderboard, QueueResult } from '../../src-main/contract/api'
+import { parseSpec } from '../../src-main/core/search/spec'
+
+const parseSpecForTest = (v: unknown) => parseSpec(v)
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -159,5 +162,26 @@ describe('trial queue', () => {
     expect(perTrial.every((r) => r.n === 1)).toBe(true)
     expect(db.prepare("SELECT COUNT(*) FROM runs WHERE status = 'running'").pluck().get()).toBe(0)
     expect(db.prepare("SELECT COUNT(*) FROM runs WHERE status = 'interrupted'").pluck().get()).toBeGreaterThan(0)
+  })
+
+  it('a CLI run serves its own search, not older queued trials of the workspace', async () => {
+    const tmp = tempDir('wb-focus-')
+    cleanups.push(tmp.remove)
+    const ws = join(tmp.dir, 'ws')
+    const other = makeHost(ws)
+    other.scheduler.shutdown() // queue without running: as if the app had queued it and quit
+    await other.queue.enqueue(parseSpecForTest(grid('older', { contamination: [0.03, 0.05] })), null)
+    await other.close()
+    const specFile = join(tmp.dir, 'mine.json')
+    writeFileSync(specFile, JSON.stringify(grid('mine', { contamination: [0.04] })))
+    const r = spawnSync(process.execPath, [join(REPO, 'bin/workbench.cjs'), 'run', specFile, '--workspace', ws, '--json'], { encoding: 'utf8', timeout: 120_000 })
+    expect(r.status, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ experiment: 'mine', status: 'done' })
+    const db = new Database(join(ws, 'workbench.db'), { readonly: true })
+    cleanups.push(() => {
+      db.close()
+    })
+    const older = db.prepare("SELECT t.status FROM trials t JOIN experiments e ON e.id = t.experiment_id WHERE e.name = 'older'").pluck().all()
+    expect(older).toEqual(['queued', 'queued'])
   })
 })

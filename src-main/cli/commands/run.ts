@@ -31,13 +31,12 @@ export async function runCommand(
   }
   let queued
   try {
-    queued = await host.queue.enqueue(spec, resolve(file))
+    queued = await host.queue.enqueue(spec, resolve(file), { focus: true })
   } catch (err) {
     if (err instanceof ApiError && err.code === 'bad_input') throw new UsageError(err.message)
     throw err
   }
   const experimentId = queued.experimentId
-  host.scheduler.focusOn(experimentId)
   // Failed trials of an earlier attempt get another try; done ones are never rerun.
   host.scheduler.retry(experimentId, false)
   if (queued.alreadyDone > 0) process.stderr.write(`${queued.alreadyDone} of ${queued.total} trials already done in this workspace; running the rest\n`)
