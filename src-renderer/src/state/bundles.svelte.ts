@@ -1,4 +1,5 @@
 import type { BundleEvaluation, BundleInfo, MethodOutput, Settings } from '../../../src-main/contract/api'
+import { Refreshing } from './refreshing.svelte'
 import type { WorkbenchClient } from '../api/client'
 import { errorMessage } from '../api/types'
 import type { AbRun } from '../lib/bundles'
@@ -32,11 +33,8 @@ const IDLE: BundleActionState = { busy: null, verify: null, evaluation: null, er
  * bundle settings, the per-bundle actions, the run exports, and the A/B comparison's local runs.
  * Lists are `$state.raw`: replaced, never mutated.
  */
-export class BundlesStore {
+export class BundlesStore extends Refreshing {
   bundles = $state.raw<BundleInfo[]>([])
-  loading = $state(false)
-  loaded = $state(false)
-  error = $state<string | null>(null)
 
   settings = $state.raw<Settings | null>(null)
   settingsError = $state<string | null>(null)
@@ -57,11 +55,10 @@ export class BundlesStore {
   localRuns = $state.raw<Record<number, boolean>>({})
 
   private refreshTimer: ReturnType<typeof setTimeout> | null = null
-  private inFlight = false
-  private again = false
   private abToken = 0
 
   constructor(private readonly api: WorkbenchClient) {
+    super()
     api.on('bundles.changed', () => this.scheduleRefresh())
     // A finished run may now appear in the A/B table.
     api.on('run.changed', (run) => {
@@ -86,28 +83,9 @@ export class BundlesStore {
     return this.bundles.filter((b) => b.location === 'shared')
   }
 
-  async refresh(): Promise<void> {
-    if (this.inFlight) {
-      this.again = true
-      return
-    }
-    this.inFlight = true
-    this.loading = true
-    try {
-      this.bundles = await this.api.call('bundles.list', {})
-      this.error = null
-      this.loaded = true
-      void this.checkLocalRuns()
-    } catch (e) {
-      this.error = errorMessage(e)
-    } finally {
-      this.loading = false
-      this.inFlight = false
-      if (this.again) {
-        this.again = false
-        void this.refresh()
-      }
-    }
+  protected async load(): Promise<void> {
+    this.bundles = await this.api.call('bundles.list', {})
+    void this.checkLocalRuns()
   }
 
   async loadSettings(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { DatasetSummary, ImportOptions, JobProgress, ScenarioInfo } from '../../../src-main/contract/api'
+import { Refreshing } from './refreshing.svelte'
 import type { WorkbenchClient } from '../api/client'
 import { errorMessage } from '../api/types'
 
@@ -17,11 +18,8 @@ export interface SavedLabels {
  * live progress (`dataset.job`). Jobs are kept after they end so their error (or the version
  * they made) stays on screen until dismissed.
  */
-export class DatasetsStore {
+export class DatasetsStore extends Refreshing {
   datasets = $state.raw<DatasetSummary[]>([])
-  loading = $state(false)
-  loaded = $state(false)
-  error = $state<string | null>(null)
 
   scenarios = $state.raw<ScenarioInfo[]>([])
   scenariosError = $state<string | null>(null)
@@ -36,10 +34,9 @@ export class DatasetsStore {
   lastSave = $state.raw<SavedLabels | null>(null)
 
   private refreshTimer: ReturnType<typeof setTimeout> | null = null
-  private inFlight = false
-  private again = false
 
   constructor(private readonly api: WorkbenchClient) {
+    super()
     api.on('datasets.changed', () => this.scheduleRefresh())
     api.on('dataset.job', (job) => this.applyJob(job))
     api.onReconnected(() => {
@@ -47,28 +44,9 @@ export class DatasetsStore {
     })
   }
 
-  async refresh(): Promise<void> {
-    if (this.inFlight) {
-      this.again = true
-      return
-    }
-    this.inFlight = true
-    this.loading = true
-    try {
-      const list = await this.api.call('datasets.list', {})
-      this.datasets = [...list].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id.localeCompare(a.id))
-      this.error = null
-      this.loaded = true
-    } catch (e) {
-      this.error = errorMessage(e)
-    } finally {
-      this.loading = false
-      this.inFlight = false
-      if (this.again) {
-        this.again = false
-        void this.refresh()
-      }
-    }
+  protected async load(): Promise<void> {
+    const list = await this.api.call('datasets.list', {})
+    this.datasets = [...list].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id.localeCompare(a.id))
   }
 
   ensureLoaded(): void {

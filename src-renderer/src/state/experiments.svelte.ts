@@ -1,38 +1,28 @@
 import type { ExperimentFile } from '../../../src-main/contract/api'
 import type { WorkbenchClient } from '../api/client'
 import { errorMessage } from '../api/types'
+import { Refreshing } from './refreshing.svelte'
 
 /**
  * Experiment spec files: `experiments.list`, re-fetched on `experiments.changed` and reconnect.
  * A single-trial spec starts a run (`runs.start`); a search is queued (`experiments.queue`).
  */
-export class ExperimentsStore {
+export class ExperimentsStore extends Refreshing {
   files = $state.raw<ExperimentFile[]>([])
-  loading = $state(false)
-  loaded = $state(false)
-  error = $state<string | null>(null)
   /** File being started or queued, and the last start / queue error per file. */
   starting = $state<string | null>(null)
   startErrors = $state<Record<string, string>>({})
 
   constructor(private readonly api: WorkbenchClient) {
+    super()
     api.on('experiments.changed', () => void this.refresh())
     api.onReconnected(() => {
       if (this.loaded) void this.refresh()
     })
   }
 
-  async refresh(): Promise<void> {
-    this.loading = true
-    try {
-      this.files = await this.api.call('experiments.list', {})
-      this.error = null
-      this.loaded = true
-    } catch (e) {
-      this.error = errorMessage(e)
-    } finally {
-      this.loading = false
-    }
+  protected async load(): Promise<void> {
+    this.files = await this.api.call('experiments.list', {})
   }
 
   ensureLoaded(): void {

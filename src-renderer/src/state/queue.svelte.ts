@@ -1,4 +1,5 @@
 import type { QueuedExperiment } from '../../../src-main/contract/api'
+import { Refreshing } from './refreshing.svelte'
 import type { WorkbenchClient } from '../api/client'
 import { errorMessage } from '../api/types'
 
@@ -13,21 +14,17 @@ export type QueueAction = 'pause' | 'resume' | 'cancel' | 'retry' | 'priority'
  * reconnect. Controls (pause, resume, cancel, retry, priority) call the API and let the event
  * bring the new state; their errors are kept per experiment.
  */
-export class QueueStore {
+export class QueueStore extends Refreshing {
   experiments = $state.raw<QueuedExperiment[]>([])
-  loading = $state(false)
-  loaded = $state(false)
-  error = $state<string | null>(null)
   /** Experiment id → the control being applied to it. */
   busy = $state<Record<number, QueueAction>>({})
   /** Experiment id → the last control error. */
   actionErrors = $state<Record<number, string>>({})
 
   private timer: ReturnType<typeof setTimeout> | null = null
-  private inFlight = false
-  private again = false
 
   constructor(private readonly api: WorkbenchClient) {
+    super()
     api.on('queue.changed', () => {
       if (this.loaded || this.loading) this.scheduleRefresh()
     })
@@ -36,31 +33,12 @@ export class QueueStore {
     })
   }
 
-  async refresh(): Promise<void> {
-    if (this.inFlight) {
-      this.again = true
-      return
-    }
-    this.inFlight = true
-    this.loading = true
-    try {
-      const list = await this.api.call('queue.list', {})
-      // Active first, then by priority, newest first.
-      this.experiments = [...list].sort(
-        (a, b) => rank(a.status) - rank(b.status) || b.priority - a.priority || Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id - a.id
-      )
-      this.error = null
-      this.loaded = true
-    } catch (e) {
-      this.error = errorMessage(e)
-    } finally {
-      this.loading = false
-      this.inFlight = false
-      if (this.again) {
-        this.again = false
-        void this.refresh()
-      }
-    }
+  protected async load(): Promise<void> {
+    const list = await this.api.call('queue.list', {})
+    // Active first, then by priority, newest first.
+    this.experiments = [...list].sort(
+      (a, b) => rank(a.status) - rank(b.status) || b.priority - a.priority || Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id - a.id
+    )
   }
 
   ensureLoaded(): void {

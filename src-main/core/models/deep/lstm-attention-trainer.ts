@@ -29,6 +29,7 @@
  * TrialScores: the primary horizon's scores of the validation and test windows.
  */
 import * as tf from '@tensorflow/tfjs'
+import { parseModelParams } from './params'
 import type { Trainer, TrainerContext } from '../../search/trainers'
 import type { TrialOutput, TrialScores } from '../../search/run-trial'
 import type { RunResults } from '../../store/runs-repo'
@@ -58,9 +59,7 @@ import { mcDropoutPredict, meanStdPerOutput } from './mc-dropout'
 export { lstmAttentionParamsSchema } from './lstm-attention'
 
 export function parseLstmAttentionParams(params: unknown): LstmAttentionParams {
-  const r = lstmAttentionParamsSchema.safeParse(params ?? {})
-  if (!r.success) throw new Error(`invalid lstm-attention params: ${r.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ')}`)
-  return r.data
+  return parseModelParams('lstm-attention', lstmAttentionParamsSchema, params)
 }
 
 // --- windows over a panel ----------------------------------------------------------------------

@@ -5,6 +5,7 @@
  * (see lstm-autoencoder.ts) and the run's threshold is 0.7 on the score.
  */
 import * as tf from '@tensorflow/tfjs'
+import { parseModelParams } from './params'
 import type { Trainer } from '../../search/trainers'
 import { initTfjs } from './tfjs-runtime'
 import { trainLoop, type BatchSource } from './train-loop'
@@ -24,9 +25,7 @@ import {
 } from './lstm-autoencoder'
 
 export function parseAutoencoderParams(params: unknown): LstmAutoencoderParams {
-  const r = lstmAutoencoderParamsSchema.safeParse(params ?? {})
-  if (!r.success) throw new Error(`invalid lstm-autoencoder params: ${r.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ')}`)
-  return r.data
+  return parseModelParams('lstm-autoencoder', lstmAutoencoderParamsSchema, params)
 }
 
 /** Errors of normal windows only (label 0). */

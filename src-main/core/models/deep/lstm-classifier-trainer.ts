@@ -4,6 +4,7 @@
  * (0.5 or the validation F1 maximiser), score validation and test windows, evaluate.
  */
 import * as tf from '@tensorflow/tfjs'
+import { parseModelParams } from './params'
 import type { Trainer } from '../../search/trainers'
 import { initTfjs } from './tfjs-runtime'
 import { trainLoop } from './train-loop'
@@ -11,9 +12,7 @@ import { bestF1Threshold, prepareDeepData, progressOver, scoreSource, windowSour
 import { bceLoss, buildLstmClassifier, lstmClassifierParamsSchema, resolveClassWeight, type LstmClassifierParams } from './lstm-classifier'
 
 export function parseClassifierParams(params: unknown): LstmClassifierParams {
-  const r = lstmClassifierParamsSchema.safeParse(params ?? {})
-  if (!r.success) throw new Error(`invalid lstm-classifier params: ${r.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ')}`)
-  return r.data
+  return parseModelParams('lstm-classifier', lstmClassifierParamsSchema, params)
 }
 
 export const lstmClassifierTrainer: Trainer = {

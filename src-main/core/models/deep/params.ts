@@ -140,3 +140,10 @@ export const lstmAttentionParamsSchema = z
   .strict()
 export type LstmAttentionParams = z.infer<typeof lstmAttentionParamsSchema>
 
+
+/** Validated, defaulted params of a model kind; the error names every bad field. */
+export function parseModelParams<S extends z.ZodType>(kind: string, schema: S, params: unknown): z.output<S> {
+  const r = schema.safeParse(params ?? {})
+  if (!r.success) throw new Error(`invalid ${kind} params: ${r.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ')}`)
+  return r.data
+}
