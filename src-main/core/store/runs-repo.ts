@@ -5,6 +5,7 @@
  */
 import type { Db } from './database'
 import { nowIso } from './database'
+import { processAlive } from './process-alive'
 import { toBlob, fromBlob } from './arrays'
 
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
@@ -220,16 +221,6 @@ export function endRun(db: Db, id: number, status: 'failed' | 'cancelled' | 'int
     id
   )
   return true
-}
-
-function processAlive(pid: number | null): boolean {
-  if (!pid) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /**

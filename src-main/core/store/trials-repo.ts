@@ -6,6 +6,7 @@
  */
 import type { Db } from './database'
 import { nowIso } from './database'
+import { processAlive } from './process-alive'
 
 export type TrialStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'skipped'
 
@@ -153,16 +154,6 @@ export function requeueTrials(db: Db, experimentId: number, statuses: TrialStatu
     for (const id of ids) update.run(nowIso(), id)
   })()
   return ids
-}
-
-function processAlive(pid: number | null): boolean {
-  if (!pid) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /**

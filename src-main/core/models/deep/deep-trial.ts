@@ -19,6 +19,8 @@ import type { TrainerContext } from '../../search/trainers'
 import type { TrialOutput, TrialScores } from '../../search/run-trial'
 import type { RunResults } from '../../store/runs-repo'
 import type { BatchSource } from './train-loop'
+import { initTfjs } from './tfjs-runtime'
+import type { BackendReport } from '../../search/trainers'
 
 /** Share of the validation fallback taken from the end of the train windows. */
 export const VALIDATION_TAIL = 0.15
@@ -112,6 +114,21 @@ function checkSameColumns(a: LabelledSeries, b: LabelledSeries, what: string): v
   if (a.columns.length !== b.columns.length || a.columns.some((c, i) => c !== b.columns[i])) {
     throw new Error(`train and ${what} columns differ: [${a.columns.join(', ')}] vs [${b.columns.join(', ')}]`)
   }
+}
+
+/**
+ * The start every windowed trainer shares: record the resolved params, bring up the tfjs
+ * backend, then scale and window the data (lazily: window starts, not window copies).
+ */
+export async function beginWindowedTrial<P extends { window: number; stride: number; trainStride: number; labelRule: LabelRule }>(
+  ctx: TrainerContext,
+  p: P
+): Promise<{ backend: BackendReport; data: DeepData }> {
+  ctx.hooks.onParams?.(p as unknown as Record<string, unknown>)
+  const backend = await initTfjs()
+  ctx.hooks.onProgress({ stage: 'windows', fraction: 0.05, message: `windowing (length ${p.window})`, etaMs: null })
+  const data = prepareDeepData(ctx, { length: p.window, stride: p.stride, trainStride: p.trainStride, labelRule: p.labelRule })
+  return { backend, data }
 }
 
 export function prepareDeepData(

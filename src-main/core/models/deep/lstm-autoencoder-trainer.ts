@@ -9,7 +9,7 @@ import { parseModelParams } from './params'
 import type { Trainer } from '../../search/trainers'
 import { initTfjs } from './tfjs-runtime'
 import { trainLoop, type BatchSource } from './train-loop'
-import { assembleResults, prepareDeepData, progressOver, scoreSource, subsetWindows, windowSource, type WindowSet } from './deep-trial'
+import { assembleResults, beginWindowedTrial, progressOver, scoreSource, subsetWindows, windowSource, type WindowSet } from './deep-trial'
 import {
   buildLstmAutoencoder,
   encoderUnits,
@@ -90,10 +90,7 @@ export const lstmAutoencoderTrainer: Trainer = {
   async run(ctx) {
     const { spec, hooks } = ctx
     const p = parseAutoencoderParams(spec.model.params)
-    hooks.onParams?.(p as unknown as Record<string, unknown>)
-    const backend = await initTfjs()
-    hooks.onProgress({ stage: 'windows', fraction: 0.05, message: `windowing (length ${p.window})`, etaMs: null })
-    const data = prepareDeepData(ctx, { length: p.window, stride: p.stride, trainStride: p.trainStride, labelRule: p.labelRule })
+    const { backend, data } = await beginWindowedTrial(ctx, p)
     const trainNormal = subsetWindows(data.train, (i) => data.train.labels[i] === 0)
     const valNormal = subsetWindows(data.validation, (i) => data.validation.labels[i] === 0)
     if (trainNormal.starts.length === 0) throw new Error('no normal training window: every train window contains an anomaly (shorten the window or change the label rule)')

@@ -8,7 +8,7 @@ import { parseModelParams } from './params'
 import type { Trainer } from '../../search/trainers'
 import { initTfjs } from './tfjs-runtime'
 import { trainLoop } from './train-loop'
-import { bestF1Threshold, prepareDeepData, progressOver, scoreSource, windowSource, assembleResults } from './deep-trial'
+import { bestF1Threshold, beginWindowedTrial, progressOver, scoreSource, windowSource, assembleResults } from './deep-trial'
 import { bceLoss, buildLstmClassifier, lstmClassifierParamsSchema, resolveClassWeight, type LstmClassifierParams } from './lstm-classifier'
 
 export function parseClassifierParams(params: unknown): LstmClassifierParams {
@@ -21,10 +21,7 @@ export const lstmClassifierTrainer: Trainer = {
   async run(ctx) {
     const { spec, hooks } = ctx
     const p = parseClassifierParams(spec.model.params)
-    hooks.onParams?.(p as unknown as Record<string, unknown>)
-    const backend = await initTfjs()
-    hooks.onProgress({ stage: 'windows', fraction: 0.05, message: `windowing (length ${p.window})`, etaMs: null })
-    const data = prepareDeepData(ctx, { length: p.window, stride: p.stride, trainStride: p.trainStride, labelRule: p.labelRule })
+    const { backend, data } = await beginWindowedTrial(ctx, p)
     const cw = resolveClassWeight(p.classWeight, data.train.labels)
     hooks.onLog?.(
       'info',
