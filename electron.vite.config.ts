@@ -2,14 +2,17 @@ import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 import type { Plugin } from 'vite'
-import { contentSecurityPolicy } from './src-main/host/csp'
+import { HTML_META_POLICY } from './src-main/host/csp'
 
-/** Writes the one CSP into index.html as a <meta> tag (file:// loads in Electron have no headers). */
+/**
+ * Writes the CSP into index.html as a <meta> tag (file:// loads in Electron have no headers). The
+ * tag allows no WebSocket: Electron needs none, and the web host's header adds what it needs.
+ */
 function cspMeta(): Plugin {
   return {
     name: 'workbench-csp-meta',
     transformIndexHtml: () => [
-      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: contentSecurityPolicy({ websocket: true, meta: true }) }, injectTo: 'head' }
+      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: HTML_META_POLICY }, injectTo: 'head' }
     ]
   }
 }

@@ -15,6 +15,8 @@ import { doctorCommand } from './commands/doctor'
 import { serveCommand } from './commands/serve'
 import { datasetsCommand } from './commands/datasets'
 import { exportCommand, verifyCommand, scoreCommand } from './commands/bundles'
+import { commandLinePaths } from './command-paths'
+import { settingsCommand } from './commands/settings'
 
 const USAGE = `workbench ${WORKBENCH_VERSION}: train, compare and export time-series anomaly detectors
 
@@ -28,9 +30,11 @@ usage:
   workbench verify <bundle> [--json]                       checksums + golden inputs rerun in ONNX Runtime
   workbench score <bundle> <file.csv> [--json]             per-window scores and flags, in the inference worker
   workbench datasets generate <scenario> [--seed N] [--scale X] [--param k=v ...] [--json]
-  workbench datasets import <file...> [--label-column C] [--timestamp-column C] [--entity-column C] [--name N] [--json]
+  workbench datasets import <file...> [--label-column C] [--timestamp-column C] [--entity-column C] [--name N]
+                          [--missing forward-fill|interpolate|refuse] [--json]
   workbench datasets list [--json] | show <id> [--json] | export <id> --to FILE.csv
                                                            dataset versions (ids: content hash or unique prefix)
+  workbench settings [--json] | settings set <key> <value> maxTrialsPerSearch (or 'default'), sharedDir, bundlesDir
 
 options:
   --shared DIR      the shared bundle folder for this command (exports land there)
@@ -53,6 +57,7 @@ const options = {
   'label-column': { type: 'string' },
   'timestamp-column': { type: 'string' },
   'entity-column': { type: 'string' },
+  missing: { type: 'string' },
   name: { type: 'string' },
   to: { type: 'string' },
   shared: { type: 'string' },
@@ -84,7 +89,8 @@ export async function main(argv: string[]): Promise<number> {
         experimentsDir: values.experiments,
         watchExperiments: watch,
         sharedDir: values.shared,
-        bundlesDir: values.bundles
+        bundlesDir: values.bundles,
+        allowedPaths: commandLinePaths(command, rest, { to: values.to })
       }))
 
     switch (command) {
@@ -107,6 +113,7 @@ export async function main(argv: string[]): Promise<number> {
           labelColumn: values['label-column'],
           timestampColumn: values['timestamp-column'],
           entityColumn: values['entity-column'],
+          missing: values.missing,
           name: values.name,
           to: values.to
         })
@@ -116,6 +123,8 @@ export async function main(argv: string[]): Promise<number> {
         return await verifyCommand(openHost(), rest[0], { json })
       case 'score':
         return await scoreCommand(openHost(), rest[0], rest[1], { json })
+      case 'settings':
+        return await settingsCommand(openHost(), rest, { json })
       case 'doctor':
         return await doctorCommand(workspace, { json })
       case 'serve': {

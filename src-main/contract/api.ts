@@ -6,6 +6,7 @@
  * the host already checked). Adding a method = one entry in `methods`, one handler in the host.
  */
 import { z } from 'zod'
+import { MISSING_RULES } from '../core/data/missing-values'
 
 export const runStatusSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'])
 export type RunStatus = z.infer<typeof runStatusSchema>
@@ -267,6 +268,19 @@ export const labelRangeSchema = z.object({
 })
 export type LabelRange = z.infer<typeof labelRangeSchema>
 
+/** One page of a version's ranges (a version can hold millions: they are never sent at once). */
+export const rangePageSchema = z.object({
+  /** Ranges matching the type filter. */
+  total: z.number().int(),
+  offset: z.number().int(),
+  /** Each range's index among all the version's ranges (stable across pages and filters). */
+  indices: z.array(z.number().int()),
+  ranges: z.array(labelRangeSchema),
+  /** Ranges per anomaly type over the whole version (type null: no type). */
+  types: z.array(z.object({ type: z.string().nullable(), count: z.number().int() }))
+})
+export type RangePage = z.infer<typeof rangePageSchema>
+
 export const histogramSetSchema = z.array(
   z.object({ column: z.string(), edges: z.array(z.number()), normal: z.array(z.number()), anomalous: z.array(z.number()) })
 )
@@ -291,7 +305,13 @@ export const importOptionsSchema = z
     timestampColumn: z.string().optional(),
     entityColumn: z.string().optional(),
     /** Name of the dataset (default: from the file names). */
-    name: z.string().optional()
+    name: z.string().optional(),
+    /**
+     * Missing feature cells (blank, NaN, NA, null): `refuse` them, or fill them by
+     * `forward-fill` (the default) or `interpolate`, within each file or entity. The rule and the
+     * cells filled are recorded in the version's params and said in the job's last message.
+     */
+    missing: z.enum(MISSING_RULES).optional()
   })
   .strict()
 export type ImportOptions = z.infer<typeof importOptionsSchema>
@@ -437,7 +457,9 @@ export const settingsSchema = z.object({
   /** The local bundle library. */
   bundlesDir: z.string(),
   /** Set for this session by `--shared` / `--bundles`: saving a new value takes effect next start. */
-  overridden: z.object({ sharedDir: z.boolean(), bundlesDir: z.boolean() })
+  overridden: z.object({ sharedDir: z.boolean(), bundlesDir: z.boolean() }),
+  /** A search naming more trials than this is refused before anything is queued. */
+  maxTrialsPerSearch: z.number().int().positive()
 })
 export type Settings = z.infer<typeof settingsSchema>
 
@@ -489,8 +511,41 @@ export const methods = {
 
   'settings.get': { input: empty, output: settingsSchema },
   'settings.set': {
-    input: z.object({ sharedDir: z.string().min(1).nullable().optional(), bundlesDir: z.string().min(1).nullable().optional() }).strict(),
+    input: z
+      .object({
+        sharedDir: z.string().min(1).nullable().optional(),
+        bundlesDir: z.string().min(1).nullable().optional(),
+        /** Searches above this many trials are refused; null restores the default. */
+        maxTrialsPerSearch: z.number().int().min(1).max(1_000_000).nullable().optional()
+      })
+      .strict(),
     output: settingsSchema
+  },
+  /**
+   * Allows a folder outside the workspace, the bundle library and the shared folder for the rest
+   * of the session (paths elsewhere are refused with code `forbidden`). The UI calls it only after
+   * the user confirmed that very folder; the desktop app asks again in a native dialog.
+   */
+  'paths.allow': {
+    input: z.object({ folder: z.string().min(1) }).strict(),
+    output: z.object({ folder: z.string() })
+  },
+  /**
+   * Desktop app only: the user picks files or a folder in a native dialog (opened by the main
+   * process, so the page cannot fake it); what they picked is allowed, as with `paths.allow`.
+   * Cancelled: no paths. Elsewhere: `bad_input` (type the path instead).
+   */
+  'paths.pick': {
+    input: z
+      .object({
+        /** `files`: existing files to read; `folder`: a folder; `save`: a file to write (may not exist yet). */
+        kind: z.enum(['files', 'folder', 'save']),
+        title: z.string().max(200).optional(),
+        /** Where the dialog opens, or the file name it suggests (save). */
+        defaultPath: z.string().optional()
+      })
+      .strict(),
+    output: z.object({ paths: z.array(z.string()) })
   },
   'bundles.list': { input: empty, output: z.array(bundleInfoSchema) },
   /** Exports a finished run as a bundle (parity-checked in an inference worker). */
@@ -536,7 +591,19 @@ export const methods = {
       .strict(),
     output: seriesWindowSchema
   },
-  'datasets.ranges': { input: datasetId, output: z.array(labelRangeSchema) },
+  /** A page of the version's labelled ranges, optionally of one type (null: ranges without a type). */
+  'datasets.ranges': {
+    input: z
+      .object({
+        id: z.string(),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+        type: z.string().nullable().optional()
+      })
+      .strict(),
+    output: rangePageSchema
+  },
+  /** Per-column histograms; big versions are computed in a data worker, then kept per version. */
   'datasets.histograms': {
     input: z.object({ id: z.string(), bins: z.number().int().min(5).max(200).default(30) }).strict(),
     output: histogramSetSchema
@@ -578,8 +645,11 @@ export type MethodOutput<M extends MethodName> = z.output<(typeof methods)[M]['o
 export type EventName = keyof typeof events
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>
 
-/** Error codes every front door reports the same way. */
-export type ApiErrorCode = 'bad_input' | 'not_found' | 'conflict' | 'internal'
+/**
+ * Error codes every front door reports the same way. `forbidden`: a path outside the folders the
+ * workbench may use (the UI offers to allow its folder, see `paths.allow`).
+ */
+export type ApiErrorCode = 'bad_input' | 'not_found' | 'conflict' | 'forbidden' | 'internal'
 
 export interface ApiErrorShape {
   code: ApiErrorCode

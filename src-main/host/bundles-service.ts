@@ -15,7 +15,7 @@ import { nowIso } from '../core/store/database'
 import * as runs from '../core/store/runs-repo'
 import { getDatasetMeta, resolveDatasetId } from '../core/store/datasets-repo'
 import { getSetting, setSetting } from '../core/store/settings-repo'
-import { listBundleDirs, readBundle, copyBundle, sha256, bundleFolderName, type Manifest } from '../core/export/bundle'
+import { listBundleDirs, inspectBundle, copyBundle, sha256, bundleFolderName, type Manifest } from '../core/export/bundle'
 import { evaluateScores } from '../core/eval/metrics'
 import { pickMetrics } from '../core/eval/pick-metrics'
 import { ApiError } from '../contract/api'
@@ -276,8 +276,8 @@ export class BundlesService extends EventEmitter<{ changed: [] }> {
     let base = this.cache.get(dir)?.key === key ? this.cache.get(dir)!.info : null
     if (!base) {
       try {
-        const { manifest, contents } = readBundle(dir)
-        const m = contents.metrics as { test?: Record<string, number> | null; targetsMet?: boolean | null }
+        const { manifest, description } = inspectBundle(dir)
+        const test = description.metrics.test
         base = {
           dir,
           folder: basename(dir),
@@ -288,11 +288,12 @@ export class BundlesService extends EventEmitter<{ changed: [] }> {
           created: manifest.created,
           runId: manifest.runId,
           datasetHash: manifest.datasetHash,
-          kind: contents.modelConfig.kind,
-          threshold: contents.modelConfig.threshold,
-          onnxBytes: contents.onnx.byteLength,
-          metrics: m.test ?? null,
-          targetsMet: m.targetsMet ?? null
+          kind: description.modelConfig.kind,
+          threshold: description.modelConfig.threshold,
+          onnxBytes: manifest.files['model.onnx'].bytes,
+          // A metric the run could not compute is null in metrics.json: left out here.
+          metrics: test ? Object.fromEntries(Object.entries(test).filter((e): e is [string, number] => e[1] !== null)) : null,
+          targetsMet: description.metrics.targetsMet
         }
       } catch (err) {
         base = { dir, folder: basename(dir), ok: false, problem: (err as Error).message, name: null, version: null, created: null, runId: null, datasetHash: null, kind: null, threshold: null, onnxBytes: null, metrics: null, targetsMet: null }

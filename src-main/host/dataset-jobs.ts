@@ -1,21 +1,34 @@
 /**
- * Dataset jobs (generate a scenario, import files) in data-worker processes. The host stores the
- * result as a version in one transaction, so a failed or killed job leaves nothing behind.
+ * Dataset jobs (generate a scenario, import files) in data-worker processes, and heavy reads of
+ * stored versions (histograms) answered by one.
+ *
+ * A job's series arrives array by array (see the data-worker protocol): each array is staged in
+ * the database as it comes (StagedDataset: a TEMP table nobody else sees), acknowledged so the
+ * worker sends the next, and the version is published in one transaction when the last has
+ * arrived. The host never holds more than one array of an import, and a failed, cancelled or
+ * killed job leaves nothing behind.
  */
 import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
 import { basename } from 'node:path'
 import type { Db } from '../core/store/database'
-import { saveDataset, type DatasetMeta } from '../core/store/datasets-repo'
-import type { DataJob } from '../workers/protocol'
-import type { WorkerLauncher } from './worker-launcher'
+import { StagedDataset, type DatasetMeta, type SaveDatasetOptions } from '../core/store/datasets-repo'
+import { DEFAULT_MISSING_RULE, type FillReport } from '../core/data/missing-values'
+import type { ColumnHistogram } from '../core/data/column-stats'
+import type { DataJob, DataQuery } from '../workers/protocol'
+import type { WorkerLauncher, WorkerExit } from './worker-launcher'
 import type { JobProgress } from '../contract/api'
 
 export interface JobOutcome {
   jobId: string
   dataset: DatasetMeta | null
   error: string | null
+  /** What the user should know about a stored dataset: missing cells filled, no label column... */
+  warnings: string[]
 }
+
+/** Share of the progress bar the worker reports for reading; storing the arrays fills the rest. */
+const READ_SHARE = 0.8
 
 export class DatasetJobs extends EventEmitter<{ progress: [JobProgress]; stored: [DatasetMeta] }> {
   private readonly outcomes = new Map<string, JobOutcome>()
@@ -34,15 +47,25 @@ export class DatasetJobs extends EventEmitter<{ progress: [JobProgress]; stored:
     const worker = this.launcher.launch('data')
     const kill = () => worker.kill()
     this.kills.add(kill)
+    let staged: StagedDataset | null = null
+    let warnings: string[] = []
+    let filled: FillReport | null = null
     let finished = false
     const finish = (dataset: DatasetMeta | null, error: string | null) => {
       if (finished) return
       finished = true
+      staged?.discard()
       this.kills.delete(kill)
-      this.outcomes.set(jobId, { jobId, dataset, error })
-      report({ fraction: dataset ? 1 : 0, message: error ?? `stored ${dataset!.name}`, done: true, datasetId: dataset?.id ?? null, error })
+      this.outcomes.set(jobId, { jobId, dataset, error, warnings: dataset ? warnings : [] })
+      const message = error ?? [`stored ${dataset!.name}`, ...warnings].join('; ')
+      report({ fraction: dataset ? 1 : 0, message, done: true, datasetId: dataset?.id ?? null, error })
+    }
+    const fail = (error: string) => {
+      finish(null, error)
+      worker.kill()
     }
     worker.onMessage((m) => {
+      if (finished) return
       switch (m.type) {
         case 'ready':
           worker.send({ type: 'start', job })
@@ -50,15 +73,31 @@ export class DatasetJobs extends EventEmitter<{ progress: [JobProgress]; stored:
         case 'progress':
           report({ fraction: m.fraction, message: m.message, done: false, datasetId: null, error: null })
           return
-        case 'done':
+        case 'begin':
           try {
-            const meta =
-              job.kind === 'generate'
-                ? saveDataset(this.db, m.series, { source: 'generated', generator: job.scenario, params: job.params })
-                : saveDataset(this.db, m.series, {
-                    source: 'imported',
-                    params: { ...job.options, files: job.files.map((f) => basename(f)) }
-                  })
+            staged = new StagedDataset(this.db, m.header)
+          } catch (err) {
+            return fail(`could not store the dataset: ${(err as Error).message}`)
+          }
+          warnings = m.warnings
+          filled = m.filled
+          return
+        case 'array': {
+          if (!staged) return fail('could not store the dataset: the data worker sent an array before the header')
+          try {
+            staged.add(m.array)
+          } catch (err) {
+            return fail(`could not store the dataset: ${(err as Error).message}`)
+          }
+          worker.send({ type: 'stored', name: m.array.name })
+          const next = staged.expecting
+          report({ fraction: READ_SHARE + (1 - READ_SHARE) * (next ? staged.received / staged.total : 1), message: next ? `storing ${next}` : 'storing', done: false, datasetId: null, error: null })
+          return
+        }
+        case 'done':
+          if (!staged) return fail('could not store the dataset: the data worker finished without sending it')
+          try {
+            const meta = staged.commit(saveOptions(job, filled))
             finish(meta, null)
             this.emit('stored', meta)
           } catch (err) {
@@ -71,11 +110,11 @@ export class DatasetJobs extends EventEmitter<{ progress: [JobProgress]; stored:
         case 'error':
           finish(null, m.message)
           return
+        case 'answer':
+          return
       }
     })
-    worker.onExit((exit) => {
-      if (!finished) finish(null, `data worker ${exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`}${exit.stderrTail ? `: ${exit.stderrTail.split('\n').slice(-2).join(' | ')}` : ''}`)
-    })
+    worker.onExit((exit) => finish(null, workerDied(exit)))
     report({ fraction: 0, message: job.kind === 'generate' ? `generating ${job.scenario}` : `importing ${job.files.length} file(s)`, done: false, datasetId: null, error: null })
     return jobId
   }
@@ -95,8 +134,49 @@ export class DatasetJobs extends EventEmitter<{ progress: [JobProgress]; stored:
     })
   }
 
+  /** Answers a heavy read of a stored version in a data worker (the host's loop stays free). */
+  query(query: DataQuery): Promise<ColumnHistogram[]> {
+    return new Promise((resolve, reject) => {
+      const worker = this.launcher.launch('data')
+      const kill = () => worker.kill()
+      this.kills.add(kill)
+      let settled = false
+      const settle = (f: () => void) => {
+        if (settled) return
+        settled = true
+        this.kills.delete(kill)
+        f()
+      }
+      worker.onMessage((m) => {
+        if (m.type === 'ready') worker.send({ type: 'query', query })
+        else if (m.type === 'answer') settle(() => resolve(m.histograms))
+        else if (m.type === 'error') settle(() => reject(new Error(m.message)))
+      })
+      worker.onExit((exit) => settle(() => reject(new Error(workerDied(exit)))))
+    })
+  }
+
   shutdown(): void {
     for (const kill of this.kills) kill()
     this.kills.clear()
   }
+}
+
+/** Provenance of a job's version: generator params, or the import options, files and filling. */
+function saveOptions(job: DataJob, filled: FillReport | null): SaveDatasetOptions {
+  if (job.kind === 'generate') return { source: 'generated', generator: job.scenario, params: job.params }
+  return {
+    source: 'imported',
+    params: {
+      ...job.options,
+      // The rule is always recorded (a bundle's scorer fills missing cells by it), the counts when some were filled.
+      missing: job.options.missing ?? DEFAULT_MISSING_RULE,
+      ...(filled ? { missingFilled: filled.byColumn } : {}),
+      files: job.files.map((f) => basename(f))
+    }
+  }
+}
+
+function workerDied(exit: WorkerExit): string {
+  return `data worker ${exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`}${exit.stderrTail ? `: ${exit.stderrTail.split('\n').slice(-2).join(' | ')}` : ''}`
 }

@@ -3,21 +3,40 @@
  * windows, labelled ranges, histograms) and label edits saved as child versions. Series are
  * loaded from SQLite on demand and a few are kept in memory: an editor session asks for many
  * windows of the same version.
+ *
+ * Heavy reads stay off the host's event loop or are bounded: ranges are indexed once per version
+ * (typed arrays) and served a page at a time; histograms of a big version are computed by a data
+ * worker reading the database itself (seconds for millions of rows, during which the host keeps
+ * answering), then kept per (version, bins).
  */
 import { mkdirSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { ApiError, type DatasetSummary, type DatasetDetail, type LabelEdit, type SeriesWindow } from '../contract/api'
+import { ApiError, type DatasetSummary, type DatasetDetail, type HistogramSet, type LabelEdit, type RangePage, type SeriesWindow } from '../contract/api'
 import type { Db } from '../core/store/database'
 import * as repo from '../core/store/datasets-repo'
 import type { LabelledSeries } from '../core/data/series'
 import { segmentsOf } from '../core/data/series'
 import { downsampleWindow } from '../core/data/downsample'
-import { labelRanges } from '../core/data/label-ranges'
+import { labelRangeIndex, rangePage, type RangeIndex } from '../core/data/label-ranges'
 import { columnStats, columnHistograms, type ColumnSummary } from '../core/data/column-stats'
+import type { DatasetJobs } from './dataset-jobs'
 import { applyLabelEdits, describeEdits } from '../core/data/label-edits'
 import { exportCsv } from '../core/data/csv-export'
 
 const CACHE_SIZE = 3
+/**
+ * Versions with at most this many cells (rows x columns) get their histograms computed inline:
+ * under ~50 ms, less than starting a worker process. Bigger ones go to a data worker.
+ */
+const INLINE_HISTOGRAM_CELLS = 1_000_000
+/** Histogram sets kept (per version and bin count): a set is a few KB. */
+const HISTOGRAM_CACHE_SIZE = 32
+
+interface CacheEntry {
+  series: LabelledSeries
+  stats?: ColumnSummary[]
+  ranges?: RangeIndex
+}
 
 export function datasetSummary(m: repo.DatasetMeta): DatasetSummary {
   return {
@@ -42,9 +61,15 @@ export function datasetSummary(m: repo.DatasetMeta): DatasetSummary {
 }
 
 export class DatasetsService {
-  private readonly cache = new Map<string, { series: LabelledSeries; stats?: ColumnSummary[] }>()
+  private readonly cache = new Map<string, CacheEntry>()
+  /** Histograms by `id:bins`, finished or in progress (concurrent askers share one computation). */
+  private readonly histogramCache = new Map<string, Promise<HistogramSet>>()
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly jobs: DatasetJobs,
+    private readonly dbFile: string
+  ) {}
 
   /** The full id of a version named by id or unique prefix, or a not_found error. */
   resolveId(idOrPrefix: string): string {
@@ -95,12 +120,28 @@ export class DatasetsService {
     }
   }
 
-  ranges(idOrPrefix: string) {
-    return labelRanges(this.series(idOrPrefix))
+  ranges(req: { id: string; offset: number; limit: number; type?: string | null }): RangePage {
+    const entry = this.load(this.resolveId(req.id))
+    entry.ranges ??= labelRangeIndex(entry.series)
+    return rangePage(entry.series, entry.ranges, req)
   }
 
-  histograms(idOrPrefix: string, bins: number) {
-    return columnHistograms(this.series(idOrPrefix), bins)
+  histograms(idOrPrefix: string, bins: number): Promise<HistogramSet> {
+    const id = this.resolveId(idOrPrefix)
+    const key = `${id}:${bins}`
+    let answer = this.histogramCache.get(key)
+    if (!answer) {
+      const meta = repo.getDatasetMeta(this.db, id)!
+      answer =
+        meta.rows * meta.columns.length <= INLINE_HISTOGRAM_CELLS
+          ? Promise.resolve(columnHistograms(this.load(id).series, bins))
+          : this.jobs.query({ kind: 'histograms', dbFile: this.dbFile, datasetId: id, bins })
+      // A failure is not kept: the next ask tries again.
+      answer.catch(() => this.histogramCache.delete(key))
+      this.histogramCache.set(key, answer)
+      while (this.histogramCache.size > HISTOGRAM_CACHE_SIZE) this.histogramCache.delete(this.histogramCache.keys().next().value!)
+    }
+    return answer
   }
 
   /** Applies the edits and stores a child version; unchanged labels store nothing new. */
@@ -131,7 +172,7 @@ export class DatasetsService {
     return { path: target, rows: r.rows, bytes: r.bytes ?? statSync(target).size }
   }
 
-  private load(id: string): { series: LabelledSeries; stats?: ColumnSummary[] } {
+  private load(id: string): CacheEntry {
     const hit = this.cache.get(id)
     if (hit) {
       // Most recently used last: Map keeps insertion order.
@@ -139,7 +180,7 @@ export class DatasetsService {
       this.cache.set(id, hit)
       return hit
     }
-    const entry = { series: repo.loadDataset(this.db, id) }
+    const entry: CacheEntry = { series: repo.loadDataset(this.db, id) }
     this.cache.set(id, entry)
     while (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!)
     return entry

@@ -3,11 +3,12 @@
  * chokidar watcher so a new or edited spec shows up in the UI without a restart.
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs'
-import { join, relative, resolve, sep } from 'node:path'
+import { join, resolve } from 'node:path'
+import { isWithin, realPath } from './path-policy'
 import { EventEmitter } from 'node:events'
 import { watch, type FSWatcher } from 'chokidar'
 import { parseSpecText, type ExperimentSpec } from '../core/search/spec'
-import { expandTrials } from '../core/search/expand'
+import { assertSearchSize, countTrials, expandTrials, DEFAULT_MAX_TRIALS_PER_SEARCH } from '../core/search/expand'
 import { ApiError, type ExperimentFile } from '../contract/api'
 
 export class ExperimentsCatalog extends EventEmitter<{ changed: [] }> {
@@ -15,7 +16,11 @@ export class ExperimentsCatalog extends EventEmitter<{ changed: [] }> {
   private timer: NodeJS.Timeout | null = null
   readonly dir: string
 
-  constructor(dir: string) {
+  constructor(
+    dir: string,
+    /** The `maxTrialsPerSearch` setting: a larger spec is listed with its error, never expanded. */
+    private readonly maxTrials: () => number = () => DEFAULT_MAX_TRIALS_PER_SEARCH
+  ) {
     super()
     this.dir = resolve(dir)
   }
@@ -28,11 +33,10 @@ export class ExperimentsCatalog extends EventEmitter<{ changed: [] }> {
       .map((file) => this.describe(file))
   }
 
-  /** Resolves a file name relative to the folder; refuses paths that leave it. */
+  /** Resolves a file name relative to the folder; refuses paths that leave it, links included. */
   resolveFile(file: string): string {
     const abs = resolve(this.dir, file)
-    const rel = relative(this.dir, abs)
-    if (rel.startsWith('..') || rel.includes(`..${sep}`) || resolve(abs) === this.dir) {
+    if (abs === this.dir || !isWithin(realPath(this.dir), realPath(abs))) {
       throw new ApiError('bad_input', `'${file}' is not inside the experiments folder ${this.dir}`, 'file')
     }
     return abs
@@ -65,20 +69,20 @@ export class ExperimentsCatalog extends EventEmitter<{ changed: [] }> {
   }
 
   private describe(file: string): ExperimentFile {
-    const base = { file, name: null, description: null, modelKind: null, targets: [] as string[], trials: 0 }
+    let spec: ExperimentSpec
     try {
-      const spec = parseSpecText(readFileSync(join(this.dir, file), 'utf8'), file)
-      return {
-        file,
-        name: spec.name,
-        description: spec.description ?? null,
-        modelKind: spec.model.kind,
-        targets: spec.targets,
-        error: null,
-        trials: expandTrials(spec).length
-      }
+      spec = parseSpecText(readFileSync(join(this.dir, file), 'utf8'), file)
     } catch (err) {
-      return { ...base, error: (err as Error).message }
+      return { file, name: null, description: null, modelKind: null, targets: [], trials: 0, error: (err as Error).message }
     }
+    const known = { file, name: spec.name, description: spec.description ?? null, modelKind: spec.model.kind, targets: spec.targets }
+    // Counted first: a 10^7-trial grid lying in the folder must not be enumerated to list it.
+    const count = countTrials(spec)
+    try {
+      assertSearchSize(spec, this.maxTrials())
+    } catch (err) {
+      return { ...known, trials: count, error: `${file}: ${(err as Error).message}` }
+    }
+    return { ...known, trials: expandTrials(spec).length, error: null }
   }
 }

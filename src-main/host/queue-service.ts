@@ -5,7 +5,8 @@
  */
 import type { Db } from '../core/store/database'
 import { isGenerated, type DatasetSpec, type ExperimentSpec } from '../core/search/spec'
-import { dataIdentity } from '../core/search/expand'
+import { dataIdentity, assertSearchSize, SearchTooLargeError, DEFAULT_MAX_TRIALS_PER_SEARCH } from '../core/search/expand'
+import { getSetting, setSetting } from '../core/store/settings-repo'
 import { resolveDatasetId } from '../core/store/datasets-repo'
 import * as runs from '../core/store/runs-repo'
 import * as trials from '../core/store/trials-repo'
@@ -23,7 +24,27 @@ export class QueueService {
     private readonly runManager: RunManager
   ) {}
 
+  /** The `maxTrialsPerSearch` setting: larger searches are refused before anything is queued. */
+  maxTrialsPerSearch(): number {
+    return getSetting<number>(this.db, 'maxTrialsPerSearch') ?? DEFAULT_MAX_TRIALS_PER_SEARCH
+  }
+
+  setMaxTrialsPerSearch(limit: number | null): void {
+    setSetting(this.db, 'maxTrialsPerSearch', limit)
+  }
+
+  /** Refuses a search above the limit (counted without enumerating it) as bad input on `search`. */
+  checkSearchSize(spec: ExperimentSpec): number {
+    try {
+      return assertSearchSize(spec, this.maxTrialsPerSearch())
+    } catch (err) {
+      if (err instanceof SearchTooLargeError) throw new ApiError('bad_input', `${spec.name}: ${err.message}`, err.path)
+      throw err
+    }
+  }
+
   async enqueue(spec: ExperimentSpec, sourceFile: string | null, opts: { focus?: boolean } = {}): Promise<EnqueueResult> {
+    this.checkSearchSize(spec)
     const dataset = await this.materialise(spec.dataset, 'dataset')
     const test = spec.split.kind === 'separate-test' ? await this.materialise(spec.split.test, 'split.test') : undefined
     const resolved: ExperimentSpec = {
@@ -43,8 +64,9 @@ export class QueueService {
     if (!e) throw new ApiError('not_found', `experiment ${experimentId} not found`, 'experimentId')
     const { metric, direction } = e.spec.objective
     const list = trials.listTrials(this.db, experimentId)
+    const briefs = runs.runBriefs(this.db, experimentId)
     const rows: LeaderboardRow[] = list.map((t) => {
-      const run = t.runId ? runs.getRun(this.db, t.runId) : null
+      const run = t.runId ? (briefs.get(t.runId) ?? null) : null
       const metrics = run?.status === 'done' ? run.metrics : null
       const value = metrics?.[metric]
       return {

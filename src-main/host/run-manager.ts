@@ -2,13 +2,20 @@
  * Executes runs in worker processes and records everything they report. The host is the only
  * writer of the database; a worker that crashes or is killed marks its run failed with the
  * reason, and the host carries on. What runs when is the scheduler's decision (scheduler.ts).
+ *
+ * A run's outcome and its trial's are one write (recordRunOutcome). When another process holds
+ * the database, the write is retried until it lands: a finished trial's results are never
+ * dropped because of contention.
  */
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import type { Db } from '../core/store/database'
 import type { ExperimentSpec } from '../core/search/spec'
 import { saveDataset } from '../core/store/datasets-repo'
+import { isBusyError } from '../core/store/database'
 import * as runs from '../core/store/runs-repo'
+import { recordRunOutcome, type RunOutcome } from '../core/store/outcomes-repo'
+import { crashPoint } from '../core/crash-point'
 import type { FromWorker } from '../workers/protocol'
 import type { WorkerHandle, WorkerLauncher, WorkerExit } from './worker-launcher'
 
@@ -39,6 +46,9 @@ export interface RunManagerEvents {
   ended: [runId: number]
 }
 
+/** Retry schedule of an outcome write that met a locked database: ~10 minutes in all. */
+const OUTCOME_RETRY_MS = [100, 250, 500, 1000, 2000, 4000, 8000, ...Array<number>(36).fill(15_000)]
+
 export class RunManager extends EventEmitter<RunManagerEvents> {
   private readonly active = new Map<number, ActiveRun>()
   private readonly progress = new Map<number, LiveProgress>()
@@ -48,7 +58,9 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
     private readonly db: Db,
     private readonly dbFile: string,
     private readonly artifactsRoot: string,
-    private readonly launcher: WorkerLauncher
+    private readonly launcher: WorkerLauncher,
+    /** This process's lease (hosts-repo owner id), recorded on the runs it starts. */
+    private readonly owner: string
   ) {
     super()
   }
@@ -63,10 +75,6 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
     const entry: ActiveRun = { runId, spec, worker: null, datasets: {}, finished: false, cancelRequested: null }
     this.active.set(runId, entry)
     this.launch(entry)
-  }
-
-  isActive(runId: number): boolean {
-    return this.active.has(runId)
   }
 
   /** Cancels a run in progress (false when this process is not running it). */
@@ -104,13 +112,20 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
     return this.active.size
   }
 
-  /** Kills every worker (app quit). Their runs are marked interrupted; queued runs stay queued. */
+  /**
+   * Kills every worker (app quit, SIGTERM). Their runs are marked interrupted and their trials
+   * queued again (one write each); queued runs stay queued.
+   */
   shutdown(reason = 'the workbench was closed while the run was in progress'): void {
     this.closed = true
     for (const entry of this.active.values()) {
       entry.finished = true
-      runs.endRun(this.db, entry.runId, 'interrupted', reason)
       entry.worker?.kill()
+      try {
+        recordRunOutcome(this.db, entry.runId, { status: 'interrupted', reason })
+      } catch {
+        // Locked or gone: the next process to open the workspace reclaims the run (leases).
+      }
     }
     this.active.clear()
   }
@@ -120,19 +135,25 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
     try {
       worker = this.launcher.launch('training')
     } catch (err) {
-      this.finish(entry, () => runs.endRun(this.db, entry.runId, 'failed', `could not start a worker: ${(err as Error).message}`))
+      this.finish(entry, { status: 'failed', reason: `could not start a worker: ${(err as Error).message}` })
       return
     }
     entry.worker = worker
-    runs.markRunning(this.db, entry.runId, worker.pid)
+    runs.markRunning(this.db, entry.runId, worker.pid, this.owner)
     this.emit('changed', entry.runId)
     worker.onMessage((m) => {
       try {
         this.onWorkerMessage(entry, m)
       } catch (err) {
-        // A message we cannot record (e.g. a disk error) fails the run rather than the host.
-        worker.kill()
-        this.finish(entry, () => runs.endRun(this.db, entry.runId, 'failed', `host could not record the worker's result: ${(err as Error).message}`))
+        if (m.type === 'dataset') {
+          // Without its data version the run cannot be traced: fail it rather than the host.
+          worker.kill()
+          this.finish(entry, { status: 'failed', reason: `host could not store the run's dataset: ${(err as Error).message}` })
+          return
+        }
+        // A progress message we cannot record (a locked or full disk) costs that message only;
+        // the outcome is written with retries (finish).
+        this.log(entry.runId, 'warn', `host could not record a ${m.type} message: ${(err as Error).message}`, true)
       }
     })
     worker.onExit((exit) => this.onWorkerExit(entry, exit))
@@ -181,27 +202,24 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
         return
       }
       case 'done':
-        this.finish(entry, () =>
-          runs.completeRun(
-            this.db,
-            id,
-            m.results,
-            m.scores.map((s) => ({
-              split: s.split,
-              datasetId: entry.datasets[s.role] ?? null,
-              scores: s.scores,
-              labels: s.labels,
-              types: s.types
-            }))
-          )
-        )
+        this.finish(entry, {
+          status: 'done',
+          results: m.results,
+          scores: m.scores.map((s) => ({
+            split: s.split,
+            datasetId: entry.datasets[s.role] ?? null,
+            scores: s.scores,
+            labels: s.labels,
+            types: s.types
+          }))
+        })
         return
       case 'cancelled':
-        this.finish(entry, () => runs.endRun(this.db, id, 'cancelled', entry.cancelRequested ?? m.reason))
+        this.finish(entry, { status: 'cancelled', reason: entry.cancelRequested ?? m.reason })
         return
       case 'error':
-        this.log(id, 'error', m.stack ?? m.message)
-        this.finish(entry, () => runs.endRun(this.db, id, 'failed', m.message))
+        this.log(id, 'error', m.stack ?? m.message, true)
+        this.finish(entry, { status: 'failed', reason: m.message })
         return
     }
   }
@@ -209,12 +227,12 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
   private onWorkerExit(entry: ActiveRun, exit: WorkerExit): void {
     if (entry.finished || this.closed) return
     if (entry.cancelRequested) {
-      this.finish(entry, () => runs.endRun(this.db, entry.runId, 'cancelled', entry.cancelRequested!))
+      this.finish(entry, { status: 'cancelled', reason: entry.cancelRequested })
       return
     }
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
     const tail = exit.stderrTail ? `; last output: ${exit.stderrTail.split('\n').slice(-3).join(' | ')}` : ''
-    this.finish(entry, () => runs.endRun(this.db, entry.runId, 'failed', `worker process ${how} before finishing${tail}`))
+    this.finish(entry, { status: 'failed', reason: `worker process ${how} before finishing${tail}` })
   }
 
   /** Every run records the exact versions it used; a split of one version records it twice. */
@@ -224,14 +242,34 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
     if (entry.datasets.train && entry.datasets.test) runs.setRunDatasets(this.db, entry.runId, entry.datasets.train, entry.datasets.test)
   }
 
-  private finish(entry: ActiveRun, record: () => void): void {
+  private finish(entry: ActiveRun, outcome: RunOutcome): void {
     if (entry.finished) return
     entry.finished = true
+    this.writeOutcome(entry, outcome, 0)
+  }
+
+  /**
+   * Writes the outcome (run and trial in one transaction). A locked database is retried on a
+   * schedule (the results stay in memory meanwhile); any other error fails the run with the
+   * reason — nothing half-written either way.
+   */
+  private writeOutcome(entry: ActiveRun, outcome: RunOutcome, attempt: number): void {
+    if (this.closed) return
     try {
-      record()
+      const written = recordRunOutcome(this.db, entry.runId, outcome)
+      if (!written) this.log(entry.runId, 'warn', `the ${outcome.status} outcome was not recorded: the run had already ended (another process reclaimed it)`, true)
+      crashPoint('outcome:after-commit')
     } catch (err) {
-      // Nothing half-written: completeRun is one transaction, so the run is simply failed.
-      runs.endRun(this.db, entry.runId, 'failed', `host could not record the outcome: ${(err as Error).message}`)
+      if (isBusyError(err) && attempt < OUTCOME_RETRY_MS.length) {
+        if (attempt === 0) process.stderr.write(`workbench: run ${entry.runId}: the database is busy; retrying to record its ${outcome.status} outcome\n`)
+        setTimeout(() => this.writeOutcome(entry, outcome, attempt + 1), OUTCOME_RETRY_MS[attempt])
+        return
+      }
+      try {
+        recordRunOutcome(this.db, entry.runId, { status: 'failed', reason: `host could not record the ${outcome.status} outcome: ${(err as Error).message}` })
+      } catch {
+        // Still unwritable: the run stays running under this lease and is reclaimed when it ends.
+      }
     }
     this.active.delete(entry.runId)
     this.progress.delete(entry.runId)
@@ -239,9 +277,14 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
     this.emit('ended', entry.runId)
   }
 
-  private log(runId: number, level: runs.LogRecord['level'], message: string): void {
+  /** Appends a run log line; `bestEffort` swallows a write error (the line still goes to listeners). */
+  private log(runId: number, level: runs.LogRecord['level'], message: string, bestEffort = false): void {
     const record = { runId, at: new Date().toISOString(), level, message }
-    runs.appendLog(this.db, record)
+    try {
+      runs.appendLog(this.db, record)
+    } catch (err) {
+      if (!bestEffort) throw err
+    }
     this.emit('log', record)
   }
 }

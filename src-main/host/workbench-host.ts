@@ -4,7 +4,7 @@
  * catalog and the run manager.
  */
 import { cpus } from 'node:os'
-import { ApiError, type EventName, type EventPayload, type RunSummary, type RunDetail, type AppInfo } from '../contract/api'
+import { ApiError, type MethodInput, type MethodOutput, type EventName, type EventPayload, type RunSummary, type RunDetail, type AppInfo } from '../contract/api'
 import { dispatch, type Handlers } from './dispatch'
 import { openWorkspace, type Workspace } from './workspace'
 import { ExperimentsCatalog } from './experiments-catalog'
@@ -18,13 +18,15 @@ import { getDatasetMeta } from '../core/store/datasets-repo'
 import { getExperiment } from '../core/store/experiments-repo'
 import { expandTrials } from '../core/search/expand'
 import * as trials from '../core/store/trials-repo'
-import { Scheduler } from './scheduler'
+import { Scheduler, DEFAULT_LEASE, type LeaseOptions } from './scheduler'
+import { unregisterHost } from '../core/store/hosts-repo'
 import { QueueService } from './queue-service'
 import { scenarios } from '../core/data/scenarios'
 import { DatasetsService } from './datasets-service'
 import { DatasetJobs } from './dataset-jobs'
 import { ImportWatcher } from './import-watcher'
 import { BundlesService } from './bundles-service'
+import { PathPolicy } from './path-policy'
 
 export interface HostOptions {
   workspaceDir: string
@@ -39,6 +41,24 @@ export interface HostOptions {
   sharedDir?: string
   /** `--bundles DIR`: the local bundle library for this session (overrides the setting). */
   bundlesDir?: string
+  /** Paths the user gave on the command line: the API may use them (see path-policy.ts). */
+  allowedPaths?: string[]
+  /**
+   * Asks the user, outside the page, whether a folder may be allowed (`paths.allow`): the desktop
+   * app's native dialog, since a compromised renderer could fake its own. Absent: the UI's own
+   * confirmation is the user's word (the web host, whose page holds the token).
+   */
+  confirmFolder?: (folder: string) => Promise<boolean>
+  /** A native file dialog (`paths.pick`, desktop app only); resolves to the picked paths, [] when cancelled. */
+  pickPaths?: (request: MethodInput<'paths.pick'>) => Promise<string[]>
+  /**
+   * Serve the workspace's queue from the start: queued trials (and those a dead process left)
+   * run without a new request. Default: on for the app and `serve` (watchExperiments), off for CLI
+   * commands, which run only what they queue themselves.
+   */
+  runQueue?: boolean
+  /** Leases between processes sharing the workspace (default 30 s; `WORKBENCH_LEASE_MS`). */
+  lease?: Partial<LeaseOptions>
 }
 
 type Listener = (event: EventName, payload: unknown) => void
@@ -56,32 +76,48 @@ export class WorkbenchHost {
   readonly jobs: DatasetJobs
   readonly importWatcher: ImportWatcher | null
   readonly bundles: BundlesService
+  /** Which host paths the API may use: checked in every handler that takes one. */
+  readonly paths: PathPolicy
   private readonly listeners = new Set<Listener>()
   private readonly lastSent = new Map<number, { at: number; status: string; timer: NodeJS.Timeout | null }>()
   private readonly frontDoor: AppInfo['frontDoor']
+  private closed = false
   readonly handlers: Handlers
 
   constructor(opts: HostOptions) {
-    this.workspace = openWorkspace(opts.workspaceDir)
+    const envLease = Number(process.env.WORKBENCH_LEASE_MS)
+    const lease: LeaseOptions = {
+      ...DEFAULT_LEASE,
+      ...(Number.isFinite(envLease) && envLease > 0 ? { leaseMs: envLease, pollMs: Math.min(DEFAULT_LEASE.pollMs, envLease / 4) } : {}),
+      ...opts.lease
+    }
+    this.workspace = openWorkspace(opts.workspaceDir, lease.leaseMs)
     this.frontDoor = opts.frontDoor
-    this.catalog = new ExperimentsCatalog(opts.experimentsDir ?? DEFAULT_EXPERIMENTS_DIR)
+    this.catalog = new ExperimentsCatalog(opts.experimentsDir ?? DEFAULT_EXPERIMENTS_DIR, () => this.queue.maxTrialsPerSearch())
     const concurrency = opts.concurrency ?? Math.max(1, cpus().length - 1)
-    this.runs = new RunManager(this.workspace.db, this.workspace.dbFile, this.workspace.artifactsDir, opts.launcher)
+    this.runs = new RunManager(this.workspace.db, this.workspace.dbFile, this.workspace.artifactsDir, opts.launcher, this.workspace.owner)
     this.runs.on('changed', (id) => this.runChanged(id))
     this.runs.on('log', (log) => this.emit('run.log', log))
     this.runs.on('datasetAdded', (id) => this.emit('datasets.changed', { id }))
     this.runs.on('epoch', (runId, epoch) => this.emit('run.epoch', { runId, epoch }))
-    this.datasets = new DatasetsService(this.workspace.db)
     this.jobs = new DatasetJobs(this.workspace.db, opts.launcher)
+    this.datasets = new DatasetsService(this.workspace.db, this.jobs, this.workspace.dbFile)
     this.jobs.on('progress', (p) => this.emit('dataset.job', p))
     this.jobs.on('stored', (meta) => this.emit('datasets.changed', { id: meta.id }))
-    this.scheduler = new Scheduler(this.workspace.db, this.runs, concurrency, WORKBENCH_VERSION)
+    this.scheduler = new Scheduler(this.workspace.db, this.runs, concurrency, WORKBENCH_VERSION, this.workspace.owner, lease)
     this.scheduler.on('changed', (experimentId) => this.emit('queue.changed', { experimentId }))
     this.scheduler.on('runChanged', (runId) => this.runChanged(runId))
     this.queue = new QueueService(this.workspace.db, this.jobs, this.scheduler, this.runs)
     this.bundles = new BundlesService(this.workspace.db, opts.launcher, this.workspace.dbFile, this.workspace.artifactsDir)
     this.bundles.override({ shared: opts.sharedDir, library: opts.bundlesDir })
     this.bundles.on('changed', () => this.emit('bundles.changed', {}))
+    this.paths = new PathPolicy(() => [
+      { label: 'workspace', path: this.workspace.dir },
+      { label: 'bundle library', path: this.bundles.libraryDir() },
+      ...(this.bundles.sharedDir() ? [{ label: 'shared folder', path: this.bundles.sharedDir()! }] : [])
+    ])
+    for (const p of opts.allowedPaths ?? []) this.paths.grant(p)
+    if (opts.runQueue ?? opts.watchExperiments ?? false) this.scheduler.start()
     this.importWatcher = opts.watchExperiments ? new ImportWatcher(this.workspace.dir, this.jobs) : null
     if (opts.watchExperiments) {
       this.catalog.watch()
@@ -102,8 +138,9 @@ export class WorkbenchHost {
       'runs.get': ({ id }) => this.detail(id),
       'runs.start': async (input) => {
         const spec = 'file' in input ? this.catalog.load(input.file) : parseSpec(input.spec)
-        if (expandTrials(spec).length !== 1) {
-          throw new ApiError('bad_input', `'${spec.name}' is a search of ${expandTrials(spec).length} trials: queue it (experiments.queue) instead of starting one run`, 'search')
+        const n = this.queue.checkSearchSize(spec)
+        if (n !== 1 && expandTrials(spec).length !== 1) {
+          throw new ApiError('bad_input', `'${spec.name}' is a search of ${n} trials: queue it (experiments.queue) instead of starting one run`, 'search')
         }
         const r = await this.queue.enqueue(spec, 'file' in input ? input.file : null)
         // The trial may be known already (done, running or queued): its latest run answers.
@@ -153,19 +190,32 @@ export class WorkbenchHost {
         }
         return { ok: true }
       },
-      'settings.get': () => this.bundles.settings(),
+      'settings.get': () => this.settings(),
       'settings.set': (input) => {
-        this.bundles.setSettings(input)
-        return this.bundles.settings()
+        if (input.maxTrialsPerSearch !== undefined) this.queue.setMaxTrialsPerSearch(input.maxTrialsPerSearch)
+        this.bundles.setSettings({
+          ...(input.sharedDir !== undefined ? { sharedDir: input.sharedDir && this.paths.check(input.sharedDir, 'sharedDir') } : {}),
+          ...(input.bundlesDir !== undefined ? { bundlesDir: input.bundlesDir && this.paths.check(input.bundlesDir, 'bundlesDir') } : {})
+        })
+        return this.settings()
+      },
+      'paths.allow': async ({ folder }) => {
+        const real = this.paths.grantableFolder(folder)
+        if (opts.confirmFolder && !(await opts.confirmFolder(real))) throw new ApiError('forbidden', `${real} was not allowed (declined in the confirmation dialog)`, 'folder')
+        return { folder: this.paths.grant(real) }
+      },
+      'paths.pick': async (request) => {
+        if (!opts.pickPaths) throw new ApiError('bad_input', 'choosing a path in a dialog needs the desktop app: type the path instead', 'kind')
+        return { paths: (await opts.pickPaths(request)).map((p) => this.paths.grant(p)) }
       },
       'bundles.list': () => this.bundles.list(),
       'bundles.export': ({ runId, to, name }) => this.bundles.export(runId, { to, name }),
       'bundles.verify': async ({ dir }) => {
-        const r = await this.bundles.verify(dir)
+        const r = await this.bundles.verify(this.paths.check(dir, 'dir'))
         return { ok: r.ok, problem: r.problem, maxAbsDiff: r.maxAbsDiff }
       },
-      'bundles.import': ({ dir }) => this.bundles.import(dir),
-      'bundles.evaluate': ({ dir, datasetId }) => this.bundles.evaluate(dir, datasetId),
+      'bundles.import': ({ dir }) => this.bundles.import(this.paths.check(dir, 'dir')),
+      'bundles.evaluate': ({ dir, datasetId }) => this.bundles.evaluate(this.paths.check(dir, 'dir'), datasetId),
       'scenarios.list': () =>
         Object.values(scenarios).map((sc) => ({ id: sc.id, title: sc.title, seed: sc.seed, description: sc.description, defaults: { ...sc.defaults } })),
       'datasets.list': () => this.datasets.list(),
@@ -180,16 +230,16 @@ export class WorkbenchHost {
         }
         return { jobId: this.jobs.start({ kind: 'generate', scenario, params }) }
       },
-      'datasets.import': ({ files, options }) => ({ jobId: this.jobs.start({ kind: 'import', files, options }) }),
+      'datasets.import': ({ files, options }) => ({ jobId: this.jobs.start({ kind: 'import', files: files.map((f, i) => this.paths.check(f, `files.${i}`)), options }) }),
       'datasets.window': (req) => this.datasets.window(req),
-      'datasets.ranges': ({ id }) => this.datasets.ranges(id),
+      'datasets.ranges': (req) => this.datasets.ranges(req),
       'datasets.histograms': ({ id, bins }) => this.datasets.histograms(id, bins),
       'datasets.saveLabels': ({ id, edits, note }) => {
         const r = this.datasets.saveLabels(id, edits, note)
         if (r.created) this.emit('datasets.changed', { id: r.id })
         return { id: r.id, created: r.created }
       },
-      'datasets.export': ({ id, path }) => this.datasets.export(id, path)
+      'datasets.export': ({ id, path }) => this.datasets.export(id, this.paths.check(path, 'path'))
     }
   }
 
@@ -202,13 +252,24 @@ export class WorkbenchHost {
     return () => this.listeners.delete(listener)
   }
 
+  private settings(): MethodOutput<'settings.get'> {
+    return { ...this.bundles.settings(), maxTrialsPerSearch: this.queue.maxTrialsPerSearch() }
+  }
+
   private needExperiment(id: number): void {
     if (!getExperiment(this.workspace.db, id)) throw new ApiError('not_found', `experiment ${id} not found`, 'experimentId')
   }
 
   async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
     this.scheduler.shutdown()
     this.runs.shutdown()
+    try {
+      unregisterHost(this.workspace.db, this.workspace.owner)
+    } catch {
+      // A locked database: the row expires with the lease.
+    }
     this.jobs.shutdown()
     await this.importWatcher?.close()
     await this.bundles.close()

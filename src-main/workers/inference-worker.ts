@@ -6,7 +6,8 @@
 import { parentChannel } from './parent-channel'
 import type { FromInferenceWorker, InferenceJob, InferenceResult, ToInferenceWorker } from './protocol'
 import { openReadonlyDatabase } from '../core/store/database'
-import { loadDataset } from '../core/store/datasets-repo'
+import { getDatasetMeta, loadDataset } from '../core/store/datasets-repo'
+import { missingValuesRecord } from '../core/data/missing-values'
 import { readBundle, writeBundle } from '../core/export/bundle'
 import { buildBundleContents } from '../core/export/build-bundle'
 import { rerunGolden, scoreSeries } from '../core/export/score-bundle'
@@ -24,9 +25,11 @@ async function run(job: InferenceJob): Promise<InferenceResult> {
     case 'export': {
       progress(0.05, 'loading the test data for golden inputs')
       const db = openReadonlyDatabase(job.dbFile)
-      const test = (() => {
+      const { test, missingValues } = (() => {
         try {
-          return loadDataset(db, job.testDatasetId)
+          // The scorer fills missing cells by the rule the training data was imported with.
+          const trainedOn = getDatasetMeta(db, job.train?.id ?? job.testDatasetId)
+          return { test: loadDataset(db, job.testDatasetId), missingValues: missingValuesRecord(trainedOn?.params ?? {}) }
         } finally {
           db.close()
         }
@@ -39,7 +42,8 @@ async function run(job: InferenceJob): Promise<InferenceResult> {
         train: job.train,
         artifactsDir: job.artifactsDir,
         name: job.name,
-        version: job.version
+        version: job.version,
+        missingValues
       })
       progress(0.9, 'writing the bundle')
       const { dir, manifest } = writeBundle(job.parent, { name: job.name, version: job.version, workbenchVersion: job.run.workbenchVersion, runId: job.run.id, datasetHash: job.dataset.id }, contents)
@@ -48,13 +52,14 @@ async function run(job: InferenceJob): Promise<InferenceResult> {
     case 'verify': {
       const { manifest, contents } = readBundle(job.dir)
       progress(0.5, 'checksums match; rerunning the golden inputs in ONNX Runtime')
-      const r = await rerunGolden(contents)
+      const r = await rerunGolden(contents, job.dir)
       return { kind: 'verify', ok: r.ok, manifest, maxAbsDiff: r.maxAbsDiff }
     }
     case 'score': {
       const { contents } = readBundle(job.dir)
       let series
-      if (job.file) series = await importFiles([job.file], {}, (p) => progress(0.3 * (p.bytesRead / Math.max(1, p.bytesTotal)), `reading ${p.file}`))
+      // 'keep': scoreSeries fills missing cells by the bundle's rule, not by the import default.
+      if (job.file) series = await importFiles([job.file], { missing: 'keep' }, (p) => progress(0.3 * (p.bytesRead / Math.max(1, p.bytesTotal)), `reading ${p.file}`))
       else {
         const db = openReadonlyDatabase(job.dbFile!)
         try {
@@ -63,7 +68,7 @@ async function run(job: InferenceJob): Promise<InferenceResult> {
           db.close()
         }
       }
-      const s = await scoreSeries(contents, series, { onProgress: (done, total) => progress(0.3 + 0.7 * (done / total), `${done}/${total} windows`) })
+      const s = await scoreSeries(contents, series, { bundleDir: job.dir, onProgress: (done, total) => progress(0.3 + 0.7 * (done / total), `${done}/${total} windows`) })
       const times = new Float64Array(s.starts.length)
       for (let i = 0; i < times.length; i++) times[i] = series.timestamps[s.starts[i] + s.length - 1]
       let labelled = 0
@@ -78,7 +83,8 @@ async function run(job: InferenceJob): Promise<InferenceResult> {
         labels: s.labels,
         types: s.types,
         typeNames: series.anomalyTypeNames,
-        hasLabels: labelled > 0
+        hasLabels: labelled > 0,
+        filled: s.filled
       }
     }
   }

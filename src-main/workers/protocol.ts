@@ -5,6 +5,10 @@
  */
 import type { ExperimentSpec } from '../core/search/spec'
 import type { LabelledSeries } from '../core/data/series'
+import type { SeriesArray, SeriesHeader } from '../core/data/series-arrays'
+import type { ImportOptions } from '../core/data/import/detect'
+import type { FillReport } from '../core/data/missing-values'
+import type { ColumnHistogram } from '../core/data/column-stats'
 import type { RunResults, ConfusionCounts } from '../core/store/runs-repo'
 
 export interface TrainingJob {
@@ -64,18 +68,35 @@ export type FromWorker =
   | { type: 'error'; message: string; stack?: string }
 
 // ---------------------------------------------------------------------------------------------
-// Data worker: generating a scenario or importing files, off the host's thread.
+// Data worker: generating a scenario or importing files, off the host's thread; and the
+// editor's heavy reads of a stored version (histograms), off the host's event loop.
 
 export type DataJob =
   | { kind: 'generate'; scenario: string; params: Record<string, unknown> }
-  | { kind: 'import'; files: string[]; options: { labelColumn?: string; timestampColumn?: string; entityColumn?: string; name?: string } }
+  | { kind: 'import'; files: string[]; options: ImportOptions }
 
-export type ToDataWorker = { type: 'start'; job: DataJob } | { type: 'cancel'; reason: string }
+/** A read of a stored version: the worker opens the workspace database read-only. */
+export type DataQuery = { kind: 'histograms'; dbFile: string; datasetId: string; bins: number }
 
+export type ToDataWorker =
+  | { type: 'start'; job: DataJob }
+  | { type: 'query'; query: DataQuery }
+  | { type: 'cancel'; reason: string }
+  /** The host stored array `name`: the worker may send the next one (one array in flight). */
+  | { type: 'stored'; name: string }
+
+/**
+ * A finished series travels as `begin` (everything but the arrays, and what the import had to
+ * say), one `array` message per array in canonical order (series-arrays.ts), each sent only once
+ * the host has stored the one before, then `done`: neither process ever holds a second copy.
+ */
 export type FromDataWorker =
   | { type: 'ready'; pid: number }
   | { type: 'progress'; fraction: number; message: string }
-  | { type: 'done'; series: LabelledSeries }
+  | { type: 'begin'; header: SeriesHeader; warnings: string[]; filled: FillReport | null }
+  | { type: 'array'; array: SeriesArray }
+  | { type: 'done' }
+  | { type: 'answer'; histograms: ColumnHistogram[] }
   | { type: 'cancelled'; reason: string }
   | { type: 'error'; message: string; stack?: string }
 
@@ -114,6 +135,8 @@ export type InferenceResult =
       types: Uint8Array
       typeNames: string[]
       hasLabels: boolean
+      /** Missing cells filled before scoring, by the bundle's rule (null: none were missing). */
+      filled: FillReport | null
     }
 
 export type ToInferenceWorker = { type: 'start'; job: InferenceJob }

@@ -38,6 +38,15 @@ test('generate a dataset, brush-label a range and save it as a new version', asy
   await expect(page.getByTestId('stats-table')).toBeVisible()
   await expect(page.getByTestId('histograms').locator('canvas').first()).toBeVisible()
   await expect(page.getByTestId('range-0')).toBeVisible()
+  // Ranges come from the host a page at a time; the type filter asks for that type's page.
+  const ranges = page.getByTestId('ranges-list')
+  const filter = ranges.getByLabel('Filter by type')
+  const [, typeName, typeCount] = /^(.*) \((\d+)\)$/.exec(await filter.locator('option').nth(1).innerText())!
+  await filter.selectOption({ index: 1 })
+  await expect(ranges.locator('tbody tr')).toHaveCount(Math.min(Number(typeCount), 50))
+  expect(new Set(await ranges.locator('tbody tr td:first-child').allInnerTexts())).toEqual(new Set([typeName]))
+  await filter.selectOption('all')
+  await expect(page.getByTestId('range-0')).toBeVisible()
 
   // Label mode: drag across a quarter of the chart, mark it anomalous with a new type.
   await page.getByTestId('mode-label').click()

@@ -2,16 +2,18 @@
  * Bundles end to end through the host: export (ONNX + parity check in an inference worker),
  * verify, refusal of tampered / truncated / path-escaping bundles, scoring a CSV, and two
  * workspaces exchanging a bundle through a watched shared folder (import, evaluate on a local
- * dataset version). Deep-model exports use a tiny trained LSTM classifier.
+ * dataset version). Deep-model exports use a tiny trained LSTM classifier. Broken copies go under
+ * the shared folder, which both workspaces may read (paths elsewhere are refused by the host).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { cpSync, readFileSync, writeFileSync, truncateSync, existsSync } from 'node:fs'
+import { cpSync, readFileSync, writeFileSync, truncateSync, existsSync, renameSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { WorkbenchHost } from '../../src-main/host/workbench-host'
 import { NodeWorkerLauncher } from '../../src-main/host/node-worker-launcher'
 import { tempDir, until, EXPERIMENTS, REPO } from '../helpers/workspace'
 import type { BundleInfo } from '../../src-main/contract/api'
+import { sha256 } from '../../src-main/core/export/bundle'
 
 let tmp: ReturnType<typeof tempDir>
 let a: WorkbenchHost
@@ -46,6 +48,21 @@ afterAll(async () => {
   await b.close()
   tmp.remove()
 })
+
+/** A copy of a bundle under the shared folder (both hosts may read it), for breaking. */
+function copyOf(src: string, name: string): string {
+  const d = join(shared, 'refused', name)
+  cpSync(src, d, { recursive: true })
+  return d
+}
+
+/** Rewrites one file of a bundle and re-signs it in the manifest, so only the file's schema can refuse it. */
+function resign(bundle: string, file: string, data: string | Uint8Array): void {
+  writeFileSync(join(bundle, file), data)
+  const m = JSON.parse(readFileSync(join(bundle, 'manifest.json'), 'utf8'))
+  m.files[file] = { sha256: sha256(data), bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength }
+  writeFileSync(join(bundle, 'manifest.json'), JSON.stringify(m))
+}
 
 describe('bundles', () => {
   let iforestDir: string
@@ -84,11 +101,7 @@ describe('bundles', () => {
   })
 
   it('refuses tampered, truncated and path-escaping bundles with the reason', async () => {
-    const bad = (name: string) => {
-      const d = join(tmp.dir, name)
-      cpSync(iforestDir, d, { recursive: true })
-      return d
-    }
+    const bad = (name: string) => copyOf(iforestDir, name)
     const tampered = bad('tampered')
     // Same size, one digit of the threshold changed: only the checksum can tell.
     const cfg = readFileSync(join(tampered, 'model_config.json'), 'utf8')
@@ -111,7 +124,7 @@ describe('bundles', () => {
   })
 
   it('scores a CSV with the bundle in the inference worker (CLI)', async () => {
-    const csv = join(tmp.dir, 'test.csv')
+    const csv = join(tmp.dir, 'a', 'test.csv')
     const testId = a.detail(1).datasets.find((d) => d.role === 'test')!.id
     await a.call('datasets.export', { id: testId, path: csv })
     const r = spawnSync(process.execPath, [join(REPO, 'bin/workbench.cjs'), 'score', iforestDir, csv, '--json', '--workspace', join(tmp.dir, 'a')], { encoding: 'utf8' })
@@ -121,6 +134,34 @@ describe('bundles', () => {
     const c = a.detail(1).confusion!
     expect(out.flagged).toBe(c.tp + c.fp)
     expect(out.windows[0]).toMatchObject({ index: 0, score: expect.any(Number), flag: expect.any(Boolean) })
+  })
+
+  it('refuses a bundle whose threshold is not a number on verify, import and score, naming the file and field', async () => {
+    const dir = copyOf(iforestDir, 'threshold-text')
+    const cfg = JSON.parse(readFileSync(join(dir, 'model_config.json'), 'utf8'))
+    resign(dir, 'model_config.json', JSON.stringify({ ...cfg, threshold: 'high' }))
+    expect(await a.call('bundles.verify', { dir })).toMatchObject({ ok: false, problem: `${dir}: model_config.json: threshold: Invalid input: expected number, received string` })
+    await expect(b.call('bundles.import', { dir })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/model_config\.json: threshold: /) })
+    const csv = join(tmp.dir, 'a', 'test.csv')
+    const r = spawnSync(process.execPath, [join(REPO, 'bin/workbench.cjs'), 'score', dir, csv, '--workspace', join(tmp.dir, 'a')], { encoding: 'utf8' })
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain(`${dir}: model_config.json: threshold: `)
+  })
+
+  it('refuses a bundle whose manifest.json is a symbolic link', async () => {
+    const dir = copyOf(iforestDir, 'manifest-link')
+    renameSync(join(dir, 'manifest.json'), join(shared, 'refused', 'manifest-elsewhere.json'))
+    symlinkSync(join(shared, 'refused', 'manifest-elsewhere.json'), join(dir, 'manifest.json'))
+    expect(await a.call('bundles.verify', { dir })).toMatchObject({ ok: false, problem: expect.stringMatching(/manifest\.json is a symbolic link: refused/) })
+    await expect(b.call('bundles.import', { dir })).rejects.toMatchObject({ code: 'bad_input' })
+  })
+
+  it('names the bundle folder and model.onnx when ONNX Runtime cannot load the model', async () => {
+    const dir = copyOf(iforestDir, 'onnx-garbage')
+    resign(dir, 'model.onnx', new Uint8Array([8, 7, 0, 1, 2, 3, 255, 254]))
+    const r = (await a.call('bundles.verify', { dir })) as { ok: boolean; problem: string }
+    expect(r.ok).toBe(false)
+    expect(r.problem.startsWith(`${dir}: model.onnx cannot be loaded by ONNX Runtime: `)).toBe(true)
   })
 
   it('exports a trained LSTM classifier with parity, and its golden inputs rerun in ONNX Runtime', async () => {

@@ -3,22 +3,30 @@
  * editor's views, label edits as child versions with lineage, export, the watched import
  * folder, and runs on stored versions with splits.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest'
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs'
 import { join } from 'node:path'
 import { WorkbenchHost } from '../../src-main/host/workbench-host'
 import { NodeWorkerLauncher } from '../../src-main/host/node-worker-launcher'
 import { tempDir, until, EXPERIMENTS } from '../helpers/workspace'
-import type { DatasetDetail, DatasetSummary, JobProgress, SeriesWindow } from '../../src-main/contract/api'
+import { saveDataset, loadDataset, listDatasets } from '../../src-main/core/store/datasets-repo'
+import { columnHistograms } from '../../src-main/core/data/column-stats'
+import { generateScenario } from '../../src-main/core/data/scenarios'
+import type { LabelledSeries } from '../../src-main/core/data/series'
+import { DatasetJobs } from '../../src-main/host/dataset-jobs'
+import type { WorkerLauncher } from '../../src-main/host/worker-launcher'
+import type { DatasetDetail, DatasetSummary, JobProgress, RangePage, SeriesWindow } from '../../src-main/contract/api'
 
 let tmp: ReturnType<typeof tempDir>
 let host: WorkbenchHost
 const jobEvents: JobProgress[] = []
 const changed: string[] = []
 
-beforeAll(() => {
+beforeAll(async () => {
   tmp = tempDir('wb-datasets-')
   host = new WorkbenchHost({ workspaceDir: join(tmp.dir, 'ws'), launcher: new NodeWorkerLauncher(), frontDoor: 'web', experimentsDir: EXPERIMENTS, watchExperiments: true })
+  // The test's files live beside the workspace: allowed as a user would after confirming.
+  await host.call('paths.allow', { folder: tmp.dir })
   host.onEvent((name, payload) => {
     if (name === 'dataset.job') jobEvents.push(payload as JobProgress)
     if (name === 'datasets.changed') changed.push((payload as { id: string }).id)
@@ -62,8 +70,9 @@ describe('datasets', () => {
     const w = (await host.call('datasets.window', { id: baseId, buckets: 100 })) as SeriesWindow
     expect(w.start).toHaveLength(100)
     expect(w.columns).toHaveLength(12)
-    const ranges = (await host.call('datasets.ranges', { id: baseId })) as { start: number; end: number }[]
-    expect(ranges.reduce((a, r) => a + r.end - r.start, 0)).toBe(d.labelCount)
+    const ranges = (await host.call('datasets.ranges', { id: baseId, limit: 1000 })) as RangePage
+    expect(ranges.total).toBe(ranges.ranges.length)
+    expect(ranges.ranges.reduce((a, r) => a + r.end - r.start, 0)).toBe(d.labelCount)
     const h = (await host.call('datasets.histograms', { id: baseId, bins: 20 })) as { normal: number[] }[]
     expect(h).toHaveLength(12)
     await expect(host.call('datasets.window', { id: baseId, segment: 3 })).rejects.toMatchObject({ code: 'bad_input', path: 'segment' })
@@ -154,5 +163,123 @@ describe('datasets', () => {
     await expect(
       host.call('runs.start', { spec: { name: 'missing', dataset: { version: 'deadbeefdeadbeef' }, split: { kind: 'time', trainFraction: 0.5 }, model: { kind: 'iforest' } } })
     ).rejects.toMatchObject({ code: 'bad_input', path: 'dataset.version' })
+  })
+})
+
+describe('big versions, missing values and streamed imports', () => {
+  /** 2,000,000 rows, labels alternating: a million ranges; two columns (over the inline histogram size). */
+  let bigId: string
+  beforeAll(() => {
+    const rows = 2_000_000
+    const labels = new Uint8Array(rows)
+    for (let i = 0; i < rows; i += 2) labels[i] = 1
+    const big: LabelledSeries = {
+      name: 'big',
+      intervalMs: 1000,
+      timestamps: Float64Array.from({ length: rows }, (_, i) => i * 1000),
+      columns: ['a', 'b'],
+      values: [Float32Array.from({ length: rows }, (_, i) => Math.sin(i / 1000)), Float32Array.from({ length: rows }, (_, i) => (i % 97) / 97)],
+      labels,
+      anomalyTypeNames: [],
+      anomalyType: new Uint8Array(rows)
+    }
+    bigId = saveDataset(host.workspace.db, big, { source: 'imported' }).id
+  })
+
+  it('pages a million labelled ranges: a page, the total and per-type counts', async () => {
+    const page = (await host.call('datasets.ranges', { id: bigId, offset: 500_000, limit: 20 })) as RangePage
+    expect(page.total).toBe(1_000_000)
+    expect(page.ranges).toHaveLength(20)
+    expect(page.indices[0]).toBe(500_000)
+    expect(page.ranges[0]).toMatchObject({ start: 1_000_000, end: 1_000_001 })
+    expect(page.types).toEqual([{ type: null, count: 1_000_000 }])
+    await expect(host.call('datasets.ranges', { id: bigId, limit: 100_000 })).rejects.toMatchObject({ code: 'bad_input', path: 'limit' })
+  })
+
+  it('computes histograms of a big version in a data worker while the host answers other calls, then keeps them', async () => {
+    const query = vi.spyOn(host.jobs, 'query')
+    let answered = false
+    const histograms = host.call('datasets.histograms', { id: bigId, bins: 20 }).then((h) => {
+      answered = true
+      return h
+    })
+    // The host's event loop is free: another call is answered while the worker computes.
+    const list = (await host.call('datasets.list', {})) as DatasetSummary[]
+    expect(list.some((d) => d.id === bigId)).toBe(true)
+    expect(answered).toBe(false)
+    const h = await histograms
+    expect(h).toEqual(columnHistograms(loadDataset(host.workspace.db, bigId), 20))
+    expect(await host.call('datasets.histograms', { id: bigId, bins: 20 })).toEqual(h)
+    expect(query).toHaveBeenCalledTimes(1)
+    query.mockRestore()
+  })
+
+  it('an import with 5 missing cells in 3,000 rows fills them, says so, records the rule, and trains on finite data', async () => {
+    const lines = ['timestamp,x,y,label']
+    for (let i = 0; i < 3000; i++) {
+      const anomalous = i % 100 === 50
+      const x = i === 7 || i === 8 || i === 1200 ? '' : i === 2500 ? 'NaN' : (anomalous ? 40 : Math.sin(i / 10)).toFixed(3)
+      const y = i === 2999 ? 'NA' : (anomalous ? -30 : Math.cos(i / 7)).toFixed(3)
+      lines.push(`${new Date(Date.UTC(2024, 0, 1) + i * 60_000).toISOString()},${x},${y},${anomalous ? 1 : 0}`)
+    }
+    const file = join(tmp.dir, 'gaps.csv')
+    writeFileSync(file, lines.join('\n') + '\n')
+    const { jobId } = (await host.call('datasets.import', { files: [file], options: {} })) as { jobId: string }
+    const outcome = await host.jobs.waitFor(jobId)
+    expect(outcome.error).toBeNull()
+    const meta = outcome.dataset!
+    expect(meta.params).toMatchObject({ missing: 'forward-fill', missingFilled: { x: 4, y: 1 } })
+    expect(outcome.warnings).toContain('5 missing cells filled by forward-fill (x 4, y 1)')
+    expect(jobEvents.filter((e) => e.jobId === jobId).at(-1)!.message).toBe('stored gaps; 5 missing cells filled by forward-fill (x 4, y 1)')
+    const stored = loadDataset(host.workspace.db, meta.id)
+    expect(stored.values.every((v) => v.every((x) => Number.isFinite(x)))).toBe(true)
+    expect(stored.values[0][7]).toBe(stored.values[0][6])
+    const { runId } = (await host.call('runs.start', {
+      spec: { name: 'gaps', dataset: { version: meta.id }, split: { kind: 'time', trainFraction: 0.5 }, model: { kind: 'iforest', params: { nEstimators: 100, contamination: 0.01, seed: 1 } } }
+    })) as { runId: number }
+    const run = await host.runs.waitFor(runId)
+    expect(run.status).toBe('done')
+    expect((run.metrics as { recall: number }).recall).toBe(1)
+  })
+
+  it('a stored version holding NaN (from before imports filled them) fails its run, naming the column', async () => {
+    const data = generateScenario('helios-detection', { days: 2, seed: 21 })
+    for (const i of [3, 30, 300, 301, 302]) data.values[1][i] = NaN
+    const id = saveDataset(host.workspace.db, data, { source: 'imported' }).id
+    const { runId } = (await host.call('runs.start', {
+      spec: { name: 'nan-version', dataset: { version: id }, split: { kind: 'time', trainFraction: 0.5 }, model: { kind: 'iforest', params: { nEstimators: 20 } } }
+    })) as { runId: number }
+    const run = await host.runs.waitFor(runId)
+    expect(run.status).toBe('failed')
+    expect(run.statusReason).toContain(`dataset version ${id.slice(0, 12)}: column '${data.columns[1]}' holds 5 non-finite values (NaN at row 3 first)`)
+  })
+
+  it('a data worker killed while it streams the arrays leaves no version and no staged arrays', async () => {
+    const real = new NodeWorkerLauncher()
+    let arrays = 0
+    // Kills the worker as soon as the host has its second array: the import is half-sent.
+    const killing: WorkerLauncher = {
+      launch: (kind) => {
+        const w = real.launch(kind)
+        return {
+          ...w,
+          pid: w.pid,
+          onMessage: (listener) =>
+            w.onMessage((m) => {
+              listener(m)
+              if (m.type === 'array' && ++arrays === 2) w.kill()
+            })
+        }
+      }
+    }
+    const jobs = new DatasetJobs(host.workspace.db, killing)
+    const before = listDatasets(host.workspace.db).length
+    const outcome = await jobs.waitFor(jobs.start({ kind: 'generate', scenario: 'helios-detection', params: { days: 3, seed: 77 } }))
+    expect(arrays).toBe(2)
+    expect(outcome.dataset).toBeNull()
+    expect(outcome.error).toMatch(/data worker was killed by SIGKILL/)
+    expect(listDatasets(host.workspace.db)).toHaveLength(before)
+    expect(host.workspace.db.prepare('SELECT count(*) FROM temp.staged_arrays').pluck().get()).toBe(0)
+    expect(host.workspace.db.prepare('SELECT count(*) FROM dataset_arrays WHERE dataset_id NOT IN (SELECT id FROM datasets)').pluck().get()).toBe(0)
   })
 })

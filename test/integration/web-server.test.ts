@@ -1,13 +1,14 @@
 /**
- * The web front door: token, Host and Origin checks, and the same API (validated against the
- * one contract) over WebSocket and HTTP POST, with events pushed to every client.
+ * The web front door: token (in the printed URL, then a cookie), Host and Origin checks, and the
+ * same API (validated against the one contract) over WebSocket and HTTP POST, with events pushed
+ * to every client.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { request } from 'node:http'
 import { join } from 'node:path'
 import WebSocket from 'ws'
 import { makeHost, tempDir } from '../helpers/workspace'
+import { httpRequest, openSocket, postCall, closed, FrameClient } from '../helpers/web-client'
 import { startWebServer, type RunningWebServer } from '../../src-main/web/server'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
 import type { ServerFrame } from '../../src-main/contract/wire'
@@ -32,42 +33,9 @@ afterAll(async () => {
   tmp.remove()
 })
 
-function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
-  return new Promise((ok, fail) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path, method: 'GET', headers }, (res) => {
-      let body = ''
-      res.on('data', (c) => (body += c))
-      res.on('end', () => ok({ status: res.statusCode ?? 0, body, headers: res.headers }))
-    })
-    req.on('error', fail)
-    req.end()
-  })
-}
-
-function post(method: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; json: any }> {
-  return new Promise((ok, fail) => {
-    const data = JSON.stringify(body)
-    const req = request(
-      { host: '127.0.0.1', port: server.port, path: `/api/${method}`, method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
-      (res) => {
-        let text = ''
-        res.on('data', (c) => (text += c))
-        res.on('end', () => ok({ status: res.statusCode ?? 0, json: JSON.parse(text) }))
-      }
-    )
-    req.on('error', fail)
-    req.end(data)
-  })
-}
-
-function connect(query: string, headers: Record<string, string> = {}): Promise<WebSocket> {
-  return new Promise((ok, fail) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api${query}`, { headers })
-    ws.once('open', () => ok(ws))
-    ws.once('error', fail)
-    ws.once('unexpected-response', (_req, res) => fail(new Error(`HTTP ${res.statusCode}`)))
-  })
-}
+const get = (path: string, headers: Record<string, string> = {}) => httpRequest(server.port, 'GET', path, headers)
+const post = (method: string, body: unknown, headers: Record<string, string>) => postCall(server.port, method, body, headers)
+const connect = (query: string, headers: Record<string, string> = {}) => openSocket(server.port, query, headers)
 
 describe('web host', () => {
   it('binds to 127.0.0.1 and prints a URL with the token', () => {
@@ -89,19 +57,58 @@ describe('web host', () => {
     await expect(connect(`?token=${server.token}`, { host: 'evil.example' })).rejects.toThrow(/403/)
   })
 
-  it('refuses WebSocket and HTTP calls without the token or from another origin', async () => {
-    for (const [query, reason] of [['', /missing token/], ['?token=wrong', /wrong token/]] as const) {
+  it('refuses WebSocket and HTTP calls without the token or from another origin, each with its own message', async () => {
+    for (const [query, reason] of [['', /^missing token/], ['?token=wrong', /^wrong token/]] as const) {
       const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api${query}`)
       const received: string[] = []
       ws.on('message', (d) => received.push(d.toString()))
       ws.on('open', () => ws.send(JSON.stringify({ type: 'call', id: 1, method: 'runs.list', input: {} })))
-      const [code, why] = await new Promise<[number, string]>((ok) => ws.on('close', (c, r) => ok([c, r.toString()])))
+      const { code, reason: why } = await closed(ws)
       expect(code).toBe(4401)
       expect(why).toMatch(reason)
       expect(received).toEqual([])
     }
-    await expect(connect(`?token=${server.token}`, { origin: 'http://evil.example' })).rejects.toThrow(/403/)
-    expect((await post('runs.list', {}, {})).status).toBe(401)
+    await expect(connect(`?token=${server.token}`, { origin: 'http://evil.example' })).rejects.toThrow(/^HTTP 403: origin not allowed: http:\/\/evil\.example/)
+
+    const missing = await post('runs.list', {}, {})
+    expect(missing.status).toBe(401)
+    expect(missing.json.error.message).toMatch(/^missing token/)
+    const wrong = await post('runs.list', {}, { authorization: 'Bearer wrong' })
+    expect(wrong.status).toBe(401)
+    expect(wrong.json.error.message).toMatch(/^wrong token/)
+    const foreign = await post('runs.list', {}, { authorization: `Bearer ${server.token}`, origin: 'http://localhost:1' })
+    expect(foreign.status).toBe(403)
+    expect(foreign.json.error.message).toMatch(/^origin not allowed: http:\/\/localhost:1/)
+  })
+
+  it('moves the token of the printed URL into an HttpOnly SameSite=Strict cookie named for the port, and redirects to / without it', async () => {
+    const first = await get(`/?token=${server.token}&view=1`)
+    expect(first.status).toBe(303)
+    expect(first.headers.location).toBe('/?view=1')
+    expect(first.headers['set-cookie']).toEqual([`workbench-token-${server.port}=${server.token}; HttpOnly; SameSite=Strict; Path=/`])
+    expect(first.headers['cache-control']).toBe('no-store')
+
+    const wrong = await get('/?token=wrong')
+    expect(wrong.status).toBe(401)
+    expect(wrong.body).toMatch(/^wrong token/)
+    expect(wrong.headers['set-cookie']).toBeUndefined()
+  })
+
+  it('accepts the token cookie on WebSocket and HTTP calls, and only this port\'s cookie', async () => {
+    const cookie = { cookie: `other=1; workbench-token-${server.port}=${server.token}` }
+    const http = await post('app.info', {}, cookie)
+    expect(http.status).toBe(200)
+    const client = new FrameClient(await connect('', cookie))
+    client.send({ type: 'call', id: 1, method: 'app.info', input: {} })
+    expect(await client.result(1)).toMatchObject({ ok: true, output: { frontDoor: 'web' } })
+    client.ws.close()
+
+    // Another workbench's cookie (another port) is no credential here.
+    const elsewhere = await post('app.info', {}, { cookie: `workbench-token-${server.port + 1}=${server.token}` })
+    expect(elsewhere.status).toBe(401)
+    expect(elsewhere.json.error.message).toMatch(/^missing token/)
+    const stale = await post('app.info', {}, { cookie: `workbench-token-${server.port}=old-token` })
+    expect(stale.json.error.message).toMatch(/^wrong token/)
   })
 
   it('answers calls over HTTP with the token, validating input against the contract', async () => {

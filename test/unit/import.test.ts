@@ -3,7 +3,7 @@
  * file/line/column, several files and entities as segments, progress and cancellation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parquetWriteFile } from 'hyparquet-writer'
@@ -123,13 +123,14 @@ describe('CSV detection', () => {
     expect(s.anomalyTypeNames).toEqual(['x'])
   })
 
-  it('turns blank, NaN and null cells into NaN and counts them', async () => {
-    const f = write('miss.csv', 'ts,a,b\n1,,1\n2,NaN,2\n3,null,3\n4,4, \n')
-    const { series, report } = await importDataset([f], {})
-    expect(Array.from(series.values[0]).map((v) => Number.isNaN(v))).toEqual([true, true, true, false])
+  it('reads blank, NaN, null, NA and None cells as missing and counts them', async () => {
+    const f = write('miss.csv', 'ts,a,b\n1,,1\n2,NaN,2\n3,null,3\n4,4, \n5,NA,None\n6,6,6\n')
+    const { series, report } = await importDataset([f], { missing: 'keep' })
+    expect(Array.from(series.values[0]).map((v) => Number.isNaN(v))).toEqual([true, true, true, false, true, false])
     expect(Number.isNaN(series.values[1][3])).toBe(true)
-    expect(report.missing).toEqual({ a: 3, b: 1 })
-    expect(report.warnings.join()).toMatch(/4 missing cells/)
+    expect(report.missing).toEqual({ a: 4, b: 2 })
+    expect(report.filled).toBeNull()
+    expect(report.warnings.join()).toMatch(/6 missing cells left as NaN \(a 4, b 2\)/)
   })
 
   it('numbers rows 0, 1, 2 ms without a timestamp column, and says so', async () => {
@@ -315,8 +316,10 @@ describe('Parquet', () => {
     expect(Array.from(s.timestamps)).toEqual(times.map((t) => t.getTime()))
     expect(Array.from(s.values[0])).toEqual([105.2, 103.8, 104, 99.5].map(Math.fround))
     expect(Array.from(s.values[1])).toEqual([10.5, 11.25, 12, 40])
-    expect(Number.isNaN(s.values[2][2])).toBe(true)
+    // The null INT32 cell is missing, filled from the row before it (the default rule).
+    expect(Array.from(s.values[2])).toEqual([1, 2, 2, 4])
     expect(report.missing.count).toBe(1)
+    expect(report.filled).toEqual({ rule: 'forward-fill', cells: 1, byColumn: { count: 1 } })
     expect(Array.from(s.labels)).toEqual([0, 0, 0, 1])
     expect(s.anomalyTypeNames).toEqual(['latency_spike'])
     expect(Array.from(s.anomalyType)).toEqual([0, 0, 0, 1])
@@ -368,6 +371,119 @@ describe('Parquet', () => {
     const e = await importError([broken])
     expect(e.file).toBe(broken)
     expect(e.message).toMatch(new RegExp(`^${escape(broken)}: not a readable Parquet file`))
+  })
+})
+
+describe('non-finite values and missing cells', () => {
+  it('refuses Infinity and -Infinity with file, line and column', async () => {
+    const f = write('inf.csv', 'ts,a,b\n1,1,2\n2,Infinity,3\n')
+    const e = await importError([f])
+    expect([e.file, e.line, e.column]).toEqual([f, 3, 'a'])
+    expect(e.message).toBe(`${f}:3: column 'a': 'Infinity' is not a finite number (a missing value is a blank cell)`)
+    const g = write('neginf.csv', 'ts,a,b\n1,1,2\n2,3,-inf\n')
+    expect((await importError([g])).message).toMatch(/:3: column 'b': '-inf' is not a number/)
+    const h = write('neginf2.csv', 'ts,a,b\n1,1,2\n2,3,-Infinity\n')
+    expect((await importError([h])).message).toBe(`${h}:3: column 'b': '-Infinity' is not a finite number (a missing value is a blank cell)`)
+  })
+
+  it('refuses 1e309 (Infinity as a double) and 1e39 (Infinity as a stored 32-bit float)', async () => {
+    const f = write('e309.csv', 'ts,a\n1,1\n2,2\n3,1e309\n')
+    expect((await importError([f])).message).toBe(`${f}:4: column 'a': '1e309' is out of range: datasets store 32-bit floats, at most ±3.4e38`)
+    const g = write('e39.csv', 'ts,a\n1,-1e39\n')
+    expect((await importError([g])).message).toBe(`${g}:2: column 'a': '-1e39' is out of range: datasets store 32-bit floats, at most ±3.4e38`)
+    // The largest 32-bit float itself is fine.
+    const s = await importFiles([write('f32max.csv', 'ts,a\n1,3.4028234e38\n')])
+    expect(s.values[0][0]).toBe(Math.fround(3.4028234e38))
+  })
+
+  it('refuses a 2-million-digit number: CSV by the record-size cap, Parquet as out of range', async () => {
+    const digits = '9'.repeat(2_000_000)
+    const f = write('digits.csv', `ts,a\n1,1\n2,${digits}\n`)
+    const e = await importError([f])
+    expect(e.line).toBe(3)
+    expect(e.message).toBe(`${f}:3: the line is 2,000,002 bytes long, over the 1 MiB limit for one record: a file without line breaks, or not a CSV file`)
+    const p = join(dir, 'digits.parquet')
+    parquetWriteFile({ filename: p, columnData: [{ name: 'ts', data: [1, 2], type: 'INT32' }, { name: 'a', data: ['1', digits], type: 'STRING' }] })
+    const pe = await importError([p])
+    expect(pe.message).toBe(`${p}: row 2: column 'a': '${'9'.repeat(32)}'… (2,000,000 characters) is out of range: datasets store 32-bit floats, at most ±3.4e38`)
+  })
+
+  it('refuses NaN-free but infinite Parquet float cells and counts NaN ones as missing', async () => {
+    const p = join(dir, 'floats.parquet')
+    parquetWriteFile({ filename: p, columnData: [{ name: 'ts', data: [1, 2, 3], type: 'INT32' }, { name: 'a', data: [1, NaN, 3], type: 'DOUBLE' }] })
+    const { series, report } = await importDataset([p])
+    expect(report.missing).toEqual({ a: 1 })
+    expect(Array.from(series.values[0])).toEqual([1, 1, 3])
+    const q = join(dir, 'inf.parquet')
+    parquetWriteFile({ filename: q, columnData: [{ name: 'ts', data: [1, 2, 3], type: 'INT32' }, { name: 'a', data: [1, 2, -Infinity], type: 'DOUBLE' }] })
+    expect((await importError([q])).message).toBe(`${q}: row 3: column 'a': '-Infinity' is not a finite number (a missing value is a blank cell)`)
+  })
+
+  it('fills missing cells by forward-fill by default, within each segment, and reports how many', async () => {
+    // Entity b starts with a missing cell: it takes b's first value, never a's last one.
+    const f = write('ffill.csv', 'host,ts,x,y\na,1,1,10\nb,1,,20\na,2,,11\nb,2,5,NaN\na,3,3,12\nb,3,6,22\n')
+    const { series, report } = await importDataset([f], { entityColumn: 'host' })
+    expect(series.segments!.map((g) => g.id)).toEqual(['a', 'b'])
+    expect(Array.from(series.values[0])).toEqual([1, 1, 3, 5, 5, 6])
+    expect(Array.from(series.values[1])).toEqual([10, 11, 12, 20, 20, 22])
+    expect(report.filled).toEqual({ rule: 'forward-fill', cells: 3, byColumn: { x: 2, y: 1 } })
+    expect(report.warnings).toContain('3 missing cells filled by forward-fill (x 2, y 1)')
+  })
+
+  it('interpolates linearly in time when asked; the ends take the nearest value', async () => {
+    const f = write('interp.csv', 'ts,x\n0,\n10,0\n20,\n40,\n50,10\n60,\n')
+    const { series, report } = await importDataset([f], { missing: 'interpolate' })
+    // 20 s and 40 s lie a quarter and three quarters of the way from 10 s (0) to 50 s (10).
+    expect(Array.from(series.values[0])).toEqual([0, 0, 2.5, 7.5, 10, 10])
+    expect(report.filled).toMatchObject({ rule: 'interpolate', cells: 4 })
+  })
+
+  it("refuses the first missing cell with file, line and column under 'refuse'", async () => {
+    const f = write('refuse.csv', 'ts,a,b\n1,1,1\n2,2,\n3,,3\n')
+    const e = await importError([f], { missing: 'refuse' })
+    expect([e.line, e.column]).toEqual([3, 'b'])
+    expect(e.message).toMatch(/refuse.csv:3: column 'b': missing value, and the missing-value rule is 'refuse'/)
+  })
+
+  it('refuses a column with no value in any row, and one a segment cannot be filled in', async () => {
+    const f = write('allnan.csv', 'ts,a,b\n1,1,\n2,2,NaN\n3,3,NA\n')
+    const e = await importError([f])
+    expect(e.message).toBe(`${f}: column 'b': no value in any of its 3 rows (every cell is blank, NaN, NA or null): drop the column or fill it`)
+    const g = write('entnan.csv', 'host,ts,a\nx,1,1\ny,1,\nx,2,2\ny,2,\n')
+    expect((await importError([g], { entityColumn: 'host' })).message).toMatch(/column 'a': no value in segment 'y' \(rows 2-3\)/)
+  })
+})
+
+describe('hostile input', () => {
+  it('a 10 MB line is refused with its line and length, not split into fields', async () => {
+    const f = write('longline.csv', 'ts,a\n1,' + 'x'.repeat(10_000_000) + '\n')
+    const e = await importError([f])
+    expect(e.message).toBe(`${f}:2: the line is 10,000,002 bytes long, over the 1 MiB limit for one record: a file without line breaks, or not a CSV file`)
+    const g = write('oneline.csv', '1,'.repeat(3_000_000))
+    expect((await importError([g])).message).toMatch(/oneline.csv:1: the line is 6,000,000 bytes long/)
+  })
+
+  it('a folder named like a CSV file is refused with its name', async () => {
+    const d = join(dir, 'folder.csv')
+    mkdirSync(d)
+    expect((await importError([d])).message).toBe(`${d}: is a folder, not a file`)
+  })
+
+  it('control characters, bidi overrides and long cells are escaped and cut in messages', async () => {
+    const f = write('ctrl.csv', 'ts,a\n1,1\n2,ab\x1b[31mred\x07\u202e\n')
+    const e = await importError([f])
+    expect(e.message).toBe(`${f}:3: column 'a': 'ab\\x1b[31mred\\x07\\u202e' is not a number`)
+    expect(e.message).not.toMatch(/[\u0000-\u001f\u202e]/)
+    const g = write('ctrlhead.csv', 'ts,\x1b]0;pwned\x07\n1,zz\n')
+    expect((await importError([g])).message).toMatch(/column '\\x1b]0;pwned\\x07': 'zz' is not a number/)
+    const h = write('longcell.csv', 'ts,a\n1,' + 'y'.repeat(5000) + '\n')
+    expect((await importError([h])).message).toBe(`${h}:2: column 'a': '${'y'.repeat(32)}'… (5,000 characters) is not a number`)
+  })
+
+  it('binary content (a NUL byte) is refused before parsing', async () => {
+    const f = join(dir, 'image.csv')
+    writeFileSync(f, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]))
+    expect((await importError([f])).message).toBe(`${f}: not a text file: a NUL byte at byte 8 (binary data, or UTF-16 text: save it as UTF-8)`)
   })
 })
 

@@ -8,6 +8,8 @@ import { migrations } from '../../src-main/core/store/migrations'
 import { saveDataset, loadDataset, listDatasets } from '../../src-main/core/store/datasets-repo'
 import { upsertExperiment } from '../../src-main/core/store/experiments-repo'
 import * as runs from '../../src-main/core/store/runs-repo'
+import { recordRunOutcome, reclaimOrphans } from '../../src-main/core/store/outcomes-repo'
+import { registerHost } from '../../src-main/core/store/hosts-repo'
 import { generateScenario } from '../../src-main/core/data/scenarios'
 import { parseSpec } from '../../src-main/core/search/spec'
 
@@ -81,14 +83,13 @@ describe('runs', () => {
     expect(upsertExperiment(db, spec, 'x.json').id).toBe(exp.id)
     const run = runs.createRun(db, { experimentId: exp.id, modelKind: 'iforest', params: {}, targets: [], workbenchVersion: 't' })
     expect(run.status).toBe('queued')
-    runs.markRunning(db, run.id, 1234)
+    runs.markRunning(db, run.id, 1234, registerHost(db))
     expect(runs.getRun(db, run.id)!.status).toBe('running')
     runs.addEpoch(db, run.id, { epoch: 1, metrics: { loss: 0.5 }, confusion: { tn: 1, fp: 2, fn: 3, tp: 4 } })
     runs.appendLog(db, { runId: run.id, at: new Date().toISOString(), level: 'info', message: 'hello' })
-    runs.completeRun(
-      db,
-      run.id,
-      {
+    recordRunOutcome(db, run.id, {
+      status: 'done',
+      results: {
         threshold: 0.6,
         metrics: { precision: 0.9 },
         trainMetrics: null,
@@ -98,8 +99,8 @@ describe('runs', () => {
         recallByType: {},
         model: { kind: 'iforest' }
       },
-      [{ split: 'test', datasetId: null, scores: new Float32Array([0.1, 0.9]), labels: new Uint8Array([0, 1]), types: null }]
-    )
+      scores: [{ split: 'test', datasetId: null, scores: new Float32Array([0.1, 0.9]), labels: new Uint8Array([0, 1]), types: null }]
+    })
     const done = runs.getRun(db, run.id)!
     expect(done.status).toBe('done')
     expect(done.confusion).toEqual({ tn: 10, fp: 1, fn: 2, tp: 3 })
@@ -118,7 +119,7 @@ describe('runs', () => {
     const mine = runs.createRun(db, { experimentId: exp.id, modelKind: 'iforest', params: {}, targets: [], workbenchVersion: 't' })
     const dead = runs.createRun(db, { experimentId: exp.id, modelKind: 'iforest', params: {}, targets: [], workbenchVersion: 't' })
     db.prepare('UPDATE runs SET host_pid = 999999999, status = ? WHERE id = ?').run('running', dead.id)
-    expect(runs.markStaleRunsInterrupted(db, 'gone')).toEqual([dead.id])
+    expect(reclaimOrphans(db, registerHost(db), 30_000, 'gone').interrupted).toEqual([dead.id])
     expect(runs.getRun(db, dead.id)).toMatchObject({ status: 'interrupted', statusReason: 'gone' })
     expect(runs.getRun(db, mine.id)!.status).toBe('queued')
   })

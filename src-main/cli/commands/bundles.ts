@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 import type { WorkbenchHost } from '../../host/workbench-host'
 import { ApiError } from '../../contract/api'
 import { EXIT_FAILURE, EXIT_OK, UsageError, printJson, progressBar, num, table } from '../output'
+import { describeFill } from '../../core/data/missing-values'
 
 function userError<T>(f: () => Promise<T>): Promise<T> {
   return f().catch((err) => {
@@ -60,6 +61,7 @@ export async function scoreCommand(host: WorkbenchHost, dir: string | undefined,
   } catch (err) {
     throw new UsageError((err as Error).message)
   }
+  if (r.filled) process.stderr.write(`workbench: warning: ${describeFill(r.filled)}, the bundle's missing-value rule\n`)
   const windows = Array.from(r.scores, (score, i) => ({
     index: i,
     startRow: r.starts[i],
@@ -68,7 +70,7 @@ export async function scoreCommand(host: WorkbenchHost, dir: string | undefined,
     flag: score >= r.threshold
   }))
   const flagged = windows.filter((w) => w.flag).length
-  if (o.json) printJson({ bundle: resolve(dir), file: resolve(file), threshold: r.threshold, windowLength: r.windowLength, total: windows.length, flagged, windows })
+  if (o.json) printJson({ bundle: resolve(dir), file: resolve(file), threshold: r.threshold, windowLength: r.windowLength, total: windows.length, flagged, filled: r.filled, windows })
   else {
     const shown = windows.filter((w) => w.flag).slice(0, 50)
     process.stdout.write(

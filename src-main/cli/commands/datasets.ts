@@ -3,6 +3,7 @@ import type { WorkbenchHost } from '../../host/workbench-host'
 import { datasetSummary } from '../../host/datasets-service'
 import { ApiError, type DatasetSummary } from '../../contract/api'
 import { EXIT_FAILURE, EXIT_OK, UsageError, printJson, progressBar, table, pct } from '../output'
+import { isMissingRule, MISSING_RULES } from '../../core/data/missing-values'
 
 export interface DatasetsOptions {
   json: boolean
@@ -12,6 +13,8 @@ export interface DatasetsOptions {
   labelColumn?: string
   timestampColumn?: string
   entityColumn?: string
+  /** Missing-value rule for imports (default: forward-fill). */
+  missing?: string
   name?: string
   to?: string
 }
@@ -93,6 +96,8 @@ async function runJob(host: WorkbenchHost, start: () => string, title: string, j
     // Bad input (a malformed file) is the user's to fix: exit 2, as for any bad input.
     return /^(cancelled|data worker|could not store)/.test(outcome.error ?? '') ? EXIT_FAILURE : 2
   }
+  // Filled cells, a missing label column...: on stderr, so `--json` output stays one document.
+  for (const w of outcome.warnings) process.stderr.write(`workbench: warning: ${w}\n`)
   const summary = datasetSummary(outcome.dataset)
   if (json) printJson(datasetJson(summary))
   else printDataset(summary)
@@ -111,7 +116,8 @@ export async function datasetsCommand(host: WorkbenchHost, args: string[], o: Da
     }
     case 'import': {
       if (rest.length === 0) throw new UsageError('datasets import takes one or more files: workbench datasets import <file...>')
-      const options = { labelColumn: o.labelColumn, timestampColumn: o.timestampColumn, entityColumn: o.entityColumn, name: o.name }
+      if (o.missing !== undefined && !isMissingRule(o.missing)) throw new UsageError(`--missing takes ${MISSING_RULES.join(', ')}, got '${o.missing}'`)
+      const options = { labelColumn: o.labelColumn, timestampColumn: o.timestampColumn, entityColumn: o.entityColumn, name: o.name, missing: o.missing }
       return runJob(host, () => host.jobs.start({ kind: 'import', files: rest, options }), `import ${rest.length} file(s)`, o.json)
     }
     case 'list': {

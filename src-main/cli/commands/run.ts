@@ -1,7 +1,7 @@
 /** `workbench run <spec.json>`: run an experiment headless in a worker process, print its results. */
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { parseSpecText, SpecError } from '../../core/search/spec'
+import { parseSpecText, SpecError, type ExperimentSpec } from '../../core/search/spec'
 import type { WorkbenchHost } from '../../host/workbench-host'
 import { ApiError, type RunDetail, type Leaderboard } from '../../contract/api'
 import { EXIT_FAILURE, EXIT_OK, UsageError, printJson, progressBar, pct, num, duration, table } from '../output'
@@ -29,6 +29,31 @@ export async function runCommand(
     if (err instanceof SpecError) throw new UsageError(err.message)
     throw err
   }
+  // Ctrl-C or SIGTERM (a service manager, `kill`), from here on: stop now; running trials are
+  // marked interrupted and go back to the queue in one write each, and the next `run` resumes.
+  let bar: ReturnType<typeof progressBar> | null = null
+  const interrupt = (signal: NodeJS.Signals) => {
+    bar?.stop()
+    process.stderr.write(`\n${signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`}: the search resumes where it stopped when you run it again\n`)
+    void host.close().then(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+  }
+  process.once('SIGINT', interrupt)
+  process.once('SIGTERM', interrupt)
+  try {
+    return await runToEnd(host, spec, file, opts, (b) => (bar = b))
+  } finally {
+    process.off('SIGINT', interrupt)
+    process.off('SIGTERM', interrupt)
+  }
+}
+
+async function runToEnd(
+  host: WorkbenchHost,
+  spec: ExperimentSpec,
+  file: string,
+  opts: { json: boolean; requireTargets: boolean },
+  showing: (bar: ReturnType<typeof progressBar>) => void
+): Promise<number> {
   let queued
   try {
     queued = await host.queue.enqueue(spec, resolve(file), { focus: true })
@@ -43,6 +68,7 @@ export async function runCommand(
 
   const single = queued.total === 1
   const bar = progressBar(single ? spec.name : `${spec.name} (${queued.total} trials)`)
+  showing(bar)
   const update = () => {
     const board = host.queue.leaderboard(experimentId)
     const c = board.experiment.counts
@@ -64,15 +90,7 @@ export async function runCommand(
   }
   host.runs.on('changed', onChange)
   host.scheduler.on('changed', onChange)
-  // Ctrl-C: stop now; running trials go back to the queue, and the next `run` resumes them.
-  const interrupt = () => {
-    bar.stop()
-    process.stderr.write('\ninterrupted: the search resumes where it stopped when you run it again\n')
-    void host.close().then(() => process.exit(130))
-  }
-  process.once('SIGINT', interrupt)
   await host.scheduler.waitForExperiment(experimentId)
-  process.off('SIGINT', interrupt)
   host.runs.off('changed', onChange)
   host.scheduler.off('changed', onChange)
   update()
@@ -81,7 +99,9 @@ export async function runCommand(
   const board = host.queue.leaderboard(experimentId)
   const anyMet = board.experiment.targetsMetBy.length > 0
   if (single) {
-    const runId = board.rows[0].runId!
+    // This command's trial (not the leaderboard's top row: an experiment of the same name may
+    // hold other trials from earlier specs).
+    const runId = board.rows.find((r) => r.trialId === queued.trialIds[0])!.runId!
     const detail = host.detail(runId)
     if (opts.json) printJson({ ...runJson(detail), experimentId })
     else printRun(detail)
@@ -90,6 +110,11 @@ export async function runCommand(
     if (opts.json) printJson(searchJson(board))
     else printLeaderboard(board)
     if (board.experiment.counts.done === 0) return EXIT_FAILURE
+    // A failed trial fails the command (retry re-runs only those: `workbench run` again).
+    if (board.experiment.counts.failed > 0) {
+      process.stderr.write(`${board.experiment.counts.failed} of ${board.experiment.total} trials failed; run the spec again to retry them\n`)
+      return EXIT_FAILURE
+    }
   }
   const hasTargets = spec.targets.length > 0
   if (opts.requireTargets && hasTargets && !anyMet) {

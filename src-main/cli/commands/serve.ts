@@ -14,7 +14,12 @@ export async function serveCommand(host: WorkbenchHost, opts: { port: number; js
   const server = await startWebServer({ host, staticDir, port: opts.port })
   // The URL line is what scripts and tests wait for: print it on stdout, alone.
   if (opts.json) process.stdout.write(JSON.stringify({ url: server.url, port: server.port, workspace: host.workspace.dir }) + '\n')
-  else process.stdout.write(`Anomaly Workbench is serving ${host.workspace.dir}\nOpen ${server.url}\n`)
+  else {
+    process.stdout.write(
+      `Anomaly Workbench is serving ${host.workspace.dir}\nOpen ${server.url}\n` +
+        `(that address gives this browser a cookie; its other tabs then need only http://127.0.0.1:${server.port}/)\n`
+    )
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve()
     process.once('SIGINT', stop)

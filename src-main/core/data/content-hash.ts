@@ -2,29 +2,45 @@
  * Content hash of a dataset version: sha256 over column names, timestamps, values, labels and
  * anomaly types. Names and provenance are not content, so the same data generated twice (or
  * imported from a copy) is the same version.
+ *
+ * ContentHasher takes the arrays one at a time, in the canonical order of series-arrays.ts, so a
+ * version streamed array by array from a worker hashes exactly as the whole series would.
  */
-import { createHash } from 'node:crypto'
+import { createHash, type Hash } from 'node:crypto'
 import type { LabelledSeries } from './series'
+import { seriesArrays, seriesHeader, type SeriesHeader } from './series-arrays'
 
 function bytes(a: ArrayBufferView): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
 }
 
+export class ContentHasher {
+  private readonly h: Hash = createHash('sha256')
+
+  constructor(header: SeriesHeader) {
+    this.h.update(
+      JSON.stringify({
+        columns: header.columns,
+        types: header.anomalyTypeNames,
+        rows: header.rows,
+        segments: header.segments ?? null,
+        targets: header.targetNames ? [...header.targetNames].sort() : null
+      })
+    )
+  }
+
+  /** The next array, in canonical order. */
+  update(a: ArrayBufferView): void {
+    this.h.update(bytes(a))
+  }
+
+  digest(): string {
+    return this.h.digest('hex')
+  }
+}
+
 export function contentHash(series: LabelledSeries): string {
-  const h = createHash('sha256')
-  h.update(
-    JSON.stringify({
-      columns: series.columns,
-      types: series.anomalyTypeNames,
-      rows: series.timestamps.length,
-      segments: series.segments ?? null,
-      targets: series.targets ? Object.keys(series.targets).sort() : null
-    })
-  )
-  h.update(bytes(series.timestamps))
-  for (const column of series.values) h.update(bytes(column))
-  h.update(bytes(series.labels))
-  h.update(bytes(series.anomalyType))
-  if (series.targets) for (const k of Object.keys(series.targets).sort()) h.update(bytes(series.targets[k]))
-  return h.digest('hex')
+  const h = new ContentHasher(seriesHeader(series))
+  for (const a of seriesArrays(series)) h.update(a.data)
+  return h.digest()
 }

@@ -55,7 +55,7 @@ export function seriesLength(series: LabelledSeries): number {
 }
 
 /** Count of labelled points per anomaly type name (types with no point are listed with 0). */
-export function anomalyTypeCounts(series: LabelledSeries): Record<string, number> {
+export function anomalyTypeCounts(series: Pick<LabelledSeries, 'anomalyType' | 'anomalyTypeNames'>): Record<string, number> {
   const counts: Record<string, number> = {}
   for (const name of series.anomalyTypeNames) counts[name] = 0
   for (let i = 0; i < series.anomalyType.length; i++) {
@@ -65,7 +65,7 @@ export function anomalyTypeCounts(series: LabelledSeries): Record<string, number
   return counts
 }
 
-export function anomalyRate(series: LabelledSeries): number {
+export function anomalyRate(series: Pick<LabelledSeries, 'labels'>): number {
   let n = 0
   for (let i = 0; i < series.labels.length; i++) n += series.labels[i]
   return series.labels.length === 0 ? 0 : n / series.labels.length

@@ -9,6 +9,7 @@ import { exportRunModel } from './onnx/export-run'
 import { checkParity } from './onnx/parity'
 import type { BundleContents, ModelConfig, Preprocessing } from './bundle'
 import { modelCard } from './model-card'
+import { DEFAULT_MISSING_RULE, type MissingValuesRecord } from '../data/missing-values'
 
 export const PARITY_TOLERANCE = 1e-4
 const GOLDEN_COUNT = 8
@@ -38,6 +39,11 @@ export interface BuildBundleInput {
   artifactsDir: string
   name: string
   version: string
+  /**
+   * How the training data's missing cells were filled (its version's import params, see
+   * missingValuesRecord); the scorer fills a scored file's the same way. Absent: the default rule.
+   */
+  missingValues?: MissingValuesRecord
 }
 
 /** Window length of a run model (1 for per-row models such as Isolation Forest). */
@@ -109,7 +115,8 @@ export async function buildBundleContents(input: BuildBundleInput): Promise<{ co
     featureRecipe: String(run.model.featureRecipe ?? 'the columns of the training data as they are (generated scenarios compute their engineered features causally from past and current samples)'),
     scaler: { kind: 'standard', mean: scaler.mean, scale: scaler.scale, foldedIntoModel: true },
     window,
-    input: { name: exported.inputName, shape: exported.inputShape }
+    input: { name: exported.inputName, shape: exported.inputShape },
+    missingValues: input.missingValues ?? { rule: DEFAULT_MISSING_RULE, trainingCellsFilled: 0 }
   }
   const metrics = {
     test: run.metrics,

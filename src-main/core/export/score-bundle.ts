@@ -5,15 +5,24 @@
 import * as ort from 'onnxruntime-node'
 import type { LabelledSeries } from '../data/series'
 import { windowStarts, windowLabels, windowTypes, fillBatch, type LabelRule } from '../data/windows'
-import type { BundleContents } from './bundle'
+import { fillSeries, MissingValuesError, nonFinite, scoringRule, type FillReport } from '../data/missing-values'
+import { BundleError, type BundleContents } from './bundle'
 
-export async function openSession(onnx: Uint8Array): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(onnx, { graphOptimizationLevel: 'all', intraOpNumThreads: 1 })
+/**
+ * An ONNX Runtime session over a bundle's model. ORT's own load errors name neither the bundle
+ * nor the file (a protobuf parse error, an unknown op): they are rethrown naming both.
+ */
+export async function openSession(onnx: Uint8Array, bundleDir: string): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(onnx, { graphOptimizationLevel: 'all', intraOpNumThreads: 1 })
+  } catch (err) {
+    throw new BundleError(bundleDir, `model.onnx cannot be loaded by ONNX Runtime: ${(err as Error).message}`)
+  }
 }
 
 /** Reruns golden.json; returns the largest difference per output (ok when all ≤ tolerance). */
-export async function rerunGolden(contents: BundleContents): Promise<{ ok: boolean; maxAbsDiff: Record<string, number> }> {
-  const session = await openSession(contents.onnx)
+export async function rerunGolden(contents: BundleContents, bundleDir: string): Promise<{ ok: boolean; maxAbsDiff: Record<string, number> }> {
+  const session = await openSession(contents.onnx, bundleDir)
   try {
     const g = contents.golden
     const input = new ort.Tensor('float32', Float32Array.from(g.inputs), g.shape)
@@ -43,25 +52,48 @@ export interface SeriesScores {
   scores: Float32Array
   labels: Uint8Array
   types: Uint8Array
+  /** Missing cells filled before scoring, by the bundle's rule (null: none were missing). */
+  filled: FillReport | null
+}
+
+/**
+ * The bundle's feature columns of `series`, ready to score. Missing (NaN) cells are filled by the
+ * rule the bundle's training data was imported with, so a scored file is prepared as the training
+ * data was; ±Infinity and a column with no value at all are refused (a score over them would be
+ * meaningless, never an error). Columns are copied before filling: the caller's series is kept.
+ */
+function featureColumns(series: LabelledSeries, pre: BundleContents['preprocessing']): { columns: Float32Array[]; filled: FillReport | null } {
+  const absent = pre.features.filter((f) => !series.columns.includes(f))
+  if (absent.length) throw new Error(`the data lacks the bundle's feature column(s): ${absent.join(', ')} (it has: ${series.columns.join(', ')})`)
+  const own = { ...series, columns: pre.features, values: pre.features.map((f) => series.values[series.columns.indexOf(f)]) }
+  const bad = nonFinite(own, 'infinite')
+  if (bad) throw new Error(`cannot score: column '${bad.column}' holds ${bad.value} at row ${bad.row} (${bad.count} infinite value${bad.count === 1 ? '' : 's'})`)
+  if (nonFinite(own) === null) return { columns: own.values, filled: null }
+  const rule = scoringRule(pre)
+  own.values = own.values.map((v) => v.slice())
+  try {
+    return { columns: own.values, filled: fillSeries(own, rule) }
+  } catch (err) {
+    if (err instanceof MissingValuesError) throw new Error(`cannot score: column '${err.column}': ${err.message} (the bundle fills missing cells by ${rule}, the rule its training data was imported with)`)
+    throw err
+  }
 }
 
 /** Scores every window of the series (columns in the bundle's feature order) in batches. */
 export async function scoreSeries(
   contents: BundleContents,
   series: LabelledSeries,
-  opts: { batch?: number; labelRule?: LabelRule; onProgress?: (done: number, total: number) => void } = {}
+  opts: { batch?: number; labelRule?: LabelRule; onProgress?: (done: number, total: number) => void; bundleDir: string }
 ): Promise<SeriesScores> {
   const pre = contents.preprocessing
-  const missing = pre.features.filter((f) => !series.columns.includes(f))
-  if (missing.length) throw new Error(`the data lacks the bundle's feature column(s): ${missing.join(', ')} (it has: ${series.columns.join(', ')})`)
-  const columns = pre.features.map((f) => series.values[series.columns.indexOf(f)])
+  const { columns, filled } = featureColumns(series, pre)
   const length = pre.window.length
   const starts = windowStarts(series, { length, stride: pre.window.stride })
   const batch = opts.batch ?? 256
   const perRow = pre.input.shape.length === 2
   const buf = new Float32Array(batch * length * columns.length)
   const scores = new Float32Array(starts.length)
-  const session = await openSession(contents.onnx)
+  const session = await openSession(contents.onnx, opts.bundleDir)
   try {
     for (let from = 0; from < starts.length; from += batch) {
       const to = Math.min(starts.length, from + batch)
@@ -78,5 +110,5 @@ export async function scoreSeries(
     await session.release()
   }
   const rule = opts.labelRule ?? ((contents.modelConfig.params.labelRule as LabelRule | undefined) ?? { kind: 'any' })
-  return { starts, length, scores, labels: windowLabels(series, starts, length, rule), types: windowTypes(series, starts, length) }
+  return { starts, length, scores, labels: windowLabels(series, starts, length, rule), types: windowTypes(series, starts, length), filled }
 }

@@ -189,7 +189,14 @@ export function parseSpecText(text: string, source: string): ExperimentSpec {
       const at = err.linePos?.[0]
       throw new SpecError(source, [{ path: '', message: `invalid YAML${at ? ` at line ${at.line}, column ${at.col}` : ''}: ${err.message.split('\n')[0]}` }])
     }
-    return parseSpec(doc.toJS(), source)
+    let value: unknown
+    try {
+      // yaml counts alias expansions (maxAliasCount) and throws on a "billion laughs" document.
+      value = doc.toJS({ maxAliasCount: 100 })
+    } catch (err) {
+      throw new SpecError(source, [{ path: '', message: `YAML refused: ${(err as Error).message}` }])
+    }
+    return parseSpec(value, source)
   }
   let value: unknown
   try {

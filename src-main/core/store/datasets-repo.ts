@@ -1,10 +1,11 @@
 /** Dataset versions: immutable rows keyed by content hash, with their arrays as blobs. */
 import type { Db } from './database'
 import { nowIso } from './database'
-import { toBlob, fromBlob } from './arrays'
+import { fromBlob } from './arrays'
 import type { LabelledSeries, Segment } from '../data/series'
 import { anomalyRate, anomalyTypeCounts } from '../data/series'
-import { contentHash } from '../data/content-hash'
+import { contentHash, ContentHasher } from '../data/content-hash'
+import { arrayLayout, seriesArrays, seriesHeader, type SeriesArray, type SeriesHeader } from '../data/series-arrays'
 
 export interface DatasetMeta {
   id: string
@@ -89,38 +90,133 @@ export function saveDataset(db: Db, series: LabelledSeries, opts: SaveDatasetOpt
   const existing = getDatasetMeta(db, id)
   if (existing) return existing
   db.transaction(() => {
-    db.prepare(
-      `INSERT INTO datasets (id, name, source, generator, params, parent_id, rows, columns, interval_ms,
-         anomaly_rate, type_names, type_counts, label_count, segments, target_names, note, created_at)
-       VALUES (@id, @name, @source, @generator, @params, @parent_id, @rows, @columns, @interval_ms,
-         @anomaly_rate, @type_names, @type_counts, @label_count, @segments, @target_names, @note, @created_at)`
-    ).run({
-      id,
-      name: series.name,
-      source: opts.source,
-      generator: opts.generator ?? null,
-      params: JSON.stringify(opts.params ?? {}),
-      parent_id: opts.parentId ?? null,
-      rows: series.timestamps.length,
-      columns: JSON.stringify(series.columns),
-      interval_ms: series.intervalMs,
-      anomaly_rate: anomalyRate(series),
-      type_names: JSON.stringify(series.anomalyTypeNames),
-      type_counts: JSON.stringify(anomalyTypeCounts(series)),
-      label_count: series.labels.reduce((a, b) => a + b, 0),
-      segments: series.segments && series.segments.length > 0 ? JSON.stringify(series.segments) : null,
-      target_names: series.targets ? JSON.stringify(Object.keys(series.targets)) : null,
-      note: opts.note ?? null,
-      created_at: nowIso()
-    })
+    insertDatasetRow(db, id, seriesHeader(series), series, opts)
     const insert = db.prepare('INSERT INTO dataset_arrays (dataset_id, name, dtype, data) VALUES (?, ?, ?, ?)')
-    insert.run(id, 'timestamps', 'f64', toBlob(series.timestamps))
-    insert.run(id, 'labels', 'u8', toBlob(series.labels))
-    insert.run(id, 'types', 'u8', toBlob(series.anomalyType))
-    series.columns.forEach((name, j) => insert.run(id, `col:${name}`, 'f32', toBlob(series.values[j])))
-    for (const [name, t] of Object.entries(series.targets ?? {})) insert.run(id, `target:${name}`, 'u8', toBlob(t))
+    for (const a of seriesArrays(series)) insert.run(id, a.name, a.dtype, blobView(a.data))
   })()
   return getDatasetMeta(db, id)!
+}
+
+/**
+ * The array's bytes as a Buffer over the same memory: better-sqlite3 copies a bound blob during
+ * the (synchronous) statement, so a second copy of a 100 MB column is never needed.
+ */
+function blobView(a: ArrayBufferView): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength)
+}
+
+function insertDatasetRow(
+  db: Db,
+  id: string,
+  header: SeriesHeader,
+  labelled: Pick<LabelledSeries, 'labels' | 'anomalyType' | 'anomalyTypeNames'>,
+  opts: SaveDatasetOptions
+): void {
+  db.prepare(
+    `INSERT INTO datasets (id, name, source, generator, params, parent_id, rows, columns, interval_ms,
+       anomaly_rate, type_names, type_counts, label_count, segments, target_names, note, created_at)
+     VALUES (@id, @name, @source, @generator, @params, @parent_id, @rows, @columns, @interval_ms,
+       @anomaly_rate, @type_names, @type_counts, @label_count, @segments, @target_names, @note, @created_at)`
+  ).run({
+    id,
+    name: header.name,
+    source: opts.source,
+    generator: opts.generator ?? null,
+    params: JSON.stringify(opts.params ?? {}),
+    parent_id: opts.parentId ?? null,
+    rows: header.rows,
+    columns: JSON.stringify(header.columns),
+    interval_ms: header.intervalMs,
+    anomaly_rate: anomalyRate(labelled),
+    type_names: JSON.stringify(header.anomalyTypeNames),
+    type_counts: JSON.stringify(anomalyTypeCounts(labelled)),
+    label_count: labelled.labels.reduce((a, b) => a + b, 0),
+    segments: header.segments && header.segments.length > 0 ? JSON.stringify(header.segments) : null,
+    target_names: header.targetNames ? JSON.stringify(header.targetNames) : null,
+    note: opts.note ?? null,
+    created_at: nowIso()
+  })
+}
+
+/**
+ * A version written one array at a time (a big import streams its arrays from the data worker,
+ * so the host never holds the whole series). The arrays wait in a TEMP table of this connection:
+ * invisible to every other connection and gone with the connection if the process dies. `commit`
+ * moves them into dataset_arrays with the datasets row in one transaction, so nothing
+ * half-imported is ever visible; `discard` drops them. Arrays must come in the canonical order
+ * (series-arrays.ts), each with the header's row count: the id is their content hash.
+ */
+export class StagedDataset {
+  private static next = 0
+  private readonly stage = `${process.pid}-${++StagedDataset.next}`
+  private readonly layout: { name: string; dtype: string }[]
+  private readonly hasher: ContentHasher
+  private received_ = 0
+  readonly total: number
+  private labels: Uint8Array | null = null
+  private types: Uint8Array | null = null
+  private closed = false
+
+  constructor(
+    private readonly db: Db,
+    readonly header: SeriesHeader
+  ) {
+    this.layout = arrayLayout(header)
+    this.total = this.layout.length
+    this.hasher = new ContentHasher(header)
+    db.exec(
+      `CREATE TEMP TABLE IF NOT EXISTS staged_arrays (
+         stage TEXT NOT NULL, name TEXT NOT NULL, dtype TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (stage, name))`
+    )
+  }
+
+  /** Arrays stored so far, of `total`. */
+  get received(): number {
+    return this.received_
+  }
+
+  /** Name of the array expected next, or null when all have arrived. */
+  get expecting(): string | null {
+    return this.layout[this.received_]?.name ?? null
+  }
+
+  add(a: SeriesArray): void {
+    const want = this.layout[this.received_]
+    if (this.closed) throw new Error('this staged dataset is already committed or discarded')
+    if (!want || a.name !== want.name || a.dtype !== want.dtype) {
+      throw new Error(`expected array ${want ? `'${want.name}' (${want.dtype})` : 'none'}, got '${a.name}' (${a.dtype})`)
+    }
+    if (a.data.length !== this.header.rows) throw new Error(`array '${a.name}' has ${a.data.length} values for ${this.header.rows} rows`)
+    this.hasher.update(a.data)
+    if (a.name === 'labels') this.labels = a.data as Uint8Array
+    if (a.name === 'types') this.types = a.data as Uint8Array
+    this.db.prepare('INSERT INTO temp.staged_arrays (stage, name, dtype, data) VALUES (?, ?, ?, ?)').run(this.stage, a.name, a.dtype, blobView(a.data))
+    this.received_++
+  }
+
+  /** Publishes the version (or finds the same content already stored) in one transaction. */
+  commit(opts: SaveDatasetOptions): DatasetMeta {
+    if (this.expecting !== null) throw new Error(`the dataset is incomplete: array '${this.expecting}' has not arrived`)
+    const id = this.hasher.digest()
+    this.db.transaction(() => {
+      if (!getDatasetMeta(this.db, id)) {
+        insertDatasetRow(this.db, id, this.header, { labels: this.labels!, anomalyType: this.types!, anomalyTypeNames: this.header.anomalyTypeNames }, opts)
+        this.db
+          .prepare('INSERT INTO dataset_arrays (dataset_id, name, dtype, data) SELECT ?, name, dtype, data FROM temp.staged_arrays WHERE stage = ?')
+          .run(id, this.stage)
+      }
+      this.discard()
+    })()
+    return getDatasetMeta(this.db, id)!
+  }
+
+  /** Drops whatever arrived (a failed or cancelled job); safe to call more than once. */
+  discard(): void {
+    if (this.closed) return
+    this.db.prepare('DELETE FROM temp.staged_arrays WHERE stage = ?').run(this.stage)
+    this.closed = true
+    this.labels = this.types = null
+  }
 }
 
 export function getDatasetMeta(db: Db, id: string): DatasetMeta | null {

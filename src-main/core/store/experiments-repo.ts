@@ -1,7 +1,7 @@
 /** Experiments: one row per distinct spec (by hash), so re-running a spec reuses its experiment. */
 import { createHash } from 'node:crypto'
 import type { Db } from './database'
-import { nowIso } from './database'
+import { nowIso, stmt } from './database'
 import type { ExperimentSpec } from '../search/spec'
 
 export interface ExperimentRow {
@@ -35,7 +35,7 @@ export function specHash(spec: ExperimentSpec): string {
  */
 export function upsertExperiment(db: Db, spec: ExperimentSpec, sourceFile: string | null): ExperimentRow {
   const hash = specHash(spec)
-  db.prepare(
+  stmt(db, 
     `INSERT INTO experiments (name, spec, spec_hash, source_file, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, spec_hash = excluded.spec_hash,
        source_file = COALESCE(excluded.source_file, experiments.source_file), updated_at = excluded.updated_at,
@@ -47,19 +47,19 @@ export function upsertExperiment(db: Db, spec: ExperimentSpec, sourceFile: strin
 export type ExperimentStatus = 'active' | 'paused' | 'cancelled'
 
 export function setExperimentStatus(db: Db, id: number, status: ExperimentStatus): void {
-  db.prepare('UPDATE experiments SET status = ?, updated_at = ? WHERE id = ?').run(status, nowIso(), id)
+  stmt(db, 'UPDATE experiments SET status = ?, updated_at = ? WHERE id = ?').run(status, nowIso(), id)
 }
 
 export function setExperimentPriority(db: Db, id: number, priority: number): void {
-  db.prepare('UPDATE experiments SET priority = ?, updated_at = ? WHERE id = ?').run(priority, nowIso(), id)
+  stmt(db, 'UPDATE experiments SET priority = ?, updated_at = ? WHERE id = ?').run(priority, nowIso(), id)
 }
 
 export function listExperiments(db: Db): ExperimentRow[] {
-  return (db.prepare('SELECT * FROM experiments ORDER BY id DESC').all() as Row[]).map(toExperiment)
+  return (stmt(db, 'SELECT * FROM experiments ORDER BY id DESC').all() as Row[]).map(toExperiment)
 }
 
 export function getExperimentByName(db: Db, name: string): ExperimentRow | null {
-  const r = db.prepare('SELECT * FROM experiments WHERE name = ?').get(name) as Row | undefined
+  const r = stmt(db, 'SELECT * FROM experiments WHERE name = ?').get(name) as Row | undefined
   return r ? toExperiment(r) : null
 }
 
@@ -88,11 +88,11 @@ function toExperiment(r: Row): ExperimentRow {
 }
 
 export function getExperimentByHash(db: Db, hash: string): ExperimentRow | null {
-  const r = db.prepare('SELECT * FROM experiments WHERE spec_hash = ?').get(hash) as Row | undefined
+  const r = stmt(db, 'SELECT * FROM experiments WHERE spec_hash = ?').get(hash) as Row | undefined
   return r ? toExperiment(r) : null
 }
 
 export function getExperiment(db: Db, id: number): ExperimentRow | null {
-  const r = db.prepare('SELECT * FROM experiments WHERE id = ?').get(id) as Row | undefined
+  const r = stmt(db, 'SELECT * FROM experiments WHERE id = ?').get(id) as Row | undefined
   return r ? toExperiment(r) : null
 }

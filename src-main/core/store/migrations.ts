@@ -166,5 +166,25 @@ export const migrations: Migration[] = [
         value         TEXT NOT NULL                -- JSON
       );
     `
+  },
+  {
+    version: 5,
+    name: 'leases: processes that run trials, with heartbeats',
+    sql: `
+      -- One row per process that may run trials on this workspace (app, serve, CLI run). A trial
+      -- or run is owned by one of them; an owner whose process died or whose heartbeat is older
+      -- than the lease loses its trials back to the queue (outcomes-repo.ts).
+      CREATE TABLE hosts (
+        owner         TEXT PRIMARY KEY,            -- hostname:pid:nonce
+        hostname      TEXT NOT NULL,
+        pid           INTEGER NOT NULL,
+        proc_start    TEXT,                        -- the process's start time (Linux /proc), against pid reuse
+        started_at    TEXT NOT NULL,
+        heartbeat_at  INTEGER NOT NULL             -- ms since the epoch
+      );
+      ALTER TABLE trials ADD COLUMN owner TEXT;    -- hosts.owner while running
+      ALTER TABLE runs ADD COLUMN owner TEXT;      -- hosts.owner while running
+      CREATE INDEX trials_running ON trials(status, owner);
+    `
   }
 ]

@@ -1,11 +1,11 @@
 /**
  * Runs and everything measured about them: status transitions, results, per-epoch history,
- * per-window scores and logs. Status moves only forward (queued → running → a final state);
- * `markStaleRunsInterrupted` is how a restart learns that a previous process died mid-run.
+ * per-window scores and logs. Status moves only forward (queued → running → a final state); a
+ * run ends together with its trial in outcomes-repo.ts, and a run whose process died is marked
+ * interrupted there too (`reclaimOrphans`).
  */
 import type { Db } from './database'
-import { nowIso } from './database'
-import { processAlive } from './process-alive'
+import { nowIso, stmt } from './database'
 import { toBlob, fromBlob } from './arrays'
 
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
@@ -145,75 +145,70 @@ export function createRun(
   return getRun(db, Number(info.lastInsertRowid))!
 }
 
+/** What a leaderboard shows of a run: no curves, no model (they are large and parsed per row). */
+export interface RunBrief {
+  id: number
+  status: RunStatus
+  metrics: Record<string, number> | null
+  targets: TargetCheck[]
+  durationMs: number | null
+}
+
+/** The briefs of an experiment's runs, by run id: one query for a whole leaderboard. */
+export function runBriefs(db: Db, experimentId: number): Map<number, RunBrief> {
+  const rows = stmt(db, 'SELECT id, status, metrics, targets, duration_ms FROM runs WHERE experiment_id = ?').all(experimentId) as {
+    id: number
+    status: RunStatus
+    metrics: string | null
+    targets: string
+    duration_ms: number | null
+  }[]
+  return new Map(rows.map((r) => [r.id, { id: r.id, status: r.status, metrics: json(r.metrics, null), targets: json(r.targets, []), durationMs: r.duration_ms }]))
+}
+
 export function getRun(db: Db, id: number): RunRecord | null {
-  const r = db.prepare(`${SELECT} WHERE runs.id = ?`).get(id) as Row | undefined
+  const r = stmt(db, `${SELECT} WHERE runs.id = ?`).get(id) as Row | undefined
   return r ? toRecord(r) : null
 }
 
 export function listRuns(db: Db): RunRecord[] {
-  return (db.prepare(`${SELECT} ORDER BY runs.id DESC`).all() as Row[]).map(toRecord)
+  return (stmt(db, `${SELECT} ORDER BY runs.id DESC`).all() as Row[]).map(toRecord)
 }
 
-export function markRunning(db: Db, id: number, workerPid: number | null): void {
-  db.prepare(`UPDATE runs SET status = 'running', worker_pid = ?, host_pid = ?, started_at = ? WHERE id = ? AND status = 'queued'`).run(
-    workerPid,
-    process.pid,
-    nowIso(),
-    id
+/** The run starts in a worker of `owner` (hosts-repo); false when it is no longer queued. */
+export function markRunning(db: Db, id: number, workerPid: number | null, owner: string): boolean {
+  return (
+    db
+      .prepare(`UPDATE runs SET status = 'running', worker_pid = ?, host_pid = ?, owner = ?, started_at = ? WHERE id = ? AND status = 'queued'`)
+      .run(workerPid, process.pid, owner, nowIso(), id).changes === 1
   )
 }
 
 export function setRunBackend(db: Db, id: number, backend: RunRecord['backend']): void {
-  db.prepare('UPDATE runs SET backend = ? WHERE id = ?').run(JSON.stringify(backend), id)
+  stmt(db, 'UPDATE runs SET backend = ? WHERE id = ?').run(JSON.stringify(backend), id)
 }
 
 export function setRunDatasets(db: Db, id: number, trainId: string, testId: string): void {
-  db.prepare('UPDATE runs SET train_dataset_id = ?, test_dataset_id = ? WHERE id = ?').run(trainId, testId, id)
+  stmt(db, 'UPDATE runs SET train_dataset_id = ?, test_dataset_id = ? WHERE id = ?').run(trainId, testId, id)
 }
 
 export function setRunParams(db: Db, id: number, params: Record<string, unknown>): void {
-  db.prepare('UPDATE runs SET params = ? WHERE id = ?').run(JSON.stringify(params), id)
+  stmt(db, 'UPDATE runs SET params = ? WHERE id = ?').run(JSON.stringify(params), id)
 }
 
-function durationSince(startedAt: string | null): number | null {
+export function durationSince(startedAt: string | null): number | null {
   return startedAt ? Date.now() - Date.parse(startedAt) : null
 }
 
-/** Stores results and marks the run done, in one transaction with its scores. */
-export function completeRun(
-  db: Db,
-  id: number,
-  results: RunResults,
-  scores: { split: string; datasetId: string | null; scores: Float32Array; labels: Uint8Array; types: Uint8Array | null }[]
-): void {
-  db.transaction(() => {
-    const run = getRun(db, id)
-    if (!run) throw new Error(`run ${id} not found`)
-    for (const s of scores) saveScores(db, id, s)
-    db.prepare(
-      `UPDATE runs SET status = 'done', status_reason = NULL, threshold = ?, metrics = ?, train_metrics = ?, confusion = ?,
-         targets = ?, curves = ?, recall_by_type = ?, model = ?, finished_at = ?, duration_ms = ? WHERE id = ?`
-    ).run(
-      results.threshold,
-      JSON.stringify(results.metrics),
-      results.trainMetrics ? JSON.stringify(results.trainMetrics) : null,
-      JSON.stringify(results.confusion),
-      JSON.stringify(results.targets),
-      JSON.stringify(results.curves),
-      JSON.stringify(results.recallByType),
-      JSON.stringify(results.model),
-      nowIso(),
-      durationSince(run.startedAt),
-      id
-    )
-  })()
-}
-
-/** Ends a run that did not complete; a run already in a final state keeps it. */
+/**
+ * Ends a run that has no trial to keep in step (a queued run cancelled with its trial by the
+ * caller's transaction); a run already in a final state keeps it. Runs that ran end through
+ * `recordRunOutcome` (outcomes-repo.ts), which moves the trial in the same transaction.
+ */
 export function endRun(db: Db, id: number, status: 'failed' | 'cancelled' | 'interrupted', reason: string): boolean {
   const run = getRun(db, id)
   if (!run || FINAL_STATUSES.includes(run.status)) return false
-  db.prepare(`UPDATE runs SET status = ?, status_reason = ?, finished_at = ?, duration_ms = ? WHERE id = ?`).run(
+  stmt(db, `UPDATE runs SET status = ?, status_reason = ?, owner = NULL, finished_at = ?, duration_ms = ? WHERE id = ?`).run(
     status,
     reason,
     nowIso(),
@@ -223,28 +218,12 @@ export function endRun(db: Db, id: number, status: 'failed' | 'cancelled' | 'int
   return true
 }
 
-/**
- * At start-up, runs still 'running' whose owning process is gone (the app, the CLI or the
- * machine died) are marked interrupted, so no run stays 'running' for ever; their trials go back
- * to the queue (trials-repo). Queued runs stay queued: the queue outlives the process. Runs owned
- * by another live process on the same workspace (the app while the CLI starts) are left alone.
- */
-export function markStaleRunsInterrupted(db: Db, reason: string): number[] {
-  const open = db.prepare(`SELECT id, host_pid FROM runs WHERE status = 'running'`).all() as {
-    id: number
-    host_pid: number | null
-  }[]
-  const stale = open.filter((r) => r.host_pid !== process.pid && !processAlive(r.host_pid))
-  for (const { id } of stale) endRun(db, id, 'interrupted', reason)
-  return stale.map((s) => s.id)
-}
-
 export function saveScores(
   db: Db,
   runId: number,
   s: { split: string; datasetId: string | null; scores: Float32Array; labels: Uint8Array; types: Uint8Array | null }
 ): void {
-  db.prepare(
+  stmt(db, 
     `INSERT OR REPLACE INTO run_scores (run_id, split, dataset_id, count, scores, labels, types) VALUES (?, ?, ?, ?, ?, ?, ?)`
   ).run(runId, s.split, s.datasetId, s.scores.length, toBlob(s.scores), toBlob(s.labels), s.types ? toBlob(s.types) : null)
 }
@@ -254,7 +233,7 @@ export function loadScores(
   runId: number,
   split: string
 ): { scores: Float32Array; labels: Uint8Array; types: Uint8Array | null; datasetId: string | null } | null {
-  const r = db.prepare('SELECT * FROM run_scores WHERE run_id = ? AND split = ?').get(runId, split) as
+  const r = stmt(db, 'SELECT * FROM run_scores WHERE run_id = ? AND split = ?').get(runId, split) as
     | { scores: Buffer; labels: Buffer; types: Buffer | null; dataset_id: string | null }
     | undefined
   if (!r) return null
@@ -299,14 +278,14 @@ function unpackHistogram(b: Buffer): EpochHistogram {
 }
 
 export function addEpoch(db: Db, runId: number, e: EpochRecord): void {
-  db.prepare(
+  stmt(db, 
     `INSERT OR REPLACE INTO run_epochs (run_id, epoch, metrics, confusion, histogram, created_at) VALUES (?, ?, ?, ?, ?, ?)`
   ).run(runId, e.epoch, JSON.stringify(e.metrics), e.confusion ? JSON.stringify(e.confusion) : null, e.histogram ? packHistogram(e.histogram) : null, nowIso())
 }
 
 export function listEpochs(db: Db, runId: number): EpochRecord[] {
   return (
-    db.prepare('SELECT epoch, metrics, confusion, histogram FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(runId) as {
+    stmt(db, 'SELECT epoch, metrics, confusion, histogram FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(runId) as {
       epoch: number
       metrics: string
       confusion: string | null
@@ -323,7 +302,7 @@ export interface LogRecord {
 }
 
 export function appendLog(db: Db, log: LogRecord): void {
-  db.prepare('INSERT INTO run_logs (run_id, at, level, message) VALUES (?, ?, ?, ?)').run(log.runId, log.at, log.level, log.message)
+  stmt(db, 'INSERT INTO run_logs (run_id, at, level, message) VALUES (?, ?, ?, ?)').run(log.runId, log.at, log.level, log.message)
 }
 
 export function listLogs(db: Db, runId: number, limit = 500): LogRecord[] {
@@ -336,6 +315,6 @@ export function listLogs(db: Db, runId: number, limit = 500): LogRecord[] {
 
 /** The trained model a run stored (results.model), or null before it finished. */
 export function getRunModel(db: Db, id: number): Record<string, unknown> | null {
-  const r = db.prepare('SELECT model FROM runs WHERE id = ?').pluck().get(id) as string | null | undefined
+  const r = stmt(db, 'SELECT model FROM runs WHERE id = ?').pluck().get(id) as string | null | undefined
   return r ? (JSON.parse(r) as Record<string, unknown>) : null
 }

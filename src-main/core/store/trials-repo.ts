@@ -1,12 +1,13 @@
 /**
  * The persistent trial queue. Trials move queued → running → done | failed | cancelled, or
- * skipped (an experiment stopped early). Claiming is one conditional UPDATE, so two schedulers on
- * one workspace (the app and a CLI) can never start the same trial; a trial whose owning process
- * died goes back to the queue at the next start — none is lost, none runs twice to completion.
+ * skipped (an experiment stopped early). Claiming is one conditional UPDATE under the write lock,
+ * so two schedulers on one workspace (the app and a CLI) can never start the same trial; a trial
+ * whose owner died goes back to the queue (outcomes-repo.ts `reclaimOrphans`) — none is lost,
+ * none runs twice to completion.
  */
 import type { Db } from './database'
-import { nowIso } from './database'
-import { processAlive } from './process-alive'
+import { nowIso, writeTransaction, stmt } from './database'
+import { endRun } from './runs-repo'
 
 export type TrialStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'skipped'
 
@@ -20,7 +21,8 @@ export interface TrialRecord {
   status: TrialStatus
   attempts: number
   runId: number | null
-  hostPid: number | null
+  /** The process running it (hosts-repo owner id), while running. */
+  owner: string | null
   createdAt: string
   updatedAt: string
 }
@@ -35,7 +37,7 @@ interface Row {
   status: TrialStatus
   attempts: number
   run_id: number | null
-  host_pid: number | null
+  owner: string | null
   created_at: string
   updated_at: string
 }
@@ -51,7 +53,7 @@ function toRecord(r: Row): TrialRecord {
     status: r.status,
     attempts: r.attempts,
     runId: r.run_id,
-    hostPid: r.host_pid,
+    owner: r.owner,
     createdAt: r.created_at,
     updatedAt: r.updated_at
   }
@@ -59,28 +61,28 @@ function toRecord(r: Row): TrialRecord {
 
 /** Adds the trials not yet known (by identity); returns the ids of the new ones. */
 export function addTrials(db: Db, experimentId: number, plans: { identity: string; ordinal: number; params: Record<string, unknown> }[]): number[] {
-  const insert = db.prepare(
+  const insert = stmt(db, 
     `INSERT INTO trials (experiment_id, identity, ordinal, params, status, created_at, updated_at)
      VALUES (?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT (experiment_id, identity) DO NOTHING`
   )
   const added: number[] = []
-  db.transaction(() => {
+  writeTransaction(db, () => {
     const now = nowIso()
     for (const p of plans) {
       const info = insert.run(experimentId, p.identity, p.ordinal, JSON.stringify(p.params), now, now)
       if (info.changes > 0) added.push(Number(info.lastInsertRowid))
     }
-  })()
+  })
   return added
 }
 
 export function getTrial(db: Db, id: number): TrialRecord | null {
-  const r = db.prepare('SELECT * FROM trials WHERE id = ?').get(id) as Row | undefined
+  const r = stmt(db, 'SELECT * FROM trials WHERE id = ?').get(id) as Row | undefined
   return r ? toRecord(r) : null
 }
 
 export function listTrials(db: Db, experimentId: number): TrialRecord[] {
-  return (db.prepare('SELECT * FROM trials WHERE experiment_id = ? ORDER BY ordinal').all(experimentId) as Row[]).map(toRecord)
+  return (stmt(db, 'SELECT * FROM trials WHERE experiment_id = ? ORDER BY ordinal').all(experimentId) as Row[]).map(toRecord)
 }
 
 export function trialsByIdentity(db: Db, experimentId: number, identities: string[]): TrialRecord[] {
@@ -107,39 +109,53 @@ export function nextQueuedTrial(db: Db, skipExperiments: number[], onlyExperimen
   return r ? toRecord(r) : null
 }
 
-/** Atomically takes a queued trial for this process; false when someone else was first. */
-export function claimTrial(db: Db, trialId: number, runId: number): boolean {
+/** Atomically takes a queued trial for `owner`; false when someone else was first. */
+export function claimTrial(db: Db, trialId: number, runId: number, owner: string): boolean {
   const info = db
     .prepare(
-      `UPDATE trials SET status = 'running', run_id = ?, host_pid = ?, attempts = attempts + 1, updated_at = ?
+      `UPDATE trials SET status = 'running', run_id = ?, owner = ?, host_pid = ?, attempts = attempts + 1, updated_at = ?
        WHERE id = ? AND status = 'queued'`
     )
-    .run(runId, process.pid, nowIso(), trialId)
+    .run(runId, owner, process.pid, nowIso(), trialId)
   return info.changes === 1
 }
 
-export function setTrialStatus(db: Db, trialId: number, status: TrialStatus): void {
-  db.prepare('UPDATE trials SET status = ?, host_pid = NULL, updated_at = ? WHERE id = ?').run(status, nowIso(), trialId)
+/** The trial's latest run. */
+export function setTrialRun(db: Db, trialId: number, runId: number): void {
+  stmt(db, 'UPDATE trials SET run_id = ?, updated_at = ? WHERE id = ?').run(runId, nowIso(), trialId)
+}
+
+/**
+ * Queued trials become cancelled or skipped, and their queued runs cancelled with the reason, in
+ * one transaction. Trials no longer queued (another process started one) are left alone.
+ */
+export function endQueuedTrials(db: Db, trialIds: number[], status: 'cancelled' | 'skipped', reason: string): TrialRecord[] {
+  const end = stmt(db, `UPDATE trials SET status = ?, owner = NULL, host_pid = NULL, updated_at = ? WHERE id = ? AND status = 'queued'`)
+  return writeTransaction(db, () => {
+    const ended: TrialRecord[] = []
+    for (const id of trialIds) {
+      if (end.run(status, nowIso(), id).changes === 0) continue
+      const t = getTrial(db, id)!
+      if (t.runId) endRun(db, t.runId, 'cancelled', reason)
+      ended.push(t)
+    }
+    return ended
+  })
 }
 
 export function setTrialPriority(db: Db, trialId: number, priority: number): void {
-  db.prepare('UPDATE trials SET priority = ?, updated_at = ? WHERE id = ?').run(priority, nowIso(), trialId)
+  stmt(db, 'UPDATE trials SET priority = ?, updated_at = ? WHERE id = ?').run(priority, nowIso(), trialId)
 }
 
 export function countByStatus(db: Db, experimentId: number): Record<TrialStatus, number> {
   const counts: Record<TrialStatus, number> = { queued: 0, running: 0, done: 0, failed: 0, cancelled: 0, skipped: 0 }
-  for (const r of db.prepare('SELECT status, COUNT(*) AS n FROM trials WHERE experiment_id = ? GROUP BY status').all(experimentId) as {
+  for (const r of stmt(db, 'SELECT status, COUNT(*) AS n FROM trials WHERE experiment_id = ? GROUP BY status').all(experimentId) as {
     status: TrialStatus
     n: number
   }[]) {
     counts[r.status] = r.n
   }
   return counts
-}
-
-/** Queued trials of an experiment become `status` (cancel → cancelled, early stop → skipped). */
-export function endQueuedTrials(db: Db, experimentId: number, status: 'cancelled' | 'skipped'): number {
-  return db.prepare(`UPDATE trials SET status = ?, updated_at = ? WHERE experiment_id = ? AND status = 'queued'`).run(status, nowIso(), experimentId).changes
 }
 
 /** Failed (and cancelled, skipped) trials back to the queue: "retry failed only" is one action. */
@@ -149,23 +165,22 @@ export function requeueTrials(db: Db, experimentId: number, statuses: TrialStatu
     .prepare(`SELECT id FROM trials WHERE experiment_id = ? AND status IN (${placeholders})`)
     .pluck()
     .all(experimentId, ...statuses) as number[]
-  const update = db.prepare(`UPDATE trials SET status = 'queued', host_pid = NULL, updated_at = ? WHERE id = ?`)
-  db.transaction(() => {
-    for (const id of ids) update.run(nowIso(), id)
-  })()
-  return ids
+  const update = stmt(db, `UPDATE trials SET status = 'queued', owner = NULL, host_pid = NULL, updated_at = ? WHERE id = ? AND status IN (${placeholders})`)
+  return writeTransaction(db, () => ids.filter((id) => update.run(nowIso(), id, ...statuses).changes > 0))
 }
 
 /**
- * At start-up: trials 'running' in a process that is gone go back to the queue (their run was
- * marked interrupted by the runs repository). Returns the requeued trial ids.
+ * Per experiment, a fingerprint of its trials (count per status, latest update): a process
+ * watching the workspace compares them to tell which experiments another process changed.
  */
-export function requeueOrphanedTrials(db: Db): number[] {
-  const running = db.prepare(`SELECT id, host_pid FROM trials WHERE status = 'running'`).all() as { id: number; host_pid: number | null }[]
-  const orphans = running.filter((t) => t.host_pid !== process.pid && !processAlive(t.host_pid)).map((t) => t.id)
-  const update = db.prepare(`UPDATE trials SET status = 'queued', host_pid = NULL, updated_at = ? WHERE id = ? AND status = 'running'`)
-  db.transaction(() => {
-    for (const id of orphans) update.run(nowIso(), id)
-  })()
-  return orphans
+export function queueFingerprints(db: Db): { experimentId: number; print: string }[] {
+  return (
+    db
+      .prepare(
+        `SELECT experiment_id AS experimentId, group_concat(status || ':' || n, ',') || '@' || MAX(latest) AS print FROM
+           (SELECT experiment_id, status, COUNT(*) AS n, MAX(updated_at) AS latest FROM trials GROUP BY experiment_id, status ORDER BY status)
+         GROUP BY experiment_id`
+      )
+      .all() as { experimentId: number; print: string }[]
+  )
 }

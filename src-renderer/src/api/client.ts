@@ -16,9 +16,9 @@ export function connect(): WorkbenchClient {
   if (bridge) {
     shared = wrapPreload(bridge)
   } else {
-    const token = resolveToken()
-    const hint = token ? null : 'No API token: open the address printed by the web host (it ends in ?token=…)'
-    shared = new WsClient(apiUrl(location, token), hint)
+    // The token travels in an HttpOnly cookie set when the printed URL was opened; a refused
+    // socket's close reason says what to do, so no hint of our own is needed.
+    shared = new WsClient(apiUrl(location, resolveToken()), null)
   }
   return shared
 }

@@ -62,3 +62,12 @@ export function errorCode(e: unknown): string | null {
   }
   return PRELOAD_ERROR.exec(rawMessage(e))?.[1] ?? null
 }
+
+/** The preload's `(at path)` suffix (see PRELOAD_ERROR). */
+const PRELOAD_PATH = /^\[[a-z_]+\] [\s\S]* \(at ([^()\s]+)\)$/
+
+/** The input field a rejected call's API error names (e.g. `files.1`), when it names one. */
+export function errorPath(e: unknown): string | null {
+  if (e instanceof ClientError) return e.path ?? null
+  return PRELOAD_PATH.exec(rawMessage(e))?.[1] ?? null
+}

@@ -2,8 +2,9 @@
  * WebSocket transport for the browser front door (`serve`): the same `WorkbenchApi` the Electron
  * preload exposes, carried in the frames of `src-main/contract/wire.ts`.
  *
- * - URL: `ws(s)://<page host>/api?token=TOKEN`; TOKEN comes from the page's `token` query
- *   parameter and is kept in sessionStorage so a reload without the query still works.
+ * - URL: `ws(s)://<page host>/api`. The web host authenticates it with the HttpOnly cookie it set
+ *   when the printed `/?token=…` address was opened, so the page never holds the token and any
+ *   tab of the browser can open `/`.
  * - Calls made before the socket opens are queued and sent on open.
  * - On close, calls already sent are rejected (code `disconnected`); the client reconnects with
  *   exponential backoff and fires `onReconnected` listeners so stores can re-fetch.
@@ -14,7 +15,6 @@ import type { EventName, EventPayload, MethodInput, MethodName, MethodOutput } f
 import type { ClientFrame, ServerFrame } from '../../../src-main/contract/wire'
 import { ClientError, type ConnectionStatus, type WorkbenchClient } from './types'
 
-const TOKEN_KEY = 'workbench.token'
 const BACKOFF_MIN_MS = 250
 const BACKOFF_MAX_MS = 8000
 
@@ -23,24 +23,15 @@ interface Pending {
   reject: (error: Error) => void
 }
 
-/** The API token: from `?token=` (remembered for this tab), else the remembered one. */
-export function resolveToken(loc: Location = location, storage: Storage | null = safeSession()): string | null {
+/**
+ * A token still in the address bar, dropped from it. The web host answers `/?token=` with a
+ * redirect that keeps the token in its cookie, so this is null on its pages; a token here means
+ * a host that did not, and it then travels in the socket's URL instead.
+ */
+export function resolveToken(loc: Location = location): string | null {
   const fromUrl = new URLSearchParams(loc.search).get('token')
-  if (fromUrl) {
-    try {
-      storage?.setItem(TOKEN_KEY, fromUrl)
-    } catch {
-      /* storage disabled: the URL keeps working */
-      return fromUrl
-    }
-    hideTokenInUrl(loc)
-    return fromUrl
-  }
-  try {
-    return storage?.getItem(TOKEN_KEY) ?? null
-  } catch {
-    return null
-  }
+  if (fromUrl) hideTokenInUrl(loc)
+  return fromUrl
 }
 
 /** Drop `token` (and only it) from the address bar, keeping path, other params and hash. */
@@ -55,15 +46,8 @@ function hideTokenInUrl(loc: Location): void {
   }
 }
 
-function safeSession(): Storage | null {
-  try {
-    return window.sessionStorage
-  } catch {
-    return null
-  }
-}
-
-export function apiUrl(loc: Location, token: string | null): string {
+/** The API socket's URL on the page's own host; the cookie is the credential unless `token` is given. */
+export function apiUrl(loc: Location, token: string | null = null): string {
   const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:'
   const q = token ? `?token=${encodeURIComponent(token)}` : ''
   return `${scheme}//${loc.host}/api${q}`
@@ -219,6 +203,9 @@ export class WsClient implements WorkbenchClient {
     } else if (frame.type === 'event') {
       const set = this.listeners.get(frame.event)
       if (set) for (const fn of [...set]) safely(() => fn(frame.payload))
+    } else if (frame.type === 'error') {
+      // A frame of ours the host could not read an id from: no call to settle, but a bug to see.
+      console.error(`workbench API: ${frame.error.message}`)
     }
   }
 

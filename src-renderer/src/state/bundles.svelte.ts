@@ -3,6 +3,7 @@ import { Refreshing } from './refreshing.svelte'
 import type { WorkbenchClient } from '../api/client'
 import { errorMessage } from '../api/types'
 import type { AbRun } from '../lib/bundles'
+import { PathGrant } from './path-grant.svelte'
 
 export type ExportResult = MethodOutput<'bundles.export'>
 export type VerifyResult = MethodOutput<'bundles.verify'>
@@ -39,6 +40,8 @@ export class BundlesStore extends Refreshing {
   settings = $state.raw<Settings | null>(null)
   settingsError = $state<string | null>(null)
   savingSettings = $state(false)
+  /** A bundle folder the host refused (outside the allowed folders), offered to allow. */
+  readonly settingsGrant: PathGrant
 
   /** By bundle dir. */
   actions = $state.raw<Record<string, BundleActionState>>({})
@@ -59,6 +62,7 @@ export class BundlesStore extends Refreshing {
 
   constructor(private readonly api: WorkbenchClient) {
     super()
+    this.settingsGrant = new PathGrant(api)
     api.on('bundles.changed', () => this.scheduleRefresh())
     // A finished run may now appear in the A/B table.
     api.on('run.changed', (run) => {
@@ -104,6 +108,7 @@ export class BundlesStore extends Refreshing {
   async saveSettings(sharedDir: string, bundlesDir?: string): Promise<boolean> {
     this.savingSettings = true
     this.settingsError = null
+    this.settingsGrant.dismiss()
     try {
       this.settings = await this.api.call('settings.set', {
         sharedDir: sharedDir.trim() || null,
@@ -113,6 +118,8 @@ export class BundlesStore extends Refreshing {
       return true
     } catch (e) {
       this.settingsError = errorMessage(e)
+      // The folder itself is offered: a bundle folder is a folder, not a file in one.
+      this.settingsGrant.offer(e, (field) => (field === 'sharedDir' ? sharedDir.trim() : field === 'bundlesDir' ? (bundlesDir?.trim() ?? null) : null) || null)
       return false
     } finally {
       this.savingSettings = false

@@ -1,4 +1,4 @@
-import type { DatasetDetail, HistogramSet, LabelRange, SeriesWindow } from '../../../src-main/contract/api'
+import type { DatasetDetail, HistogramSet, LabelRange, RangePage, SeriesWindow } from '../../../src-main/contract/api'
 import type { WorkbenchClient } from '../api/client'
 import { errorCode, errorMessage } from '../api/types'
 import {
@@ -16,6 +16,8 @@ import {
   type RowRange
 } from '../lib/dataset-view'
 import { actionStarted } from './perf'
+import { PathGrant } from './path-grant.svelte'
+import { parentFolder } from '../lib/paths'
 import type { SavedLabels } from './datasets.svelte'
 
 export type ChartMode = 'pan' | 'label'
@@ -25,6 +27,8 @@ export type XAxisKind = 'time' | 'row'
 const FETCH_DEBOUNCE_MS = 60
 /** Columns drawn when a version opens. */
 const DEFAULT_COLUMNS = 4
+/** Labelled ranges per page of the ranges list. */
+export const RANGES_PAGE = 50
 
 /**
  * One dataset version's editor (Immich's TimelineManager idea): this class owns the large data
@@ -73,13 +77,18 @@ export class DatasetEditor {
 
   histograms = $state.raw<HistogramSet | null>(null)
   histogramsError = $state<string | null>(null)
-  ranges = $state.raw<LabelRange[] | null>(null)
+  /** The shown page of labelled ranges: a version may hold millions, so they come a page at a time. */
+  ranges = $state.raw<RangePage | null>(null)
   rangesError = $state<string | null>(null)
+  /** Type filter of the ranges list: undefined = every type, null = ranges without a type. */
+  rangeType = $state<string | null | undefined>(undefined)
 
   exportPath = $state('')
   exporting = $state(false)
   exportResult = $state.raw<{ path: string; rows: number; bytes: number } | null>(null)
   exportError = $state<string | null>(null)
+  /** An export path the host refused (outside the allowed folders): its folder, offered to allow. */
+  readonly exportGrant: PathGrant
 
   /** Plot width in CSS pixels (the chart reports it); 0 until known, and nothing is fetched. */
   private width = 0
@@ -87,6 +96,7 @@ export class DatasetEditor {
   private fetchSeq = 0
   private fetchTimer: ReturnType<typeof setTimeout> | null = null
   private loadSeq = 0
+  private rangesSeq = 0
   private nextEditKey = 1
   private disposed = false
   private readonly unsubs: (() => void)[] = []
@@ -97,6 +107,7 @@ export class DatasetEditor {
     readonly id: string,
     private readonly hooks: { onSaved?: (s: SavedLabels) => void; defaultExportDir?: () => string | null } = {}
   ) {
+    this.exportGrant = new PathGrant(api)
     this.unsubs.push(
       // A new child (this page's save, or another window's) changes `children`: refresh the header.
       api.on('datasets.changed', () => this.scheduleReload()),
@@ -183,15 +194,24 @@ export class DatasetEditor {
     }
   }
 
-  async loadRanges(): Promise<void> {
+  /** Fetches the page of ranges starting at `offset` (of the current type filter). */
+  async loadRanges(offset = 0): Promise<void> {
+    const seq = ++this.rangesSeq
+    const type = this.rangeType
     try {
-      const r = await this.api.call('datasets.ranges', { id: this.id })
-      if (this.disposed) return
+      const r = await this.api.call('datasets.ranges', { id: this.id, offset, limit: RANGES_PAGE, ...(type !== undefined ? { type } : {}) })
+      // A newer page or filter was asked for meanwhile: this answer is stale.
+      if (this.disposed || seq !== this.rangesSeq) return
       this.ranges = r
       this.rangesError = null
     } catch (e) {
-      if (!this.disposed) this.rangesError = errorMessage(e)
+      if (!this.disposed && seq === this.rangesSeq) this.rangesError = errorMessage(e)
     }
+  }
+
+  setRangeType(type: string | null | undefined): void {
+    this.rangeType = type
+    void this.loadRanges(0)
   }
 
   private scheduleReload(): void {
@@ -402,11 +422,15 @@ export class DatasetEditor {
     this.exporting = true
     this.exportError = null
     this.exportResult = null
+    this.exportGrant.dismiss()
     try {
       const r = await this.api.call('datasets.export', { id: d.id, path })
       if (!this.disposed) this.exportResult = r
     } catch (e) {
-      if (!this.disposed) this.exportError = errorMessage(e)
+      if (!this.disposed) {
+        this.exportError = errorMessage(e)
+        this.exportGrant.offer(e, () => parentFolder(path))
+      }
     } finally {
       if (!this.disposed) this.exporting = false
     }

@@ -2,6 +2,8 @@ import type { DatasetSummary, ImportOptions, JobProgress, ScenarioInfo } from '.
 import { Refreshing } from './refreshing.svelte'
 import type { WorkbenchClient } from '../api/client'
 import { errorMessage } from '../api/types'
+import { PathGrant } from './path-grant.svelte'
+import { listEntry, parentFolder } from '../lib/paths'
 
 /** What the last "Save as new version" did, for the new version's page to report. */
 export interface SavedLabels {
@@ -29,6 +31,8 @@ export class DatasetsStore extends Refreshing {
   starting = $state<'generate' | 'import' | null>(null)
   generateError = $state<string | null>(null)
   importError = $state<string | null>(null)
+  /** A file the host refused to read (outside the allowed folders): its folder, offered to allow. */
+  readonly importGrant: PathGrant
 
   /** Set by the editor when it saves; read (once) by the new version's page. */
   lastSave = $state.raw<SavedLabels | null>(null)
@@ -37,6 +41,7 @@ export class DatasetsStore extends Refreshing {
 
   constructor(private readonly api: WorkbenchClient) {
     super()
+    this.importGrant = new PathGrant(api)
     api.on('datasets.changed', () => this.scheduleRefresh())
     api.on('dataset.job', (job) => this.applyJob(job))
     api.onReconnected(() => {
@@ -87,12 +92,17 @@ export class DatasetsStore extends Refreshing {
   async import(files: string[], options: ImportOptions): Promise<string | null> {
     this.starting = 'import'
     this.importError = null
+    this.importGrant.dismiss()
     try {
       const { jobId } = await this.api.call('datasets.import', { files, options })
       this.noteJob(jobId, 'import', `importing ${files.length === 1 ? files[0] : `${files.length} files`}`)
       return jobId
     } catch (e) {
       this.importError = errorMessage(e)
+      this.importGrant.offer(e, (field) => {
+        const file = listEntry(field, 'files', files)
+        return file ? parentFolder(file) : null
+      })
       return null
     } finally {
       this.starting = null

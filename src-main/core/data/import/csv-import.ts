@@ -6,6 +6,10 @@
  * Line numbers for error messages are not tracked per record (csv-parse's `info` option costs an
  * object per record); when something is wrong the file is parsed a second time up to the bad
  * record to find its line. Errors are rare, throughput is not.
+ *
+ * A record may be at most MAX_RECORD_BYTES long: a file without line breaks (or a 10 MB line)
+ * is refused with its line and length instead of being split into millions of fields in memory.
+ * A NUL byte in the first bytes means binary (or UTF-16) content, refused before parsing.
  */
 import { createReadStream } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
@@ -13,6 +17,7 @@ import { extname } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { CsvError, Parser } from 'csv-parse'
 import { ImportError } from './import-error'
+import { showCell } from './cell-text'
 import {
   detectDelimiter,
   detectHeader,
@@ -27,12 +32,24 @@ import {
   planColumns,
   sampleRecords,
   TARGET_PREFIX,
+  unstorableNumber,
+  F32_MAX,
   type FileTable,
   type ImportOptions
 } from './detect'
 
 const SAMPLE_BYTES = 256 * 1024
 const SAMPLE_RECORDS = 200
+/**
+ * Longest CSV record (bytes). Wide real files stay far below it (10,000 columns of 20 characters
+ * are 200 KB); a longer "line" is a file without line breaks or not a CSV at all.
+ */
+export const MAX_RECORD_BYTES = 1 << 20
+/**
+ * The most rows the arrays are sized for up front: a sample of short lines followed by long ones
+ * must not reserve gigabytes. Files with more rows grow past it by doubling.
+ */
+const MAX_ESTIMATED_ROWS = 1 << 24
 /** How often (rows) progress is reported and `shouldStop` asked. */
 export const PROGRESS_EVERY = 50_000
 
@@ -52,7 +69,7 @@ interface Failure {
 
 function parserOptions(delimiter: string, info = false) {
   // relax_column_count: ragged rows are reported by us, with both field counts.
-  return { delimiter, bom: true, skip_empty_lines: true, relax_quotes: true, relax_column_count: true, info }
+  return { delimiter, bom: true, skip_empty_lines: true, relax_quotes: true, relax_column_count: true, info, max_record_size: MAX_RECORD_BYTES }
 }
 
 export async function readCsvFile(file: string, opts: ImportOptions, hooks: ReadHooks = {}): Promise<FileTable> {
@@ -95,7 +112,9 @@ export async function readCsvFile(file: string, opts: ImportOptions, hooks: Read
   const targetIdx = plan.targets
   const decimalComma = delimiter === ';'
 
-  let cap = 1024
+  // Sized from the sample's bytes per line: a big file is then read without regrowing its arrays
+  // (each regrowth holds old and new arrays at once). Rows beyond the estimate still grow them.
+  let cap = Math.min(MAX_ESTIMATED_ROWS, Math.max(1024, Math.ceil((1.1 * size) / bytesPerLine(sample))))
   let timestamps = new Float64Array(cap)
   let values = plan.features.map(() => new Float32Array(cap))
   let labels = new Uint8Array(cap)
@@ -138,7 +157,7 @@ export async function readCsvFile(file: string, opts: ImportOptions, hooks: Read
     }
     if (tIdx >= 0) {
       const t = parseTimestampCell(rec[tIdx])
-      if (t !== t) return stop({ record: r, column: names[tIdx], reason: `'${rec[tIdx]}' is not a timestamp (ISO 8601 or epoch seconds/milliseconds)` })
+      if (t !== t) return stop({ record: r, column: names[tIdx], reason: `${showCell(rec[tIdx])} is not a timestamp (ISO 8601 or epoch seconds/milliseconds)` })
       timestamps[n] = t
     } else {
       timestamps[n] = n
@@ -149,15 +168,20 @@ export async function readCsvFile(file: string, opts: ImportOptions, hooks: Read
       // Slow path only for NaN and for 0 (Number('') is 0: a blank cell must become missing).
       if (v !== v || v === 0) {
         const p = parseNumberCell(s, decimalComma)
-        if (p === undefined) return stop({ record: r, column: names[fIdx[f]], reason: `'${s}' is not a number` })
+        if (p === undefined) return stop({ record: r, column: names[fIdx[f]], reason: `${showCell(s)} is not a number` })
         v = p
         if (v !== v) missing[f]++
+      }
+      // Infinity, 1e309 (Infinity as a double) and 1e39 (Infinity as a float) all land here.
+      if (v > F32_MAX || v < -F32_MAX) {
+        const why = unstorableNumber(v, s)
+        if (why) return stop({ record: r, column: names[fIdx[f]], reason: why })
       }
       values[f][n] = v
     }
     if (lIdx >= 0) {
       const l = parseLabelCell(rec[lIdx])
-      if (l < 0) return stop({ record: r, column: names[lIdx], reason: `'${rec[lIdx]}' is not a label (${LABEL_HELP})` })
+      if (l < 0) return stop({ record: r, column: names[lIdx], reason: `${showCell(rec[lIdx])} is not a label (${LABEL_HELP})` })
       labels[n] = l
     }
     if (yIdx >= 0) {
@@ -180,7 +204,7 @@ export async function readCsvFile(file: string, opts: ImportOptions, hooks: Read
     }
     for (let k = 0; k < targetIdx.length; k++) {
       const l = parseLabelCell(rec[targetIdx[k]])
-      if (l < 0) return stop({ record: r, column: names[targetIdx[k]], reason: `'${rec[targetIdx[k]]}' is not a 0/1 target (${LABEL_HELP})` })
+      if (l < 0) return stop({ record: r, column: names[targetIdx[k]], reason: `${showCell(rec[targetIdx[k]])} is not a 0/1 target (${LABEL_HELP})` })
       targets[k][n] = l
     }
     rows = n + 1
@@ -194,7 +218,7 @@ export async function readCsvFile(file: string, opts: ImportOptions, hooks: Read
   try {
     await pipeline(readStream, parser)
   } catch (err) {
-    if (!failure) throw csvError(file, err, names)
+    if (!failure) throw await csvError(file, err, names)
   }
   if (failure) {
     if (failure.cancelled) throw new ImportError(file, failure.reason, {}, true)
@@ -210,28 +234,44 @@ export async function readCsvFile(file: string, opts: ImportOptions, hooks: Read
     file,
     rows,
     plan,
-    timestamps: timestamps.slice(0, rows),
-    values: values.map((v) => v.slice(0, rows)),
-    labels: labels.slice(0, rows),
-    types: types.slice(0, rows),
+    // Views, not copies: a copy of every column at once would double the peak of a big import.
+    // Whoever sends an array to another process sends an exact copy of it then, one at a time.
+    timestamps: timestamps.subarray(0, rows),
+    values: values.map((v) => v.subarray(0, rows)),
+    labels: labels.subarray(0, rows),
+    types: types.subarray(0, rows),
     typeNames,
-    entities: entities?.slice(0, rows),
+    entities: entities?.subarray(0, rows),
     entityIds,
-    targets: Object.fromEntries(targetIdx.map((i, k) => [names[i].slice(TARGET_PREFIX.length), targets[k].slice(0, rows)])),
+    targets: Object.fromEntries(targetIdx.map((i, k) => [names[i].slice(TARGET_PREFIX.length), targets[k].subarray(0, rows)])),
     missing: missingByName,
     locate: async (dataRows) => (await locateRecords(file, delimiter, dataRows.map((x) => x + headerOffset))).map((line) => ({ line }))
   }
 }
 
-/** The first SAMPLE_BYTES of the file as text, cut after the last complete line. */
+/**
+ * The first SAMPLE_BYTES of the file as text, cut after the last complete line (the whole first
+ * line when it is longer). Refuses binary content (a NUL byte) and an over-long first line.
+ */
 async function readSample(file: string, size: number): Promise<string> {
   const fh = await open(file, 'r')
   try {
-    const buf = Buffer.alloc(Math.min(size, SAMPLE_BYTES))
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0)
-    let text = buf.subarray(0, bytesRead).toString('utf8')
+    const read = async (n: number): Promise<Buffer> => {
+      const buf = Buffer.alloc(Math.min(size, n))
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0)
+      return buf.subarray(0, bytesRead)
+    }
+    let bytes = await read(SAMPLE_BYTES)
+    const nul = bytes.indexOf(0)
+    if (nul >= 0) throw new ImportError(file, `not a text file: a NUL byte at byte ${nul} (binary data, or UTF-16 text: save it as UTF-8)`)
+    if (bytes.length < size && bytes.lastIndexOf(10) < 0) {
+      const length = await lineLength(file, 1)
+      if (length > MAX_RECORD_BYTES) throw tooLong(file, 1, length)
+      bytes = await read(length + 1)
+    }
+    let text = bytes.toString('utf8')
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
-    if (bytesRead < size) {
+    if (bytes.length < size) {
       const cut = text.lastIndexOf('\n')
       if (cut > 0) text = text.slice(0, cut + 1)
     }
@@ -239,6 +279,39 @@ async function readSample(file: string, size: number): Promise<string> {
   } finally {
     await fh.close()
   }
+}
+
+/** Average bytes per line of the sample (its last line is complete: readSample cuts there). */
+function bytesPerLine(sample: string): number {
+  let lines = 0
+  for (let i = sample.indexOf('\n'); i >= 0; i = sample.indexOf('\n', i + 1)) lines++
+  return Math.max(1, Buffer.byteLength(sample) / Math.max(1, lines))
+}
+
+function tooLong(file: string, line: number, length: number): ImportError {
+  const limit = `${MAX_RECORD_BYTES / (1 << 20)} MiB`
+  return length > MAX_RECORD_BYTES
+    ? new ImportError(file, `the line is ${length.toLocaleString('en-US')} bytes long, over the ${limit} limit for one record: a file without line breaks, or not a CSV file`, { line })
+    : new ImportError(file, `a record ending on this line is over the ${limit} limit for one record (an unclosed quote?)`, { line })
+}
+
+/** Length in bytes of a 1-based line, for the message about it: the file is streamed, never held. */
+async function lineLength(file: string, line: number): Promise<number> {
+  let current = 1
+  let length = 0
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    let pos = 0
+    while (pos < chunk.length) {
+      const nl = chunk.indexOf(10, pos)
+      const end = nl < 0 ? chunk.length : nl
+      if (current === line) length += end - pos
+      if (nl < 0) break
+      if (current === line) return length
+      current++
+      pos = nl + 1
+    }
+  }
+  return length
 }
 
 /** 1-based lines of the given csv-parse record indices (a second, info-tracking parse). */
@@ -259,9 +332,10 @@ async function locateRecords(file: string, delimiter: string, wanted: number[]):
   return lines
 }
 
-function csvError(file: string, err: unknown, names: string[]): ImportError {
+async function csvError(file: string, err: unknown, names: string[]): Promise<ImportError> {
   if (err instanceof CsvError) {
     const e = err as CsvError & { lines?: number; column?: number | string | null }
+    if (e.code === 'CSV_MAX_RECORD_SIZE' && e.lines) return tooLong(file, e.lines, await lineLength(file, e.lines))
     const column = typeof e.column === 'number' ? names[e.column] : (e.column ?? undefined)
     return new ImportError(file, `malformed CSV: ${e.message}`, { line: e.lines, column })
   }

@@ -22,11 +22,14 @@
  *   no type.
  * - Entity column: `entityColumn`, else a column named exactly `entity` (what exportCsv writes).
  * - Target columns: `target:<name>` (what exportCsv writes for series.targets), 0/1 values.
- * - Every other column is a numeric feature. Blank, NaN, null, NA and None cells are missing
- *   (NaN, counted); any other text is an error.
+ * - Every other column is a numeric feature. Blank, NaN, null, NA, n/a and None cells are
+ *   missing (counted, then filled by the `missing` rule, see missing-values.ts); any other text
+ *   is an error, and so are ±Infinity and numbers a 32-bit float cannot hold (beyond ±3.4e38).
  */
 import { parse as parseSync } from 'csv-parse/sync'
 import { ImportError } from './import-error'
+import { showCell } from './cell-text'
+import type { MissingRule } from '../missing-values'
 
 export interface ImportOptions {
   labelColumn?: string
@@ -34,6 +37,11 @@ export interface ImportOptions {
   entityColumn?: string
   name?: string
   typeColumn?: string
+  /**
+   * What missing feature cells become (default DEFAULT_MISSING_RULE). `keep` leaves them NaN for
+   * a caller that fills them itself: scoring fills by the bundle's rule, not the import default.
+   */
+  missing?: MissingRule | 'keep'
 }
 
 /** The role of every column of one file, as indices into `names`. -1 = absent. */
@@ -250,6 +258,22 @@ export function parseNumberCell(s: string, decimalComma: boolean): number | unde
   if (isMissingToken(s)) return NaN
   if (decimalComma && /^\s*[-+]?\d*,\d+(?:[eE][-+]?\d+)?\s*$/.test(s)) return Number(s.replace(',', '.'))
   return undefined
+}
+
+/** The largest finite 32-bit float: a value within ±F32_MAX is always storable. */
+export const F32_MAX = 3.4028234663852886e38
+
+/**
+ * Why a parsed feature value cannot be stored, or null when it can. Datasets store 32-bit
+ * floats: ±Infinity and anything beyond ±3.4e38 (1e309 overflows even a double) would turn into
+ * ±Infinity there and poison training silently. NaN (a missing cell) is the caller's to count.
+ */
+export function unstorableNumber(v: number, text: string): string | null {
+  const f = Math.fround(v)
+  if (f !== Infinity && f !== -Infinity) return null
+  return /^\s*[-+]?inf/i.test(text)
+    ? `${showCell(text)} is not a finite number (a missing value is a blank cell)`
+    : `${showCell(text)} is out of range: datasets store 32-bit floats, at most ±3.4e38`
 }
 
 /** Epoch seconds or milliseconds, told apart by magnitude (1e11 s is the year 5138). */

@@ -6,7 +6,12 @@
  *   data.csv:17: column 'latency': 'abc' is not a number
  *   data.parquet: row 3: column 'label': 7 is not a label (use 0/1, true/false, yes/no)
  *   data.csv: empty file
+ *
+ * File names, column names and cells come from outside: the message is escaped and cut
+ * (cell-text.ts), so a hostile file cannot drive a terminal or flood a log through it.
  */
+import { escapeText, safeMessage } from './cell-text'
+
 export interface ImportErrorLocation {
   line?: number
   row?: number
@@ -29,8 +34,8 @@ export class ImportError extends Error {
     this.file = file
     this.line = where.line
     this.row = where.row
-    this.column = where.column
-    this.reason = reason
+    this.column = where.column === undefined ? undefined : escapeText(where.column)
+    this.reason = safeMessage(reason)
     this.cancelled = cancelled
   }
 }
@@ -40,5 +45,5 @@ function formatImportError(file: string, reason: string, where: ImportErrorLocat
   if (where.line !== undefined) head += `:${where.line}`
   else if (where.row !== undefined) head += `: row ${where.row}`
   if (where.column !== undefined) head += `: column '${where.column}'`
-  return `${head}: ${reason}`
+  return safeMessage(`${head}: ${reason}`)
 }

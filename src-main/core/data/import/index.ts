@@ -12,15 +12,21 @@
  *   are errors naming both lines. Without a timestamp column, rows are numbered 0, 1, 2, ... ms
  *   (intervalMs 1) and the report says so.
  * - intervalMs = median of the timestamp deltas within segments.
+ * - Missing feature cells follow `opts.missing` (default DEFAULT_MISSING_RULE, see
+ *   missing-values.ts): `refuse` names the first one's file, line and column; the fill rules
+ *   work within each segment and the report says how many cells they filled. A feature column
+ *   with no value in any row is refused.
  * - Nothing half-imported: the result is built only after every file read and checked; any
  *   problem throws an ImportError (import writes no files, so nothing is left behind).
  */
 import { stat } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import type { LabelledSeries, Segment } from '../series'
+import { DEFAULT_MISSING_RULE, describeFill, fillSeries, MissingValuesError, type FillReport } from '../missing-values'
 import { readCsvFile } from './csv-import'
 import { readParquetFile } from './parquet-import'
 import { ImportError } from './import-error'
+import { safeMessage } from './cell-text'
 import type { FileTable, ImportOptions } from './detect'
 
 export type { ImportOptions } from './detect'
@@ -39,8 +45,10 @@ export interface ImportProgress {
 
 export interface ImportReport {
   files: { file: string; rows: number }[]
-  /** Missing (NaN) cells per feature, over all files. */
+  /** Missing cells per feature, over all files (as read, before any filling). */
   missing: Record<string, number>
+  /** What the missing-value rule filled; null under `refuse` and `keep` (nothing filled). */
+  filled: FillReport | null
   /** Things the user should know that are not errors (no timestamp column, no labels, ...). */
   warnings: string[]
 }
@@ -71,11 +79,14 @@ export async function importDataset(
     if (!CSV_EXTS.has(ext) && !PARQUET_EXTS.has(ext)) {
       throw new ImportError(file, `unknown file type '${ext || '(none)'}' (expected .csv, .tsv, .txt or .parquet)`)
     }
+    let st
     try {
-      sizes.push((await stat(file)).size)
+      st = await stat(file)
     } catch (err) {
       throw new ImportError(file, `cannot read: ${(err as Error).message}`)
     }
+    if (!st.isFile()) throw new ImportError(file, st.isDirectory() ? 'is a folder, not a file' : 'is not a regular file')
+    sizes.push(st.size)
   }
   const bytesTotal = sizes.reduce((a, b) => a + b, 0)
 
@@ -93,11 +104,43 @@ export async function importDataset(
     const table = PARQUET_EXTS.has(extname(file).toLowerCase()) ? await readParquetFile(file, opts, hooks) : await readCsvFile(file, opts, hooks)
     if (tables.length > 0) checkSameColumns(tables[0], table)
     await checkTimeOrder(table)
+    if (opts.missing === 'refuse') await refuseMissing(table)
     tables.push(groupByEntity(table))
     bytesBefore += sizes[k]
     rowsBefore += table.rows
   }
+  checkColumnsHaveValues(files, tables, opts)
   return assemble(files, tables, opts)
+}
+
+/** Under the `refuse` rule: the first missing cell in file order, with its line and column. */
+async function refuseMissing(t: FileTable): Promise<void> {
+  let row = -1
+  let column = ''
+  t.values.forEach((v, f) => {
+    const end = row < 0 ? t.rows : row
+    for (let i = 0; i < end; i++) {
+      if (v[i] !== v[i]) {
+        row = i
+        column = t.plan.names[t.plan.features[f]]
+        break
+      }
+    }
+  })
+  if (row < 0) return
+  const [loc] = await t.locate([row])
+  throw new ImportError(t.file, "missing value, and the missing-value rule is 'refuse' (use forward-fill or interpolate to fill missing cells)", { ...loc, column })
+}
+
+/** A feature column with no value in any row of any file gives a model nothing: refused. */
+function checkColumnsHaveValues(files: string[], tables: FileTable[], opts: ImportOptions): void {
+  if (opts.missing === 'keep') return
+  const rows = tables.reduce((a, t) => a + t.rows, 0)
+  for (const column of featureNames(tables[0])) {
+    if (tables.reduce((a, t) => a + t.missing[column], 0) < rows) continue
+    const where = files.length === 1 ? `any of its ${rows.toLocaleString('en-US')} rows` : `any row of the ${files.length} files`
+    throw new ImportError(files[0], `no value in ${where} (every cell is blank, NaN, NA or null): drop the column or fill it`, { column })
+  }
 }
 
 function featureNames(t: FileTable): string[] {
@@ -219,7 +262,7 @@ function assemble(files: string[], tables: FileTable[], opts: ImportOptions): { 
     return map
   })
 
-  // One file: its arrays are already exact-sized, take them as they are.
+  // One file: its arrays already have one value per row (views), take them as they are.
   const timestamps = single ? first.timestamps : new Float64Array(total)
   const values = single ? first.values : columns.map(() => new Float32Array(total))
   const labels = single ? first.labels : new Uint8Array(total)
@@ -228,6 +271,8 @@ function assemble(files: string[], tables: FileTable[], opts: ImportOptions): { 
   const targets: Record<string, Uint8Array> = single ? first.targets : Object.fromEntries(targetNames.map((k) => [k, new Uint8Array(total)]))
 
   const segments: Segment[] = []
+  /** The file each segment came from, for messages about a segment. */
+  const segmentFiles: string[] = []
   const entityFiles = new Map<string, number>()
   for (const t of tables) for (const id of t.entityIds) entityFiles.set(id, (entityFiles.get(id) ?? 0) + 1)
   const baseCount = new Map<string, number>()
@@ -252,10 +297,12 @@ function assemble(files: string[], tables: FileTable[], opts: ImportOptions): { 
         while (end < t.rows && t.entities[end] === e) end++
         const id = t.entityIds[e]
         segments.push({ id: entityFiles.get(id)! > 1 ? `${base}:${id}` : id, start: offset + start, end: offset + end })
+        segmentFiles.push(t.file)
         start = end
       }
     } else if (!single) {
       segments.push({ id: base, start: offset, end: offset + t.rows })
+      segmentFiles.push(t.file)
     }
     offset += t.rows
   })
@@ -281,11 +328,25 @@ function assemble(files: string[], tables: FileTable[], opts: ImportOptions): { 
     if (t.plan.label < 0) warnings.push(`${t.file}: no label column; every row is labelled normal`)
   }
   const nMissing = Object.values(missing).reduce((a, b) => a + b, 0)
-  if (nMissing > 0) {
+  const rule = opts.missing ?? DEFAULT_MISSING_RULE
+  let filled: FillReport | null = null
+  if (nMissing === 0 || rule === 'refuse') {
+    // Nothing to fill (refuse stopped at the first missing cell).
+  } else if (rule === 'keep') {
     const cols = Object.entries(missing).filter(([, n]) => n > 0).map(([c, n]) => `${c} ${n}`)
-    warnings.push(`${nMissing} missing cells imported as NaN (${cols.join(', ')})`)
+    warnings.push(`${nMissing} missing cells left as NaN (${cols.join(', ')})`)
+  } else {
+    try {
+      filled = fillSeries(series, rule)
+    } catch (err) {
+      if (!(err instanceof MissingValuesError)) throw err
+      const k = err.segment ? segments.findIndex((g) => g.start === err.segment!.start) : -1
+      throw new ImportError(k >= 0 ? segmentFiles[k] : files[0], err.message, { column: err.column })
+    }
+    warnings.push(describeFill(filled))
   }
-  return { series, report: { files: tables.map((t) => ({ file: t.file, rows: t.rows })), missing, warnings } }
+  // Warnings quote file and column names: escaped like every import message (cell-text.ts).
+  return { series, report: { files: tables.map((t) => ({ file: t.file, rows: t.rows })), missing, filled, warnings: warnings.map(safeMessage) } }
 }
 
 /** Median positive timestamp delta within segments; 1 when there is none (a single row). */

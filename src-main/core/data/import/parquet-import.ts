@@ -10,6 +10,7 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetReadObjects, parquetSchema } from 'hyparquet'
 import type { AsyncBuffer, ColumnData, FileMetaData, SchemaElement } from 'hyparquet'
 import { ImportError } from './import-error'
+import { showCell } from './cell-text'
 import {
   epochToMs,
   internType,
@@ -21,6 +22,8 @@ import {
   parseTimestampCell,
   planColumns,
   TARGET_PREFIX,
+  unstorableNumber,
+  F32_MAX,
   type FileTable,
   type ImportOptions
 } from './detect'
@@ -113,8 +116,21 @@ export async function readParquetFile(file: string, opts: ImportOptions, hooks: 
     } else if (featureOf.has(col)) {
       const f = featureOf.get(col)!
       const dest = values[f]
-      if (data instanceof Float32Array || data instanceof Float64Array || data instanceof Int32Array || data instanceof Uint32Array) {
+      if (data instanceof Int32Array || data instanceof Uint32Array) {
         dest.set(data.subarray(0, n), rowStart)
+        return
+      }
+      if (data instanceof Float32Array || data instanceof Float64Array) {
+        // Float columns may hold NaN (missing, as pandas writes it) and ±Infinity (refused).
+        for (let i = 0; i < n; i++) {
+          const x = data[i]
+          if (x !== x) missing[f]++
+          else if (x > F32_MAX || x < -F32_MAX) {
+            const why = unstorableNumber(x, String(x))
+            if (why) return fail(rowStart + i + 1, col, why)
+          }
+          dest[rowStart + i] = x
+        }
         return
       }
       for (let i = 0; i < n; i++) {
@@ -127,6 +143,10 @@ export async function readParquetFile(file: string, opts: ImportOptions, hooks: 
         else if (typeof v === 'string') x = parseNumberCell(v, false)
         if (x === undefined) return fail(rowStart + i + 1, col, `${show(v)} is not a number`)
         if (x !== x) missing[f]++
+        else if (x > F32_MAX || x < -F32_MAX) {
+          const why = unstorableNumber(x, String(v))
+          if (why) return fail(rowStart + i + 1, col, why)
+        }
         dest[rowStart + i] = x
       }
     } else if (col === names[plan.label] || targetOf.has(col)) {
@@ -200,7 +220,7 @@ function labelOf(v: unknown): number {
 
 function show(v: unknown): string {
   if (v === null || v === undefined) return 'a missing value'
-  return typeof v === 'string' ? `'${v}'` : String(v)
+  return typeof v === 'string' ? showCell(v) : String(v)
 }
 
 async function readOrFail<T>(file: string, read: () => Promise<T>): Promise<T> {

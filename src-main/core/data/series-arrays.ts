@@ -1,0 +1,63 @@
+/**
+ * A series as its metadata plus a list of named arrays, in one canonical order: the order the
+ * content hash reads them in and the names the store keeps them under. A big import travels
+ * this way from the data worker to the host one array at a time, so neither side ever holds
+ * a second copy of the whole series.
+ */
+import type { LabelledSeries } from './series'
+
+export type ArrayDtype = 'f64' | 'f32' | 'u8'
+
+export interface SeriesArray {
+  /** `timestamps`, `col:<feature>`, `labels`, `types` or `target:<name>`. */
+  name: string
+  dtype: ArrayDtype
+  data: Float64Array | Float32Array | Uint8Array
+}
+
+/** Everything of a series but its arrays. */
+export interface SeriesHeader {
+  name: string
+  intervalMs: number
+  rows: number
+  columns: string[]
+  anomalyTypeNames: string[]
+  segments?: LabelledSeries['segments']
+  /** Names of `targets` (null: the series has no targets object). */
+  targetNames: string[] | null
+}
+
+export function seriesHeader(series: LabelledSeries): SeriesHeader {
+  return {
+    name: series.name,
+    intervalMs: series.intervalMs,
+    rows: series.timestamps.length,
+    columns: series.columns,
+    anomalyTypeNames: series.anomalyTypeNames,
+    ...(series.segments ? { segments: series.segments } : {}),
+    targetNames: series.targets ? Object.keys(series.targets) : null
+  }
+}
+
+/** Names and dtypes of a series' arrays in canonical order (targets sorted by name). */
+export function arrayLayout(header: SeriesHeader): { name: string; dtype: ArrayDtype }[] {
+  return [
+    { name: 'timestamps', dtype: 'f64' },
+    ...header.columns.map((c) => ({ name: `col:${c}`, dtype: 'f32' as const })),
+    { name: 'labels', dtype: 'u8' },
+    { name: 'types', dtype: 'u8' },
+    ...[...(header.targetNames ?? [])].sort().map((t) => ({ name: `target:${t}`, dtype: 'u8' as const }))
+  ]
+}
+
+/** The arrays of a series in canonical order (views, no copies). */
+export function seriesArrays(series: LabelledSeries): SeriesArray[] {
+  const byName = (name: string): SeriesArray['data'] => {
+    if (name === 'timestamps') return series.timestamps
+    if (name === 'labels') return series.labels
+    if (name === 'types') return series.anomalyType
+    if (name.startsWith('col:')) return series.values[series.columns.indexOf(name.slice(4))]
+    return series.targets![name.slice('target:'.length)]
+  }
+  return arrayLayout(seriesHeader(series)).map((a) => ({ ...a, data: byName(a.name) }))
+}

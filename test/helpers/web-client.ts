@@ -1,0 +1,137 @@
+/**
+ * Talking to a web host from tests: plain HTTP requests, `ws` clients, and raw TCP for bytes no
+ * well-behaved client would send (hostile WebSocket frames, broken requests).
+ */
+import { request } from 'node:http'
+import { connect as tcpConnect, type Socket } from 'node:net'
+import WebSocket from 'ws'
+
+export interface HttpReply {
+  status: number
+  body: string
+  headers: Record<string, string | string[] | undefined>
+}
+
+export function httpRequest(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string | Buffer): Promise<HttpReply> {
+  return new Promise((ok, fail) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (c) => (text += c))
+      res.on('end', () => ok({ status: res.statusCode ?? 0, body: text, headers: res.headers }))
+    })
+    req.on('error', fail)
+    req.end(body)
+  })
+}
+
+/** POST /api/<method> with a JSON body; `json` is the parsed reply. */
+export async function postCall(port: number, method: string, input: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: HttpReply['headers'] }> {
+  const r = await httpRequest(port, 'POST', `/api/${method}`, { 'content-type': 'application/json', ...headers }, JSON.stringify(input))
+  return { status: r.status, json: JSON.parse(r.body), headers: r.headers }
+}
+
+/** An open `ws` client on /api (rejects with `HTTP <status>` when the upgrade is refused). */
+export function openSocket(port: number, query = '', headers: Record<string, string> = {}): Promise<WebSocket> {
+  return new Promise((ok, fail) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api${query}`, { headers })
+    ws.once('open', () => ok(ws))
+    ws.once('error', fail)
+    ws.once('unexpected-response', (_req, res) => {
+      let body = ''
+      res.on('data', (c: Buffer) => (body += c))
+      res.on('end', () => fail(new Error(`HTTP ${res.statusCode}: ${body}`)))
+    })
+  })
+}
+
+/** The code and reason the server closed a socket with. */
+export function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
+  return new Promise((ok) => ws.once('close', (code, reason) => ok({ code, reason: reason.toString() })))
+}
+
+/** Sends call frames and collects replies by id. */
+export class FrameClient {
+  readonly frames: any[] = []
+  private readonly waiters: (() => void)[] = []
+
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (d) => {
+      this.frames.push(JSON.parse(d.toString()))
+      for (const w of this.waiters.splice(0)) w()
+    })
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame))
+  }
+
+  /** The first frame matching `pred`, waiting for it if needed. */
+  next(pred: (f: any) => boolean): Promise<any> {
+    return new Promise((ok) => {
+      const look = () => {
+        const f = this.frames.find(pred)
+        if (f) ok(f)
+        else this.waiters.push(look)
+      }
+      look()
+    })
+  }
+
+  result(id: number): Promise<any> {
+    return this.next((f) => f.type === 'result' && f.id === id)
+  }
+}
+
+/** A raw TCP connection to the host; `upgrade` performs a WebSocket handshake by hand. */
+export class RawConnection {
+  private received = Buffer.alloc(0)
+  readonly ended: Promise<void>
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (c) => (this.received = Buffer.concat([this.received, c])))
+    // The server may reset the connection; that is one of the outcomes these tests expect.
+    socket.on('error', () => {})
+    this.ended = new Promise((ok) => socket.once('close', () => ok()))
+  }
+
+  static open(port: number): Promise<RawConnection> {
+    return new Promise((ok, fail) => {
+      const s = tcpConnect(port, '127.0.0.1', () => ok(new RawConnection(s)))
+      s.once('error', fail)
+    })
+  }
+
+  text(): string {
+    return this.received.toString('latin1')
+  }
+
+  /** Sends a WebSocket upgrade request and waits for the end of the response head. */
+  async upgrade(port: number, query = '', extraHeaders: string[] = []): Promise<string> {
+    this.socket.write(
+      [
+        `GET /api${query} HTTP/1.1`,
+        `Host: 127.0.0.1:${port}`,
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+        'Sec-WebSocket-Version: 13',
+        ...extraHeaders,
+        '',
+        ''
+      ].join('\r\n')
+    )
+    await new Promise<void>((ok, fail) => {
+      const check = () => {
+        if (this.text().includes('\r\n\r\n')) {
+          this.socket.off('data', check)
+          ok()
+        }
+      }
+      this.socket.on('data', check)
+      this.socket.once('close', () => fail(new Error(`connection closed during the handshake: ${JSON.stringify(this.text())}`)))
+      check()
+    })
+    return this.text().split('\r\n')[0]
+  }
+}
