@@ -1,6 +1,6 @@
 /** Dataset versions: immutable rows keyed by content hash, with their arrays as blobs. */
 import type { Db } from './database'
-import { nowIso } from './database'
+import { nowIso, writeTransaction } from './database'
 import { fromBlob } from './arrays'
 import type { LabelledSeries, Segment } from '../data/series'
 import { anomalyRate, anomalyTypeCounts } from '../data/series'
@@ -89,11 +89,13 @@ export function saveDataset(db: Db, series: LabelledSeries, opts: SaveDatasetOpt
   const id = contentHash(series)
   const existing = getDatasetMeta(db, id)
   if (existing) return existing
-  db.transaction(() => {
+  // Checked again under the write lock: another process may have stored the same content since.
+  writeTransaction(db, () => {
+    if (getDatasetMeta(db, id)) return
     insertDatasetRow(db, id, seriesHeader(series), series, opts)
     const insert = db.prepare('INSERT INTO dataset_arrays (dataset_id, name, dtype, data) VALUES (?, ?, ?, ?)')
     for (const a of seriesArrays(series)) insert.run(id, a.name, a.dtype, blobView(a.data))
-  })()
+  })
   return getDatasetMeta(db, id)!
 }
 
@@ -198,7 +200,7 @@ export class StagedDataset {
   commit(opts: SaveDatasetOptions): DatasetMeta {
     if (this.expecting !== null) throw new Error(`the dataset is incomplete: array '${this.expecting}' has not arrived`)
     const id = this.hasher.digest()
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       if (!getDatasetMeta(this.db, id)) {
         insertDatasetRow(this.db, id, this.header, { labels: this.labels!, anomalyType: this.types!, anomalyTypeNames: this.header.anomalyTypeNames }, opts)
         this.db
@@ -206,7 +208,7 @@ export class StagedDataset {
           .run(id, this.stage)
       }
       this.discard()
-    })()
+    })
     return getDatasetMeta(this.db, id)!
   }
 
