@@ -122,6 +122,47 @@ export const runLogSchema = z.object({
 })
 export type RunLog = z.infer<typeof runLogSchema>
 
+export const scoreSplitSchema = z.enum(['train', 'validation', 'test'])
+export type ScoreSplit = z.infer<typeof scoreSplitSchema>
+
+/** A split a run stored per-window scores for. */
+export const scoreSplitInfoSchema = z.object({
+  split: scoreSplitSchema,
+  count: z.number().int(),
+  /** The dataset version the windows are rows of. */
+  datasetId: z.string().nullable(),
+  /** Whether each window's rows are known (runs stored before scores were traced: false). */
+  traced: z.boolean()
+})
+
+// Typed arrays cross every front door as typed arrays (wire.ts encodes them for JSON transports).
+const float32Array = z.custom<Float32Array>((v) => v instanceof Float32Array, 'a Float32Array')
+const uint8Array = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'a Uint8Array')
+const int32Array = z.custom<Int32Array>((v) => v instanceof Int32Array, 'an Int32Array')
+
+/**
+ * A split's stored per-window scores, each window traced to its rows: window i covers rows
+ * `starts[i] .. starts[i] + windowLength - 1` of dataset version `datasetId`.
+ */
+export const runScoresSchema = z.object({
+  runId: z.number().int(),
+  split: scoreSplitSchema,
+  datasetId: z.string().nullable(),
+  count: z.number().int(),
+  scores: float32Array,
+  /** The window's label (0/1) by the run's label rule. */
+  labels: uint8Array,
+  /** Anomaly-type code per window: 0 normal, k > 0 = typeNames[k - 1]; null when the data has no types. */
+  types: uint8Array.nullable(),
+  typeNames: z.array(z.string()),
+  /** First row of each window in the dataset version; null for runs stored before scores were traced. */
+  starts: int32Array.nullable(),
+  windowLength: z.number().int().nullable(),
+  /** The threshold the run was trained with (score >= threshold flags a window). */
+  trainedThreshold: z.number().nullable()
+})
+export type RunScores = z.infer<typeof runScoresSchema>
+
 export const runDetailSchema = runSummarySchema.extend({
   spec: z.unknown(),
   backend: backendInfoSchema.nullable(),
@@ -135,7 +176,9 @@ export const runDetailSchema = runSummarySchema.extend({
   historyAxis: z.enum(['epoch', 'trees']),
   curves: curvesSchema.nullable(),
   recallByType: z.record(z.string(), z.object({ total: z.number(), detected: z.number(), recall: z.number() })),
-  logs: z.array(runLogSchema)
+  logs: z.array(runLogSchema),
+  /** The splits whose per-window scores were stored (threshold studio, error lists). */
+  scoreSplits: z.array(scoreSplitInfoSchema)
 })
 export type RunDetail = z.infer<typeof runDetailSchema>
 
@@ -481,6 +524,8 @@ export const methods = {
     output: z.object({ runId: z.number().int() })
   },
   'runs.cancel': { input: byId, output: z.object({ cancelled: z.boolean() }) },
+  /** A split's stored per-window scores, traced to rows (typed arrays, not JSON lists). */
+  'runs.scores': { input: z.object({ id: z.number().int().positive(), split: scoreSplitSchema.default('test') }).strict(), output: runScoresSchema },
 
   /** Queues a spec's whole search (new trials only: a trial is its params + data + version). */
   'experiments.queue': {

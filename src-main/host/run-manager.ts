@@ -210,7 +210,9 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
             datasetId: entry.datasets[s.role] ?? null,
             scores: s.scores,
             labels: s.labels,
-            types: s.types
+            types: s.types,
+            starts: s.starts,
+            windowLength: s.windowLength
           }))
         })
         return

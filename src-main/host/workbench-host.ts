@@ -4,7 +4,7 @@
  * catalog and the run manager.
  */
 import { cpus } from 'node:os'
-import { ApiError, type MethodInput, type MethodOutput, type EventName, type EventPayload, type RunSummary, type RunDetail, type AppInfo } from '../contract/api'
+import { ApiError, type MethodInput, type MethodOutput, type RunScores, type ScoreSplit, type EventName, type EventPayload, type RunSummary, type RunDetail, type AppInfo } from '../contract/api'
 import { dispatch, type Handlers } from './dispatch'
 import { openWorkspace, type Workspace } from './workspace'
 import { ExperimentsCatalog } from './experiments-catalog'
@@ -136,6 +136,7 @@ export class WorkbenchHost {
       'experiments.list': () => this.catalog.list(),
       'runs.list': () => runs.listRuns(this.workspace.db).map((r) => this.summary(r)),
       'runs.get': ({ id }) => this.detail(id),
+      'runs.scores': ({ id, split }) => this.scores(id, split),
       'runs.start': async (input) => {
         const spec = 'file' in input ? this.catalog.load(input.file) : parseSpec(input.spec)
         const n = this.queue.checkSearchSize(spec)
@@ -322,7 +323,40 @@ export class WorkbenchHost {
       historyAxis: r.modelKind === 'iforest' ? 'trees' : 'epoch',
       curves: r.curves as RunDetail['curves'],
       recallByType: r.recallByType,
-      logs: runs.listLogs(db, id)
+      logs: runs.listLogs(db, id),
+      scoreSplits: runs.scoreSplits(db, id) as RunDetail['scoreSplits']
+    }
+  }
+
+  /** A split's stored scores with the dataset's type names; a clear not_found when absent. */
+  scores(id: number, split: ScoreSplit): RunScores {
+    const db = this.workspace.db
+    const run = runs.getRun(db, id)
+    if (!run) throw new ApiError('not_found', `run ${id} not found`, 'id')
+    const s = runs.loadScores(db, id, split)
+    if (!s) {
+      const have = runs.scoreSplits(db, id).map((x) => x.split)
+      throw new ApiError(
+        'not_found',
+        run.status !== 'done'
+          ? `run ${id} is ${run.status}: scores are stored when a run finishes`
+          : `run ${id} stored no ${split} scores${have.length ? ` (it has: ${have.join(', ')})` : ''}`,
+        'split'
+      )
+    }
+    const meta = s.datasetId ? getDatasetMeta(db, s.datasetId) : null
+    return {
+      runId: id,
+      split,
+      datasetId: s.datasetId,
+      count: s.scores.length,
+      scores: s.scores,
+      labels: s.labels,
+      types: s.types,
+      typeNames: meta?.typeNames ?? [],
+      starts: s.starts,
+      windowLength: s.windowLength,
+      trainedThreshold: run.threshold
     }
   }
 

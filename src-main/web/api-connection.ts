@@ -3,7 +3,7 @@
  * `MAX_CALLS_IN_FLIGHT` at once, and every frame that names an id gets a reply with that id.
  */
 import type { WebSocket, RawData } from 'ws'
-import { parseClientFrame, type ClientFrame, type ServerFrame } from '../contract/wire'
+import { parseClientFrame, toWireJson, type ClientFrame, type ServerFrame } from '../contract/wire'
 import type { ApiErrorShape } from '../contract/api'
 import { MAX_CALLS_IN_FLIGHT } from './limits'
 import { escapeError, publicError } from './messages'
@@ -15,7 +15,7 @@ export function sendFrame(ws: WebSocket, frame: ServerFrame): void {
   if (ws.readyState !== ws.OPEN) return
   let text: string
   try {
-    text = JSON.stringify(frame)
+    text = toWireJson(frame)
   } catch (err) {
     if (frame.type !== 'result') return
     text = JSON.stringify({ type: 'result', id: frame.id, ok: false, error: publicError(err) } satisfies ServerFrame)

@@ -14,7 +14,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import type { ServerFrame } from '../contract/wire'
+import { toWireJson, type ServerFrame } from '../contract/wire'
 import type { ApiErrorCode } from '../contract/api'
 import type { WorkbenchHost } from '../host/workbench-host'
 import { contentSecurityPolicy } from '../host/csp'
@@ -84,7 +84,7 @@ function replyText(res: ServerResponse, status: number, text: string, headers: R
 
 function replyJson(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
   // Serialised before the head is written, so an output JSON cannot carry still gets an error reply.
-  const text = JSON.stringify(body)
+  const text = toWireJson(body)
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(text)
 }
 

@@ -28,13 +28,8 @@ export interface BackendReport {
   skipped: { name: string; reason: string }[]
 }
 
-export interface ScoresPayload {
-  split: 'train' | 'validation' | 'test'
-  role: 'train' | 'test'
-  scores: Float32Array
-  labels: Uint8Array
-  types: Uint8Array | null
-}
+/** A split's per-window scores, as the trainer produced them (run-trial.ts TrialScores). */
+export type ScoresPayload = import('../core/search/run-trial').TrialScores
 
 /** Worker → host. */
 export type FromWorker =

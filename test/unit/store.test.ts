@@ -99,7 +99,7 @@ describe('runs', () => {
         recallByType: {},
         model: { kind: 'iforest' }
       },
-      scores: [{ split: 'test', datasetId: null, scores: new Float32Array([0.1, 0.9]), labels: new Uint8Array([0, 1]), types: null }]
+      scores: [{ split: 'test', datasetId: null, scores: new Float32Array([0.1, 0.9]), labels: new Uint8Array([0, 1]), types: null, starts: Int32Array.of(5, 6), windowLength: 1 }]
     })
     const done = runs.getRun(db, run.id)!
     expect(done.status).toBe('done')
@@ -108,6 +108,7 @@ describe('runs', () => {
     runs.addEpoch(db, run.id, { epoch: 2, metrics: { loss: 0.4 }, confusion: null, histogram: { edges: [0, 0.5, 1], normal: [3, 1], anomalous: [0, 2] } })
     expect(runs.listEpochs(db, run.id)[1].histogram).toEqual({ edges: [0, 0.5, 1], normal: [3, 1], anomalous: [0, 2] })
     expect(Array.from(runs.loadScores(db, run.id, 'test')!.scores)).toEqual([Math.fround(0.1), Math.fround(0.9)])
+    expect(Array.from(runs.loadScores(db, run.id, 'test')!.starts!)).toEqual([5, 6])
     expect(runs.listLogs(db, run.id).map((l) => l.message)).toEqual(['hello'])
     // A final state is final.
     expect(runs.endRun(db, run.id, 'failed', 'late')).toBe(false)

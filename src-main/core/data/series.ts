@@ -43,6 +43,11 @@ export interface Segment {
   start: number
   /** Last row (exclusive). */
   end: number
+  /**
+   * For a part cut out of a stored version (a split): the row of that version where this segment
+   * starts. Scores are stored against the version's rows, so an error can be traced to them.
+   */
+  origin?: number
 }
 
 /** The segments of a series: its own, or one covering every row. */
@@ -88,4 +93,32 @@ export function sliceSeries(series: LabelledSeries, start: number, end: number, 
       ? Object.fromEntries(Object.entries(series.targets).map(([k, v]) => [k, v.subarray(start, end)]))
       : undefined
   }
+}
+
+/**
+ * The source-version row of each given row of `series` (a split part keeps each segment's
+ * `origin`; a whole version maps to itself). Rows must be inside a segment.
+ * @example sourceRows({ ...s, segments: [{ id: 'a', start: 0, end: 10, origin: 100 }] }, Int32Array.of(0, 9)) // Int32Array [100, 109]
+ */
+export function sourceRows(series: Pick<LabelledSeries, 'segments' | 'timestamps' | 'name'>, rows: Int32Array): Int32Array {
+  const segs = segmentsOf(series as LabelledSeries)
+  const out = new Int32Array(rows.length)
+  let k = 0
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]
+    // Rows come in segment order almost always: start the search where the last one was found.
+    if (!(r >= segs[k].start && r < segs[k].end)) {
+      let lo = 0
+      let hi = segs.length - 1
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1
+        if (segs[mid].start <= r) lo = mid
+        else hi = mid - 1
+      }
+      k = lo
+    }
+    const seg = segs[k]
+    out[i] = seg.origin === undefined ? r : seg.origin + (r - seg.start)
+  }
+  return out
 }

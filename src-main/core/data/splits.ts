@@ -4,7 +4,7 @@
  * files): windows and time order never cross a segment boundary.
  */
 import type { LabelledSeries, Segment } from './series'
-import { segmentsOf } from './series'
+import { segmentsOf, sourceRows } from './series'
 import { createRng } from './rng'
 
 export type SplitRule =
@@ -40,10 +40,16 @@ export function selectRanges(series: LabelledSeries, ranges: Segment[], name: st
     labels.set(series.labels.subarray(r.start, r.end), at)
     anomalyType.set(series.anomalyType.subarray(r.start, r.end), at)
     if (targets) for (const k of Object.keys(targets)) targets[k].set(series.targets![k].subarray(r.start, r.end), at)
-    segments.push({ id: r.id, start: at, end: at + len })
+    // Where this part starts in the stored version (through the source's own origin, if any).
+    segments.push({ id: r.id, start: at, end: at + len, origin: originOf(series, r.start) })
     at += len
   }
   return { ...series, name, timestamps, values, labels, anomalyType, segments, targets }
+}
+
+/** The stored-version row of `row` of `series`. */
+function originOf(series: LabelledSeries, row: number): number {
+  return sourceRows(series, Int32Array.of(row))[0]
 }
 
 function need(part: string, ranges: Segment[], series: LabelledSeries): void {

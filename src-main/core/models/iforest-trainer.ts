@@ -3,7 +3,9 @@ import type { Trainer } from '../search/trainers'
 import { pickMetrics } from '../eval/pick-metrics'
 import type { RunResults } from '../store/runs-repo'
 import { runIForestTrial } from './iforest-trial'
-import { toJSON as iforestToJSON } from './iforest'
+import { toJSON as iforestToJSON, scoreSamples } from './iforest'
+import { sourceRows, type LabelledSeries } from '../data/series'
+import type { TrialScores } from '../search/run-trial'
 import { ensembleHistory } from './iforest-history'
 import { applyScaler } from '../data/scaler'
 import { fromColumns } from '../data/matrix'
@@ -21,7 +23,7 @@ export const iforestTrainer: Trainer = {
   // Our own typed-array code: no tfjs backend is involved, so none is skipped.
   backend: async () => ({ name: 'typed-arrays (Isolation Forest, no tfjs)', skipped: [] }),
 
-  async run({ spec, train, test, hooks, started }) {
+  async run({ spec, train, validation, test, hooks, started }) {
     const r = runIForestTrial({
       train,
       test,
@@ -56,12 +58,16 @@ export const iforestTrainer: Trainer = {
       'info',
       `fit ${r.timings.fitMs.toFixed(0)} ms, score ${r.timings.scoreMs.toFixed(0)} ms; test precision ${metrics.precision.toFixed(4)} recall ${metrics.recall.toFixed(4)} fpr ${metrics.fpr.toFixed(4)}`
     )
-    return {
-      results,
-      scores: [
-        { split: 'train', role: 'train', scores: Float32Array.from(r.trainScores), labels: train.labels, types: train.anomalyType },
-        { split: 'test', role: 'test', scores: Float32Array.from(r.testScores), labels: test.labels, types: test.anomalyType }
-      ]
+    const rowsOf = (series: LabelledSeries) => sourceRows(series, Int32Array.from({ length: series.timestamps.length }, (_, i) => i))
+    const scores: TrialScores[] = [
+      { split: 'train', role: 'train', scores: Float32Array.from(r.trainScores), labels: train.labels, types: train.anomalyType, starts: rowsOf(train), windowLength: 1 },
+      { split: 'test', role: 'test', scores: Float32Array.from(r.testScores), labels: test.labels, types: test.anomalyType, starts: rowsOf(test), windowLength: 1 }
+    ]
+    // The split's validation part, scored too: thresholds are chosen there, never on test.
+    if (validation && validation.timestamps.length > 0) {
+      const x = applyScaler(fromColumns(validation.values), r.scaler)
+      scores.splice(1, 0, { split: 'validation', role: 'train', scores: Float32Array.from(scoreSamples(r.model, x)), labels: validation.labels, types: validation.anomalyType, starts: rowsOf(validation), windowLength: 1 })
     }
+    return { results, scores }
   }
 }

@@ -39,10 +39,15 @@ export interface TrialHooks {
 
 export interface TrialScores {
   split: 'train' | 'validation' | 'test'
+  /** Which dataset version the windows are rows of: the train one or the test one. */
   role: 'train' | 'test'
   scores: Float32Array
   labels: Uint8Array
   types: Uint8Array | null
+  /** Each window's first row in that dataset version (`sourceRows`): errors trace back to rows. */
+  starts: Int32Array
+  /** Rows per window (1: one score per row). */
+  windowLength: number
 }
 
 export interface TrialOutput {

@@ -11,5 +11,6 @@ function aligned(buf: Buffer): ArrayBuffer {
 export const fromBlob = {
   f32: (b: Buffer) => new Float32Array(aligned(b)),
   f64: (b: Buffer) => new Float64Array(aligned(b)),
-  u8: (b: Buffer) => new Uint8Array(aligned(b))
+  u8: (b: Buffer) => new Uint8Array(aligned(b)),
+  i32: (b: Buffer) => new Int32Array(aligned(b))
 }

@@ -186,5 +186,16 @@ export const migrations: Migration[] = [
       ALTER TABLE runs ADD COLUMN owner TEXT;      -- hosts.owner while running
       CREATE INDEX trials_running ON trials(status, owner);
     `
+  },
+  {
+    version: 6,
+    name: 'scores traced to rows',
+    sql: `
+      -- Each window's first row in the dataset version (Int32), and the rows per window: a
+      -- stored score leads back to its rows, timestamps, segment and raw values. NULL for runs
+      -- stored before this (their errors cannot be traced, and say so).
+      ALTER TABLE run_scores ADD COLUMN starts BLOB;
+      ALTER TABLE run_scores ADD COLUMN window_length INTEGER;
+    `
   }
 ]

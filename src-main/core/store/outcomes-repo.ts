@@ -13,13 +13,8 @@ import { FINAL_STATUSES, durationSince, getRun, saveScores, type RunResults, typ
 import type { TrialStatus } from './trials-repo'
 import { deadOwnerCheck, forgetDeadHosts } from './hosts-repo'
 
-export interface ScoresToStore {
-  split: string
-  datasetId: string | null
-  scores: Float32Array
-  labels: Uint8Array
-  types: Uint8Array | null
-}
+export type { ScoresToStore } from './runs-repo'
+import type { ScoresToStore } from './runs-repo'
 
 export type RunOutcome =
   | { status: 'done'; results: RunResults; scores: ScoresToStore[] }

@@ -218,31 +218,58 @@ export function endRun(db: Db, id: number, status: 'failed' | 'cancelled' | 'int
   return true
 }
 
-export function saveScores(
-  db: Db,
-  runId: number,
-  s: { split: string; datasetId: string | null; scores: Float32Array; labels: Uint8Array; types: Uint8Array | null }
-): void {
-  stmt(db, 
-    `INSERT OR REPLACE INTO run_scores (run_id, split, dataset_id, count, scores, labels, types) VALUES (?, ?, ?, ?, ?, ?, ?)`
-  ).run(runId, s.split, s.datasetId, s.scores.length, toBlob(s.scores), toBlob(s.labels), s.types ? toBlob(s.types) : null)
+/** A split's per-window scores as stored: with each window's first row in its dataset version. */
+export interface ScoresToStore {
+  split: string
+  datasetId: string | null
+  scores: Float32Array
+  labels: Uint8Array
+  types: Uint8Array | null
+  /** First row of each window in the version; null for runs stored before scores were traced. */
+  starts: Int32Array | null
+  windowLength: number | null
 }
 
-export function loadScores(
-  db: Db,
-  runId: number,
-  split: string
-): { scores: Float32Array; labels: Uint8Array; types: Uint8Array | null; datasetId: string | null } | null {
+export function saveScores(db: Db, runId: number, s: ScoresToStore): void {
+  stmt(
+    db,
+    `INSERT OR REPLACE INTO run_scores (run_id, split, dataset_id, count, scores, labels, types, starts, window_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+  ).run(
+    runId,
+    s.split,
+    s.datasetId,
+    s.scores.length,
+    toBlob(s.scores),
+    toBlob(s.labels),
+    s.types ? toBlob(s.types) : null,
+    s.starts ? toBlob(s.starts) : null,
+    s.windowLength
+  )
+}
+
+export function loadScores(db: Db, runId: number, split: string): ScoresToStore | null {
   const r = stmt(db, 'SELECT * FROM run_scores WHERE run_id = ? AND split = ?').get(runId, split) as
-    | { scores: Buffer; labels: Buffer; types: Buffer | null; dataset_id: string | null }
+    | { split: string; scores: Buffer; labels: Buffer; types: Buffer | null; dataset_id: string | null; starts: Buffer | null; window_length: number | null }
     | undefined
   if (!r) return null
   return {
+    split: r.split,
     scores: fromBlob.f32(r.scores),
     labels: fromBlob.u8(r.labels),
     types: r.types ? fromBlob.u8(r.types) : null,
-    datasetId: r.dataset_id
+    datasetId: r.dataset_id,
+    starts: r.starts ? fromBlob.i32(r.starts) : null,
+    windowLength: r.window_length
   }
+}
+
+/** Which splits a run stored scores for, with their size and whether they trace to rows. */
+export function scoreSplits(db: Db, runId: number): { split: string; count: number; datasetId: string | null; traced: boolean }[] {
+  return (
+    stmt(db, `SELECT split, count, dataset_id, starts IS NOT NULL AS traced FROM run_scores WHERE run_id = ? ORDER BY CASE split WHEN 'train' THEN 0 WHEN 'validation' THEN 1 ELSE 2 END`).all(
+      runId
+    ) as { split: string; count: number; dataset_id: string | null; traced: number }[]
+  ).map((r) => ({ split: r.split, count: r.count, datasetId: r.dataset_id, traced: r.traced === 1 }))
 }
 
 export interface EpochHistogram {

@@ -12,7 +12,7 @@
  * No Svelte here: plain TypeScript over the DOM WebSocket.
  */
 import type { EventName, EventPayload, MethodInput, MethodName, MethodOutput } from '../../../src-main/contract/api'
-import type { ClientFrame, ServerFrame } from '../../../src-main/contract/wire'
+import { fromWireJson, type ClientFrame, type ServerFrame } from '../../../src-main/contract/wire'
 import { ClientError, type ConnectionStatus, type WorkbenchClient } from './types'
 
 const BACKOFF_MIN_MS = 250
@@ -190,7 +190,7 @@ export class WsClient implements WorkbenchClient {
     if (typeof data !== 'string') return
     let frame: ServerFrame
     try {
-      frame = JSON.parse(data) as ServerFrame
+      frame = fromWireJson(data) as ServerFrame
     } catch {
       return
     }

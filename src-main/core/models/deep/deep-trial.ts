@@ -9,14 +9,14 @@
  * row is seen by both.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { LabelledSeries } from '../../data/series'
+import { sourceRows, type LabelledSeries } from '../../data/series'
 import { fitStandardScaler, applyScaler, type StandardScaler } from '../../data/scaler'
 import { fillBatchIndexed, windowLabels, windowStarts, windowTypes, type LabelRule } from '../../data/windows'
 import { evaluateScores, predictAtThreshold, prCurve, recallByType, rocCurve, scoreHistogram } from '../../eval/metrics'
 import { pickMetrics } from '../../eval/pick-metrics'
 import { checkTargets } from '../../eval/targets'
 import type { TrainerContext } from '../../search/trainers'
-import type { TrialOutput, TrialScores } from '../../search/run-trial'
+import type { TrialOutput } from '../../search/run-trial'
 import type { RunResults } from '../../store/runs-repo'
 import type { BatchSource } from './train-loop'
 import { initTfjs } from './tfjs-runtime'
@@ -243,14 +243,13 @@ export function assembleResults(r: DeepResultsInput): TrialOutput {
     recallByType: recallByType(data.test.labels, predictAtThreshold(testScores, threshold), data.test.types, ctx.test.anomalyTypeNames),
     model: r.model
   }
-  // The store and the worker protocol accept a 'validation' split; run-trial's TrialScores type
-  // still says 'train' | 'test' (to be widened there), hence the cast.
-  const valSplit = 'validation' as TrialScores['split']
+  // Validation windows are rows of the split's validation part, or of the train part's tail.
+  const valSeries = data.validationFrom === 'split' ? ctx.validation! : ctx.train
   return {
     results,
     scores: [
-      { split: valSplit, role: 'train', scores: valScores, labels: data.validation.labels, types: data.validation.types },
-      { split: 'test', role: 'test', scores: testScores, labels: data.test.labels, types: data.test.types }
+      { split: 'validation', role: 'train', scores: valScores, labels: data.validation.labels, types: data.validation.types, starts: sourceRows(valSeries, data.validation.starts), windowLength: data.validation.length },
+      { split: 'test', role: 'test', scores: testScores, labels: data.test.labels, types: data.test.types, starts: sourceRows(ctx.test, data.test.starts), windowLength: data.test.length }
     ]
   }
 }

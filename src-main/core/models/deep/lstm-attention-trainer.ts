@@ -34,7 +34,7 @@ import type { Trainer, TrainerContext } from '../../search/trainers'
 import type { TrialOutput, TrialScores } from '../../search/run-trial'
 import type { RunResults } from '../../store/runs-repo'
 import type { LabelledSeries } from '../../data/series'
-import { segmentsOf } from '../../data/series'
+import { segmentsOf, sourceRows } from '../../data/series'
 import { createRng } from '../../data/rng'
 import type { StandardScaler } from '../../data/scaler'
 import { fillBatchIndexed } from '../../data/windows'
@@ -624,13 +624,13 @@ export const lstmAttentionTrainer: Trainer = {
           parameters: model.countParams()
         }
       }
-      const valSplit = 'validation' as TrialScores['split']
       hooks.onProgress({ stage: 'evaluating', fraction: 1, message: 'done', etaMs: 0 })
+      const valSeries = validationFrom === 'split' ? ctx.validation! : ctx.train
       return {
         results,
         scores: [
-          { split: valSplit, role: 'train', scores: column(r.valOutputs, H, 0), labels: horizonLabels(valW, 0), types: valW.types },
-          { split: 'test', role: 'test', scores: primaryScores, labels: primaryLabels, types: test.types }
+          { split: 'validation', role: 'train', scores: column(r.valOutputs, H, 0), labels: horizonLabels(valW, 0), types: valW.types, starts: sourceRows(valSeries, valW.starts), windowLength: p.window },
+          { split: 'test', role: 'test', scores: primaryScores, labels: primaryLabels, types: test.types, starts: sourceRows(ctx.test, test.starts), windowLength: p.window }
         ]
       }
     } finally {
