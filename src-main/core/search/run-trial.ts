@@ -11,6 +11,7 @@ import { splitSeries } from '../data/splits'
 import { nonFinite } from '../data/missing-values'
 import type { RunResults } from '../store/runs-repo'
 import { loadTrainer } from './trainers'
+import { withSeededMathRandom } from '../data/rng'
 export { pickMetrics } from '../eval/pick-metrics'
 
 /** Where a trial's data came from: a generated series (to be stored) or a stored version. */
@@ -108,7 +109,10 @@ export async function runTrial(spec: ExperimentSpec, hooks: TrialHooks = {}): Pr
   progress({ stage: 'data', fraction: 0.05, message: 'data ready', etaMs: null })
 
   const trainer = await loadTrainer(spec.model.kind)
-  return trainer.run({ spec, train, validation, test, hooks: { ...hooks, onProgress: progress }, started })
+  // Every draw a library makes without a seed of its own follows the trial's seed too: one spec
+  // with one seed on one backend gives the same model every time.
+  const seed = typeof spec.model.params.seed === 'number' ? spec.model.params.seed : 0
+  return withSeededMathRandom(seed, () => trainer.run({ spec, train, validation, test, hooks: { ...hooks, onProgress: progress }, started }))
 }
 
 export { backendFor } from './trainers'

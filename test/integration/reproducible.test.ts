@@ -1,0 +1,46 @@
+/**
+ * One spec, one seed, one backend: the same model every time. Two runs of a tiny seeded LSTM
+ * classifier (dropout on) in separate worker processes give bit-identical scores and metrics;
+ * another seed gives another model.
+ */
+import { describe, it, expect, afterEach } from 'vitest'
+import { makeHost, tempDir } from '../helpers/workspace'
+import type { WorkbenchHost } from '../../src-main/host/workbench-host'
+import type { RunDetail, RunScores } from '../../src-main/contract/api'
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+const spec = (name: string, seed: number) => ({
+  name,
+  dataset: { generator: 'helios-events', params: { scale: 0.01, seed: 3 } },
+  split: { kind: 'time', trainFraction: 0.7, validationFraction: 0.15 },
+  model: { kind: 'lstm-classifier', params: { window: 20, trainStride: 4, units: [8], dropout: 0.3, denseUnits: 4, denseDropout: 0.2, epochs: 2, batchSize: 64, learningRate: 0.01, seed } }
+})
+
+async function run(host: WorkbenchHost, name: string, seed: number): Promise<{ detail: RunDetail; scores: Float32Array }> {
+  const { runId } = (await host.call('runs.start', { spec: spec(name, seed) })) as { runId: number }
+  const r = await host.runs.waitFor(runId)
+  expect(r.status, r.statusReason ?? '').toBe('done')
+  const detail = (await host.call('runs.get', { id: runId })) as RunDetail
+  const scores = ((await host.call('runs.scores', { id: runId, split: 'test' })) as RunScores).scores
+  return { detail, scores }
+}
+
+describe('reproducible runs', () => {
+  it('a seeded deep spec run twice in two worker processes gives identical scores and metrics', async () => {
+    const tmp = tempDir('wb-repro-')
+    const host = makeHost(tmp.dir, { concurrency: 1 })
+    cleanups.push(tmp.remove, () => host.close())
+    const a = await run(host, 'repro-a', 7)
+    const b = await run(host, 'repro-b', 7)
+    expect(Array.from(b.scores)).toEqual(Array.from(a.scores))
+    expect(b.detail.metrics).toEqual(a.detail.metrics)
+    expect(b.detail.threshold).toBe(a.detail.threshold)
+    expect(b.detail.epochs.map((e) => e.metrics.loss)).toEqual(a.detail.epochs.map((e) => e.metrics.loss))
+    const c = await run(host, 'repro-c', 8)
+    expect(Array.from(c.scores)).not.toEqual(Array.from(a.scores))
+  })
+})
