@@ -49,6 +49,11 @@ describe('database', () => {
     db = new Database(join(dir, 'other.db'))
   })
 
+  it('refuses a migration list out of order (a skipped migration would never be applied)', () => {
+    const shuffled = [...migrations.slice(0, 2), migrations[3], migrations[2], ...migrations.slice(4)]
+    expect(() => openDatabase(join(dir, 'order.db'), shuffled)).toThrow(/numbered 1, 2, 3… in order: entry 3 is version 4/)
+  })
+
   it('a failing migration leaves the previous version intact', () => {
     const file = join(dir, 'm.db')
     const broken = [...migrations, { version: migrations.length + 1, name: 'broken', sql: 'CREATE TABLE t (x); SELECT nope FROM missing;' }]
