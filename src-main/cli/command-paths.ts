@@ -17,6 +17,8 @@ export function commandLinePaths(command: string, rest: string[], o: { to?: stri
         return rest[0] === 'import' ? rest.slice(1) : rest[0] === 'export' && o.to ? [o.to] : []
       case 'export':
         return o.to ? [o.to] : []
+      case 'runs':
+        return rest[0] === 'predictions' && o.to ? [o.to] : []
       case 'verify':
         return rest.slice(0, 1)
       case 'score':

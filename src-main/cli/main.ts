@@ -10,28 +10,57 @@ import { NodeWorkerLauncher } from '../host/node-worker-launcher'
 import { defaultWorkspaceDir, WORKBENCH_VERSION } from '../host/app-meta'
 import { EXIT_USAGE, EXIT_FAILURE, UsageError } from './output'
 import { runCommand } from './commands/run'
-import { runsList, runsShow } from './commands/runs'
+import { runsShow } from './commands/runs'
+import { runsListCommand, runsAnnotateCommand } from './commands/runs-list'
+import { runsCompareCommand } from './commands/compare'
+import { runsThreshold, runsErrors } from './commands/runs-analysis'
 import { doctorCommand } from './commands/doctor'
 import { serveCommand } from './commands/serve'
 import { datasetsCommand } from './commands/datasets'
 import { exportCommand, verifyCommand, scoreCommand } from './commands/bundles'
 import { commandLinePaths } from './command-paths'
 import { settingsCommand } from './commands/settings'
+import { runsPredictions } from './commands/predictions'
 
 const USAGE = `workbench ${WORKBENCH_VERSION}: train, compare and export time-series anomaly detectors
 
 usage:
-  workbench run <spec.json> [--json] [--require-targets]   run an experiment in a worker process
-  workbench runs list [--json]                             every run: id, experiment, params, status, metrics
-  workbench runs show <id> [--json]                        one run with its per-epoch history
+  workbench run <spec.json> [--json] [--require-targets] [--repeat N]
+                                                           run an experiment in worker processes; --repeat: with N
+                                                           seeds, reporting each metric's mean and spread
+  workbench runs list [--filter k=v ...] [--sort COLUMN] [--order asc|desc] [--limit N] [--csv FILE] [--json]
+                                                           the run history: filter by experiment (id or name), kind,
+                                                           status, dataset, targets (met|not-met|none), tag, text; sort
+                                                           by id, experiment, status, createdAt, durationMs, targets,
+                                                           metric:<name> or param:<name>; --csv writes every match
+  workbench runs compare <id> <id> [<id> <id>] [--limit N] [--json]
+                                                           2-4 runs side by side: params diff, metrics, per-type recall,
+                                                           and the test windows one run flags and another does not
+  workbench runs annotate <id> [--tag T ...] [--note TEXT]  a run's tags (replaced) and note
+  workbench runs show <id> [--json]                        one run with its per-epoch history and threshold decisions
+  workbench runs threshold <id> [--at T | --pick targets|objective | --reset] [--save] [--note TEXT] [--json]
+                                                           metrics per stored split at a threshold (default: the chosen,
+                                                           else the trained one); --pick chooses on validation and reports
+                                                           test at it; --save keeps it as the run's threshold (bundles
+                                                           exported afterwards carry it); --reset goes back to the trained one
+  workbench runs errors <id> --kind fn|fp [--split test] [--threshold T] [--sort margin|score|type|time] [--order asc|desc]
+                          [--limit N] [--json]             missed windows (fn) or false alarms (fp), traced to their rows;
+                                                           --json lists every one
+  workbench runs predictions <id> --to FILE.csv|.parquet [--split test] [--rule last|max] [--threshold T] [--json]
+                                                           per-row predictions (row, timestamp, segment, label, score,
+                                                           flag) and the point-wise metrics they give
   workbench doctor [--json]                                Node, tfjs backend, ONNX Runtime, Electron binary
   workbench serve [--port N] [--experiments DIR]           the UI in a browser on 127.0.0.1
   workbench export <run> [--to DIR] [--json]              the run as a deployable bundle (ONNX, parity-checked)
   workbench verify <bundle> [--json]                       checksums + golden inputs rerun in ONNX Runtime
   workbench score <bundle> <file.csv> [--json]             per-window scores and flags, in the inference worker
   workbench datasets generate <scenario> [--seed N] [--scale X] [--param k=v ...] [--json]
-  workbench datasets import <file...> [--label-column C] [--timestamp-column C] [--entity-column C] [--name N]
-                          [--missing forward-fill|interpolate|refuse] [--json]
+  workbench datasets import <file or folder...> [--label-column C] [--type-column C] [--extra-label-column C ...]
+                          [--ignore-column C ...] [--timestamp-column C] [--entity-column C] [--interval 5m]
+                          [--name N] [--missing forward-fill|interpolate|refuse] [--json]
+                                                           one dataset, one segment per file (named by its path
+                                                           under the folder); --interval: the sampling step of files
+                                                           without a timestamp column (30s, 5m, 1h, ms)
   workbench datasets list [--json] | show <id> [--json] | export <id> --to FILE.csv
                                                            dataset versions (ids: content hash or unique prefix)
   workbench settings [--json] | settings set <key> <value> maxTrialsPerSearch (or 'default'), sharedDir, bundlesDir
@@ -51,12 +80,34 @@ const options = {
   json: { type: 'boolean', default: false },
   port: { type: 'string' },
   'require-targets': { type: 'boolean', default: false },
+  // runs threshold / runs errors
+  at: { type: 'string' },
+  pick: { type: 'string' },
+  save: { type: 'boolean', default: false },
+  reset: { type: 'boolean', default: false },
+  note: { type: 'string' },
+  kind: { type: 'string' },
+  split: { type: 'string' },
+  threshold: { type: 'string' },
+  sort: { type: 'string' },
+  order: { type: 'string' },
+  limit: { type: 'string' },
+  // runs list / annotate
+  filter: { type: 'string', multiple: true },
+  csv: { type: 'string' },
+  tag: { type: 'string', multiple: true },
+  repeat: { type: 'string' },
+  rule: { type: 'string' },
   seed: { type: 'string' },
   scale: { type: 'string' },
   param: { type: 'string', multiple: true },
   'label-column': { type: 'string' },
   'timestamp-column': { type: 'string' },
   'entity-column': { type: 'string' },
+  'type-column': { type: 'string' },
+  'extra-label-column': { type: 'string', multiple: true },
+  'ignore-column': { type: 'string', multiple: true },
+  interval: { type: 'string' },
   missing: { type: 'string' },
   name: { type: 'string' },
   to: { type: 'string' },
@@ -96,13 +147,21 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'run': {
         if (rest.length !== 1) throw new UsageError('run takes exactly one spec file: workbench run <spec.json>')
-        return await runCommand(openHost(), rest[0], { json, requireTargets: values['require-targets'] })
+        const repeat = values.repeat === undefined ? undefined : Number(values.repeat)
+        return await runCommand(openHost(), rest[0], { json, requireTargets: values['require-targets'], repeat })
       }
       case 'runs': {
         const [sub, id] = rest
-        if (sub === 'list') return runsList(openHost(), { json })
+        if (sub === 'list') return await runsListCommand(openHost(), { json, filter: values.filter, sort: values.sort, order: values.order, limit: values.limit, csv: values.csv })
+        if (sub === 'compare') return await runsCompareCommand(openHost(), rest.slice(1), { json, limit: values.limit })
+        if (sub === 'annotate') return await runsAnnotateCommand(openHost(), id, { json, tag: values.tag, note: values.note })
         if (sub === 'show') return runsShow(openHost(), id, { json })
-        throw new UsageError(`runs takes 'list' or 'show <id>', got '${sub ?? ''}'`)
+        if (sub === 'predictions') return await runsPredictions(openHost(), id, { json, to: values.to, split: values.split, rule: values.rule, threshold: values.threshold })
+        if (sub === 'threshold') return await runsThreshold(openHost(), id, { json, at: values.at, pick: values.pick, save: values.save, reset: values.reset, note: values.note })
+        if (sub === 'errors') {
+          return await runsErrors(openHost(), id, { json, kind: values.kind, split: values.split, threshold: values.threshold, sort: values.sort, order: values.order, limit: values.limit })
+        }
+        throw new UsageError(`runs takes 'list', 'show <id>', 'threshold <id>', 'errors <id>', 'compare <id> <id>…', 'annotate <id>' or 'predictions <id> --to FILE', got '${sub ?? ''}'`)
       }
       case 'datasets':
         return await datasetsCommand(openHost(), rest, {
@@ -113,6 +172,10 @@ export async function main(argv: string[]): Promise<number> {
           labelColumn: values['label-column'],
           timestampColumn: values['timestamp-column'],
           entityColumn: values['entity-column'],
+          typeColumn: values['type-column'],
+          extraLabelColumns: values['extra-label-column'],
+          ignoreColumns: values['ignore-column'],
+          interval: values.interval,
           missing: values.missing,
           name: values.name,
           to: values.to

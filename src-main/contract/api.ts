@@ -6,85 +6,41 @@
  * the host already checked). Adding a method = one entry in `methods`, one handler in the host.
  */
 import { z } from 'zod'
-import { MISSING_RULES } from '../core/data/missing-values'
+import {
+  importOptionsSchema,
+  columnRoleSchema,
+  columnRoleEntrySchema,
+  labelLikeColumnSchema,
+  importPreviewSchema,
+  COLUMN_ROLES,
+  COLUMN_KINDS
+} from '../core/data/import/options'
+// Typed arrays cross every front door as typed arrays (wire.ts encodes them for JSON transports).
+import { float32Array, uint8Array, int32Array } from './typed-arrays'
+import { analysisMethods, runThresholdsSchema } from './analysis'
+import { predictionMethods, pointMetricsSchema } from './predictions'
+import { historyMethods, historyEvents } from './history'
+import { explainMethods, featureImportanceSchema, featureImportanceStateSchema } from './explain'
+import { runStatusSchema, confusionSchema, metricsSchema, targetResultSchema, runProgressSchema, runSummarySchema, scoreSplitSchema } from './run-schemas'
 
-export const runStatusSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'])
-export type RunStatus = z.infer<typeof runStatusSchema>
-
-export const confusionSchema = z.object({
-  tn: z.number().int(),
-  fp: z.number().int(),
-  fn: z.number().int(),
-  tp: z.number().int()
-})
-export type Confusion = z.infer<typeof confusionSchema>
-
-/** Test-set (or train-set) metrics of a run; fractions in [0, 1]. */
-export const metricsSchema = z.object({
-  accuracy: z.number(),
-  precision: z.number(),
-  recall: z.number(),
-  f1: z.number(),
-  fpr: z.number(),
-  specificity: z.number(),
-  fnr: z.number(),
-  rocAuc: z.number(),
-  averagePrecision: z.number()
-})
-export type Metrics = z.infer<typeof metricsSchema>
-
-export const targetResultSchema = z.object({
-  text: z.string(),
-  metric: z.string(),
-  op: z.enum(['>=', '>', '<=', '<']),
-  value: z.number(),
-  actual: z.number().nullable(),
-  met: z.boolean()
-})
-export type TargetResult = z.infer<typeof targetResultSchema>
-
-export const runProgressSchema = z.object({
-  stage: z.string(),
-  /** 0..1 within the whole run. */
-  fraction: z.number(),
-  message: z.string(),
-  /** Estimated milliseconds left, when the worker can tell. */
-  etaMs: z.number().nullable()
-})
-export type RunProgress = z.infer<typeof runProgressSchema>
-
-export const runSummarySchema = z.object({
-  id: z.number().int(),
-  experimentId: z.number().int(),
-  experimentName: z.string(),
-  modelKind: z.string(),
-  params: z.record(z.string(), z.unknown()),
-  status: runStatusSchema,
-  /** Why a run failed, was cancelled or interrupted (null otherwise). */
-  statusReason: z.string().nullable(),
-  createdAt: z.string(),
-  startedAt: z.string().nullable(),
-  finishedAt: z.string().nullable(),
-  durationMs: z.number().nullable(),
-  /** Test metrics once the run is done. */
-  metrics: metricsSchema.nullable(),
-  targets: z.array(targetResultSchema),
-  /** True when every target is met, false when one is not, null before results or with no targets. */
-  targetsMet: z.boolean().nullable(),
-  /** Live progress while running (null otherwise). */
-  progress: runProgressSchema.nullable()
-})
-export type RunSummary = z.infer<typeof runSummarySchema>
+export * from './run-schemas'
+export * from './analysis'
+export * from './history'
+export * from './explain'
+export * from './predictions'
 
 export const datasetRefSchema = z.object({
-  role: z.enum(['train', 'test']),
+  /** 'validation' only when a third dataset validated (else validation rows are train rows). */
+  role: z.enum(['train', 'validation', 'test']),
   /** Content hash of the dataset version. */
   id: z.string(),
   name: z.string(),
   rows: z.number().int(),
   columns: z.array(z.string()),
   anomalyRate: z.number(),
-  typeCounts: z.record(z.string(), z.number())
+  typeCounts: z.record(z.string(), z.number()),
+  /** The version came without labels: a run on it trained without labels and measured nothing on it. */
+  unlabelled: z.boolean()
 })
 export type DatasetRef = z.infer<typeof datasetRefSchema>
 
@@ -122,8 +78,6 @@ export const runLogSchema = z.object({
 })
 export type RunLog = z.infer<typeof runLogSchema>
 
-export const scoreSplitSchema = z.enum(['train', 'validation', 'test'])
-export type ScoreSplit = z.infer<typeof scoreSplitSchema>
 
 /** A split a run stored per-window scores for. */
 export const scoreSplitInfoSchema = z.object({
@@ -135,10 +89,6 @@ export const scoreSplitInfoSchema = z.object({
   traced: z.boolean()
 })
 
-// Typed arrays cross every front door as typed arrays (wire.ts encodes them for JSON transports).
-const float32Array = z.custom<Float32Array>((v) => v instanceof Float32Array, 'a Float32Array')
-const uint8Array = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'a Uint8Array')
-const int32Array = z.custom<Int32Array>((v) => v instanceof Int32Array, 'an Int32Array')
 
 /**
  * A split's stored per-window scores, each window traced to its rows: window i covers rows
@@ -159,7 +109,13 @@ export const runScoresSchema = z.object({
   starts: int32Array.nullable(),
   windowLength: z.number().int().nullable(),
   /** The threshold the run was trained with (score >= threshold flags a window). */
-  trainedThreshold: z.number().nullable()
+  trainedThreshold: z.number().nullable(),
+  /**
+   * When asked for (`episodes: true`) and the scores are traced: which windows lie over each
+   * labelled episode of the split (core/eval/episode-windows.ts, CSR), so a client's
+   * ThresholdSweep computes event recall and detection delay on every threshold move.
+   */
+  episodes: z.object({ firstRow: int32Array, offsets: int32Array, windows: int32Array, windowEndRow: int32Array }).nullable().optional()
 })
 export type RunScores = z.infer<typeof runScoresSchema>
 
@@ -168,7 +124,10 @@ export const runDetailSchema = runSummarySchema.extend({
   backend: backendInfoSchema.nullable(),
   threshold: z.number().nullable(),
   confusion: confusionSchema.nullable(),
+  /** Metrics on the training rows (Isolation Forest scores them; deep models do not: null). */
   trainMetrics: metricsSchema.nullable(),
+  /** Metrics on the validation part at the threshold: what a search's winner is chosen on. */
+  validationMetrics: metricsSchema.nullable(),
   datasets: z.array(datasetRefSchema),
   /** Per-epoch history (deep models), or checkpoints over the ensemble size (Isolation Forest). */
   epochs: z.array(epochSchema),
@@ -178,7 +137,32 @@ export const runDetailSchema = runSummarySchema.extend({
   recallByType: z.record(z.string(), z.object({ total: z.number(), detected: z.number(), recall: z.number() })),
   logs: z.array(runLogSchema),
   /** The splits whose per-window scores were stored (threshold studio, error lists). */
-  scoreSplits: z.array(scoreSplitInfoSchema)
+  scoreSplits: z.array(scoreSplitInfoSchema),
+  /** Trained threshold (`threshold`, at which `metrics` and `confusion` are), the chosen one and every decision. */
+  thresholds: runThresholdsSchema,
+  /** Global feature importance once computed (explain.ts), and where its computation stands. */
+  featureImportance: featureImportanceSchema.nullable(),
+  featureImportanceState: featureImportanceStateSchema,
+  /**
+   * Point-wise test metrics at the effective threshold (window scores assigned to rows by the
+   * `last` rule), beside the window-wise ones; null when the scores cannot be traced to rows.
+   */
+  pointMetrics: pointMetricsSchema.nullable(),
+  /** Rows in each part the split made (train, validation, test), not the whole version's; null for older runs. */
+  partRows: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }).nullable(),
+  /** A per-segment run's segments: each model's threshold, rows and metrics (pooled ones are `metrics`). */
+  perSegment: z
+    .array(
+      z.object({
+        segment: z.string(),
+        rows: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
+        threshold: z.number(),
+        confusion: confusionSchema,
+        metrics: z.record(z.string(), z.number()),
+        validationMetrics: z.record(z.string(), z.number()).nullable()
+      })
+    )
+    .nullable()
 })
 export type RunDetail = z.infer<typeof runDetailSchema>
 
@@ -248,6 +232,16 @@ export const datasetSummarySchema = z.object({
   segmentCount: z.number().int(),
   targetNames: z.array(z.string()),
   note: z.string().nullable(),
+  /**
+   * The data came without labels (no label column at import): `anomalyRate` and `labelCount`
+   * are 0 because nothing is known, not because every row is normal. Show "unlabelled".
+   */
+  unlabelled: z.boolean(),
+  /**
+   * Where the times come from: a timestamp column, a declared sampling interval (row k at
+   * k x intervalMs), or row numbers (no timestamp column, no interval: intervalMs is 1).
+   */
+  timeAxis: z.enum(['timestamps', 'interval', 'row-index']),
   createdAt: z.string()
 })
 export type DatasetSummary = z.infer<typeof datasetSummarySchema>
@@ -273,7 +267,13 @@ export const datasetDetailSchema = datasetSummarySchema.extend({
   segments: z.array(segmentSchema),
   stats: z.array(columnStatsSchema),
   /** Runs that used this exact version (train or test). */
-  runIds: z.array(z.number().int())
+  runIds: z.array(z.number().int()),
+  /** Every column and its role, in the files' order (derived from the stored arrays when not recorded). */
+  roles: z.array(columnRoleEntrySchema),
+  /** False when the roles were not recorded at import (generated data, older imports) but derived. */
+  rolesRecorded: z.boolean(),
+  /** Feature columns that look like a label (import/label-like.ts), with how to fix each. */
+  labelLike: z.array(labelLikeColumnSchema)
 })
 export type DatasetDetail = z.infer<typeof datasetDetailSchema>
 
@@ -342,21 +342,9 @@ export const labelEditSchema = z
   .refine((e) => e.end > e.start, { message: 'end must be greater than start', path: ['end'] })
 export type LabelEdit = z.infer<typeof labelEditSchema>
 
-export const importOptionsSchema = z
-  .object({
-    labelColumn: z.string().optional(),
-    timestampColumn: z.string().optional(),
-    entityColumn: z.string().optional(),
-    /** Name of the dataset (default: from the file names). */
-    name: z.string().optional(),
-    /**
-     * Missing feature cells (blank, NaN, NA, null): `refuse` them, or fill them by
-     * `forward-fill` (the default) or `interpolate`, within each file or entity. The rule and the
-     * cells filled are recorded in the version's params and said in the job's last message.
-     */
-    missing: z.enum(MISSING_RULES).optional()
-  })
-  .strict()
+/** Import options, column roles and the preview are declared beside the importer (core/data/import/options.ts). */
+export { importOptionsSchema, columnRoleSchema, columnRoleEntrySchema, labelLikeColumnSchema, importPreviewSchema, COLUMN_ROLES, COLUMN_KINDS }
+export type { ColumnRole, ColumnRoleEntry, LabelLikeColumn, ImportPreview } from '../core/data/import/options'
 export type ImportOptions = z.infer<typeof importOptionsSchema>
 
 export const jobProgressSchema = z.object({
@@ -367,7 +355,9 @@ export const jobProgressSchema = z.object({
   /** Set once the job ended. */
   done: z.boolean(),
   datasetId: z.string().nullable(),
-  error: z.string().nullable()
+  error: z.string().nullable(),
+  /** On the last event of a stored import: what the user should know (label-like columns, no labels, filled cells…). */
+  warnings: z.array(z.string()).optional()
 })
 export type JobProgress = z.infer<typeof jobProgressSchema>
 
@@ -408,8 +398,8 @@ export const queuedExperimentSchema = z.object({
   /** Estimated ms until the queued and running trials are done (null before the first finishes). */
   etaMs: z.number().nullable(),
   objective: z.object({ metric: z.string(), direction: z.enum(['maximize', 'minimize']) }),
-  /** The best finished trial by the objective. */
-  best: z.object({ trialId: z.number().int(), runId: z.number().int(), value: z.number() }).nullable(),
+  /** The best finished trial by the objective on validation (null until one has validation metrics), with its test value reported. */
+  best: z.object({ trialId: z.number().int(), runId: z.number().int(), value: z.number(), split: z.literal('validation'), testValue: z.number().nullable() }).nullable(),
   /** Trials whose run met every target. */
   targetsMetBy: z.array(z.number().int()),
   concurrency: z.number().int().nullable(),
@@ -417,6 +407,10 @@ export const queuedExperimentSchema = z.object({
   createdAt: z.string()
 })
 export type QueuedExperiment = z.infer<typeof queuedExperimentSchema>
+
+/** Which split a leaderboard ranks trials on. Test only when asked: choosing on test is the classic leak. */
+export const rankSplitSchema = z.enum(['validation', 'test'])
+export type RankSplit = z.infer<typeof rankSplitSchema>
 
 export const leaderboardRowSchema = z.object({
   trialId: z.number().int(),
@@ -426,9 +420,13 @@ export const leaderboardRowSchema = z.object({
   priority: z.number().int(),
   runId: z.number().int().nullable(),
   params: z.record(z.string(), z.unknown()),
+  /** Test metrics: reported, not ranked on (unless the board is ranked on test, and says so). */
   metrics: z.record(z.string(), z.number()).nullable(),
+  /** Validation metrics: what the board ranks on by default. */
+  validationMetrics: z.record(z.string(), z.number()).nullable(),
   targets: z.array(targetResultSchema),
   targetsMet: z.boolean().nullable(),
+  /** The objective on the split the board is ranked on (`rankedOn`). */
   objectiveValue: z.number().nullable(),
   /** 1 = best by the objective among finished trials; null for unfinished ones. */
   rank: z.number().int().nullable(),
@@ -441,6 +439,8 @@ export const leaderboardSchema = z.object({
   experiment: queuedExperimentSchema,
   /** Params that vary across the trials (the search space), for columns and plots. */
   searchedParams: z.array(z.string()),
+  /** The split `rank` and `objectiveValue` come from: validation unless asked otherwise. */
+  rankedOn: rankSplitSchema,
   rows: z.array(leaderboardRowSchema)
 })
 export type Leaderboard = z.infer<typeof leaderboardSchema>
@@ -525,7 +525,17 @@ export const methods = {
   },
   'runs.cancel': { input: byId, output: z.object({ cancelled: z.boolean() }) },
   /** A split's stored per-window scores, traced to rows (typed arrays, not JSON lists). */
-  'runs.scores': { input: z.object({ id: z.number().int().positive(), split: scoreSplitSchema.default('test') }).strict(), output: runScoresSchema },
+  'runs.scores': {
+    input: z.object({ id: z.number().int().positive(), split: scoreSplitSchema.default('test'), episodes: z.boolean().default(false) }).strict(),
+    output: runScoresSchema
+  },
+  /** Threshold studio and error lists (contract/analysis.ts). */
+  ...analysisMethods,
+  ...predictionMethods,
+  /** Raw windows, why a window scored as it did, feature importance (contract/explain.ts). */
+  ...explainMethods,
+  /** Runs list (filter, sort, page, CSV), tags and notes, run links, compare (contract/history.ts). */
+  ...historyMethods,
 
   /** Queues a spec's whole search (new trials only: a trial is its params + data + version). */
   'experiments.queue': {
@@ -533,7 +543,10 @@ export const methods = {
     output: queueResultSchema
   },
   'queue.list': { input: empty, output: z.array(queuedExperimentSchema) },
-  'queue.leaderboard': { input: z.object({ experimentId: z.number().int().positive() }).strict(), output: leaderboardSchema },
+  'queue.leaderboard': {
+    input: z.object({ experimentId: z.number().int().positive(), rankBy: rankSplitSchema.default('validation') }).strict(),
+    output: leaderboardSchema
+  },
   /** No new trials of the experiment start (running ones finish). */
   'queue.pause': { input: z.object({ experimentId: z.number().int().positive() }).strict(), output: z.object({ ok: z.boolean() }) },
   'queue.resume': { input: z.object({ experimentId: z.number().int().positive() }).strict(), output: z.object({ ok: z.boolean() }) },
@@ -615,10 +628,26 @@ export const methods = {
     input: z.object({ scenario: z.string().min(1), params: z.record(z.string(), z.unknown()).default({}) }).strict(),
     output: z.object({ jobId: z.string() })
   },
-  /** Imports CSV or Parquet files (paths on the host machine) as one dataset, in a worker process. */
+  /**
+   * Imports CSV or Parquet files, or folders of them (paths on the host machine), as one dataset
+   * with one segment per file, in a worker process.
+   */
   'datasets.import': {
     input: z.object({ files: z.array(z.string().min(1)).min(1), options: importOptionsSchema.default({}) }).strict(),
     output: z.object({ jobId: z.string() })
+  },
+  /**
+   * What an import of these paths with these options would do, from the headers and first rows:
+   * files and segment names, each column's role, kind and examples, warnings. Stores nothing.
+   */
+  'datasets.preview': {
+    input: z.object({ files: z.array(z.string().min(1)).min(1), options: importOptionsSchema.default({}) }).strict(),
+    output: importPreviewSchema
+  },
+  /** Changes column roles (column name → new role) and stores the result as a child version. */
+  'datasets.saveRoles': {
+    input: z.object({ id: z.string(), roles: z.record(z.string(), columnRoleSchema), note: z.string().optional() }).strict(),
+    output: z.object({ id: z.string(), created: z.boolean() })
   },
   'datasets.window': {
     input: z
@@ -681,7 +710,8 @@ export const events = {
   /** A dataset version was added (generated, imported, dropped in the watch folder, edited). */
   'datasets.changed': z.object({ id: z.string() }),
   /** Progress of a dataset job (generate / import); the last one has done = true. */
-  'dataset.job': jobProgressSchema
+  'dataset.job': jobProgressSchema,
+  ...historyEvents
 } as const satisfies Record<string, z.ZodType>
 
 export type MethodName = keyof typeof methods

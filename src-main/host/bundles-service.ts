@@ -13,6 +13,8 @@ import { watch, type FSWatcher } from 'chokidar'
 import type { Db } from '../core/store/database'
 import { nowIso } from '../core/store/database'
 import * as runs from '../core/store/runs-repo'
+import { currentDecision } from '../core/store/thresholds-repo'
+import type { MetricsAtThreshold, ThresholdChoice } from '../core/export/build-bundle'
 import { getDatasetMeta, resolveDatasetId } from '../core/store/datasets-repo'
 import { getSetting, setSetting } from '../core/store/settings-repo'
 import { listBundleDirs, inspectBundle, copyBundle, sha256, bundleFolderName, type Manifest } from '../core/export/bundle'
@@ -149,6 +151,12 @@ export class BundlesService extends EventEmitter<{ changed: [] }> {
     for (let k = 2; existsSync(join(parent, bundleFolderName(name, version))); k++) version = `${opts.version ?? `run${runId}`}.${k}`
     const ds = getDatasetMeta(this.db, run.testDatasetId)
     const tr = run.trainDatasetId ? getDatasetMeta(this.db, run.trainDatasetId) : null
+    // A threshold saved after training is the one the bundle carries (runs.setThreshold).
+    const decision = currentDecision<MetricsAtThreshold>(this.db, runId)
+    const thresholdChoice: ThresholdChoice | null =
+      decision && decision.source !== 'trained'
+        ? { trained: run.threshold, chosen: decision.threshold, source: decision.source, basis: decision.basis, note: decision.note, decidedAt: decision.createdAt, validation: decision.validation, test: decision.test }
+        : null
     const result = await runInferenceJob(
       this.launcher,
       {
@@ -165,7 +173,8 @@ export class BundlesService extends EventEmitter<{ changed: [] }> {
           threshold: run.threshold,
           backend: run.backend?.name ?? null,
           workbenchVersion: run.workbenchVersion,
-          model
+          model,
+          thresholdChoice
         },
         testDatasetId: run.testDatasetId,
         dbFile: this.dbFile,

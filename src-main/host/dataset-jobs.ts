@@ -15,6 +15,7 @@ import type { Db } from '../core/store/database'
 import { StagedDataset, type DatasetMeta, type SaveDatasetOptions } from '../core/store/datasets-repo'
 import { DEFAULT_MISSING_RULE, type FillReport } from '../core/data/missing-values'
 import type { ColumnHistogram } from '../core/data/column-stats'
+import type { ColumnRoleEntry } from '../core/data/import/options'
 import type { DataJob, DataQuery } from '../workers/protocol'
 import type { WorkerLauncher, WorkerExit } from './worker-launcher'
 import type { JobProgress } from '../contract/api'
@@ -50,6 +51,7 @@ export class DatasetJobs extends EventEmitter<{ progress: [JobProgress]; stored:
     let staged: StagedDataset | null = null
     let warnings: string[] = []
     let filled: FillReport | null = null
+    let provenance: Provenance = { roles: null, sources: null }
     let finished = false
     const finish = (dataset: DatasetMeta | null, error: string | null) => {
       if (finished) return
@@ -58,7 +60,7 @@ export class DatasetJobs extends EventEmitter<{ progress: [JobProgress]; stored:
       this.kills.delete(kill)
       this.outcomes.set(jobId, { jobId, dataset, error, warnings: dataset ? warnings : [] })
       const message = error ?? [`stored ${dataset!.name}`, ...warnings].join('; ')
-      report({ fraction: dataset ? 1 : 0, message, done: true, datasetId: dataset?.id ?? null, error })
+      report({ fraction: dataset ? 1 : 0, message, done: true, datasetId: dataset?.id ?? null, error, ...(dataset ? { warnings } : {}) })
     }
     const fail = (error: string) => {
       finish(null, error)
@@ -81,6 +83,7 @@ export class DatasetJobs extends EventEmitter<{ progress: [JobProgress]; stored:
           }
           warnings = m.warnings
           filled = m.filled
+          provenance = { roles: m.roles, sources: m.sources }
           return
         case 'array': {
           if (!staged) return fail('could not store the dataset: the data worker sent an array before the header')
@@ -97,7 +100,7 @@ export class DatasetJobs extends EventEmitter<{ progress: [JobProgress]; stored:
         case 'done':
           if (!staged) return fail('could not store the dataset: the data worker finished without sending it')
           try {
-            const meta = staged.commit(saveOptions(job, filled))
+            const meta = staged.commit(saveOptions(job, filled, provenance))
             finish(meta, null)
             this.emit('stored', meta)
           } catch (err) {
@@ -162,8 +165,15 @@ export class DatasetJobs extends EventEmitter<{ progress: [JobProgress]; stored:
   }
 }
 
-/** Provenance of a job's version: generator params, or the import options, files and filling. */
-function saveOptions(job: DataJob, filled: FillReport | null): SaveDatasetOptions {
+/** What the data worker said about an import's columns and files. */
+interface Provenance {
+  roles: ColumnRoleEntry[] | null
+  /** Files as the dataset names them (paths relative to the common folder). */
+  sources: string[] | null
+}
+
+/** Provenance of a job's version: generator params, or the import options, files, filling and roles. */
+function saveOptions(job: DataJob, filled: FillReport | null, p: Provenance): SaveDatasetOptions {
   if (job.kind === 'generate') return { source: 'generated', generator: job.scenario, params: job.params }
   return {
     source: 'imported',
@@ -172,8 +182,11 @@ function saveOptions(job: DataJob, filled: FillReport | null): SaveDatasetOption
       // The rule is always recorded (a bundle's scorer fills missing cells by it), the counts when some were filled.
       missing: job.options.missing ?? DEFAULT_MISSING_RULE,
       ...(filled ? { missingFilled: filled.byColumn } : {}),
-      files: job.files.map((f) => basename(f))
-    }
+      files: p.sources ?? job.files.map((f) => basename(f))
+    },
+    ...(p.roles ? { roles: p.roles } : {}),
+    // Two imports of different data never share a name (the same data is the same version).
+    uniqueName: true
   }
 }
 

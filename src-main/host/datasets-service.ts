@@ -11,17 +11,35 @@
  */
 import { mkdirSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { ApiError, type DatasetSummary, type DatasetDetail, type HistogramSet, type LabelEdit, type RangePage, type SeriesWindow } from '../contract/api'
+import {
+  ApiError,
+  type ColumnRole,
+  type ColumnRoleEntry,
+  type DatasetSummary,
+  type DatasetDetail,
+  type HistogramSet,
+  type ImportOptions,
+  type ImportPreview,
+  type LabelEdit,
+  type LabelLikeColumn,
+  type RangePage,
+  type SeriesWindow
+} from '../contract/api'
 import type { Db } from '../core/store/database'
 import * as repo from '../core/store/datasets-repo'
 import type { LabelledSeries } from '../core/data/series'
 import { segmentsOf } from '../core/data/series'
+import { contentHash as contentHashOf } from '../core/data/content-hash'
 import { downsampleWindow } from '../core/data/downsample'
 import { labelRangeIndex, rangePage, type RangeIndex } from '../core/data/label-ranges'
 import { columnStats, columnHistograms, type ColumnSummary } from '../core/data/column-stats'
 import type { DatasetJobs } from './dataset-jobs'
 import { applyLabelEdits, describeEdits } from '../core/data/label-edits'
 import { exportCsv } from '../core/data/csv-export'
+import { applyRoleChanges, derivedRoles } from '../core/data/column-roles'
+import { labelLikeColumns } from '../core/data/import/label-like'
+import { previewImport } from '../core/data/import/preview'
+import { ImportError } from '../core/data/import/import-error'
 
 const CACHE_SIZE = 3
 /**
@@ -36,6 +54,22 @@ interface CacheEntry {
   series: LabelledSeries
   stats?: ColumnSummary[]
   ranges?: RangeIndex
+  labelLike?: LabelLikeColumn[]
+}
+
+/**
+ * Where a version's times come from. Imports record their roles: no timestamp role means rows
+ * were numbered, by a declared interval or by 1 ms. Versions without roles are generated (real
+ * times) or imported before roles were recorded, when rows without times got 1 ms apart.
+ */
+function timeAxis(m: repo.DatasetMeta): DatasetSummary['timeAxis'] {
+  if (m.roles) return m.roles.some((r) => r.role === 'timestamp') ? 'timestamps' : typeof m.params.intervalMs === 'number' ? 'interval' : 'row-index'
+  return m.generator === null && m.intervalMs === 1 ? 'row-index' : 'timestamps'
+}
+
+/** The version's column roles: recorded at import, or derived from what it stores. */
+function rolesOf(m: repo.DatasetMeta): ColumnRoleEntry[] {
+  return m.roles ?? derivedRoles({ columns: m.columns, targetNames: m.targetNames, typeNames: m.typeNames, unlabelled: m.unlabelled, segments: m.segments, generator: m.generator })
 }
 
 export function datasetSummary(m: repo.DatasetMeta): DatasetSummary {
@@ -56,6 +90,8 @@ export function datasetSummary(m: repo.DatasetMeta): DatasetSummary {
     segmentCount: m.segments?.length ?? 1,
     targetNames: m.targetNames,
     note: m.note,
+    unlabelled: m.unlabelled,
+    timeAxis: timeAxis(m),
     createdAt: m.createdAt
   }
 }
@@ -87,6 +123,7 @@ export class DatasetsService {
     const meta = repo.getDatasetMeta(this.db, id)!
     const entry = this.load(id)
     entry.stats ??= columnStats(entry.series)
+    entry.labelLike ??= entry.series.unlabelled ? [] : labelLikeColumns(entry.series)
     const runIds = this.db
       .prepare('SELECT id FROM runs WHERE train_dataset_id = ? OR test_dataset_id = ? ORDER BY id')
       .pluck()
@@ -97,7 +134,10 @@ export class DatasetsService {
       children: repo.datasetChildren(this.db, id).map(datasetSummary),
       segments: segmentsOf(entry.series),
       stats: entry.stats,
-      runIds
+      runIds,
+      roles: rolesOf(meta),
+      rolesRecorded: meta.roles !== null,
+      labelLike: entry.labelLike
     }
   }
 
@@ -154,15 +194,56 @@ export class DatasetsService {
     } catch (err) {
       throw new ApiError('bad_input', (err as Error).message, 'edits')
     }
+    // Labels drawn on unlabelled data make it labelled: the rows left unmarked are the user's call.
+    const firstLabels = parent.unlabelled
+    if (firstLabels) delete edited.unlabelled
+    const labelName = parent.roles?.some((r) => r.name === 'label') ? 'label (edited)' : 'label'
+    const roles = parent.roles && firstLabels ? [...parent.roles, { name: labelName, role: 'label' as const }] : parent.roles
     const before = repo.listDatasets(this.db).length
     const meta = repo.saveDataset(this.db, { ...edited, name: parent.name }, {
       source: 'edited',
       generator: parent.generator ?? undefined,
       params: parent.params,
       parentId: id,
-      note: note ?? describeEdits(edits)
+      note: note ?? `${describeEdits(edits)}${firstLabels ? '; first labels of unlabelled data' : ''}`,
+      ...(roles ? { roles } : {})
     })
     return { id: meta.id, created: repo.listDatasets(this.db).length > before && meta.id !== id, meta }
+  }
+
+  /**
+   * Changes column roles and stores the result as a child version (applyRoleChanges says what
+   * may change). The child keeps the parent's name and provenance, with the new roles.
+   */
+  saveRoles(idOrPrefix: string, next: Record<string, ColumnRole>, note?: string): { id: string; created: boolean; meta: repo.DatasetMeta } {
+    const id = this.resolveId(idOrPrefix)
+    const parent = repo.getDatasetMeta(this.db, id)!
+    let changed
+    try {
+      changed = applyRoleChanges(this.load(id).series, rolesOf(parent), next)
+    } catch (err) {
+      throw new ApiError('bad_input', (err as Error).message, 'roles')
+    }
+    const existed = repo.getDatasetMeta(this.db, contentHashOf(changed.series)) !== null
+    const meta = repo.saveDataset(this.db, { ...changed.series, name: parent.name }, {
+      source: 'edited',
+      generator: parent.generator ?? undefined,
+      params: parent.params,
+      parentId: id,
+      note: note ?? changed.note,
+      roles: changed.roles
+    })
+    return { id: meta.id, created: !existed && meta.id !== id, meta }
+  }
+
+  /** What importing these (already allowed) paths would do; see core/data/import/preview.ts. */
+  async preview(files: string[], options: ImportOptions): Promise<ImportPreview> {
+    try {
+      return await previewImport(files, options)
+    } catch (err) {
+      if (err instanceof ImportError) throw new ApiError('bad_input', err.message, 'files')
+      throw err
+    }
   }
 
   async export(idOrPrefix: string, path: string): Promise<{ path: string; rows: number; bytes: number }> {

@@ -2,8 +2,10 @@
  * The workspace's watched import folder: a CSV or Parquet file dropped into `<workspace>/import`
  * is imported as a dataset version and shows up in the UI without a restart. chokidar's
  * awaitWriteFinish holds a file back until its size stops changing, so a copy still in progress
- * is never read half-way. Imported files move to `import/imported/`; a file that fails moves to
- * `import/failed/` with a `<name>.error.txt` beside it saying why — nothing is retried for ever.
+ * is never read half-way. Imported files move to `import/imported/` (with a `<name>.warnings.txt`
+ * when the import had warnings, e.g. a column that looks like a label); a file that fails moves
+ * to `import/failed/` with a `<name>.error.txt` beside it saying why — nothing is retried for
+ * ever. Roles are guessed by name: a file that needs them set is imported from the UI or CLI.
  */
 import { mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs'
 import { basename, extname, join } from 'node:path'
@@ -56,7 +58,10 @@ export class ImportWatcher extends EventEmitter<{ imported: [file: string, datas
         return join(this.dir, sub, existsSync(join(this.dir, sub, name)) ? `${stamp}-${name}` : name)
       }
       if (outcome.dataset) {
-        renameSync(path, dest('imported'))
+        const target = dest('imported')
+        renameSync(path, target)
+        // What the import had to say (a column that looks like a label, no label column...) stays beside the file.
+        if (outcome.warnings.length > 0) writeFileSync(`${target}.warnings.txt`, outcome.warnings.join('\n') + '\n')
         this.emit('imported', name, outcome.dataset.id)
       } else {
         const target = dest('failed')

@@ -11,7 +11,7 @@ import { resolveDatasetId } from '../core/store/datasets-repo'
 import * as runs from '../core/store/runs-repo'
 import * as trials from '../core/store/trials-repo'
 import { listExperiments, getExperiment, type ExperimentRow } from '../core/store/experiments-repo'
-import { ApiError, type QueuedExperiment, type Leaderboard, type LeaderboardRow } from '../contract/api'
+import { ApiError, type QueuedExperiment, type Leaderboard, type LeaderboardRow, type RankSplit } from '../contract/api'
 import type { DatasetJobs } from './dataset-jobs'
 import type { Scheduler, EnqueueResult } from './scheduler'
 import type { RunManager } from './run-manager'
@@ -46,20 +46,30 @@ export class QueueService {
   async enqueue(spec: ExperimentSpec, sourceFile: string | null, opts: { focus?: boolean } = {}): Promise<EnqueueResult> {
     this.checkSearchSize(spec)
     const dataset = await this.materialise(spec.dataset, 'dataset')
-    const test = spec.split.kind === 'separate-test' ? await this.materialise(spec.split.test, 'split.test') : undefined
+    const split = spec.split
+    const test = split.kind === 'separate-test' ? await this.materialise(split.test, 'split.test') : undefined
+    const validation = split.kind === 'separate-test' && split.validation ? await this.materialise(split.validation, 'split.validation') : undefined
     const resolved: ExperimentSpec = {
       ...spec,
       dataset: { version: dataset },
-      split: spec.split.kind === 'separate-test' ? { kind: 'separate-test', test: { version: test! } } : spec.split
+      split:
+        split.kind === 'separate-test'
+          ? { ...split, test: { version: test! }, ...(validation ? { validation: { version: validation } } : {}) }
+          : split
     }
-    return this.scheduler.enqueue(resolved, sourceFile, dataIdentity(resolved, { dataset, test }), opts)
+    return this.scheduler.enqueue(resolved, sourceFile, dataIdentity(resolved, { dataset, test, validation }), opts)
   }
 
   list(): QueuedExperiment[] {
     return listExperiments(this.db).map((e) => this.summary(e))
   }
 
-  leaderboard(experimentId: number): Leaderboard {
+  /**
+   * The trials ranked by the objective on `rankBy`: validation by default — the honest way,
+   * where the winner is chosen on data that is not the test set. Test metrics are reported beside
+   * it; ranking on test is possible, and the board says that it is.
+   */
+  leaderboard(experimentId: number, rankBy: RankSplit = 'validation'): Leaderboard {
     const e = getExperiment(this.db, experimentId)
     if (!e) throw new ApiError('not_found', `experiment ${experimentId} not found`, 'experimentId')
     const { metric, direction } = e.spec.objective
@@ -68,7 +78,8 @@ export class QueueService {
     const rows: LeaderboardRow[] = list.map((t) => {
       const run = t.runId ? (briefs.get(t.runId) ?? null) : null
       const metrics = run?.status === 'done' ? run.metrics : null
-      const value = metrics?.[metric]
+      const validationMetrics = run?.status === 'done' ? run.validationMetrics : null
+      const value = (rankBy === 'validation' ? validationMetrics : metrics)?.[metric]
       return {
         trialId: t.id,
         ordinal: t.ordinal,
@@ -78,6 +89,7 @@ export class QueueService {
         runId: t.runId,
         params: t.params,
         metrics,
+        validationMetrics,
         targets: run?.targets ?? [],
         targetsMet: metrics && run!.targets.length > 0 ? run!.targets.every((x) => x.met) : null,
         objectiveValue: typeof value === 'number' && Number.isFinite(value) ? value : null,
@@ -90,29 +102,25 @@ export class QueueService {
     ranked.forEach((r, i) => (r.rank = i + 1))
     const unranked = rows.filter((r) => r.objectiveValue === null)
     const searched = Object.keys(e.spec.search?.space ?? {})
-    return { experiment: this.summary(e), searchedParams: searched, rows: [...ranked, ...unranked] }
+    return { experiment: this.summary(e), searchedParams: searched, rankedOn: rankBy, rows: [...ranked, ...unranked] }
   }
 
   private summary(e: ExperimentRow): QueuedExperiment {
     const counts = trials.countByStatus(this.db, e.id)
     const total = Object.values(counts).reduce((a, b) => a + b, 0)
     const { metric, direction } = e.spec.objective
-    const done = this.db
-      .prepare(
-        `SELECT t.id AS trialId, r.id AS runId, r.metrics, r.targets, r.duration_ms AS durationMs FROM trials t JOIN runs r ON r.id = t.run_id
-         WHERE t.experiment_id = ? AND t.status = 'done'`
-      )
-      .all(e.id) as { trialId: number; runId: number; metrics: string | null; targets: string; durationMs: number | null }[]
+    const done = runs.doneTrialBriefs(this.db, e.id)
+    // The winner is chosen on validation; its test value is reported beside it.
     let best: QueuedExperiment['best'] = null
     const metBy: number[] = []
     let totalMs = 0
     for (const d of done) {
-      const v = d.metrics ? (JSON.parse(d.metrics) as Record<string, number>)[metric] : undefined
+      const v = d.validationMetrics?.[metric]
       if (typeof v === 'number' && Number.isFinite(v) && (!best || (direction === 'maximize' ? v > best.value : v < best.value))) {
-        best = { trialId: d.trialId, runId: d.runId, value: v }
+        const test = d.metrics?.[metric]
+        best = { trialId: d.trialId, runId: d.id, value: v, split: 'validation', testValue: typeof test === 'number' && Number.isFinite(test) ? test : null }
       }
-      const targets = JSON.parse(d.targets) as { met: boolean }[]
-      if (targets.length > 0 && targets.every((t) => t.met)) metBy.push(d.trialId)
+      if (d.targets.length > 0 && d.targets.every((t) => t.met)) metBy.push(d.trialId)
       totalMs += d.durationMs ?? 0
     }
     const left = counts.queued + counts.running

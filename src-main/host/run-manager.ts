@@ -17,6 +17,7 @@ import * as runs from '../core/store/runs-repo'
 import { recordRunOutcome, type RunOutcome } from '../core/store/outcomes-repo'
 import { crashPoint } from '../core/crash-point'
 import type { FromWorker } from '../workers/protocol'
+import type { DataRole } from '../core/search/run-trial'
 import type { WorkerHandle, WorkerLauncher, WorkerExit } from './worker-launcher'
 
 export interface LiveProgress {
@@ -30,7 +31,7 @@ interface ActiveRun {
   runId: number
   spec: ExperimentSpec
   worker: WorkerHandle<'training'> | null
-  datasets: { train?: string; test?: string }
+  datasets: { train?: string; validation?: string; test?: string }
   finished: boolean
   cancelRequested: string | null
 }
@@ -238,7 +239,12 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
   }
 
   /** Every run records the exact versions it used; a split of one version records it twice. */
-  private recordDataset(entry: ActiveRun, role: 'train' | 'test' | 'both', datasetId: string): void {
+  private recordDataset(entry: ActiveRun, role: DataRole, datasetId: string): void {
+    if (role === 'validation') {
+      entry.datasets.validation = datasetId
+      runs.setRunValidationDataset(this.db, entry.runId, datasetId)
+      return
+    }
     if (role !== 'test') entry.datasets.train = datasetId
     if (role !== 'train') entry.datasets.test = datasetId
     if (entry.datasets.train && entry.datasets.test) runs.setRunDatasets(this.db, entry.runId, entry.datasets.train, entry.datasets.test)

@@ -27,6 +27,11 @@ import { DatasetJobs } from './dataset-jobs'
 import { ImportWatcher } from './import-watcher'
 import { BundlesService } from './bundles-service'
 import { PathPolicy } from './path-policy'
+import { AnalysisService } from './analysis-service'
+import { PredictionsService } from './predictions-service'
+import { splitEpisodes } from '../core/eval/split-episodes'
+import { HistoryService, historyAxisOf } from './history-service'
+import { ExplainService } from './explain-service'
 
 export interface HostOptions {
   workspaceDir: string
@@ -57,6 +62,12 @@ export interface HostOptions {
    * commands, which run only what they queue themselves.
    */
   runQueue?: boolean
+  /**
+   * When a finished run's feature importance is computed: `after-run` (in the background, as each
+   * run finishes) or `on-demand` (when `runs.featureImportance` asks). Default: after-run for the
+   * app and `serve` (as runQueue), on-demand for CLI commands, whose host closes when they end.
+   */
+  featureImportance?: 'after-run' | 'on-demand'
   /** Leases between processes sharing the workspace (default 30 s; `WORKBENCH_LEASE_MS`). */
   lease?: Partial<LeaseOptions>
 }
@@ -78,6 +89,13 @@ export class WorkbenchHost {
   readonly bundles: BundlesService
   /** Which host paths the API may use: checked in every handler that takes one. */
   readonly paths: PathPolicy
+  /** Threshold decisions and error lists over stored scores. */
+  readonly analysis: AnalysisService
+  readonly predictions: PredictionsService
+  /** The runs list (filter, sort, page, CSV), tags and notes, run links and compare. */
+  readonly history: HistoryService
+  /** Raw windows, explanations and feature importance (inference workers). */
+  readonly explain: ExplainService
   private readonly listeners = new Set<Listener>()
   private readonly lastSent = new Map<number, { at: number; status: string; timer: NodeJS.Timeout | null }>()
   private readonly frontDoor: AppInfo['frontDoor']
@@ -111,6 +129,23 @@ export class WorkbenchHost {
     this.bundles = new BundlesService(this.workspace.db, opts.launcher, this.workspace.dbFile, this.workspace.artifactsDir)
     this.bundles.override({ shared: opts.sharedDir, library: opts.bundlesDir })
     this.bundles.on('changed', () => this.emit('bundles.changed', {}))
+    this.explain = new ExplainService(this.workspace.db, this.workspace.dbFile, this.workspace.artifactsDir, opts.launcher, this.datasets)
+    this.explain.on('importance', (id) => {
+      if (!this.closed) this.runChanged(id)
+    })
+    const importance = opts.featureImportance ?? ((opts.runQueue ?? opts.watchExperiments) ? 'after-run' : 'on-demand')
+    if (importance === 'after-run') this.runs.on('ended', (id) => this.explain.runEnded(id))
+    this.analysis = new AnalysisService(this.workspace.db, { scores: (id, split) => this.scores(id, split), series: (id) => this.datasets.series(id) })
+    this.predictions = new PredictionsService({
+      scores: (id, split) => this.scores(id, split),
+      series: (id) => this.datasets.series(id),
+      effectiveThreshold: (id) => this.analysis.thresholds(id, runs.getRun(this.workspace.db, id)?.threshold ?? null).effective
+    })
+    this.history = new HistoryService(this.workspace.db, {
+      progress: (id) => this.runs.liveProgress(id),
+      bundles: () => this.bundles.list(),
+      thresholdReport: (id) => this.analysis.report({ id })
+    })
     this.paths = new PathPolicy(() => [
       { label: 'workspace', path: this.workspace.dir },
       { label: 'bundle library', path: this.bundles.libraryDir() },
@@ -136,7 +171,38 @@ export class WorkbenchHost {
       'experiments.list': () => this.catalog.list(),
       'runs.list': () => runs.listRuns(this.workspace.db).map((r) => this.summary(r)),
       'runs.get': ({ id }) => this.detail(id),
-      'runs.scores': ({ id, split }) => this.scores(id, split),
+      'runs.scores': ({ id, split, episodes }) => {
+        const s = this.scores(id, split)
+        if (!episodes || !s.starts || s.windowLength === null || !s.datasetId) return { ...s, episodes: null }
+        return { ...s, episodes: splitEpisodes(this.datasets.series(s.datasetId), s.starts, s.windowLength).index }
+      },
+      'runs.threshold': (input) => this.analysis.report(input),
+      'runs.pickThreshold': (input) => this.analysis.pick(input),
+      'runs.setThreshold': (input) => {
+        const out = this.analysis.setThreshold(input)
+        this.runChanged(input.id)
+        return out
+      },
+      'runs.resetThreshold': (input) => {
+        const out = this.analysis.resetThreshold(input)
+        this.runChanged(input.id)
+        return out
+      },
+      'runs.errors': (input) => this.analysis.errors(input),
+      'runs.pointwise': (input) => this.predictions.pointwise(input),
+      'runs.predictions': (input) => this.predictions.write({ ...input, path: this.paths.check(input.path, 'path') }),
+      'runs.query': (input) => this.history.query(input),
+      'runs.csv': (input) => this.history.csv(input),
+      'runs.annotate': (input) => {
+        const out = this.history.annotate(input)
+        this.emit('run.annotated', out)
+        return out
+      },
+      'runs.links': ({ id }) => this.history.links(id),
+      'runs.compare': (input) => this.history.compare(input),
+      'runs.window': (input) => this.explain.window(input),
+      'runs.explain': (input) => this.explain.explain(input),
+      'runs.featureImportance': ({ id, recompute }) => this.explain.importance(id, recompute),
       'runs.start': async (input) => {
         const spec = 'file' in input ? this.catalog.load(input.file) : parseSpec(input.spec)
         const n = this.queue.checkSearchSize(spec)
@@ -159,7 +225,7 @@ export class WorkbenchHost {
         return { experimentId: r.experimentId, total: r.total, added: r.added, alreadyDone: r.alreadyDone, runIds: r.runIds }
       },
       'queue.list': () => this.queue.list(),
-      'queue.leaderboard': ({ experimentId }) => this.queue.leaderboard(experimentId),
+      'queue.leaderboard': ({ experimentId, rankBy }) => this.queue.leaderboard(experimentId, rankBy),
       'queue.pause': ({ experimentId }) => {
         this.needExperiment(experimentId)
         this.scheduler.pause(experimentId)
@@ -232,6 +298,12 @@ export class WorkbenchHost {
         return { jobId: this.jobs.start({ kind: 'generate', scenario, params }) }
       },
       'datasets.import': ({ files, options }) => ({ jobId: this.jobs.start({ kind: 'import', files: files.map((f, i) => this.paths.check(f, `files.${i}`)), options }) }),
+      'datasets.preview': ({ files, options }) => this.datasets.preview(files.map((f, i) => this.paths.check(f, `files.${i}`)), options),
+      'datasets.saveRoles': ({ id, roles, note }) => {
+        const r = this.datasets.saveRoles(id, roles, note)
+        if (r.created) this.emit('datasets.changed', { id: r.id })
+        return { id: r.id, created: r.created }
+      },
       'datasets.window': (req) => this.datasets.window(req),
       'datasets.ranges': (req) => this.datasets.ranges(req),
       'datasets.histograms': ({ id, bins }) => this.datasets.histograms(id, bins),
@@ -272,6 +344,7 @@ export class WorkbenchHost {
       // A locked database: the row expires with the lease.
     }
     this.jobs.shutdown()
+    this.explain.close()
     await this.importWatcher?.close()
     await this.bundles.close()
     for (const s of this.lastSent.values()) if (s.timer) clearTimeout(s.timer)
@@ -305,10 +378,10 @@ export class WorkbenchHost {
     const r = runs.getRun(db, id)
     if (!r) throw new ApiError('not_found', `run ${id} not found`)
     const datasets: RunDetail['datasets'] = []
-    for (const [role, dsId] of [['train', r.trainDatasetId], ['test', r.testDatasetId]] as const) {
+    for (const [role, dsId] of [['train', r.trainDatasetId], ['validation', r.validationDatasetId], ['test', r.testDatasetId]] as const) {
       const meta = dsId ? getDatasetMeta(db, dsId) : null
       if (meta) {
-        datasets.push({ role, id: meta.id, name: meta.name, rows: meta.rows, columns: meta.columns, anomalyRate: meta.anomalyRate, typeCounts: meta.typeCounts })
+        datasets.push({ role, id: meta.id, name: meta.name, rows: meta.rows, columns: meta.columns, anomalyRate: meta.anomalyRate, typeCounts: meta.typeCounts, unlabelled: meta.unlabelled })
       }
     }
     return {
@@ -318,13 +391,19 @@ export class WorkbenchHost {
       threshold: r.threshold,
       confusion: r.confusion,
       trainMetrics: r.trainMetrics as RunDetail['trainMetrics'],
+      validationMetrics: r.validationMetrics as RunDetail['validationMetrics'],
+      pointMetrics: r.status === 'done' ? this.predictions.detail(id) : null,
+      perSegment: r.perSegment as RunDetail['perSegment'],
+      partRows: r.partRows,
       datasets,
       epochs: runs.listEpochs(db, id),
-      historyAxis: r.modelKind === 'iforest' ? 'trees' : 'epoch',
+      historyAxis: historyAxisOf(r.modelKind),
       curves: r.curves as RunDetail['curves'],
       recallByType: r.recallByType,
       logs: runs.listLogs(db, id),
-      scoreSplits: runs.scoreSplits(db, id) as RunDetail['scoreSplits']
+      scoreSplits: runs.scoreSplits(db, id) as RunDetail['scoreSplits'],
+      thresholds: this.analysis.thresholds(id, r.threshold),
+      ...this.explain.importanceState(r)
     }
   }
 

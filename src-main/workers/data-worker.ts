@@ -62,7 +62,14 @@ async function run(job: DataJob): Promise<void> {
     const { series, report } = await produce(job)
     const rows = series.timestamps.length.toLocaleString('en-US')
     progress(READ_SHARE, `${rows} rows read; storing`)
-    channel.send({ type: 'begin', header: seriesHeader(series), warnings: report?.warnings ?? [], filled: report?.filled ?? null })
+    channel.send({
+      type: 'begin',
+      header: seriesHeader(series),
+      warnings: report?.warnings ?? [],
+      filled: report?.filled ?? null,
+      roles: report?.roles ?? null,
+      sources: report?.sources ?? null
+    })
     for (const array of seriesArrays(series)) {
       if (cancelReason !== null) throw new Error('cancelled')
       const ack = stored(array.name)

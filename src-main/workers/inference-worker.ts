@@ -12,6 +12,7 @@ import { readBundle, writeBundle } from '../core/export/bundle'
 import { buildBundleContents } from '../core/export/build-bundle'
 import { rerunGolden, scoreSeries } from '../core/export/score-bundle'
 import { importFiles } from '../core/data/import'
+import { serveRequest } from './inference-requests'
 
 const channel = parentChannel<ToInferenceWorker, FromInferenceWorker>()
 let started = false
@@ -91,6 +92,8 @@ async function run(job: InferenceJob): Promise<InferenceResult> {
 }
 
 channel.onMessage((message) => {
+  // A warm worker: requests one after another, with the runs' models kept open (inference-requests.ts).
+  if (message.type === 'request') return serveRequest(message.id, message.request, (m) => channel.send(m))
   if (message.type !== 'start' || started) return
   started = true
   run(message.job).then(

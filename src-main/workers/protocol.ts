@@ -7,6 +7,7 @@ import type { ExperimentSpec } from '../core/search/spec'
 import type { LabelledSeries } from '../core/data/series'
 import type { SeriesArray, SeriesHeader } from '../core/data/series-arrays'
 import type { ImportOptions } from '../core/data/import/detect'
+import type { ColumnRoleEntry } from '../core/data/import/options'
 import type { FillReport } from '../core/data/missing-values'
 import type { ColumnHistogram } from '../core/data/column-stats'
 import type { RunResults, ConfusionCounts } from '../core/store/runs-repo'
@@ -38,13 +39,13 @@ export type FromWorker =
   /** A generated source dataset, to be stored as a version ('both': train and test split it). */
   | {
       type: 'dataset'
-      role: 'train' | 'test' | 'both'
+      role: import('../core/search/run-trial').DataRole
       series: LabelledSeries
       generator: string
       params: Record<string, unknown>
     }
   /** A stored version the trial uses as it is. */
-  | { type: 'datasetRef'; role: 'train' | 'test' | 'both'; id: string }
+  | { type: 'datasetRef'; role: import('../core/search/run-trial').DataRole; id: string }
   | { type: 'params'; params: Record<string, unknown> }
   | { type: 'progress'; stage: string; fraction: number; message: string; etaMs: number | null }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
@@ -88,7 +89,15 @@ export type ToDataWorker =
 export type FromDataWorker =
   | { type: 'ready'; pid: number }
   | { type: 'progress'; fraction: number; message: string }
-  | { type: 'begin'; header: SeriesHeader; warnings: string[]; filled: FillReport | null }
+  | {
+      type: 'begin'
+      header: SeriesHeader
+      warnings: string[]
+      filled: FillReport | null
+      /** An import's column roles and its files as the dataset names them (null for generated data). */
+      roles: ColumnRoleEntry[] | null
+      sources: string[] | null
+    }
   | { type: 'array'; array: SeriesArray }
   | { type: 'done' }
   | { type: 'answer'; histograms: ColumnHistogram[] }
@@ -134,13 +143,46 @@ export type InferenceResult =
       filled: FillReport | null
     }
 
-export type ToInferenceWorker = { type: 'start'; job: InferenceJob }
+/**
+ * Requests a warm inference worker serves one after another for as long as the host keeps it
+ * (host/inference-server.ts), keeping each run's model loaded between them: why a window scored
+ * as it did, and a run's feature importance. The worker reads the run's model and data from the
+ * workspace database itself, read-only.
+ */
+export type InferenceRequest =
+  | {
+      kind: 'explain'
+      dbFile: string
+      runId: number
+      artifactsDir: string
+      /** The window's RAW rows [length, columns] row-major (the host has the version loaded); the worker picks the model's features. */
+      window: Float32Array
+      /** The dataset version's columns, in the window's order. */
+      columns: string[]
+    }
+  | {
+      kind: 'importance'
+      dbFile: string
+      runId: number
+      artifactsDir: string
+      /** The split measured on (validation when stored, else train) and its dataset version. */
+      split: string
+      datasetId: string
+    }
+
+export type InferenceReply =
+  | { kind: 'explain'; explanation: import('../core/eval/attribution/explain-window').WindowExplanation; featureNames: string[]; computeMs: number; warm: boolean }
+  | { kind: 'importance'; importance: import('../core/eval/attribution/run-importance').RunImportance; computeMs: number }
+
+export type ToInferenceWorker = { type: 'start'; job: InferenceJob } | { type: 'request'; id: number; request: InferenceRequest }
 
 export type FromInferenceWorker =
   | { type: 'ready'; pid: number }
   | { type: 'progress'; fraction: number; message: string }
   | { type: 'done'; result: InferenceResult }
   | { type: 'error'; message: string; stack?: string }
+  | { type: 'reply'; id: number; ok: true; reply: InferenceReply }
+  | { type: 'reply'; id: number; ok: false; message: string }
 
 /** Which messages each worker kind takes and sends. */
 export interface WorkerMessages {

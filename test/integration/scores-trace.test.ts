@@ -115,7 +115,7 @@ describe('scores traced to rows', () => {
     const run = await finish(host, {
       name: 'trace-old',
       dataset: { generator: 'helios-detection', params: { days: 2, seed: 2 } },
-      split: { kind: 'time', trainFraction: 0.6 },
+      split: { kind: 'time', trainFraction: 0.6, validationShare: 0 },
       model: { kind: 'iforest', params: { nEstimators: 20, seed: 1 } }
     })
     host.workspace.db.prepare('UPDATE run_scores SET starts = NULL, window_length = NULL WHERE run_id = ?').run(run.id)

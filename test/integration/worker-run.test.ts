@@ -41,13 +41,14 @@ describe('training in a worker process', () => {
     cleanups.push(() => {
       db.close()
     })
-    const row = db.prepare('SELECT status, metrics, confusion, threshold, train_dataset_id, test_dataset_id FROM runs WHERE id = ?').get(runId) as {
+    const row = db.prepare('SELECT status, metrics, confusion, threshold, train_dataset_id, test_dataset_id, validation_dataset_id FROM runs WHERE id = ?').get(runId) as {
       status: string
       metrics: string
       confusion: string
       threshold: number
       train_dataset_id: string
       test_dataset_id: string
+      validation_dataset_id: string
     }
     expect(row.status).toBe('done')
     const metrics = JSON.parse(row.metrics)
@@ -55,13 +56,17 @@ describe('training in a worker process', () => {
     expect(cm.tn + cm.fp + cm.fn + cm.tp).toBe(864)
     expect(metrics.rocAuc).toBeGreaterThan(0.9)
     expect(metrics.precision).toBeCloseTo(cm.tp / (cm.tp + cm.fp), 10)
+    // Train on 7 days, validate on 3 days of a second seed, test on 3 days of a third.
     const datasets = db.prepare('SELECT id, rows FROM datasets ORDER BY rows').all() as { id: string; rows: number }[]
-    expect(datasets.map((d) => d.rows)).toEqual([864, 2016])
-    expect(row.test_dataset_id).toBe(datasets[0].id)
-    const scores = db.prepare('SELECT split, count, length(scores) AS bytes FROM run_scores WHERE run_id = ? ORDER BY split').all(runId)
+    expect(datasets.map((d) => d.rows)).toEqual([864, 864, 2016])
+    expect(row.train_dataset_id).toBe(datasets[2].id)
+    expect([row.test_dataset_id, row.validation_dataset_id].sort()).toEqual([datasets[0].id, datasets[1].id].sort())
+    expect(row.test_dataset_id).not.toBe(row.validation_dataset_id)
+    const scores = db.prepare('SELECT split, count, length(scores) AS bytes, dataset_id FROM run_scores WHERE run_id = ? ORDER BY split').all(runId)
     expect(scores).toEqual([
-      { split: 'test', count: 864, bytes: 864 * 4 },
-      { split: 'train', count: 2016, bytes: 2016 * 4 }
+      { split: 'test', count: 864, bytes: 864 * 4, dataset_id: row.test_dataset_id },
+      { split: 'train', count: 2016, bytes: 2016 * 4, dataset_id: row.train_dataset_id },
+      { split: 'validation', count: 864, bytes: 864 * 4, dataset_id: row.validation_dataset_id }
     ])
 
     const epochs = db.prepare('SELECT epoch, confusion FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(runId) as { epoch: number; confusion: string }[]

@@ -68,14 +68,39 @@ describe('layering', () => {
     expect(offenders).toEqual([])
   })
 
-  it('the renderer imports only types from the main side', () => {
+  it('the renderer imports from the main side only types, the contract, and the platform-free engine modules of core/eval', () => {
+    // Like VS Code's common/ layer: the contract (schemas, wire codec) and the pure evaluation code
+    // (threshold sweeps, metrics) run in the browser as they run in Node; nothing else does.
     const offences: string[] = []
+    const shared: string[] = []
     for (const file of tsFiles(join(ROOT, 'src-renderer/src'), ['.ts', '.svelte'])) {
       const text = readFileSync(file, 'utf8')
       for (const m of text.matchAll(/^\s*import\s+(type\s+)?[^'"]*from\s+['"]([^'"]*src-main[^'"]*)['"]/gm)) {
-        if (!m[1]) offences.push(`${relative(ROOT, file)}: ${m[0]}`)
+        if (m[1]) continue
+        const target = relative(join(ROOT, 'src-main'), resolve(dirname(file), m[2]))
+        if (target.startsWith('contract/') || target.startsWith('core/eval/')) shared.push(resolve(dirname(file), m[2]))
+        else offences.push(`${relative(ROOT, file)}: ${m[0].trim()}`)
       }
     }
+    // Whatever those modules import, transitively, must be platform-free too: no node: built-in,
+    // no package but zod and yaml, nothing outside the contract and core.
+    const seen = new Set<string>()
+    const visit = (file: string, from: string) => {
+      const path = file.endsWith('.ts') ? file : `${file}.ts`
+      if (seen.has(path)) return
+      seen.add(path)
+      for (const spec of imports(path)) {
+        if (spec.startsWith('.')) {
+          const target = resolve(dirname(path), spec)
+          const rel = relative(join(ROOT, 'src-main'), target)
+          if (!rel.startsWith('contract/') && !rel.startsWith('core/')) offences.push(`${relative(ROOT, path)} (reached from ${from}) imports ${spec}`)
+          else visit(target, from)
+        } else if (spec !== 'zod' && spec !== 'yaml') {
+          offences.push(`${relative(ROOT, path)} (reached from ${from}) imports ${spec}: not platform-free`)
+        }
+      }
+    }
+    for (const f of shared) visit(f, relative(ROOT, f))
     expect(offences).toEqual([])
   })
 })

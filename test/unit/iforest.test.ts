@@ -207,7 +207,10 @@ describe('fitIsolationForest', () => {
       contamination: 'auto',
       maxFeatures: 1,
       bootstrap: false,
-      seed: 0
+      seed: 0,
+      // How the trial decides: unsupervised, the contamination threshold, no smoothing.
+      trainingMode: 'unsupervised',
+      postprocess: { kind: 'none' }
     })
     expect(() => fitIsolationForest(X, { maxSamples: 1.5 })).toThrow(/maxSamples/)
     expect(() => fitIsolationForest(X, { contamination: 0.6 })).toThrow(/contamination/)

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { parquetWriteFile } from 'hyparquet-writer'
 import { importDataset, importFiles, ImportError, type ImportOptions } from '../../src-main/core/data/import/index'
 import { detectDelimiter, detectHeader, parseIsoMs, parseTimestampCell } from '../../src-main/core/data/import/detect'
@@ -172,7 +172,8 @@ describe('segments', () => {
     const b = write('day2.csv', 'ts,x,label,anomaly_type\n1,3,1,drop\n2,4,1,spike\n3,5,0,\n')
     const s = await importFiles([a, b], {})
     expect(s.segments!.map((g) => [g.start, g.end])).toEqual([[0, 2], [2, 5]])
-    expect(s.segments![0].id).toMatch(/day1\.csv$/)
+    // Named by the file's path relative to the common folder, without its extension.
+    expect(s.segments!.map((g) => g.id)).toEqual([basename(a, '.csv'), basename(b, '.csv')])
     expect(s.anomalyTypeNames).toEqual(['spike', 'drop'])
     expect(Array.from(s.anomalyType)).toEqual([0, 1, 2, 1, 0])
     expect(s.intervalMs).toBe(1000)
@@ -227,7 +228,7 @@ describe('CSV errors', () => {
   it('unknown column in options lists the available ones', async () => {
     const f = write('unknown.csv', 'ts,a,b\n1,1,2\n')
     const e = await importError([f], { labelColumn: 'is_bad' })
-    expect(e.message).toBe(`${f}: column 'is_bad': unknown column 'is_bad' (option labelColumn); available columns: ts, a, b`)
+    expect(e.message).toBe(`${f}: column 'is_bad': unknown column 'is_bad' (option labelColumn: the label column); available columns: ts, a, b`)
   })
 
   it('duplicate timestamps name both lines', async () => {
@@ -463,10 +464,10 @@ describe('hostile input', () => {
     expect((await importError([g])).message).toMatch(/oneline.csv:1: the line is 6,000,000 bytes long/)
   })
 
-  it('a folder named like a CSV file is refused with its name', async () => {
+  it('a folder (even one named like a CSV file) is read for its files; an empty one is refused with its name', async () => {
     const d = join(dir, 'folder.csv')
     mkdirSync(d)
-    expect((await importError([d])).message).toBe(`${d}: is a folder, not a file`)
+    expect((await importError([d])).message).toBe(`${d}: no CSV, TSV, TXT or Parquet file in this folder`)
   })
 
   it('control characters, bidi overrides and long cells are escaped and cut in messages', async () => {

@@ -51,7 +51,7 @@ describe('database', () => {
 
   it('refuses a migration list out of order (a skipped migration would never be applied)', () => {
     const shuffled = [...migrations.slice(0, 2), migrations[3], migrations[2], ...migrations.slice(4)]
-    expect(() => openDatabase(join(dir, 'order.db'), shuffled)).toThrow(/numbered 1, 2, 3… in order: entry 3 is version 4/)
+    expect(() => openDatabase(join(dir, 'order.db'), shuffled)).toThrow(/ascending order: entry 4 is version 3 .*, after version 4/)
   })
 
   it('a failing migration leaves the previous version intact', () => {
@@ -98,6 +98,7 @@ describe('runs', () => {
         threshold: 0.6,
         metrics: { precision: 0.9 },
         trainMetrics: null,
+        validationMetrics: { precision: 0.8 },
         confusion: { tn: 10, fp: 1, fn: 2, tp: 3 },
         targets: [],
         curves: null,

@@ -1,9 +1,11 @@
 /** `workbench datasets generate|import|list|show|export`: dataset versions from the command line. */
+import { resolve } from 'node:path'
 import type { WorkbenchHost } from '../../host/workbench-host'
 import { datasetSummary } from '../../host/datasets-service'
-import { ApiError, type DatasetSummary } from '../../contract/api'
+import { ApiError, type ColumnRoleEntry, type DatasetSummary, type ImportOptions } from '../../contract/api'
 import { EXIT_FAILURE, EXIT_OK, UsageError, printJson, progressBar, table, pct } from '../output'
 import { isMissingRule, MISSING_RULES } from '../../core/data/missing-values'
+import { parseInterval } from '../../core/data/import/options'
 
 export interface DatasetsOptions {
   json: boolean
@@ -13,6 +15,11 @@ export interface DatasetsOptions {
   labelColumn?: string
   timestampColumn?: string
   entityColumn?: string
+  typeColumn?: string
+  extraLabelColumns?: string[]
+  ignoreColumns?: string[]
+  /** Sampling interval of files without a timestamp column: `5m`, `30s`, `1h`, ms. */
+  interval?: string
   /** Missing-value rule for imports (default: forward-fill). */
   missing?: string
   name?: string
@@ -32,8 +39,11 @@ function datasetJson(d: DatasetSummary): Record<string, unknown> {
     rows: d.rows,
     features: d.columns,
     intervalMs: d.intervalMs,
-    anomalyRate: d.anomalyRate,
-    labelCount: d.labelCount,
+    timeAxis: d.timeAxis,
+    // Unlabelled data has no anomaly rate: 0 would read as "every row normal".
+    unlabelled: d.unlabelled,
+    anomalyRate: d.unlabelled ? null : d.anomalyRate,
+    labelCount: d.unlabelled ? null : d.labelCount,
     typeCounts: d.typeCounts,
     segments: d.segmentCount,
     targets: d.targetNames,
@@ -49,11 +59,90 @@ function printDataset(d: DatasetSummary): void {
     `  source    ${d.source}${d.generator ? ` (${d.generator} ${JSON.stringify(d.params)})` : ''}${d.parentId ? `, child of ${d.parentId.slice(0, 12)}` : ''}`,
     `  rows      ${d.rows.toLocaleString('en-US')} x ${d.columns.length} features${d.segmentCount > 1 ? `, ${d.segmentCount} segments` : ''}`,
     `  features  ${d.columns.join(', ')}`,
-    `  anomalies ${pct(d.anomalyRate)} (${d.labelCount} rows): ${Object.entries(d.typeCounts).map(([k, v]) => `${k} ${v}`).join(', ') || 'no types'}`,
+    d.unlabelled
+      ? '  anomalies unlabelled (no label column at import): nothing can be measured on it'
+      : `  anomalies ${pct(d.anomalyRate)} (${d.labelCount} rows): ${Object.entries(d.typeCounts).map(([k, v]) => `${k} ${v}`).join(', ') || 'no types'}`,
+    `  interval  ${intervalText(d)}`,
     ...(d.targetNames.length ? [`  targets   ${d.targetNames.join(', ')}`] : []),
     ...(d.note ? [`  note      ${d.note}`] : [])
   ]
   process.stdout.write(lines.join('\n') + '\n')
+}
+
+/**
+ * A sampling step in its largest whole unit.
+ * @example step(300000) // "5 min"
+ * @example step(1500) // "1500 ms"
+ */
+function step(ms: number): string {
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['min', 60_000], ['s', 1000]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size} ${unit}`
+  }
+  return `${ms} ms`
+}
+
+function intervalText(d: DatasetSummary): string {
+  if (d.timeAxis === 'row-index') return 'none: no timestamp column, rows are numbered (re-import with --interval to record the step)'
+  return d.timeAxis === 'interval' ? `${step(d.intervalMs)} (declared: no timestamp column)` : step(d.intervalMs)
+}
+
+/** The roles that are not plain features, one line: `label anomaly · extra labels changepoint · …`. */
+function rolesText(roles: ColumnRoleEntry[]): string {
+  const of = (role: ColumnRoleEntry['role']) => roles.filter((r) => r.role === role).map((r) => r.name)
+  const parts: [string, string[]][] = [
+    ['label', of('label')],
+    ['type', of('type')],
+    ['extra labels', of('extra-label')],
+    ['ignored', of('ignored')],
+    ['timestamp', of('timestamp')],
+    ['entity', of('entity')]
+  ]
+  return parts.filter(([, names]) => names.length > 0).map(([what, names]) => `${what} ${names.join(', ')}`).join(' · ') || 'features only'
+}
+
+/**
+ * The import options from the command line, checked as far as the command line can: values
+ * that are not column names, and one column given two roles, exit 2 naming the flags.
+ */
+function importOptions(o: DatasetsOptions): ImportOptions {
+  if (o.missing !== undefined && !isMissingRule(o.missing)) throw new UsageError(`--missing takes ${MISSING_RULES.join(', ')}, got '${o.missing}'`)
+  const flags: [string, string | undefined][] = [
+    ['--label-column', o.labelColumn],
+    ['--type-column', o.typeColumn],
+    ['--timestamp-column', o.timestampColumn],
+    ['--entity-column', o.entityColumn],
+    ...(o.extraLabelColumns ?? []).map((c) => ['--extra-label-column', c] as [string, string]),
+    ...(o.ignoreColumns ?? []).map((c) => ['--ignore-column', c] as [string, string])
+  ]
+  const seen = new Map<string, string>()
+  for (const [flag, column] of flags) {
+    if (column === undefined) continue
+    if (column.trim() === '') throw new UsageError(`${flag} takes a column name, got ''`)
+    const other = seen.get(column)
+    if (other && other !== flag) throw new UsageError(`column '${column}' is given to both ${other} and ${flag}: a column has one role`)
+    seen.set(column, flag)
+  }
+  let intervalMs: number | undefined
+  if (o.interval !== undefined) {
+    try {
+      intervalMs = parseInterval(o.interval)
+    } catch (err) {
+      throw new UsageError(`--interval: ${(err as Error).message}`)
+    }
+  }
+  const options: ImportOptions = {
+    labelColumn: o.labelColumn,
+    typeColumn: o.typeColumn,
+    timestampColumn: o.timestampColumn,
+    entityColumn: o.entityColumn,
+    extraLabelColumns: o.extraLabelColumns,
+    ignoreColumns: o.ignoreColumns,
+    intervalMs,
+    name: o.name,
+    missing: o.missing as ImportOptions['missing']
+  }
+  // Unset flags stay out: the contract refuses nothing, but the version's params stay readable.
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as ImportOptions
 }
 
 function parseNumber(flag: string, text: string): number {
@@ -75,10 +164,10 @@ function parseParams(pairs: string[] = []): Record<string, unknown> {
   return out
 }
 
-async function runJob(host: WorkbenchHost, start: () => string, title: string, json: boolean): Promise<number> {
+async function runJob(host: WorkbenchHost, start: () => Promise<string>, title: string, json: boolean): Promise<number> {
   let jobId: string
   try {
-    jobId = start()
+    jobId = await start()
   } catch (err) {
     if (err instanceof ApiError && err.code === 'bad_input') throw new UsageError(err.message)
     throw err
@@ -112,13 +201,15 @@ export async function datasetsCommand(host: WorkbenchHost, args: string[], o: Da
       const params = parseParams(o.param)
       if (o.seed !== undefined) params.seed = parseNumber('--seed', o.seed)
       if (o.scale !== undefined) params.scale = parseNumber('--scale', o.scale)
-      return runJob(host, () => (host.handlers['datasets.generate']({ scenario: rest[0], params }) as { jobId: string }).jobId, `generate ${rest[0]}`, o.json)
+      return runJob(host, async () => ((await host.call('datasets.generate', { scenario: rest[0], params })) as { jobId: string }).jobId, `generate ${rest[0]}`, o.json)
     }
     case 'import': {
-      if (rest.length === 0) throw new UsageError('datasets import takes one or more files: workbench datasets import <file...>')
-      if (o.missing !== undefined && !isMissingRule(o.missing)) throw new UsageError(`--missing takes ${MISSING_RULES.join(', ')}, got '${o.missing}'`)
-      const options = { labelColumn: o.labelColumn, timestampColumn: o.timestampColumn, entityColumn: o.entityColumn, name: o.name, missing: o.missing }
-      return runJob(host, () => host.jobs.start({ kind: 'import', files: rest, options }), `import ${rest.length} file(s)`, o.json)
+      if (rest.length === 0) throw new UsageError('datasets import takes one or more files or folders: workbench datasets import <file or folder...>')
+      const options = importOptions(o)
+      // Through the contract like every front door; paths absolute (the host resolves nothing against its own folder).
+      const files = rest.map((f) => resolve(f))
+      const what = rest.length === 1 ? rest[0] : `${rest.length} paths`
+      return runJob(host, async () => ((await host.call('datasets.import', { files, options })) as { jobId: string }).jobId, `import ${what}`, o.json)
     }
     case 'list': {
       const list = host.datasets.list()
@@ -134,7 +225,7 @@ export async function datasetsCommand(host: WorkbenchHost, args: string[], o: Da
               d.source,
               d.rows.toLocaleString('en-US'),
               String(d.columns.length),
-              pct(d.anomalyRate),
+              d.unlabelled ? 'unlabelled' : pct(d.anomalyRate),
               d.parentId ? d.parentId.slice(0, 12) : '-',
               d.createdAt.replace('T', ' ').slice(0, 19)
             ])
@@ -145,9 +236,26 @@ export async function datasetsCommand(host: WorkbenchHost, args: string[], o: Da
     case 'show': {
       if (rest.length !== 1) throw new UsageError('datasets show takes one id (or a unique prefix)')
       const detail = apiCall(() => host.datasets.get(rest[0]))
-      if (o.json) printJson({ ...datasetJson(detail), lineage: detail.lineage.map((l) => l.id), children: detail.children.map((c) => c.id), stats: detail.stats, runIds: detail.runIds })
-      else {
+      if (o.json) {
+        printJson({
+          ...datasetJson(detail),
+          roles: detail.roles,
+          rolesRecorded: detail.rolesRecorded,
+          labelLike: detail.labelLike,
+          segmentIds: detail.segments.map((g) => g.id),
+          lineage: detail.lineage.map((l) => l.id),
+          children: detail.children.map((c) => c.id),
+          stats: detail.stats,
+          runIds: detail.runIds
+        })
+      } else {
         printDataset(detail)
+        process.stdout.write(`  roles     ${rolesText(detail.roles)}${detail.rolesRecorded ? '' : ' (not recorded: derived from what the version stores)'}\n`)
+        if (detail.segments.length > 1) {
+          const ids = detail.segments.map((g) => g.id)
+          process.stdout.write(`  segments  ${ids.slice(0, 12).join(', ')}${ids.length > 12 ? `, … (${ids.length})` : ''}\n`)
+        }
+        for (const l of detail.labelLike) process.stdout.write(`  warning   ${l.message}\n`)
         if (detail.lineage.length) process.stdout.write(`  lineage   ${detail.lineage.map((l) => `${l.id.slice(0, 12)} (${l.source})`).join(' <- ')}\n`)
         if (detail.runIds.length) process.stdout.write(`  runs      ${detail.runIds.join(', ')}\n`)
         process.stdout.write(

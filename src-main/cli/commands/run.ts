@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseSpecText, SpecError, type ExperimentSpec } from '../../core/search/spec'
+import { seedSpread, spread, withRepeats, type SeedGroup } from '../../core/search/repeats'
 import type { WorkbenchHost } from '../../host/workbench-host'
 import { ApiError, type RunDetail, type Leaderboard } from '../../contract/api'
 import { EXIT_FAILURE, EXIT_OK, UsageError, printJson, progressBar, pct, num, duration, table } from '../output'
@@ -14,7 +15,7 @@ import { EXIT_FAILURE, EXIT_OK, UsageError, printJson, progressBar, pct, num, du
 export async function runCommand(
   host: WorkbenchHost,
   file: string,
-  opts: { json: boolean; requireTargets: boolean }
+  opts: { json: boolean; requireTargets: boolean; repeat?: number }
 ): Promise<number> {
   let text: string
   try {
@@ -25,8 +26,9 @@ export async function runCommand(
   let spec
   try {
     spec = parseSpecText(text, file)
+    if (opts.repeat !== undefined) spec = withRepeats(spec, opts.repeat)
   } catch (err) {
-    if (err instanceof SpecError) throw new UsageError(err.message)
+    if (err instanceof SpecError || opts.repeat !== undefined) throw new UsageError((err as Error).message)
     throw err
   }
   // Ctrl-C or SIGTERM (a service manager, `kill`), from here on: stop now; running trials are
@@ -51,7 +53,7 @@ async function runToEnd(
   host: WorkbenchHost,
   spec: ExperimentSpec,
   file: string,
-  opts: { json: boolean; requireTargets: boolean },
+  opts: { json: boolean; requireTargets: boolean; repeat?: number },
   showing: (bar: ReturnType<typeof progressBar>) => void
 ): Promise<number> {
   let queued
@@ -96,8 +98,19 @@ async function runToEnd(
   update()
   bar.stop()
 
-  const board = host.queue.leaderboard(experimentId)
-  const anyMet = board.experiment.targetsMetBy.length > 0
+  // What this command queued: an experiment of the same name may hold trials of earlier specs.
+  const full = host.queue.leaderboard(experimentId)
+  const mine = new Set(queued.trialIds)
+  const board = { ...full, rows: full.rows.filter((r) => mine.has(r.trialId)) }
+  const anyMet = board.rows.some((r) => r.targetsMet)
+  if ((opts.repeat ?? 1) > 1) {
+    const groups = seedSpread(board.rows)
+    if (opts.json) printJson({ ...searchJson(board), repeat: opts.repeat, groups })
+    else printSeedGroups(spec.name, groups, board)
+    const failed = board.rows.filter((r) => r.status !== 'done').length
+    if (failed > 0) process.stderr.write(`${failed} of ${board.rows.length} repeats did not finish; the spread is over the others\n`)
+    return groups.length === 0 ? EXIT_FAILURE : failed > 0 ? EXIT_FAILURE : EXIT_OK
+  }
   if (single) {
     // This command's trial (not the leaderboard's top row: an experiment of the same name may
     // hold other trials from earlier specs).
@@ -124,9 +137,13 @@ async function runToEnd(
   return EXIT_OK
 }
 
-/** The machine-readable shape of a search: the experiment and every trial, ranked. */
+/**
+ * The machine-readable shape of a search: the experiment, its winner (chosen on validation, with
+ * its test metrics reported) and every trial, ranked.
+ */
 export function searchJson(board: Leaderboard): Record<string, unknown> {
   const e = board.experiment
+  const winner = board.rows.find((r) => r.rank === 1) ?? null
   return {
     experimentId: e.id,
     experiment: e.name,
@@ -135,7 +152,19 @@ export function searchJson(board: Leaderboard): Record<string, unknown> {
     total: e.total,
     counts: e.counts,
     objective: e.objective,
+    rankedOn: board.rankedOn,
+    winner: winner && {
+      trialId: winner.trialId,
+      runId: winner.runId,
+      params: winner.params,
+      chosenOn: board.rankedOn,
+      objectiveValue: winner.objectiveValue,
+      validationMetrics: winner.validationMetrics,
+      testMetrics: winner.metrics,
+      targetsMet: winner.targetsMet
+    },
     best: e.best,
+    summary: searchSummary(board),
     targetsMet: e.targetsMetBy.length > 0,
     targetsMetBy: e.targetsMetBy,
     trials: board.rows.map((r) => ({
@@ -146,6 +175,7 @@ export function searchJson(board: Leaderboard): Record<string, unknown> {
       attempts: r.attempts,
       params: r.params,
       objectiveValue: r.objectiveValue,
+      validationMetrics: r.validationMetrics,
       metrics: r.metrics,
       targets: r.targets,
       targetsMet: r.targetsMet,
@@ -160,7 +190,8 @@ export function printLeaderboard(board: Leaderboard, limit = 30): void {
   const keys = board.searchedParams
   const head = [
     `${e.name}: ${e.total} trials (${c.done} done, ${c.failed} failed, ${c.cancelled} cancelled, ${c.skipped} skipped, ${c.queued} queued)`,
-    `objective: ${e.objective.direction} ${e.objective.metric}${e.targetsMetBy.length ? `; targets met by trial(s) ${e.targetsMetBy.join(', ')}` : '; no trial met every target'}`,
+    `ranked by ${e.objective.metric} on ${board.rankedOn}${board.rankedOn === 'validation' ? ' (test metrics are reported, not chosen on)' : ' (CHOSEN ON TEST: an optimistic estimate)'}` +
+      `${e.targetsMetBy.length ? `; targets met by trial(s) ${e.targetsMetBy.join(', ')}` : '; no trial met every target'}`,
     ''
   ]
   const rows = board.rows.slice(0, limit).map((r) => [
@@ -169,6 +200,7 @@ export function printLeaderboard(board: Leaderboard, limit = 30): void {
     r.runId === null ? '-' : String(r.runId),
     r.status,
     ...keys.map((k) => String(r.params[k])),
+    rateOrNum(e.objective.metric, r.validationMetrics?.[e.objective.metric]),
     pct(r.metrics?.precision),
     pct(r.metrics?.recall),
     pct(r.metrics?.fpr),
@@ -178,7 +210,7 @@ export function printLeaderboard(board: Leaderboard, limit = 30): void {
   ])
   process.stdout.write(
     head.join('\n') +
-      table(['rank', 'trial', 'run', 'status', ...keys, 'precision', 'recall', 'fpr', 'f1', 'auc', 'targets'], rows) +
+      table(['rank', 'trial', 'run', 'status', ...keys, `val ${e.objective.metric}`, 'test precision', 'recall', 'fpr', 'f1', 'auc', 'targets'], rows) +
       (board.rows.length > limit ? `\n… ${board.rows.length - limit} more (--json for all)` : '') +
       '\n'
   )
@@ -200,12 +232,22 @@ export function runJson(d: RunDetail): Record<string, unknown> {
     durationMs: d.durationMs,
     threshold: d.threshold,
     metrics: d.metrics,
+    validationMetrics: d.validationMetrics,
     trainMetrics: d.trainMetrics,
     confusion: d.confusion,
     targets: d.targets,
     targetsMet: d.targetsMet,
     recallByType: d.recallByType,
-    epochs: d.epochs
+    epochs: d.epochs,
+    /** Global feature importance (null until computed; `featureImportanceState` says why). */
+    featureImportance: d.featureImportance,
+    featureImportanceState: d.featureImportanceState,
+    /** Point-wise test metrics (window scores assigned to rows by the 'last' rule), beside the window-wise ones. */
+    pointMetrics: d.pointMetrics,
+    /** A per-segment run's segments (the pooled metrics are `metrics`). */
+    perSegment: d.perSegment,
+    /** Rows in each part of the split (datasets[].rows are the whole versions'). */
+    partRows: d.partRows
   }
 }
 
@@ -213,18 +255,22 @@ export function printRun(d: RunDetail): void {
   const out: string[] = []
   out.push(`run ${d.id}  ${d.experimentName}  ${d.modelKind}  ${d.status}${d.statusReason ? ` (${d.statusReason})` : ''}  ${duration(d.durationMs)}`)
   out.push(`params: ${JSON.stringify(d.params)}`)
-  for (const ds of d.datasets) out.push(`${ds.role}: ${ds.name}  ${ds.rows} rows x ${ds.columns.length}  anomalies ${pct(ds.anomalyRate)}  version ${ds.id.slice(0, 12)}`)
+  for (const ds of d.datasets) out.push(`${ds.role} version: ${ds.name}  ${ds.rows} rows x ${ds.columns.length}  anomalies ${pct(ds.anomalyRate)}  version ${ds.id.slice(0, 12)}`)
+  if (d.partRows) out.push(`split: train ${d.partRows.train} rows, validation ${d.partRows.validation}, test ${d.partRows.test}`)
   if (d.metrics) {
-    const m = d.metrics
-    const t = d.trainMetrics
+    const parts = [
+      ['validation', d.validationMetrics],
+      ['test', d.metrics],
+      ['train', d.trainMetrics]
+    ] as const
+    const shown = parts.filter(([, m]) => m)
     out.push('')
     out.push(
       table(
-        ['metric', 'test', 'train'],
+        ['metric', ...shown.map(([name]) => name)],
         (['accuracy', 'precision', 'recall', 'f1', 'fpr', 'specificity', 'rocAuc', 'averagePrecision'] as const).map((k) => [
           k,
-          k === 'rocAuc' || k === 'averagePrecision' ? num(m[k]) : pct(m[k]),
-          t ? (k === 'rocAuc' || k === 'averagePrecision' ? num(t[k]) : pct(t[k])) : '-'
+          ...shown.map(([, m]) => rateOrNum(k, m![k]))
         ])
       )
     )
@@ -235,10 +281,75 @@ export function printRun(d: RunDetail): void {
     out.push(`confusion (test, threshold ${num(d.threshold)}):`)
     out.push(table(['', 'pred normal', 'pred anomaly'], [['normal', String(c.tn), String(c.fp)], ['anomaly', String(c.fn), String(c.tp)]]))
   }
+  if (d.pointMetrics) {
+    const p = d.pointMetrics
+    out.push('')
+    out.push(
+      `point-wise (test rows, '${p.rule}' rule): precision ${pct(p.precision)}, recall ${pct(p.recall)}, F1 ${pct(p.f1)}, false alarms ${pct(p.falseAlarmRate)}, ` +
+        `missed alarms ${pct(p.missedAlarmRate)}; ${p.scored} of ${p.rows} rows scored${p.unscored ? ` (${p.unscored} without a score)` : ''}; events caught ${p.events.caught}/${p.events.episodes}`
+    )
+  }
+  if (d.perSegment) {
+    out.push('')
+    out.push(`per segment (${d.perSegment.length} models; the metrics above pool them):`)
+    out.push(
+      table(
+        ['segment', 'train', 'val', 'test', 'threshold', 'precision', 'recall', 'f1', 'fpr'],
+        d.perSegment.map((s) => [s.segment, String(s.rows.train), String(s.rows.validation), String(s.rows.test), num(s.threshold), pct(s.metrics.precision), pct(s.metrics.recall), pct(s.metrics.f1), pct(s.metrics.fpr)])
+      )
+    )
+  }
   if (d.targets.length > 0) {
     out.push('')
     out.push('targets:')
     for (const t of d.targets) out.push(`  ${t.met ? 'met    ' : 'NOT met'}  ${t.text}  (actual ${t.actual == null ? '-' : num(t.actual)})`)
   }
   process.stdout.write(out.join('\n') + '\n')
+}
+
+/** Mean ± spread of each metric over the seeds of each param group (`run --repeat N`). */
+export function printSeedGroups(name: string, groups: SeedGroup[], board: Leaderboard): void {
+  const keys = ['accuracy', 'precision', 'recall', 'f1', 'fpr', 'rocAuc', 'averagePrecision']
+  const out: string[] = []
+  for (const g of groups) {
+    const varied = board.searchedParams.filter((k) => k !== 'seed').map((k) => `${k}=${JSON.stringify(g.params[k])}`)
+    out.push(`${name}${varied.length ? ` (${varied.join(', ')})` : ''}: ${g.seeds.length} seeds (${g.seeds.join(', ')}), runs ${g.runIds.join(', ')} — test metrics`)
+    out.push(
+      table(
+        ['metric', 'mean', 'std', 'min', 'max'],
+        keys.filter((k) => g.metrics[k]).map((k) => {
+          const m = g.metrics[k]
+          const f = k === 'rocAuc' || k === 'averagePrecision' ? (x: number) => num(x) : (x: number) => pct(x)
+          return [k, f(m.mean), k === 'rocAuc' || k === 'averagePrecision' ? num(m.std) : pct(m.std), f(m.min), f(m.max)]
+        })
+      )
+    )
+    out.push('')
+  }
+  process.stdout.write(out.join('\n'))
+}
+
+/** A metric formatted as the CLI shows it: AUC-like values as numbers, rates as percentages. */
+function rateOrNum(metric: string, x: number | null | undefined): string {
+  return metric === 'rocAuc' || metric === 'averagePrecision' || metric.startsWith('loss') ? num(x) : pct(x)
+}
+
+/**
+ * The search pooled: how its trials ended, and the spread of the objective over the finished
+ * ones on validation (what the winner was chosen on) and on test (reported).
+ */
+export function searchSummary(board: Leaderboard): Record<string, unknown> {
+  const metric = board.experiment.objective.metric
+  const finished = board.rows.filter((r) => r.status === 'done')
+  const values = (pick: (r: (typeof finished)[number]) => number | undefined) =>
+    finished.map(pick).filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
+  const val = values((r) => r.validationMetrics?.[metric])
+  const test = values((r) => r.metrics?.[metric])
+  return {
+    trials: board.rows.length,
+    done: finished.length,
+    failed: board.rows.filter((r) => r.status === 'failed').length,
+    targetsMet: finished.filter((r) => r.targetsMet).length,
+    objective: { metric, validation: val.length ? spread(val) : null, test: test.length ? spread(test) : null }
+  }
 }

@@ -1,53 +1,9 @@
-/** `workbench runs list|show`: the run history of a workspace. */
+/** `workbench runs show`: one run of a workspace (`runs list` is runs-list.ts). */
 import type { WorkbenchHost } from '../../host/workbench-host'
 import { ApiError } from '../../contract/api'
 import { EXIT_OK, UsageError, printJson, table, pct, num, duration } from '../output'
 import { runJson, printRun } from './run'
-
-export function runsList(host: WorkbenchHost, opts: { json: boolean }): number {
-  const list = host.handlers['runs.list']({}) as ReturnType<WorkbenchHost['summary']>[]
-  if (opts.json) {
-    printJson(
-      list.map((r) => ({
-        id: r.id,
-        experiment: r.experimentName,
-        modelKind: r.modelKind,
-        params: r.params,
-        status: r.status,
-        statusReason: r.statusReason,
-        createdAt: r.createdAt,
-        durationMs: r.durationMs,
-        metrics: r.metrics,
-        targetsMet: r.targetsMet
-      }))
-    )
-    return EXIT_OK
-  }
-  if (list.length === 0) {
-    process.stdout.write('no runs yet: try `workbench run experiments/helios-detection-iforest.json`\n')
-    return EXIT_OK
-  }
-  process.stdout.write(
-    table(
-      ['id', 'experiment', 'model', 'status', 'precision', 'recall', 'f1', 'fpr', 'auc', 'targets', 'duration', 'created'],
-      list.map((r) => [
-        String(r.id),
-        r.experimentName,
-        r.modelKind,
-        r.status,
-        pct(r.metrics?.precision),
-        pct(r.metrics?.recall),
-        pct(r.metrics?.f1),
-        pct(r.metrics?.fpr),
-        num(r.metrics?.rocAuc),
-        r.targets.length === 0 ? '-' : `${r.targets.filter((t) => t.met).length}/${r.targets.length}`,
-        duration(r.durationMs),
-        r.createdAt.replace('T', ' ').slice(0, 19)
-      ])
-    ) + '\n'
-  )
-  return EXIT_OK
-}
+import { thresholdLines } from './runs-analysis'
 
 export function runsShow(host: WorkbenchHost, idText: string | undefined, opts: { json: boolean }): number {
   const id = Number(idText)
@@ -59,9 +15,10 @@ export function runsShow(host: WorkbenchHost, idText: string | undefined, opts: 
     if (err instanceof ApiError && err.code === 'not_found') throw new UsageError(err.message)
     throw err
   }
-  if (opts.json) printJson(runJson(detail))
+  if (opts.json) printJson({ ...runJson(detail), thresholds: detail.thresholds })
   else {
     printRun(detail)
+    process.stdout.write('\n' + thresholdLines(detail.thresholds).join('\n') + '\n')
     if (detail.epochs.length > 0) {
       const keys = Object.keys(detail.epochs[0].metrics)
       const axis = detail.historyAxis === 'trees' ? 'trees' : 'epoch'

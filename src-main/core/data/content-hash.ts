@@ -1,7 +1,7 @@
 /**
- * Content hash of a dataset version: sha256 over column names, timestamps, values, labels and
- * anomaly types. Names and provenance are not content, so the same data generated twice (or
- * imported from a copy) is the same version.
+ * Content hash of a dataset version: sha256 over column names, timestamps, values, labels,
+ * anomaly types and whether the data has labels at all. Names and provenance are not content,
+ * so the same data generated twice (or imported from a copy) is the same version.
  *
  * ContentHasher takes the arrays one at a time, in the canonical order of series-arrays.ts, so a
  * version streamed array by array from a worker hashes exactly as the whole series would.
@@ -24,7 +24,10 @@ export class ContentHasher {
         types: header.anomalyTypeNames,
         rows: header.rows,
         segments: header.segments ?? null,
-        targets: header.targetNames ? [...header.targetNames].sort() : null
+        targets: header.targetNames ? [...header.targetNames].sort() : null,
+        // Only when set, so every version stored before the flag keeps its hash. Unlabelled
+        // data and data labelled all-normal are different versions.
+        ...(header.unlabelled ? { unlabelled: true } : {})
       })
     )
   }

@@ -43,7 +43,7 @@ export function float32ToString(v: number): string {
 }
 
 /** RFC 4180 quoting, only when needed. */
-function field(s: string): string {
+export function csvField(s: string): string {
   return /[",;\t\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
@@ -61,23 +61,14 @@ export async function exportCsv(series: LabelledSeries, file: string): Promise<{
   const dup = header.find((h, i) => header.indexOf(h) !== i)
   if (dup) throw new Error(`cannot export ${series.name}: column name '${dup}' is used twice (a feature is named like a reserved column)`)
 
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`)
-  const fh = await open(tmp, 'w')
-  let bytes = 0
-  let ok = false
-  try {
-    let buf = header.map(field).join(',') + '\n'
-    const flush = async (): Promise<void> => {
-      bytes += Buffer.byteLength(buf)
-      await fh.write(buf)
-      buf = ''
-    }
+  const bytes = await writeTextAtomically(file, async (emit) => {
+    let buf = header.map(csvField).join(',') + '\n'
     const { timestamps, values, labels, anomalyType, anomalyTypeNames } = series
-    const typeCells = anomalyTypeNames.map(field)
+    const typeCells = anomalyTypeNames.map(csvField)
     const targets = targetNames.map((t) => series.targets![t])
     const nc = values.length
     for (const seg of segmentsOf(series)) {
-      const entity = hasSegments ? field(seg.id) + ',' : ''
+      const entity = hasSegments ? csvField(seg.id) + ',' : ''
       for (let i = seg.start; i < seg.end; i++) {
         let line = entity + new Date(timestamps[i]).toISOString()
         for (let c = 0; c < nc; c++) line += ',' + float32ToString(values[c][i])
@@ -85,10 +76,31 @@ export async function exportCsv(series: LabelledSeries, file: string): Promise<{
         line += ',' + labels[i] + ',' + (k > 0 ? typeCells[k - 1] : '')
         for (const t of targets) line += ',' + t[i]
         buf += line + '\n'
-        if (buf.length >= FLUSH_AT) await flush()
+        if (buf.length >= FLUSH_AT) {
+          await emit(buf)
+          buf = ''
+        }
       }
     }
-    await flush()
+    await emit(buf)
+  })
+  return { rows: series.timestamps.length, bytes }
+}
+
+/**
+ * Streams text to a temporary sibling of `file`, syncs it, then renames it over `file`: a reader
+ * never sees half a file, and a failed write leaves nothing behind. Returns the bytes written.
+ */
+export async function writeTextAtomically(file: string, produce: (emit: (text: string) => Promise<void>) => Promise<void>): Promise<number> {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`)
+  const fh = await open(tmp, 'w')
+  let bytes = 0
+  let ok = false
+  try {
+    await produce(async (text) => {
+      bytes += Buffer.byteLength(text)
+      await fh.write(text)
+    })
     await fh.sync()
     ok = true
   } finally {
@@ -101,5 +113,5 @@ export async function exportCsv(series: LabelledSeries, file: string): Promise<{
     await unlink(tmp).catch(() => {})
     throw err
   }
-  return { rows: series.timestamps.length, bytes }
+  return bytes
 }

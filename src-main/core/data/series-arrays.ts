@@ -25,6 +25,8 @@ export interface SeriesHeader {
   segments?: LabelledSeries['segments']
   /** Names of `targets` (null: the series has no targets object). */
   targetNames: string[] | null
+  /** The series came without labels (LabelledSeries.unlabelled). */
+  unlabelled?: true
 }
 
 export function seriesHeader(series: LabelledSeries): SeriesHeader {
@@ -35,7 +37,8 @@ export function seriesHeader(series: LabelledSeries): SeriesHeader {
     columns: series.columns,
     anomalyTypeNames: series.anomalyTypeNames,
     ...(series.segments ? { segments: series.segments } : {}),
-    targetNames: series.targets ? Object.keys(series.targets) : null
+    targetNames: series.targets ? Object.keys(series.targets) : null,
+    ...(series.unlabelled ? { unlabelled: true as const } : {})
   }
 }
 

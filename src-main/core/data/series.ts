@@ -34,6 +34,11 @@ export interface LabelledSeries {
    * (`risk_6m`, `risk_9m`, `risk_12m`): each `timestamps.length` long.
    */
   targets?: Record<string, Uint8Array>
+  /**
+   * True when the data came without labels (an import with no label column): `labels` are all 0
+   * and mean "unknown", not "normal". A model may train on it; nothing can be measured on it.
+   */
+  unlabelled?: boolean
 }
 
 export interface Segment {

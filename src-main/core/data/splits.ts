@@ -7,15 +7,38 @@ import type { LabelledSeries, Segment } from './series'
 import { segmentsOf, sourceRows } from './series'
 import { createRng } from './rng'
 
-export type SplitRule =
-  /** Chronological within each segment: the first `trainFraction` of its rows train. */
-  | { kind: 'time'; trainFraction: number; validationFraction?: number }
-  /** Whole entities (segments), shuffled with `seed`: the first `trainFraction` of them train. */
-  | { kind: 'entity'; trainFraction: number; validationFraction?: number; seed?: number }
-  /** Named segments (files or entities) test; the others train. */
-  | { kind: 'file'; test: string[]; validation?: string[] }
-  /** The first `trainRows` rows of each segment train, the rest test. */
-  | { kind: 'first-rows'; trainRows: number }
+/**
+ * Every split has a validation part: thresholds, early stopping and a search's winner are chosen
+ * there, and test is only reported. A rule that names no validation part holds out the last
+ * `validationShare` of each training segment's rows (in time order), or that share of the
+ * training entities for an entity split. 0 opts out (the model then chooses on training data).
+ */
+export const DEFAULT_VALIDATION_SHARE = 0.15
+
+interface HoldOut {
+  /** Share of the training rows (or entities) held out for validation when none is named. */
+  validationShare?: number
+}
+
+export type SplitRule = HoldOut &
+  (
+    /** Chronological within each segment: the first `trainFraction` of its rows train. */
+    | { kind: 'time'; trainFraction: number; validationFraction?: number }
+    /** Whole entities (segments), shuffled with `seed`: the first `trainFraction` of them train. */
+    | { kind: 'entity'; trainFraction: number; validationFraction?: number; seed?: number }
+    /** Named segments (files or entities) test; the others train. */
+    | { kind: 'file'; test: string[]; validation?: string[] }
+    /** The first `trainRows` rows of each segment train, the rest test. */
+    | { kind: 'first-rows'; trainRows: number }
+  )
+
+/** One model per segment: its first rows (or first fraction) train, the rest test. */
+export type PerSegmentRule = HoldOut & { kind: 'per-segment'; train: { firstRows: number } | { firstFraction: number } }
+
+/** One segment's parts under a per-segment rule. */
+export interface SegmentParts extends SplitResult {
+  segment: Segment
+}
 
 export interface SplitResult {
   train: LabelledSeries
@@ -112,6 +135,7 @@ export function splitSeries(series: LabelledSeries, rule: SplitRule): SplitResul
   train = train.filter((r) => r.end > r.start)
   validation = validation.filter((r) => r.end > r.start)
   test = test.filter((r) => r.end > r.start)
+  if (validation.length === 0) ({ train, validation } = holdOut(train, rule.validationShare ?? DEFAULT_VALIDATION_SHARE, rule.kind === 'entity'))
   need('train', train, series)
   need('test', test, series)
   return {
@@ -119,4 +143,60 @@ export function splitSeries(series: LabelledSeries, rule: SplitRule): SplitResul
     validation: validation.length > 0 ? selectRanges(series, validation, `${series.name} [validation]`) : null,
     test: selectRanges(series, test, `${series.name} [test]`)
   }
+}
+
+/**
+ * The validation part carved out of training ranges: the last `share` of each range's rows (time
+ * order), or — `byEntity` — the last `share` of the ranges themselves (at least one, when there
+ * are two or more). Ranges too short to give a row keep all of theirs.
+ */
+function holdOut(train: Segment[], share: number, byEntity: boolean): { train: Segment[]; validation: Segment[] } {
+  if (!(share >= 0 && share < 1)) throw new Error(`split: validationShare must be in [0, 1), got ${share}`)
+  if (share === 0) return { train, validation: [] }
+  if (byEntity) {
+    if (train.length < 2) return { train, validation: [] }
+    const n = Math.min(train.length - 1, Math.max(1, Math.round(train.length * share)))
+    return { train: train.slice(0, train.length - n), validation: train.slice(train.length - n) }
+  }
+  const kept: Segment[] = []
+  const validation: Segment[] = []
+  for (const r of train) {
+    const cut = r.end - Math.floor((r.end - r.start) * share)
+    kept.push({ ...r, end: cut })
+    if (cut < r.end) validation.push({ ...r, start: cut })
+  }
+  return { train: kept.filter((r) => r.end > r.start), validation }
+}
+
+/** A whole series (the train dataset of a separate-test split) with its validation part held out. */
+export function holdOutValidation(series: LabelledSeries, share: number = DEFAULT_VALIDATION_SHARE): { train: LabelledSeries; validation: LabelledSeries | null } {
+  const { train, validation } = holdOut(segmentsOf(series), share, false)
+  need('train', train, series)
+  return {
+    train: selectRanges(series, train, `${series.name} [train]`),
+    validation: validation.length > 0 ? selectRanges(series, validation, `${series.name} [validation]`) : null
+  }
+}
+
+/**
+ * Each segment's own train / validation / test parts (a model per segment). A segment too short
+ * to leave two rows for training and one for testing is refused with its name.
+ */
+export function perSegmentParts(series: LabelledSeries, rule: PerSegmentRule): SegmentParts[] {
+  const share = rule.validationShare ?? DEFAULT_VALIDATION_SHARE
+  return segmentsOf(series).map((seg) => {
+    const n = seg.end - seg.start
+    const trainRows = 'firstRows' in rule.train ? rule.train.firstRows : Math.round(n * rule.train.firstFraction)
+    const cut = seg.start + Math.min(n, trainRows)
+    if (cut - seg.start < 2 || cut >= seg.end) {
+      throw new Error(`per-segment split: segment '${seg.id}' has ${n} rows; training on its first ${trainRows} leaves ${cut - seg.start < 2 ? 'too few to train' : 'none to test'}`)
+    }
+    const { train, validation } = holdOut([{ id: seg.id, start: seg.start, end: cut }], share, false)
+    return {
+      segment: seg,
+      train: selectRanges(series, train, `${series.name} [${seg.id} train]`),
+      validation: validation.length > 0 ? selectRanges(series, validation, `${series.name} [${seg.id} validation]`) : null,
+      test: selectRanges(series, [{ id: seg.id, start: cut, end: seg.end }], `${series.name} [${seg.id} test]`)
+    }
+  })
 }

@@ -3,6 +3,7 @@
  * the run's test data, check parity between the trained model and ONNX Runtime (any difference
  * above 1e-4 fails the export), and write the config, metrics and model card around it.
  */
+import { postprocessSchema } from '../eval/detector-rules'
 import type { LabelledSeries } from '../data/series'
 import { windowStarts, fillBatch } from '../data/windows'
 import { exportRunModel } from './onnx/export-run'
@@ -10,6 +11,8 @@ import { checkParity } from './onnx/parity'
 import type { BundleContents, ModelConfig, Preprocessing } from './bundle'
 import { modelCard } from './model-card'
 import { DEFAULT_MISSING_RULE, type MissingValuesRecord } from '../data/missing-values'
+import { checkTargets } from '../eval/targets'
+import { horizonSuffix } from '../eval/horizon-targets'
 
 export const PARITY_TOLERANCE = 1e-4
 const GOLDEN_COUNT = 8
@@ -28,6 +31,59 @@ export interface ExportableRun {
   workbenchVersion: string
   /** The trained model as the run stored it (results.model). */
   model: Record<string, unknown>
+  /**
+   * A threshold chosen after training (a saved decision): the bundle carries it instead of the
+   * trained one, with the test metrics at it. Absent or null: the trained threshold.
+   */
+  thresholdChoice?: ThresholdChoice | null
+}
+
+/** Metrics of one split at a threshold, as a decision stored them (fractions; the confusion matrix). */
+export interface MetricsAtThreshold {
+  confusion: { tn: number; fp: number; fn: number; tp: number }
+  accuracy: number
+  precision: number
+  recall: number
+  f1: number
+  fpr: number
+  specificity: number
+  fnr: number
+  balancedAccuracy: number
+}
+
+export interface ThresholdChoice {
+  trained: number | null
+  chosen: number
+  source: 'manual' | 'pick-targets' | 'pick-objective'
+  /** How it was chosen, in words. */
+  basis: string
+  note: string | null
+  decidedAt: string
+  validation: MetricsAtThreshold | null
+  test: MetricsAtThreshold | null
+}
+
+/** The metrics that move with the threshold (ROC AUC and average precision do not). */
+const THRESHOLD_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'fpr', 'specificity', 'fnr', 'balancedAccuracy'] as const
+
+/**
+ * The run as the bundle describes it: at its chosen threshold when one was saved (test metrics,
+ * confusion matrix and targets at it; for a multi-horizon model its first horizon's suffixed
+ * keys too, as the stored scores are that horizon's), else as trained.
+ */
+export function runAtChosenThreshold(run: ExportableRun): ExportableRun {
+  const choice = run.thresholdChoice
+  if (!choice) return run
+  if (!choice.test) return { ...run, threshold: choice.chosen, metrics: null, confusion: null, targets: run.targets.map((t) => ({ ...t, actual: null, met: false })) }
+  const horizons = run.params.horizons
+  const suffix = Array.isArray(horizons) && typeof horizons[0] === 'string' ? horizonSuffix(horizons[0]) : null
+  const metrics: Record<string, number> = { ...(run.metrics ?? {}) }
+  for (const k of THRESHOLD_METRICS) {
+    metrics[k] = choice.test[k]
+    if (suffix !== null && `${k}_${suffix}` in metrics) metrics[`${k}_${suffix}`] = choice.test[k]
+  }
+  const targets = checkTargets(metrics, run.targets.map((t) => t.text)).map((c) => ({ text: c.text, actual: Number.isFinite(c.actual) ? c.actual : null, met: c.met }))
+  return { ...run, threshold: choice.chosen, metrics, confusion: choice.test.confusion, targets }
 }
 
 export interface BuildBundleInput {
@@ -68,7 +124,9 @@ export function goldenInputs(test: LabelledSeries, length: number, count = GOLDE
 }
 
 export async function buildBundleContents(input: BuildBundleInput): Promise<{ contents: BundleContents; parity: Record<string, number> }> {
-  const { run } = input
+  const trained = input.run
+  const run = runAtChosenThreshold(trained)
+  const choice = trained.thresholdChoice ?? null
   const exported = await exportRunModel(run.model, { artifactsDir: input.artifactsDir })
   const window = modelWindow(run.model)
   const golden = goldenInputs(input.test, window.length)
@@ -95,6 +153,7 @@ export async function buildBundleContents(input: BuildBundleInput): Promise<{ co
     kind: run.modelKind,
     params: run.params,
     threshold,
+    ...(choice ? { thresholdDecision: { trained: choice.trained, chosen: choice.chosen, source: choice.source, basis: choice.basis, decidedAt: choice.decidedAt } } : {}),
     scoreBands: bands,
     outputs: exported.outputNames.map((name: string) => ({
       name,
@@ -116,15 +175,24 @@ export async function buildBundleContents(input: BuildBundleInput): Promise<{ co
     scaler: { kind: 'standard', mean: scaler.mean, scale: scaler.scale, foldedIntoModel: true },
     window,
     input: { name: exported.inputName, shape: exported.inputShape },
-    missingValues: input.missingValues ?? { rule: DEFAULT_MISSING_RULE, trainingCellsFilled: 0 }
+    missingValues: input.missingValues ?? { rule: DEFAULT_MISSING_RULE, trainingCellsFilled: 0 },
+    // Scores smoothed over time before the threshold, as the run did (detectors' `postprocess`).
+    postprocess: postprocessSchema.catch({ kind: 'none' }).parse(run.params.postprocess ?? { kind: 'none' })
   }
   const metrics = {
     test: run.metrics,
-    validationOrTrain: run.trainMetrics,
+    validationOrTrain: choice ? (choice.validation ? metricsOf(choice.validation) : null) : run.trainMetrics,
     confusion: run.confusion,
     threshold,
     targets: run.targets,
-    targetsMet: run.targets.length ? run.targets.every((t) => t.met) : null
+    targetsMet: run.targets.length ? run.targets.every((t) => t.met) : null,
+    // The run as trained, beside the decision, so nothing about the choice is hidden.
+    ...(choice
+      ? {
+          thresholdDecision: { trained: choice.trained, chosen: choice.chosen, source: choice.source, basis: choice.basis, note: choice.note, decidedAt: choice.decidedAt },
+          atTrainedThreshold: { threshold: trained.threshold, test: trained.metrics, validationOrTrain: trained.trainMetrics, confusion: trained.confusion, targets: trained.targets }
+        }
+      : {})
   }
   const onnx = exported.onnx
   const readme = modelCard({
@@ -139,6 +207,7 @@ export async function buildBundleContents(input: BuildBundleInput): Promise<{ co
     metrics: run.metrics,
     confusion: run.confusion,
     targets: run.targets,
+    thresholdChoice: choice,
     onnxBytes: onnx.byteLength,
     parity: parity.maxAbsDiff
   })
@@ -159,4 +228,9 @@ export async function buildBundleContents(input: BuildBundleInput): Promise<{ co
     },
     parity: parity.maxAbsDiff
   }
+}
+
+/** A decision's metrics as metrics.json lists them (name → value), the confusion matrix apart. */
+function metricsOf(m: MetricsAtThreshold): Record<string, number> {
+  return Object.fromEntries(THRESHOLD_METRICS.map((k) => [k, m[k]]))
 }

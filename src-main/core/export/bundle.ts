@@ -10,6 +10,7 @@ import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, open
 import { basename, isAbsolute, join, normalize } from 'node:path'
 import { z } from 'zod'
 import { missingValuesRecordSchema } from '../data/missing-values'
+import { postprocessSchema } from '../eval/detector-rules'
 
 export const BUNDLE_FORMAT = 'workbench-bundle/1'
 
@@ -35,7 +36,9 @@ export const preprocessingSchema = z
     window: z.looseObject({ length: z.number().int().min(1), stride: z.number().int().min(1) }),
     input: z.looseObject({ name: z.string().min(1), shape: shapeSchema }),
     /** How missing cells are filled before scoring, as the training data was (absent: the default rule). */
-    missingValues: missingValuesRecordSchema.optional()
+    missingValues: missingValuesRecordSchema.optional(),
+    /** Scores smoothed over time (per segment, causally) before the threshold; absent: none. */
+    postprocess: postprocessSchema.optional()
   })
   .superRefine((p, ctx) => {
     for (const key of ['mean', 'scale'] as const) {

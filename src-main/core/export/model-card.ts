@@ -1,5 +1,6 @@
 /** The bundle's README.md: what a reader needs to trust, load and use the model. */
 import type { ModelConfig, Preprocessing } from './bundle'
+import type { ThresholdChoice } from './build-bundle'
 
 export interface ModelCardInput {
   name: string
@@ -13,6 +14,8 @@ export interface ModelCardInput {
   metrics: Record<string, number> | null
   confusion: { tn: number; fp: number; fn: number; tp: number } | null
   targets: { text: string; actual: number | null; met: boolean }[]
+  /** A threshold chosen after training (the config's threshold is then this one); null: as trained. */
+  thresholdChoice?: ThresholdChoice | null
   onnxBytes: number
   parity: Record<string, number>
 }
@@ -42,12 +45,13 @@ export function modelCard(c: ModelCardInput): string {
     '',
     `- Kind: \`${c.config.kind}\`; trained on backend \`${c.config.trainedOn.backend}\` with workbench ${c.config.trainedOn.workbenchVersion}.`,
     `- Params: \`${JSON.stringify(c.config.params)}\``,
-    `- Threshold: ${c.config.threshold}${c.config.scoreBands ? `; score bands: ${c.config.scoreBands.map((b) => `${b.name} from ${b.from}`).join(', ')}` : ''}.`,
+    `- Threshold: ${thresholdText(c)}${c.config.scoreBands ? `; score bands: ${c.config.scoreBands.map((b) => `${b.name} from ${b.from}`).join(', ')}` : ''}.`,
     `- Outputs: ${c.config.outputs.map((o) => `\`${o.name}\` [${o.shape.join(', ')}] (${o.description})`).join('; ')}.`,
     `- model.onnx: ${(c.onnxBytes / 1e6).toFixed(2)} MB, IR 8, opset 15 (ai.onnx.ml 2). Parity with the trained model on the golden inputs: max abs difference ${Object.entries(c.parity).map(([k, v]) => `${k} ${v.toExponential(2)}`).join(', ')} (limit 1e-4).`,
     '',
     '## Test metrics',
     '',
+    ...(c.thresholdChoice ? [`At the chosen threshold ${c.config.threshold} (metrics.json keeps those at the trained threshold under \`atTrainedThreshold\`).`, ''] : []),
     '| metric | value |',
     '|---|---|',
     ...(['accuracy', 'precision', 'recall', 'f1', 'fpr', 'specificity'] as const).map((k) => `| ${k} | ${pct(m[k])} |`),
@@ -99,4 +103,12 @@ export function modelCard(c: ModelCardInput): string {
     ''
   )
   return lines.join('\n')
+}
+
+/** e.g. "0.61 (trained at 0.55, chosen at 0.61 on validation by rule pick-targets (meets every target …); decided …)" */
+function thresholdText(c: ModelCardInput): string {
+  const t = c.thresholdChoice
+  if (!t) return `${c.config.threshold} (as trained)`
+  const how = t.source === 'manual' ? 'by hand' : `on validation by rule ${t.source} (${t.basis.replace(/^chosen on validation: /, '')})`
+  return `${t.chosen} (trained at ${t.trained ?? '-'}, chosen at ${t.chosen} ${how}${t.note ? `; note: ${t.note}` : ''}; decided ${t.decidedAt})`
 }

@@ -7,6 +7,7 @@ import type { LabelledSeries } from '../data/series'
 import { windowStarts, windowLabels, windowTypes, fillBatch, type LabelRule } from '../data/windows'
 import { fillSeries, MissingValuesError, nonFinite, scoringRule, type FillReport } from '../data/missing-values'
 import { BundleError, type BundleContents } from './bundle'
+import { postprocessScores } from '../eval/detector-rules'
 
 /**
  * An ONNX Runtime session over a bundle's model. ORT's own load errors name neither the bundle
@@ -110,5 +111,7 @@ export async function scoreSeries(
     await session.release()
   }
   const rule = opts.labelRule ?? ((contents.modelConfig.params.labelRule as LabelRule | undefined) ?? { kind: 'any' })
-  return { starts, length, scores, labels: windowLabels(series, starts, length, rule), types: windowTypes(series, starts, length), filled }
+  // The run's smoothing over time, per segment, exactly as it trained (detector-rules.ts).
+  const smoothed = pre.postprocess ? postprocessScores(scores, starts, series, pre.postprocess) : scores
+  return { starts, length, scores: smoothed, labels: windowLabels(series, starts, length, rule), types: windowTypes(series, starts, length), filled }
 }

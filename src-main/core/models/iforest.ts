@@ -8,6 +8,7 @@
  * (BRANCH_LT), leaves have left = right = -1 and value depth + c(size).
  */
 
+import { detectorParams } from '../eval/detector-rules'
 import { z } from 'zod'
 import { createRng, type Rng } from '../data/rng'
 import type { Matrix } from '../data/matrix'
@@ -37,7 +38,8 @@ function fractionOrCount(what: string) {
     })
 }
 
-export const iforestParamsSchema = z
+/** What the forest itself is made of (what the model stores and the exporter reads). */
+export const forestParamsSchema = z
   .object({
     nEstimators: z.number().int().min(1).max(100_000).default(100),
     maxSamples: z.union([z.literal('auto'), fractionOrCount('maxSamples')]).default('auto'),
@@ -56,10 +58,19 @@ export const iforestParamsSchema = z
   })
   .strict()
 
+/**
+ * A trial's params: the forest's, and how it decides. The forest is unsupervised by nature: it
+ * fits every training row unless told to drop the labelled ones; its default threshold comes from
+ * `contamination`.
+ */
+export const iforestParamsSchema = forestParamsSchema.extend(detectorParams('unsupervised')).strict()
+
 /** Params as given (every field optional). */
 export type IForestParamsInput = z.input<typeof iforestParamsSchema>
-/** Params resolved with defaults. */
-export type IForestParams = z.output<typeof iforestParamsSchema>
+/** The forest's params, resolved with defaults (what a fitted model records). */
+export type IForestParams = z.output<typeof forestParamsSchema>
+/** A trial's params, resolved with defaults. */
+export type IForestTrialParams = z.output<typeof iforestParamsSchema>
 
 export interface IsolationTree {
   /** Features this tree may split on (sklearn's per-estimator feature subset). */
@@ -227,7 +238,8 @@ export function fitIsolationForest(
   onProgress?: (treesDone: number, total: number) => void,
   shouldStop?: () => boolean
 ): IsolationForestModel {
-  const p = iforestParamsSchema.parse(params ?? {})
+  // A trial's params also say how it decides; the forest keeps only what it is made of.
+  const { trainingMode: _mode, thresholdRule: _rule, postprocess: _post, ...p } = iforestParamsSchema.parse(params ?? {})
   const { rows: n, cols: d, data } = X
   if (n < 2) throw new Error(`isolation forest needs at least 2 rows, got ${n}`)
   if (d < 1) throw new Error('isolation forest needs at least 1 feature')
@@ -359,7 +371,7 @@ const treeJsonSchema = z.object({
 const modelJsonSchema = z.object({
   format: z.literal('workbench-iforest/1'),
   kind: z.literal('iforest'),
-  params: iforestParamsSchema,
+  params: forestParamsSchema,
   nFeatures: z.number().int().positive(),
   psi: z.number().int().min(2),
   maxFeaturesUsed: z.number().int().positive(),

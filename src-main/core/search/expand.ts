@@ -129,8 +129,9 @@ export function expandTrials(spec: ExperimentSpec): TrialPlan[] {
 }
 
 /** What a trial's data is: the dataset versions it reads and how the experiment splits them. */
-export function dataIdentity(spec: ExperimentSpec, versions: { dataset: string; test?: string }): string {
-  return canonical({ dataset: versions.dataset, test: versions.test ?? null, split: spec.split.kind === 'separate-test' ? 'separate-test' : spec.split })
+export function dataIdentity(spec: ExperimentSpec, versions: { dataset: string; test?: string; validation?: string }): string {
+  const split = spec.split.kind === 'separate-test' ? { kind: 'separate-test', validationShare: spec.split.validationShare } : spec.split
+  return canonical({ dataset: versions.dataset, test: versions.test ?? null, ...(versions.validation ? { validation: versions.validation } : {}), split })
 }
 
 export function trialIdentity(modelKind: string, params: Record<string, unknown>, data: string, workbenchVersion: string): string {

@@ -7,7 +7,8 @@ import type { ExperimentSpec, DatasetSpec } from './spec'
 import { isGenerated } from './spec'
 import type { LabelledSeries } from '../data/series'
 import { generateScenario } from '../data/scenarios'
-import { splitSeries } from '../data/splits'
+import { holdOutValidation, splitSeries } from '../data/splits'
+import { runPerSegmentTrial } from './per-segment-trial'
 import { nonFinite } from '../data/missing-values'
 import type { RunResults } from '../store/runs-repo'
 import { loadTrainer } from './trainers'
@@ -15,9 +16,12 @@ import { withSeededMathRandom } from '../data/rng'
 export { pickMetrics } from '../eval/pick-metrics'
 
 /** Where a trial's data came from: a generated series (to be stored) or a stored version. */
+/** Which dataset version a split's rows belong to: 'both' = one version split into parts. */
+export type DataRole = 'train' | 'validation' | 'test' | 'both'
+
 export type DataSource =
-  | { role: 'train' | 'test' | 'both'; kind: 'generated'; series: LabelledSeries; generator: string; params: Record<string, unknown> }
-  | { role: 'train' | 'test' | 'both'; kind: 'version'; id: string }
+  | { role: DataRole; kind: 'generated'; series: LabelledSeries; generator: string; params: Record<string, unknown> }
+  | { role: DataRole; kind: 'version'; id: string }
 
 export interface TrialHooks {
   /** Loads a stored dataset version (the worker reads the workspace database). */
@@ -40,8 +44,8 @@ export interface TrialHooks {
 
 export interface TrialScores {
   split: 'train' | 'validation' | 'test'
-  /** Which dataset version the windows are rows of: the train one or the test one. */
-  role: 'train' | 'test'
+  /** Which dataset version the windows are rows of (set by runTrial from where the split came from). */
+  role: 'train' | 'validation' | 'test'
   scores: Float32Array
   labels: Uint8Array
   types: Uint8Array | null
@@ -56,13 +60,9 @@ export interface TrialOutput {
   scores: TrialScores[]
 }
 
-/** Train and test series for a spec: a second dataset, or a split of one version. */
-export function resolveData(
-  spec: ExperimentSpec,
-  loadVersion?: TrialHooks['loadVersion']
-): { train: LabelledSeries; validation: LabelledSeries | null; test: LabelledSeries; sources: DataSource[] } {
-  const sources: DataSource[] = []
-  const load = (ds: DatasetSpec, role: 'train' | 'test' | 'both'): LabelledSeries => {
+/** Loads (or generates) a spec's datasets, recording where each came from in `sources`. */
+function loader(sources: DataSource[], loadVersion?: TrialHooks['loadVersion']) {
+  return (ds: DatasetSpec, role: DataRole): LabelledSeries => {
     if (isGenerated(ds)) {
       const series = generateScenario(ds.generator, ds.params)
       refuseNonFinite(series, `generated '${ds.generator}' data`)
@@ -75,15 +75,37 @@ export function resolveData(
     sources.push({ role, kind: 'version', id })
     return series
   }
-  if (spec.split.kind === 'separate-test') {
-    const train = load(spec.dataset, 'train')
-    const test = load(spec.split.test, 'test')
-    return { train, validation: null, test, sources }
-  }
-  const full = load(spec.dataset, 'both')
-  const { train, validation, test } = splitSeries(full, spec.split)
-  return { train, validation, test, sources }
 }
+
+/** The spec's one dataset, whole (a per-segment split cuts it segment by segment). */
+export function resolveFull(spec: ExperimentSpec, loadVersion?: TrialHooks['loadVersion']): { full: LabelledSeries; sources: DataSource[] } {
+  const sources: DataSource[] = []
+  return { full: loader(sources, loadVersion)(spec.dataset, 'both'), sources }
+}
+
+/** Train, validation and test series for a spec: a second (and third) dataset, or a split of one version. */
+export function resolveData(
+  spec: ExperimentSpec,
+  loadVersion?: TrialHooks['loadVersion']
+): { train: LabelledSeries; validation: LabelledSeries | null; test: LabelledSeries; sources: DataSource[]; validationRole: 'train' | 'validation' } {
+  const sources: DataSource[] = []
+  const load = loader(sources, loadVersion)
+  const split = spec.split
+  if (split.kind === 'separate-test') {
+    const whole = load(spec.dataset, 'train')
+    const test = load(split.test, 'test')
+    // A third dataset validates when the spec names one; otherwise the train tail does.
+    if (split.validation) return { train: whole, validation: load(split.validation, 'validation'), test, sources, validationRole: 'validation' }
+    const { train, validation } = holdOutValidation(whole, split.validationShare)
+    return { train, validation, test, sources, validationRole: 'train' }
+  }
+  if (split.kind === 'per-segment') throw new Error('a per-segment split has no single train/test part (runPerSegmentTrial cuts one per segment)')
+  const full = load(spec.dataset, 'both')
+  const { train, validation, test } = splitSeries(full, split)
+  return { train, validation, test, sources, validationRole: 'train' }
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
 
 /**
  * NaN or ±Infinity in a feature make a model train and score on garbage without failing (5 NaN
@@ -103,16 +125,30 @@ export async function runTrial(spec: ExperimentSpec, hooks: TrialHooks = {}): Pr
   const progress = hooks.onProgress ?? (() => {})
   const started = Date.now()
   progress({ stage: 'data', fraction: 0, message: 'preparing data', etaMs: null })
-  const { train, validation, test, sources } = resolveData(spec, hooks.loadVersion)
-  for (const source of sources) hooks.onDataset?.(source)
-  hooks.onLog?.('info', `data: train ${train.timestamps.length} rows, test ${test.timestamps.length} rows, ${train.columns.length} features`)
-  progress({ stage: 'data', fraction: 0.05, message: 'data ready', etaMs: null })
-
   const trainer = await loadTrainer(spec.model.kind)
   // Every draw a library makes without a seed of its own follows the trial's seed too: one spec
   // with one seed on one backend gives the same model every time.
   const seed = typeof spec.model.params.seed === 'number' ? spec.model.params.seed : 0
-  return withSeededMathRandom(seed, () => trainer.run({ spec, train, validation, test, hooks: { ...hooks, onProgress: progress }, started }))
+  const split = spec.split
+  if (split.kind === 'per-segment') {
+    const { full, sources } = resolveFull(spec, hooks.loadVersion)
+    for (const source of sources) hooks.onDataset?.(source)
+    const out = await withSeededMathRandom(seed, () => runPerSegmentTrial(spec, split, full, trainer, { ...hooks, onProgress: progress }, started))
+    for (const s of out.scores) s.role = 'train'
+    const seg = out.results.perSegment ?? []
+    out.results.partRows = { train: sum(seg.map((s) => s.rows.train)), validation: sum(seg.map((s) => s.rows.validation)), test: sum(seg.map((s) => s.rows.test)) }
+    return out
+  }
+  const { train, validation, test, sources, validationRole } = resolveData(spec, hooks.loadVersion)
+  for (const source of sources) hooks.onDataset?.(source)
+  hooks.onLog?.('info', `data: train ${train.timestamps.length} rows, test ${test.timestamps.length} rows, ${train.columns.length} features`)
+  progress({ stage: 'data', fraction: 0.05, message: 'data ready', etaMs: null })
+
+  const out = await withSeededMathRandom(seed, () => trainer.run({ spec, train, validation, test, hooks: { ...hooks, onProgress: progress }, started }))
+  // Where each split's rows live: validation windows of a held-out tail are rows of the train version.
+  for (const s of out.scores) s.role = s.split === 'validation' ? validationRole : s.split
+  out.results.partRows = { train: train.timestamps.length, validation: validation?.timestamps.length ?? 0, test: test.timestamps.length }
+  return out
 }
 
 export { backendFor } from './trainers'

@@ -43,17 +43,35 @@ export function isGenerated(ds: DatasetSpec): ds is GeneratedDatasetSpec {
 }
 
 const fraction = z.number().gt(0).lt(1)
+/**
+ * Share of the training rows (the last ones of each segment; entities for an entity split) held
+ * out for validation when the split names no validation part. Default 0.15 (splits.ts); 0 opts
+ * out, and thresholds and a search's winner are then chosen on training data.
+ */
+const validationShare = z.number().min(0).max(0.5).optional()
 export const splitSchema = z.discriminatedUnion('kind', [
-  /** Train on `dataset`, test on a second dataset (seed 002: 3 days from another seed). */
-  z.object({ kind: z.literal('separate-test'), test: datasetSpecSchema }).strict(),
-  /** Chronological within each segment: the first `trainFraction` trains, the rest tests. */
-  z.object({ kind: z.literal('time'), trainFraction: fraction, validationFraction: fraction.optional() }).strict(),
+  /** Train on `dataset`, test on a second dataset (seed 002: 3 days from another seed); validate on a third, or on the train tail. */
+  z.object({ kind: z.literal('separate-test'), test: datasetSpecSchema, validation: datasetSpecSchema.optional(), validationShare }).strict(),
+  /** Chronological within each segment: the first `trainFraction` trains, then `validationFraction` validates, the rest tests. */
+  z.object({ kind: z.literal('time'), trainFraction: fraction, validationFraction: fraction.optional(), validationShare }).strict(),
   /** Whole entities (business-risk's businesses, imported files), shuffled with `seed`. */
-  z.object({ kind: z.literal('entity'), trainFraction: fraction, validationFraction: fraction.optional(), seed: z.number().int().default(0) }).strict(),
-  /** Named segments (files or entities) test; the others train. */
-  z.object({ kind: z.literal('file'), test: z.array(z.string().min(1)).min(1), validation: z.array(z.string().min(1)).optional() }).strict(),
+  z.object({ kind: z.literal('entity'), trainFraction: fraction, validationFraction: fraction.optional(), seed: z.number().int().default(0), validationShare }).strict(),
+  /** Named segments (files or entities) test (and validate); the others train. */
+  z.object({ kind: z.literal('file'), test: z.array(z.string().min(1)).min(1), validation: z.array(z.string().min(1)).optional(), validationShare }).strict(),
   /** The first `trainRows` rows of each file or entity train, the rest test. */
-  z.object({ kind: z.literal('first-rows'), trainRows: z.number().int().positive() }).strict()
+  z.object({ kind: z.literal('first-rows'), trainRows: z.number().int().positive(), validationShare }).strict(),
+  /**
+   * One model per segment (file or entity): each trains on its segment's first rows (or first
+   * fraction), validates on their tail, and scores the rest; metrics are pooled over segments and
+   * kept per segment (the protocol of per-file benchmarks such as SKAB).
+   */
+  z
+    .object({
+      kind: z.literal('per-segment'),
+      train: z.union([z.object({ firstRows: z.number().int().positive() }).strict(), z.object({ firstFraction: fraction }).strict()]),
+      validationShare
+    })
+    .strict()
 ])
 export type SplitSpec = z.infer<typeof splitSchema>
 
@@ -133,7 +151,10 @@ export const experimentSpecSchema = z
       if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: [...path, 'params', ...i.path.map(String)], message: i.message })
     }
     checkDataset(spec.dataset, ['dataset'])
-    if (spec.split.kind === 'separate-test') checkDataset(spec.split.test, ['split', 'test'])
+    if (spec.split.kind === 'separate-test') {
+      checkDataset(spec.split.test, ['split', 'test'])
+      if (spec.split.validation) checkDataset(spec.split.validation, ['split', 'validation'])
+    }
     const paramsSchema = modelParamsSchemas[spec.model.kind]
     const params = paramsSchema.safeParse(spec.model.params)
     if (!params.success) for (const i of params.error.issues) ctx.addIssue({ code: 'custom', path: ['model', 'params', ...i.path.map(String)], message: i.message })

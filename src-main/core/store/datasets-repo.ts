@@ -6,6 +6,7 @@ import type { LabelledSeries, Segment } from '../data/series'
 import { anomalyRate, anomalyTypeCounts } from '../data/series'
 import { contentHash, ContentHasher } from '../data/content-hash'
 import { arrayLayout, seriesArrays, seriesHeader, type SeriesArray, type SeriesHeader } from '../data/series-arrays'
+import type { ColumnRoleEntry } from '../data/import/options'
 
 export interface DatasetMeta {
   id: string
@@ -28,6 +29,10 @@ export interface DatasetMeta {
   targetNames: string[]
   /** What made this version, e.g. `relabelled 2 ranges`. */
   note: string | null
+  /** Every column of the source files and its role, in file order; null when not recorded (generated data, older imports). */
+  roles: ColumnRoleEntry[] | null
+  /** The data came without labels: its labels are all 0 and mean "unknown". */
+  unlabelled: boolean
   createdAt: string
 }
 
@@ -48,6 +53,8 @@ interface DatasetRow {
   segments: string | null
   target_names: string | null
   note: string | null
+  column_roles: string | null
+  unlabelled: number | null
   created_at: string
 }
 
@@ -69,6 +76,8 @@ function toMeta(r: DatasetRow): DatasetMeta {
     segments: r.segments ? JSON.parse(r.segments) : null,
     targetNames: r.target_names ? JSON.parse(r.target_names) : [],
     note: r.note,
+    roles: r.column_roles ? JSON.parse(r.column_roles) : null,
+    unlabelled: r.unlabelled === 1,
     createdAt: r.created_at
   }
 }
@@ -79,6 +88,13 @@ export interface SaveDatasetOptions {
   params?: Record<string, unknown>
   parentId?: string
   note?: string
+  /** The columns' roles (imports, role edits). */
+  roles?: ColumnRoleEntry[]
+  /**
+   * Store under a name no other version has (`name (2)`, `name (3)`...): two imports of different
+   * data never share a name. Child versions keep their parent's name and leave this off.
+   */
+  uniqueName?: boolean
 }
 
 /**
@@ -92,7 +108,7 @@ export function saveDataset(db: Db, series: LabelledSeries, opts: SaveDatasetOpt
   // Checked again under the write lock: another process may have stored the same content since.
   writeTransaction(db, () => {
     if (getDatasetMeta(db, id)) return
-    insertDatasetRow(db, id, seriesHeader(series), series, opts)
+    insertDatasetRow(db, id, named(db, seriesHeader(series), opts), series, opts)
     const insert = db.prepare('INSERT INTO dataset_arrays (dataset_id, name, dtype, data) VALUES (?, ?, ?, ?)')
     for (const a of seriesArrays(series)) insert.run(id, a.name, a.dtype, blobView(a.data))
   })
@@ -107,6 +123,25 @@ function blobView(a: ArrayBufferView): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength)
 }
 
+/** The header under the name it will be stored with (a free one when `uniqueName`). */
+function named(db: Db, header: SeriesHeader, opts: SaveDatasetOptions): SeriesHeader {
+  return opts.uniqueName ? { ...header, name: freeName(db, header.name) } : header
+}
+
+/**
+ * `name` when no version has it, else the first free `name (k)`, k >= 2. Asked inside the write
+ * transaction that inserts, so two imports never both take the same free name.
+ */
+export function freeName(db: Db, name: string): string {
+  // LIKE only narrows the candidates (it ignores ASCII case); the Set decides exactly.
+  const prefix = `${name} (`.replace(/[\\%_]/g, (c) => `\\${c}`)
+  const taken = new Set(db.prepare("SELECT name FROM datasets WHERE name = ? OR name LIKE ? ESCAPE '\\'").pluck().all(name, `${prefix}%`) as string[])
+  if (!taken.has(name)) return name
+  let k = 2
+  while (taken.has(`${name} (${k})`)) k++
+  return `${name} (${k})`
+}
+
 function insertDatasetRow(
   db: Db,
   id: string,
@@ -116,9 +151,9 @@ function insertDatasetRow(
 ): void {
   db.prepare(
     `INSERT INTO datasets (id, name, source, generator, params, parent_id, rows, columns, interval_ms,
-       anomaly_rate, type_names, type_counts, label_count, segments, target_names, note, created_at)
+       anomaly_rate, type_names, type_counts, label_count, segments, target_names, note, column_roles, unlabelled, created_at)
      VALUES (@id, @name, @source, @generator, @params, @parent_id, @rows, @columns, @interval_ms,
-       @anomaly_rate, @type_names, @type_counts, @label_count, @segments, @target_names, @note, @created_at)`
+       @anomaly_rate, @type_names, @type_counts, @label_count, @segments, @target_names, @note, @column_roles, @unlabelled, @created_at)`
   ).run({
     id,
     name: header.name,
@@ -136,6 +171,8 @@ function insertDatasetRow(
     segments: header.segments && header.segments.length > 0 ? JSON.stringify(header.segments) : null,
     target_names: header.targetNames ? JSON.stringify(header.targetNames) : null,
     note: opts.note ?? null,
+    column_roles: opts.roles ? JSON.stringify(opts.roles) : null,
+    unlabelled: header.unlabelled ? 1 : 0,
     created_at: nowIso()
   })
 }
@@ -202,7 +239,7 @@ export class StagedDataset {
     const id = this.hasher.digest()
     writeTransaction(this.db, () => {
       if (!getDatasetMeta(this.db, id)) {
-        insertDatasetRow(this.db, id, this.header, { labels: this.labels!, anomalyType: this.types!, anomalyTypeNames: this.header.anomalyTypeNames }, opts)
+        insertDatasetRow(this.db, id, named(this.db, this.header, opts), { labels: this.labels!, anomalyType: this.types!, anomalyTypeNames: this.header.anomalyTypeNames }, opts)
         this.db
           .prepare('INSERT INTO dataset_arrays (dataset_id, name, dtype, data) SELECT ?, name, dtype, data FROM temp.staged_arrays WHERE stage = ?')
           .run(id, this.stage)
@@ -255,7 +292,8 @@ export function loadDataset(db: Db, id: string): LabelledSeries {
     anomalyTypeNames: meta.typeNames,
     anomalyType: fromBlob.u8(need('types')),
     ...(meta.segments ? { segments: meta.segments } : {}),
-    ...(meta.targetNames.length > 0 ? { targets: Object.fromEntries(meta.targetNames.map((t) => [t, fromBlob.u8(need(`target:${t}`))])) } : {})
+    ...(meta.targetNames.length > 0 ? { targets: Object.fromEntries(meta.targetNames.map((t) => [t, fromBlob.u8(need(`target:${t}`))])) } : {}),
+    ...(meta.unlabelled ? { unlabelled: true } : {})
   }
 }
 

@@ -197,5 +197,91 @@ export const migrations: Migration[] = [
       ALTER TABLE run_scores ADD COLUMN starts BLOB;
       ALTER TABLE run_scores ADD COLUMN window_length INTEGER;
     `
+  },
+  {
+    version: 7,
+    name: 'threshold decisions',
+    sql: `
+      -- Thresholds chosen for a run after training (a decision, not a retrain), oldest first. The
+      -- run's current chosen threshold is its latest row, unless that row went back to the
+      -- trained one (source 'trained'): one history, no second copy to keep in step.
+      CREATE TABLE run_thresholds (
+        id            INTEGER PRIMARY KEY,
+        run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        threshold     REAL NOT NULL,
+        source        TEXT NOT NULL CHECK (source IN ('manual', 'pick-targets', 'pick-objective', 'trained')),
+        basis         TEXT NOT NULL,               -- how it was chosen, in words
+        note          TEXT,
+        validation    TEXT,                        -- JSON: validation metrics at the threshold
+        test          TEXT,                        -- JSON: test metrics at the threshold
+        created_at    TEXT NOT NULL
+      );
+      CREATE INDEX run_thresholds_by_run ON run_thresholds(run_id, id);
+    `
+  },
+  {
+    version: 8,
+    name: 'feature importance per run',
+    sql: `
+      -- Each finished run's global feature importance (importance-repo.ts), computed after it
+      -- finished or on demand, in an inference worker: Isolation Forest from the trees, deep
+      -- models by permutation on the validation windows. A row with an error records why it
+      -- could not be computed (asked again with recompute).
+      CREATE TABLE run_feature_importance (
+        run_id        INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        method        TEXT,                        -- 'path-length' | 'permutation'; NULL with error
+        split         TEXT,                        -- the split measured on
+        metric        TEXT,                        -- what an importance measures, in words
+        windows_used  INTEGER,
+        windows_total INTEGER,
+        repeats       INTEGER,                     -- shuffles per feature (permutation)
+        features      TEXT,                        -- JSON [{name, importance, std}], largest first
+        note          TEXT,
+        error         TEXT,                        -- why it could not be computed
+        computed_at   TEXT NOT NULL,
+        compute_ms    REAL
+      );
+    `
+  },
+  {
+    version: 9,
+    name: 'run tags and notes',
+    sql: `
+      -- What a person says about a run after the fact (history-repo.ts): free tags to group and
+      -- filter runs by, and one note. Neither changes what the run measured.
+      CREATE TABLE run_tags (
+        run_id        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        tag           TEXT NOT NULL,
+        PRIMARY KEY (run_id, tag)
+      );
+      CREATE INDEX run_tags_by_tag ON run_tags(tag, run_id);
+      ALTER TABLE runs ADD COLUMN note TEXT;
+    `
+  },
+  {
+    version: 10,
+    name: 'validation metrics and versions',
+    sql: `
+      -- Metrics on the validation part at the run's threshold: what a search's winner is chosen
+      -- on (test is only reported). The validation version, when a third dataset validates.
+      ALTER TABLE runs ADD COLUMN validation_metrics TEXT;
+      ALTER TABLE runs ADD COLUMN validation_dataset_id TEXT REFERENCES datasets(id);
+      -- A per-segment protocol's segments: JSON [{segment, rows, threshold, confusion, metrics, validationMetrics}].
+      ALTER TABLE runs ADD COLUMN per_segment TEXT;
+      -- Rows in each part the split made: JSON {train, validation, test}.
+      ALTER TABLE runs ADD COLUMN part_rows TEXT;
+    `
+  },
+  {
+    version: 11,
+    name: 'column roles and unlabelled versions',
+    sql: `
+      -- Every column of the imported files and its role (feature, label, type, extra-label,
+      -- ignored, timestamp, entity), JSON [{name, role}] in file order; NULL when not recorded
+      -- (generated data, imports from before roles).
+      ALTER TABLE datasets ADD COLUMN column_roles TEXT;
+      -- 1 when the data came without labels: its labels are all 0 and mean "unknown", not "normal".
+      ALTER TABLE datasets ADD COLUMN unlabelled INTEGER NOT NULL DEFAULT 0;
+    `
   }
 ]

@@ -48,12 +48,15 @@ export function recordRunOutcome(db: Db, runId: number, outcome: RunOutcome): bo
       const r = outcome.results
       for (const s of outcome.scores) saveScores(db, runId, s)
       stmt(db, 
-        `UPDATE runs SET status = 'done', status_reason = NULL, owner = NULL, threshold = ?, metrics = ?, train_metrics = ?, confusion = ?,
-           targets = ?, curves = ?, recall_by_type = ?, model = ?, finished_at = ?, duration_ms = ? WHERE id = ?`
+        `UPDATE runs SET status = 'done', status_reason = NULL, owner = NULL, threshold = ?, metrics = ?, train_metrics = ?, validation_metrics = ?,
+           per_segment = ?, part_rows = ?, confusion = ?, targets = ?, curves = ?, recall_by_type = ?, model = ?, finished_at = ?, duration_ms = ? WHERE id = ?`
       ).run(
         r.threshold,
         JSON.stringify(r.metrics),
         r.trainMetrics ? JSON.stringify(r.trainMetrics) : null,
+        r.validationMetrics ? JSON.stringify(r.validationMetrics) : null,
+        r.perSegment ? JSON.stringify(r.perSegment) : null,
+        r.partRows ? JSON.stringify(r.partRows) : null,
         JSON.stringify(r.confusion),
         JSON.stringify(r.targets),
         JSON.stringify(r.curves),

@@ -29,13 +29,37 @@ export interface TargetCheck {
 
 export interface RunResults {
   threshold: number
+  /** Test metrics at the threshold: reported, never chosen on. */
   metrics: Record<string, number>
+  /** Metrics on the training rows (models that score them: Isolation Forest), else null. */
   trainMetrics: Record<string, number> | null
+  /** Metrics on the validation part at the threshold: what thresholds and a search's winner are chosen on. */
+  validationMetrics: Record<string, number> | null
+  /** A per-segment protocol's segments, each with its own model, threshold and metrics. */
+  perSegment?: PerSegmentResult[] | null
+  /** Rows in each part the split made (not the whole version's). */
+  partRows?: PartRows | null
   confusion: ConfusionCounts
   targets: TargetCheck[]
   curves: unknown
   recallByType: Record<string, { total: number; detected: number; recall: number }>
   model: unknown
+}
+
+export interface PartRows {
+  train: number
+  validation: number
+  test: number
+}
+
+/** One segment of a per-segment run: its model's threshold, rows and metrics (test, validation). */
+export interface PerSegmentResult {
+  segment: string
+  rows: { train: number; validation: number; test: number }
+  threshold: number
+  confusion: ConfusionCounts
+  metrics: Record<string, number>
+  validationMetrics: Record<string, number> | null
 }
 
 export interface RunRecord {
@@ -49,9 +73,14 @@ export interface RunRecord {
   backend: { name: string; skipped: { name: string; reason: string }[] } | null
   trainDatasetId: string | null
   testDatasetId: string | null
+  /** A third dataset that validated (separate-test splits that name one); else validation rows are train rows. */
+  validationDatasetId: string | null
   threshold: number | null
   metrics: Record<string, number> | null
   trainMetrics: Record<string, number> | null
+  validationMetrics: Record<string, number> | null
+  perSegment: PerSegmentResult[] | null
+  partRows: PartRows | null
   confusion: ConfusionCounts | null
   targets: TargetCheck[]
   curves: unknown
@@ -76,9 +105,13 @@ interface Row {
   backend: string | null
   train_dataset_id: string | null
   test_dataset_id: string | null
+  validation_dataset_id: string | null
   threshold: number | null
   metrics: string | null
   train_metrics: string | null
+  validation_metrics: string | null
+  per_segment: string | null
+  part_rows: string | null
   confusion: string | null
   targets: string
   curves: string | null
@@ -106,9 +139,13 @@ function toRecord(r: Row): RunRecord {
     backend: json(r.backend, null),
     trainDatasetId: r.train_dataset_id,
     testDatasetId: r.test_dataset_id,
+    validationDatasetId: r.validation_dataset_id,
     threshold: r.threshold,
     metrics: json(r.metrics, null),
     trainMetrics: json(r.train_metrics, null),
+    validationMetrics: json(r.validation_metrics, null),
+    perSegment: json(r.per_segment, null),
+    partRows: json(r.part_rows, null),
     confusion: json(r.confusion, null),
     targets: json(r.targets, []),
     curves: json(r.curves, null),
@@ -149,21 +186,47 @@ export function createRun(
 export interface RunBrief {
   id: number
   status: RunStatus
+  /** Test metrics. */
   metrics: Record<string, number> | null
+  validationMetrics: Record<string, number> | null
   targets: TargetCheck[]
   durationMs: number | null
 }
 
+interface BriefRow {
+  id: number
+  status: RunStatus
+  metrics: string | null
+  validation_metrics: string | null
+  per_segment: string | null
+  part_rows: string | null
+  targets: string
+  duration_ms: number | null
+}
+
+const toBrief = (r: BriefRow): RunBrief => ({
+  id: r.id,
+  status: r.status,
+  metrics: json(r.metrics, null),
+  validationMetrics: json(r.validation_metrics, null),
+  targets: json(r.targets, []),
+  durationMs: r.duration_ms
+})
+
 /** The briefs of an experiment's runs, by run id: one query for a whole leaderboard. */
 export function runBriefs(db: Db, experimentId: number): Map<number, RunBrief> {
-  const rows = stmt(db, 'SELECT id, status, metrics, targets, duration_ms FROM runs WHERE experiment_id = ?').all(experimentId) as {
-    id: number
-    status: RunStatus
-    metrics: string | null
-    targets: string
-    duration_ms: number | null
-  }[]
-  return new Map(rows.map((r) => [r.id, { id: r.id, status: r.status, metrics: json(r.metrics, null), targets: json(r.targets, []), durationMs: r.duration_ms }]))
+  const rows = stmt(db, 'SELECT id, status, metrics, validation_metrics, targets, duration_ms FROM runs WHERE experiment_id = ?').all(experimentId) as BriefRow[]
+  return new Map(rows.map((r) => [r.id, toBrief(r)]))
+}
+
+/** The briefs of the current runs of an experiment's done trials, with their trial ids. */
+export function doneTrialBriefs(db: Db, experimentId: number): (RunBrief & { trialId: number })[] {
+  const rows = stmt(
+    db,
+    `SELECT t.id AS trial_id, r.id, r.status, r.metrics, r.validation_metrics, r.targets, r.duration_ms FROM trials t JOIN runs r ON r.id = t.run_id
+     WHERE t.experiment_id = ? AND t.status = 'done'`
+  ).all(experimentId) as (BriefRow & { trial_id: number })[]
+  return rows.map((r) => ({ ...toBrief(r), trialId: r.trial_id }))
 }
 
 export function getRun(db: Db, id: number): RunRecord | null {
@@ -190,6 +253,10 @@ export function setRunBackend(db: Db, id: number, backend: RunRecord['backend'])
 
 export function setRunDatasets(db: Db, id: number, trainId: string, testId: string): void {
   stmt(db, 'UPDATE runs SET train_dataset_id = ?, test_dataset_id = ? WHERE id = ?').run(trainId, testId, id)
+}
+
+export function setRunValidationDataset(db: Db, id: number, validationId: string): void {
+  stmt(db, 'UPDATE runs SET validation_dataset_id = ? WHERE id = ?').run(validationId, id)
 }
 
 export function setRunParams(db: Db, id: number, params: Record<string, unknown>): void {

@@ -6,11 +6,14 @@
 import type { Leaderboard, LeaderboardRow, QueuedExperiment } from '../../../src-main/contract/api'
 import { METRIC_LABELS } from './format'
 
-/** A leaderboard column that the picker can show or hide: a parameter or a metric. */
+/**
+ * A leaderboard column that the picker can show or hide: a parameter, a test metric
+ * (`metric:`, reported) or a validation metric (`val:`, what the board ranks on by default).
+ */
 export interface PickableColumn {
-  /** `param:<name>` or `metric:<name>`. */
+  /** `param:<name>`, `metric:<name>` (test) or `val:<name>` (validation). */
   key: string
-  kind: 'param' | 'metric'
+  kind: 'param' | 'metric' | 'validation'
   name: string
   label: string
   /** Header text (short), with `label` as its tooltip. */
@@ -44,22 +47,36 @@ const METRIC_ORDER = Object.keys(METRIC_LABELS)
  * @example pickableColumns({ searchedParams: ['a'], rows: [{ params: { a: 1, b: 2 }, metrics: { f1: 0.5 } }] }).map((c) => c.key)
  * // ["param:a", "param:b", "metric:f1"]
  */
-export function pickableColumns(board: Pick<Leaderboard, 'searchedParams'> & { rows: readonly Pick<LeaderboardRow, 'params' | 'metrics'>[] }): PickableColumn[] {
+export function pickableColumns(
+  board: Pick<Leaderboard, 'searchedParams'> & { rows: readonly (Pick<LeaderboardRow, 'params' | 'metrics'> & Partial<Pick<LeaderboardRow, 'validationMetrics'>>)[] }
+): PickableColumn[] {
   const params = [...board.searchedParams]
   const metrics: string[] = []
+  const validation: string[] = []
   for (const r of board.rows) {
     for (const k of Object.keys(r.params)) if (!params.includes(k)) params.push(k)
     for (const k of Object.keys(r.metrics ?? {})) if (!metrics.includes(k)) metrics.push(k)
+    for (const k of Object.keys(r.validationMetrics ?? {})) if (!validation.includes(k)) validation.push(k)
   }
-  metrics.sort((a, b) => orderOf(a) - orderOf(b) || a.localeCompare(b))
+  const byOrder = (a: string, b: string) => orderOf(a) - orderOf(b) || a.localeCompare(b)
+  metrics.sort(byOrder)
+  validation.sort(byOrder)
+  const short = (name: string) => METRIC_SHORT[name] ?? METRIC_LABELS[name] ?? name
   return [
     ...params.map((name) => ({ key: `param:${name}`, kind: 'param' as const, name, label: name, short: name })),
+    ...validation.map((name) => ({
+      key: `val:${name}`,
+      kind: 'validation' as const,
+      name,
+      label: `${METRIC_LABELS[name] ?? name} on validation`,
+      short: `val ${short(name)}`
+    })),
     ...metrics.map((name) => ({
       key: `metric:${name}`,
       kind: 'metric' as const,
       name,
-      label: METRIC_LABELS[name] ?? name,
-      short: METRIC_SHORT[name] ?? METRIC_LABELS[name] ?? name
+      label: `${METRIC_LABELS[name] ?? name} on test`,
+      short: short(name)
     }))
   ]
 }
@@ -72,11 +89,12 @@ function orderOf(metric: string): number {
 /**
  * The columns shown before the user picks: the searched params and the usual metrics (plus the
  * objective's metric when it is another one).
- * @example defaultColumns(['nEstimators'], 'f1') // ["param:nEstimators", "metric:precision", ..., "metric:averagePrecision"]
+ * @example defaultColumns(["nEstimators"], "f1") // ["param:nEstimators", "val:f1", "metric:precision", ..., "metric:averagePrecision"]
  */
 export function defaultColumns(searchedParams: readonly string[], objectiveMetric: string): string[] {
   const metrics = DEFAULT_METRICS.includes(objectiveMetric) ? DEFAULT_METRICS : [objectiveMetric, ...DEFAULT_METRICS]
-  return [...searchedParams.map((p) => `param:${p}`), ...metrics.map((m) => `metric:${m}`)]
+  // The objective on validation (what ranks), then the test metrics (what is reported).
+  return [...searchedParams.map((p) => `param:${p}`), `val:${objectiveMetric}`, ...metrics.map((m) => `metric:${m}`)]
 }
 
 /** localStorage key of an experiment's column choice. */
@@ -114,6 +132,7 @@ function sortValue(row: LeaderboardRow, key: SortKey): number | string | null {
       return row.durationMs
   }
   if (key.startsWith('metric:')) return row.metrics?.[key.slice(7)] ?? null
+  if (key.startsWith('val:')) return row.validationMetrics?.[key.slice(4)] ?? null
   if (key.startsWith('param:')) {
     const v = row.params[key.slice(6)]
     if (v == null) return null
@@ -146,7 +165,7 @@ export function sortRows(rows: readonly LeaderboardRow[], sort: SortState): Lead
  */
 export function nextSort(current: SortState, key: SortKey): SortState {
   if (current.key === key) return { key, dir: current.dir === 'asc' ? 'desc' : 'asc' }
-  const lowerIsBetter = /^metric:(fpr|fnr)$/.test(key) || /loss|error|ms$/i.test(key)
+  const lowerIsBetter = /^(metric|val):(fpr|fnr)$/.test(key) || /loss|error|ms$/i.test(key)
   const ascending = key === 'rank' || key === 'trial' || key === 'status' || key.startsWith('param:') || lowerIsBetter
   return { key, dir: ascending ? 'asc' : 'desc' }
 }

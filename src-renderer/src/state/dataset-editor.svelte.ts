@@ -1,4 +1,4 @@
-import type { DatasetDetail, HistogramSet, LabelRange, RangePage, SeriesWindow } from '../../../src-main/contract/api'
+import type { DatasetDetail, HistogramSet, LabelRange, RangePage, ScoreSplit, SeriesWindow } from '../../../src-main/contract/api'
 import type { WorkbenchClient } from '../api/client'
 import { errorCode, errorMessage } from '../api/types'
 import {
@@ -15,12 +15,27 @@ import {
   type PendingEdit,
   type RowRange
 } from '../lib/dataset-view'
-import { actionStarted } from './perf'
+import { actionStarted, nextAction } from './perf'
+import { buildOverlay, flaggedSpans, type FlagSpans, type ScoreOverlay } from '../lib/score-overlay'
 import { PathGrant } from './path-grant.svelte'
 import { parentFolder } from '../lib/paths'
 import type { SavedLabels } from './datasets.svelte'
 
 export type ChartMode = 'pan' | 'label'
+
+/** A run's scores laid over this version's rows, with the run's threshold. */
+export interface RunOverlay {
+  runId: number
+  /** The threshold the run applies now (chosen, else trained): windows scoring >= it are flagged. */
+  threshold: number | null
+  data: ScoreOverlay
+  /** Rows covered by flagged windows. */
+  flags: FlagSpans
+  /** The splits drawn and their window counts. */
+  splits: { split: ScoreSplit; count: number }[]
+  /** Runs stored before scores were traced to rows cannot be drawn: how many such splits were skipped. */
+  untraced: number
+}
 export type XAxisKind = 'time' | 'row'
 
 /** How long the view must stay still before the window for it is fetched. */
@@ -83,6 +98,12 @@ export class DatasetEditor {
   /** Type filter of the ranges list: undefined = every type, null = ranges without a type. */
   rangeType = $state<string | null | undefined>(undefined)
 
+  /** The run whose scores are overlaid (null: none) and the overlay once loaded. */
+  overlayRunId = $state<number | null>(null)
+  overlay = $state.raw<RunOverlay | null>(null)
+  overlayLoading = $state(false)
+  overlayError = $state<string | null>(null)
+
   exportPath = $state('')
   exporting = $state(false)
   exportResult = $state.raw<{ path: string; rows: number; bytes: number } | null>(null)
@@ -97,6 +118,7 @@ export class DatasetEditor {
   private fetchTimer: ReturnType<typeof setTimeout> | null = null
   private loadSeq = 0
   private rangesSeq = 0
+  private overlaySeq = 0
   private nextEditKey = 1
   private disposed = false
   private readonly unsubs: (() => void)[] = []
@@ -105,7 +127,9 @@ export class DatasetEditor {
   constructor(
     private readonly api: WorkbenchClient,
     readonly id: string,
-    private readonly hooks: { onSaved?: (s: SavedLabels) => void; defaultExportDir?: () => string | null } = {}
+    private readonly hooks: { onSaved?: (s: SavedLabels) => void; defaultExportDir?: () => string | null } = {},
+    /** Where the editor opens: a row range to show and a run to overlay (the error inspector's "open in editor"). */
+    private readonly initial: { rows?: RowRange; run?: number } = {}
   ) {
     this.exportGrant = new PathGrant(api)
     this.unsubs.push(
@@ -176,6 +200,13 @@ export class DatasetEditor {
     this.segment = 0
     this.view = this.bounds
     this.window = null
+    const rows = this.initial.rows
+    if (rows) {
+      const seg = d.segments.findIndex((sg) => rows.from >= sg.start && rows.from < sg.end)
+      if (seg > 0) this.segment = seg
+      this.view = clampRange(rows, this.bounds)
+    }
+    if (this.initial.run != null) void this.setOverlayRun(this.initial.run)
     const dir = this.hooks.defaultExportDir?.()
     this.exportPath = `${dir ? `${dir.replace(/[\\/]+$/, '')}/` : ''}${safeName(d.name)}-${d.id.slice(0, 8)}.csv`
     this.scheduleFetch(0)
@@ -238,7 +269,7 @@ export class DatasetEditor {
     const next = clampRange(range, this.bounds)
     if (next.from === this.view.from && next.to === this.view.to) return
     this.view = next
-    const action = ++this.action
+    const action = (this.action = nextAction())
     actionStarted(action, kind)
     if (this.windowServes(next)) this.dataAction = action
     else this.scheduleFetch(FETCH_DEBOUNCE_MS)
@@ -268,7 +299,7 @@ export class DatasetEditor {
     this.selection = null
     this.window = null
     this.view = this.bounds
-    ++this.action
+    this.action = nextAction()
     this.scheduleFetch(0)
   }
 
@@ -354,6 +385,72 @@ export class DatasetEditor {
       this.windowError = errorMessage(e)
     } finally {
       if (!this.disposed && seq === this.fetchSeq) this.fetching = false
+    }
+  }
+
+  /** Moves the view to rows (the route's row range changed while the page stays). */
+  showRows(rows: RowRange): void {
+    const d = this.detail
+    if (!d) return
+    const seg = d.segments.findIndex((sg) => rows.from >= sg.start && rows.from < sg.end)
+    if (seg >= 0 && seg !== this.segment) this.setSegment(seg)
+    this.setView(rows, 'range')
+  }
+
+  // ---- run overlay --------------------------------------------------------------------------
+
+  /** Runs offered for the overlay: those that used this version, and the one the route names. */
+  get overlayChoices(): number[] {
+    const ids = new Set(this.detail?.runIds ?? [])
+    if (this.initial.run != null) ids.add(this.initial.run)
+    if (this.overlayRunId != null) ids.add(this.overlayRunId)
+    return [...ids].sort((a, b) => b - a)
+  }
+
+  /**
+   * Overlays run `runId`'s stored scores (every split it stored over this version's rows, or an
+   * ancestor's: label edits keep rows) with its current threshold; null removes the overlay.
+   */
+  async setOverlayRun(runId: number | null): Promise<void> {
+    const seq = ++this.overlaySeq
+    this.overlayRunId = runId
+    this.overlayError = null
+    if (runId == null) {
+      this.overlay = null
+      this.overlayLoading = false
+      return
+    }
+    this.overlayLoading = true
+    try {
+      const run = await this.api.call('runs.get', { id: runId })
+      const d = this.detail
+      if (this.disposed || seq !== this.overlaySeq || !d) return
+      const versions = new Set([d.id, ...d.lineage.map((a) => a.id)])
+      const mine = run.scoreSplits.filter((s) => s.datasetId != null && versions.has(s.datasetId))
+      if (mine.length === 0) {
+        throw new Error(`run ${runId} stored no scores over the rows of this version or its ancestors (it used ${run.datasets.map((x) => x.id.slice(0, 8)).join(', ') || 'no recorded version'})`)
+      }
+      const traced = mine.filter((s) => s.traced)
+      const all = await Promise.all(traced.map((s) => this.api.call('runs.scores', { id: runId, split: s.split })))
+      if (this.disposed || seq !== this.overlaySeq) return
+      const splits = all.filter((x) => x.starts != null && x.windowLength != null)
+      if (splits.length === 0) throw new Error(`run ${runId}'s scores were stored before they were traced to rows: they cannot be drawn over the series`)
+      const data = buildOverlay(splits.map((x) => ({ starts: x.starts!, scores: x.scores, windowLength: x.windowLength! })))
+      const threshold = run.thresholds.effective
+      this.overlay = {
+        runId,
+        threshold,
+        data,
+        flags: threshold == null ? { start: new Int32Array(0), end: new Int32Array(0) } : flaggedSpans(data, threshold),
+        splits: splits.map((x) => ({ split: x.split, count: x.count })),
+        untraced: mine.length - splits.length
+      }
+    } catch (e) {
+      if (this.disposed || seq !== this.overlaySeq) return
+      this.overlay = null
+      this.overlayError = errorMessage(e)
+    } finally {
+      if (!this.disposed && seq === this.overlaySeq) this.overlayLoading = false
     }
   }
 

@@ -1,9 +1,11 @@
-import type { DatasetSummary, ImportOptions, JobProgress, ScenarioInfo } from '../../../src-main/contract/api'
+import type { ColumnRole, ColumnRoleEntry, DatasetSummary, ImportOptions, ImportPreview, JobProgress, ScenarioInfo } from '../../../src-main/contract/api'
 import { Refreshing } from './refreshing.svelte'
 import type { WorkbenchClient } from '../api/client'
 import { errorMessage } from '../api/types'
 import { PathGrant } from './path-grant.svelte'
 import { listEntry, parentFolder } from '../lib/paths'
+import { splitPaths } from '../lib/dataset-view'
+import { importOptionsFor, intervalFrom, withRole, type IntervalUnit } from '../lib/column-roles'
 
 /** What the last "Save as new version" did, for the new version's page to report. */
 export interface SavedLabels {
@@ -37,11 +39,15 @@ export class DatasetsStore extends Refreshing {
   /** Set by the editor when it saves; read (once) by the new version's page. */
   lastSave = $state.raw<SavedLabels | null>(null)
 
+  /** The import form: paths, the previewed columns and the roles set on them (kept across pages). */
+  readonly importDraft: ImportDraft
+
   private refreshTimer: ReturnType<typeof setTimeout> | null = null
 
   constructor(private readonly api: WorkbenchClient) {
     super()
     this.importGrant = new PathGrant(api)
+    this.importDraft = new ImportDraft(api, this.importGrant)
     api.on('datasets.changed', () => this.scheduleRefresh())
     api.on('dataset.job', (job) => this.applyJob(job))
     api.onReconnected(() => {
@@ -109,6 +115,23 @@ export class DatasetsStore extends Refreshing {
     }
   }
 
+  /** Imports what the draft shows (its files, and its roles once previewed). */
+  importDraftNow(): Promise<string | null> {
+    const d = this.importDraft
+    if (d.files.length === 0 || d.invalid) return Promise.resolve(null)
+    return this.import(d.files, d.options)
+  }
+
+  /**
+   * Changes column roles of a version (`datasets.saveRoles`); the result is a child version, or
+   * an existing one with the same content. Throws the API's error for the caller to show.
+   */
+  async saveRoles(id: string, roles: Record<string, ColumnRole>, note?: string): Promise<{ id: string; created: boolean }> {
+    const r = await this.api.call('datasets.saveRoles', { id, roles, ...(note?.trim() ? { note: note.trim() } : {}) })
+    this.scheduleRefresh()
+    return r
+  }
+
   dismissJob(jobId: string): void {
     this.jobs = this.jobs.filter((j) => j.jobId !== jobId)
   }
@@ -133,5 +156,122 @@ export class DatasetsStore extends Refreshing {
       this.refreshTimer = null
       void this.refresh()
     }, 100)
+  }
+}
+
+/**
+ * The import form's state: the paths typed, what the host's preview says they hold
+ * (`datasets.preview`), the role the user gave each column, the interval and name. Every role
+ * change asks for a new preview with the new options, so the table always shows what the import
+ * will do (the host plans the columns, one rule for preview and import); answers that arrive
+ * out of order are dropped.
+ */
+export class ImportDraft {
+  paths = $state('')
+  name = $state('')
+  intervalValue = $state('')
+  intervalUnit = $state<IntervalUnit>('min')
+  preview = $state.raw<ImportPreview | null>(null)
+  /** Column → role, as the user set them (starts as the preview's plan). */
+  roles = $state.raw<Record<string, ColumnRole>>({})
+  previewing = $state(false)
+  previewError = $state<string | null>(null)
+  /** The paths the preview is of (a preview of other paths is stale). */
+  private previewedPaths = $state('')
+  private seq = 0
+
+  constructor(
+    private readonly api: WorkbenchClient,
+    private readonly grant: PathGrant
+  ) {}
+
+  get files(): string[] {
+    return splitPaths(this.paths)
+  }
+
+  /** The preview, when it is of the paths typed now. */
+  get current(): ImportPreview | null {
+    return this.preview && this.previewedPaths === this.files.join('\n') ? this.preview : null
+  }
+
+  /** The columns in file order with the roles the user set. */
+  get columns(): ColumnRoleEntry[] {
+    return (this.current?.columns ?? []).map((c) => ({ name: c.name, role: this.roles[c.name] ?? c.role }))
+  }
+
+  get hasTimestamp(): boolean {
+    return this.columns.some((c) => c.role === 'timestamp')
+  }
+
+  /** The interval in ms (null: none given; NaN: not a positive number). */
+  get intervalMs(): number | null {
+    return intervalFrom(this.intervalValue, this.intervalUnit)
+  }
+
+  /** Why the form cannot import as it stands, or null. */
+  get invalid(): string | null {
+    const ms = this.intervalMs
+    if (ms !== null && !(ms > 0)) return 'the interval must be a positive number'
+    return null
+  }
+
+  /** The import options: explicit roles once previewed (nothing guessed), plus interval and name. */
+  get options(): ImportOptions {
+    const ms = this.intervalMs
+    return {
+      ...(this.current ? importOptionsFor(this.columns) : {}),
+      // A previewed timestamp column makes an interval meaningless (the import would refuse it).
+      ...(ms !== null && ms > 0 && !(this.current && this.hasTimestamp) ? { intervalMs: ms } : {}),
+      ...(this.name.trim() ? { name: this.name.trim() } : {})
+    }
+  }
+
+  /** Asks the host what the paths hold with the options as they stand. */
+  async loadPreview(): Promise<void> {
+    const files = this.files
+    if (files.length === 0) return
+    const key = files.join('\n')
+    // Roles set on other paths do not carry over.
+    const options = this.previewedPaths === key ? this.rolesOnly() : {}
+    const seq = ++this.seq
+    this.previewing = true
+    this.previewError = null
+    this.grant.dismiss()
+    try {
+      const p = await this.api.call('datasets.preview', { files, options })
+      if (seq !== this.seq) return
+      this.preview = p
+      this.previewedPaths = key
+      // With a problem the plan shown is the guess: the user's roles stay as they set them.
+      if (!p.problem) this.roles = Object.fromEntries(p.columns.map((c) => [c.name, c.role]))
+    } catch (e) {
+      if (seq !== this.seq) return
+      this.previewError = errorMessage(e)
+      this.grant.offer(e, (field) => {
+        const file = listEntry(field, 'files', files)
+        return file ? parentFolder(file) : null
+      })
+    } finally {
+      if (seq === this.seq) this.previewing = false
+    }
+  }
+
+  /** Gives a column a role (a single-holder role moves) and previews again. */
+  setRole(column: string, role: ColumnRole): void {
+    this.roles = withRole(this.roles, column, role)
+    void this.loadPreview()
+  }
+
+  clearPreview(): void {
+    this.seq++
+    this.preview = null
+    this.previewedPaths = ''
+    this.roles = {}
+    this.previewError = null
+    this.previewing = false
+  }
+
+  private rolesOnly(): ImportOptions {
+    return this.current ? importOptionsFor(this.columns) : {}
   }
 }

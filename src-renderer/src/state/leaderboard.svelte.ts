@@ -1,4 +1,4 @@
-import type { Leaderboard, RunSummary } from '../../../src-main/contract/api'
+import type { Leaderboard, RankSplit, RunSummary } from '../../../src-main/contract/api'
 import type { WorkbenchClient } from '../api/client'
 import { errorCode, errorMessage } from '../api/types'
 import { columnsStorageKey, defaultColumns, parseStoredColumns, priorityToRunNext, type SortKey, type SortState, nextSort } from '../lib/leaderboard'
@@ -22,6 +22,8 @@ export class LeaderboardPage {
   /** Visible pickable columns (`param:x`, `metric:y`); null until the first answer. */
   columns = $state.raw<string[] | null>(null)
   sort = $state.raw<SortState>({ key: 'rank', dir: 'asc' })
+  /** The split the engine ranks on: validation unless the user asks for test (and sees it said). */
+  rankBy = $state<RankSplit>('validation')
   /** Trial id → action in flight; and the last action error. */
   busy = $state<Record<number, 'cancel' | 'priority'>>({})
   actionError = $state<string | null>(null)
@@ -47,6 +49,13 @@ export class LeaderboardPage {
     void this.load()
   }
 
+  /** Ranks on `split` (re-fetched: ranks come from the engine). */
+  setRankBy(split: RankSplit): void {
+    if (split === this.rankBy) return
+    this.rankBy = split
+    void this.load()
+  }
+
   async load(): Promise<void> {
     if (this.inFlight) {
       this.again = true
@@ -55,7 +64,7 @@ export class LeaderboardPage {
     this.inFlight = true
     this.loading = this.board === null
     try {
-      const board = await this.api.call('queue.leaderboard', { experimentId: this.experimentId })
+      const board = await this.api.call('queue.leaderboard', { experimentId: this.experimentId, rankBy: this.rankBy })
       if (this.disposed) return
       this.board = board
       this.error = null

@@ -1,10 +1,11 @@
 /**
- * Redraw timings for the dataset editor's chart, exposed as `window.__workbenchPerf` so a
- * Playwright script (bench/editor-redraw.bench.ts) can read them. Each zoom or pan is an action
- * with a number; the chart reports when it drew the new view with the data it had (`instant`:
- * the axes rescaled over the old window) and when it drew data fetched for that view or a later
- * one (`settled`: debounce + `datasets.window` round trip + draw). Also written as
- * `performance.measure` entries (`workbench:<kind>:instant` / `:settled`).
+ * Redraw timings, exposed as `window.__workbenchPerf` so a Playwright script can read them
+ * (bench/editor-redraw.bench.ts, bench/threshold-ui.bench.ts). Each user action has a number.
+ * Dataset editor (zoom, pan): `instant` = the chart drew the new view with the data it had (the
+ * axes rescaled over the old window), `settled` = it drew data fetched for that view or a later
+ * one (debounce + `datasets.window` round trip + draw). Threshold studio (kind `threshold`):
+ * `instant` = input → metrics recomputed and every chart redrawn, `settled` = input → that frame
+ * painted. Also written as `performance.measure` entries (`workbench:<kind>:instant` / `:settled`).
  */
 export interface RedrawSample {
   action: number
@@ -58,6 +59,13 @@ export const perf: WorkbenchPerf = {
     }
   },
   pending: () => pending.length
+}
+
+let lastAction = 0
+
+/** A fresh action number, unique on the page (the editor's and the threshold studio's share one count). */
+export function nextAction(): number {
+  return ++lastAction
 }
 
 /** A zoom / pan action started (the view changed). */

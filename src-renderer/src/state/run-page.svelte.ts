@@ -1,4 +1,5 @@
 import type { Epoch, RunDetail, RunLog, RunSummary } from '../../../src-main/contract/api'
+import type { SplitCounts } from '../lib/run-protocol'
 import type { WorkbenchClient } from '../api/client'
 import { errorCode, errorMessage } from '../api/types'
 import { mergeEpoch } from '../lib/format'
@@ -10,6 +11,8 @@ import { mergeEpoch } from '../lib/format'
  * `detail.epochs` (no re-fetch), so the curves, the per-epoch confusion matrix and histogram grow
  * live; epochs that arrive while a `runs.get` is in flight are merged into its answer.
  * The epoch scrubber's choice lives here too: `selectedEpoch` (null = follow the latest).
+ * Once the run is done, each stored split's confusion matrix at the trained threshold
+ * (`runs.threshold`) says which metrics a split leaves undefined (`counts`).
  * Call `dispose()` when the page goes.
  */
 export class RunPage {
@@ -21,6 +24,8 @@ export class RunPage {
   cancelError = $state<string | null>(null)
   /** Epoch number the scrubber shows; null follows the latest epoch. */
   selectedEpoch = $state<number | null>(null)
+  /** Each stored split's confusion at the trained threshold (null until known; {} when it cannot be). */
+  counts = $state.raw<SplitCounts | null>(null)
 
   /** `run.epoch` payloads received while a `runs.get` is in flight. */
   private pendingEpochs: Epoch[] | null = null
@@ -54,6 +59,7 @@ export class RunPage {
       this.detail = detail
       this.error = null
       this.notFound = false
+      if (detail.status === 'done' && this.counts === null) void this.loadCounts(detail)
     } catch (e) {
       if (this.disposed || seq !== this.seq) return
       if (errorCode(e) === 'not_found') this.notFound = true
@@ -63,6 +69,23 @@ export class RunPage {
         this.loading = false
         this.pendingEpochs = null
       }
+    }
+  }
+
+  /**
+   * The stored splits' counts at the trained threshold (the threshold the run's metrics are at).
+   * Without them the metrics show as stored; a failure here only loses the "n/a" marks.
+   */
+  private async loadCounts(detail: RunDetail): Promise<void> {
+    const trained = detail.thresholds.trained
+    this.counts = {}
+    if (trained == null || detail.scoreSplits.length === 0) return
+    try {
+      const r = await this.api.call('runs.threshold', { id: this.id, threshold: trained })
+      if (this.disposed) return
+      this.counts = Object.fromEntries(r.splits.map((s) => [s.split, s.metrics.confusion]))
+    } catch {
+      // The metrics stand as stored; only their "undefined here" marks are missing.
     }
   }
 

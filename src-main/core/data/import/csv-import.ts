@@ -31,7 +31,6 @@ import {
   parseTimestampCell,
   planColumns,
   sampleRecords,
-  TARGET_PREFIX,
   unstorableNumber,
   F32_MAX,
   type FileTable,
@@ -72,16 +71,29 @@ function parserOptions(delimiter: string, info = false) {
   return { delimiter, bom: true, skip_empty_lines: true, relax_quotes: true, relax_column_count: true, info, max_record_size: MAX_RECORD_BYTES }
 }
 
-export async function readCsvFile(file: string, opts: ImportOptions, hooks: ReadHooks = {}): Promise<FileTable> {
+/** What the first lines of a CSV file say: its delimiter, header, column names and first records. */
+export interface CsvSniff {
+  size: number
+  delimiter: string
+  hasHeader: boolean
+  names: string[]
+  /** The sampled records after the header. */
+  body: string[][]
+  /** Average bytes per line of the sample, to size a full read's arrays. */
+  bytesPerLine: number
+  /** Whether every sampled cell of column i is an ISO date (for the timestamp guess). */
+  looksLikeTime(i: number): boolean
+}
+
+/** Sniffs a CSV file from its first `maxBytes` (at most `maxRecords` records). */
+export async function sniffCsv(file: string, maxBytes = SAMPLE_BYTES, maxRecords = SAMPLE_RECORDS): Promise<CsvSniff> {
   const size = (await stat(file)).size
   if (size === 0) throw new ImportError(file, 'empty file')
-
-  // Sniff the first lines: delimiter, header, which columns hold dates.
-  const sample = await readSample(file, size)
+  const sample = await readSample(file, size, maxBytes)
   if (sample.trim().length === 0) throw new ImportError(file, 'empty file (blank lines only)')
   const ext = extname(file).toLowerCase()
   const delimiter = detectDelimiter(sample, ext === '.tsv' ? '\t' : undefined)
-  const records = sampleRecords(sample, delimiter, SAMPLE_RECORDS) ?? []
+  const records = sampleRecords(sample, delimiter, maxRecords) ?? []
   const hasHeader = detectHeader(records)
   const width = records[0]?.length ?? 1
   const names = hasHeader
@@ -98,6 +110,13 @@ export async function readCsvFile(file: string, opts: ImportOptions, hooks: Read
     }
     return dates > 0
   }
+  return { size, delimiter, hasHeader, names, body, bytesPerLine: bytesPerLine(sample), looksLikeTime }
+}
+
+export async function readCsvFile(file: string, opts: ImportOptions, hooks: ReadHooks = {}): Promise<FileTable> {
+  // Sniff the first lines: delimiter, header, which columns hold dates.
+  const sniff = await sniffCsv(file)
+  const { size, delimiter, hasHeader, names, looksLikeTime } = sniff
   const plan = planColumns(file, names, opts, looksLikeTime, hasHeader ? 1 : undefined)
   const headerOffset = hasHeader ? 1 : 0
 
@@ -114,7 +133,7 @@ export async function readCsvFile(file: string, opts: ImportOptions, hooks: Read
 
   // Sized from the sample's bytes per line: a big file is then read without regrowing its arrays
   // (each regrowth holds old and new arrays at once). Rows beyond the estimate still grow them.
-  let cap = Math.min(MAX_ESTIMATED_ROWS, Math.max(1024, Math.ceil((1.1 * size) / bytesPerLine(sample))))
+  let cap = Math.min(MAX_ESTIMATED_ROWS, Math.max(1024, Math.ceil((1.1 * size) / sniff.bytesPerLine)))
   let timestamps = new Float64Array(cap)
   let values = plan.features.map(() => new Float32Array(cap))
   let labels = new Uint8Array(cap)
@@ -243,7 +262,7 @@ export async function readCsvFile(file: string, opts: ImportOptions, hooks: Read
     typeNames,
     entities: entities?.subarray(0, rows),
     entityIds,
-    targets: Object.fromEntries(targetIdx.map((i, k) => [names[i].slice(TARGET_PREFIX.length), targets[k].subarray(0, rows)])),
+    targets: Object.fromEntries(plan.targetNames.map((name, k) => [name, targets[k].subarray(0, rows)])),
     missing: missingByName,
     locate: async (dataRows) => (await locateRecords(file, delimiter, dataRows.map((x) => x + headerOffset))).map((line) => ({ line }))
   }
@@ -253,7 +272,7 @@ export async function readCsvFile(file: string, opts: ImportOptions, hooks: Read
  * The first SAMPLE_BYTES of the file as text, cut after the last complete line (the whole first
  * line when it is longer). Refuses binary content (a NUL byte) and an over-long first line.
  */
-async function readSample(file: string, size: number): Promise<string> {
+export async function readSample(file: string, size: number, maxBytes = SAMPLE_BYTES): Promise<string> {
   const fh = await open(file, 'r')
   try {
     const read = async (n: number): Promise<Buffer> => {
@@ -261,7 +280,7 @@ async function readSample(file: string, size: number): Promise<string> {
       const { bytesRead } = await fh.read(buf, 0, buf.length, 0)
       return buf.subarray(0, bytesRead)
     }
-    let bytes = await read(SAMPLE_BYTES)
+    let bytes = await read(maxBytes)
     const nul = bytes.indexOf(0)
     if (nul >= 0) throw new ImportError(file, `not a text file: a NUL byte at byte ${nul} (binary data, or UTF-16 text: save it as UTF-8)`)
     if (bytes.length < size && bytes.lastIndexOf(10) < 0) {

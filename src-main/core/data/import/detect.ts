@@ -21,7 +21,9 @@
  * - Anomaly type column: `typeColumn`, else anomaly_type/type. Blank, `normal` and `none` mean
  *   no type.
  * - Entity column: `entityColumn`, else a column named exactly `entity` (what exportCsv writes).
- * - Target columns: `target:<name>` (what exportCsv writes for series.targets), 0/1 values.
+ * - Target columns: `target:<name>` (what exportCsv writes for series.targets) and the
+ *   `extraLabelColumns`, 0/1 values, stored as extra labels beside the label.
+ * - `ignoreColumns` are neither read nor stored; a role option set to null means "no such column".
  * - Every other column is a numeric feature. Blank, NaN, null, NA, n/a and None cells are
  *   missing (counted, then filled by the `missing` rule, see missing-values.ts); any other text
  *   is an error, and so are ±Infinity and numbers a 32-bit float cannot hold (beyond ±3.4e38).
@@ -30,19 +32,14 @@ import { parse as parseSync } from 'csv-parse/sync'
 import { ImportError } from './import-error'
 import { showCell } from './cell-text'
 import type { MissingRule } from '../missing-values'
+import type { ColumnRoleEntry, ImportOptionsInput } from './options'
 
-export interface ImportOptions {
-  labelColumn?: string
-  timestampColumn?: string
-  entityColumn?: string
-  name?: string
-  typeColumn?: string
-  /**
-   * What missing feature cells become (default DEFAULT_MISSING_RULE). `keep` leaves them NaN for
-   * a caller that fills them itself: scoring fills by the bundle's rule, not the import default.
-   */
-  missing?: MissingRule | 'keep'
-}
+/**
+ * The import options (contract schema, options.ts), except that `missing` may also be `keep`:
+ * missing cells are left NaN for a caller that fills them itself (scoring fills by the bundle's
+ * rule, not the import default).
+ */
+export type ImportOptions = Omit<ImportOptionsInput, 'missing'> & { missing?: MissingRule | 'keep' }
 
 /** The role of every column of one file, as indices into `names`. -1 = absent. */
 export interface ColumnPlan {
@@ -51,9 +48,27 @@ export interface ColumnPlan {
   label: number
   type: number
   entity: number
-  /** Indices of `target:<name>` columns. */
+  /** Indices of the extra label columns: `target:<name>` columns and `extraLabelColumns`. */
   targets: number[]
+  /** The name each extra label is stored under (the column's name without `target:`). */
+  targetNames: string[]
   features: number[]
+  /** Columns neither read nor stored. */
+  ignored: number[]
+}
+
+/** Every column of a plan with its role, in file order. */
+export function planRoles(plan: ColumnPlan): ColumnRoleEntry[] {
+  const role = (i: number): ColumnRoleEntry['role'] => {
+    if (i === plan.timestamp) return 'timestamp'
+    if (i === plan.label) return 'label'
+    if (i === plan.type) return 'type'
+    if (i === plan.entity) return 'entity'
+    if (plan.targets.includes(i)) return 'extra-label'
+    if (plan.ignored.includes(i)) return 'ignored'
+    return 'feature'
+  }
+  return plan.names.map((name, i) => ({ name, role: role(i) }))
 }
 
 /**
@@ -167,10 +182,23 @@ const LABEL_NAMES = new Set(['label', 'is_anomaly', 'anomaly', 'is_anomalous'])
 const TYPE_NAMES = new Set(['anomaly_type', 'type'])
 export const TARGET_PREFIX = 'target:'
 
+/** What each role option is called in messages: its option name and what it asks for. */
+const ROLE_OPTIONS = {
+  timestampColumn: 'the timestamp column',
+  labelColumn: 'the label column',
+  typeColumn: 'the anomaly type column',
+  entityColumn: 'the entity column',
+  extraLabelColumns: 'an extra label column',
+  ignoreColumns: 'a column to ignore'
+} as const
+
 /**
- * Assigns roles to columns. `looksLikeTime(i)` tells whether column i's content is temporal
- * (ISO strings in the sample for CSV, a TIMESTAMP/DATE type for Parquet); it is only asked when
- * no column is named like a timestamp.
+ * Assigns roles to columns. Named columns (options) first; then, for roles not named (undefined;
+ * null means "none"), a guess by name among the columns left: label/is_anomaly/anomaly/
+ * is_anomalous, anomaly_type/type, entity, timestamp/time/date/datetime/ts, and last the first
+ * column whose content `looksLikeTime(i)` (ISO strings in the sample for CSV, a TIMESTAMP/DATE
+ * type for Parquet). Ignored and extra label columns are never guessed into another role.
+ * `target:<name>` columns are extra labels too. Everything else is a feature.
  */
 export function planColumns(
   file: string,
@@ -184,50 +212,68 @@ export function planColumns(
     if (seen.has(n)) throw new ImportError(file, `duplicate column name '${n}'`, { line: headerLine, column: n })
     seen.add(n)
   }
-  const named = (option: keyof ImportOptions): number => {
-    const wanted = opts[option]
-    if (wanted === undefined) return -2
+  const indexOf = (wanted: string, option: keyof typeof ROLE_OPTIONS): number => {
     const i = names.indexOf(wanted)
     if (i < 0) {
-      throw new ImportError(file, `unknown column '${wanted}' (option ${option}); available columns: ${names.join(', ')}`, { column: wanted })
+      throw new ImportError(file, `unknown column '${wanted}' (option ${option}: ${ROLE_OPTIONS[option]}); available columns: ${names.join(', ')}`, { column: wanted })
     }
     return i
   }
-  const byName = (set: Set<string>, taken: number[]): number =>
-    names.findIndex((n, i) => set.has(n.trim().toLowerCase()) && !taken.includes(i))
+  /** -2: not named (guess), -1: none, else the column. */
+  const named = (option: 'timestampColumn' | 'labelColumn' | 'typeColumn' | 'entityColumn'): number => {
+    const wanted = opts[option]
+    if (wanted === undefined) return -2
+    return wanted === null ? -1 : indexOf(wanted, option)
+  }
+  const listed = (option: 'extraLabelColumns' | 'ignoreColumns'): number[] => [...new Set((opts[option] ?? []).map((w) => indexOf(w, option)))]
 
+  const ignored = listed('ignoreColumns')
+  const extra = listed('extraLabelColumns')
   let timestamp = named('timestampColumn')
   let label = named('labelColumn')
   let type = named('typeColumn')
   let entity = named('entityColumn')
-  const taken = () => [timestamp, label, type, entity].filter((i) => i >= 0)
-  if (entity === -2) entity = names.indexOf('entity')
-  if (label === -2) label = byName(LABEL_NAMES, taken())
-  if (type === -2) type = byName(TYPE_NAMES, taken())
-  if (timestamp === -2) {
-    timestamp = byName(TIME_NAMES, taken())
-    if (timestamp < 0) {
-      const t = taken()
-      timestamp = names.findIndex((n, i) => !t.includes(i) && !n.startsWith(TARGET_PREFIX) && looksLikeTime(i))
-    }
+  const roles = () => [timestamp, label, type, entity]
+  const roleNames = ['timestamp', 'label', 'anomaly type', 'entity']
+  const conflict = (i: number, a: string, b: string) =>
+    new ImportError(file, `column '${names[i]}' cannot be both ${a} and ${b}`, { column: names[i] })
+  for (const i of ignored) {
+    const k = roles().indexOf(i)
+    if (k >= 0) throw conflict(i, `the ${roleNames[k]} column`, 'ignored')
+    if (extra.includes(i)) throw conflict(i, 'an extra label', 'ignored')
   }
-  const roles = [timestamp, label, type, entity]
-  const roleNames = ['timestamp', 'label', 'type', 'entity']
-  for (let a = 0; a < roles.length; a++) {
-    for (let b = a + 1; b < roles.length; b++) {
-      if (roles[a] >= 0 && roles[a] === roles[b]) {
-        throw new ImportError(file, `column '${names[roles[a]]}' cannot be both the ${roleNames[a]} and the ${roleNames[b]} column`, { column: names[roles[a]] })
-      }
+  for (const i of extra) {
+    const k = roles().indexOf(i)
+    if (k >= 0) throw conflict(i, `the ${roleNames[k]} column`, 'an extra label')
+  }
+  const free = (i: number) => !ignored.includes(i) && !extra.includes(i) && !roles().includes(i)
+  const byName = (set: Set<string>): number => names.findIndex((n, i) => set.has(n.trim().toLowerCase()) && free(i))
+  if (entity === -2) entity = names.findIndex((n, i) => n === 'entity' && free(i))
+  if (label === -2) label = byName(LABEL_NAMES)
+  if (type === -2) type = byName(TYPE_NAMES)
+  if (timestamp === -2) {
+    timestamp = byName(TIME_NAMES)
+    if (timestamp < 0) timestamp = names.findIndex((n, i) => free(i) && !n.startsWith(TARGET_PREFIX) && looksLikeTime(i))
+  }
+  const r = roles()
+  for (let a = 0; a < r.length; a++) {
+    for (let b = a + 1; b < r.length; b++) {
+      if (r[a] >= 0 && r[a] === r[b]) throw conflict(r[a], `the ${roleNames[a]} column`, `the ${roleNames[b]} column`)
     }
   }
   const targets: number[] = []
   const features: number[] = []
   for (let i = 0; i < names.length; i++) {
-    if (roles.includes(i)) continue
-    if (names[i].startsWith(TARGET_PREFIX)) targets.push(i)
+    if (r.includes(i) || ignored.includes(i)) continue
+    if (extra.includes(i) || names[i].startsWith(TARGET_PREFIX)) targets.push(i)
     else features.push(i)
   }
-  return { names, timestamp, label, type, entity, targets, features }
+  const targetNames = targets.map((i) => (names[i].startsWith(TARGET_PREFIX) ? names[i].slice(TARGET_PREFIX.length) : names[i]))
+  const clash = targetNames.findIndex((t, k) => targetNames.indexOf(t) !== k)
+  if (clash >= 0) {
+    throw new ImportError(file, `two extra label columns would both be stored as '${targetNames[clash]}': ignore one of them`, { column: names[targets[clash]] })
+  }
+  return { names, timestamp, label, type, entity, targets, targetNames, features, ignored }
 }
 
 // ---------------------------------------------------------------------------------------------

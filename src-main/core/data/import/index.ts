@@ -1,17 +1,25 @@
 /**
- * Dataset import: CSV/TSV/TXT and Parquet files → one LabelledSeries.
+ * Dataset import: CSV/TSV/TXT and Parquet files (or folders of them) → one LabelledSeries.
  *
- * - Several files form one dataset with one segment per file (id = file base name); all must
- *   have the same feature columns in the same order.
+ * - Folders stand for the files under them (sources.ts). Several files form one dataset with one
+ *   segment per file, named by its path relative to the common folder (`valve1/0`); all must
+ *   have the same feature columns in the same order, and agree on having a label column and a
+ *   timestamp column.
+ * - Column roles (label, anomaly type, extra labels, ignored, timestamp, entity, features) follow
+ *   the options and the naming rules of detect.ts; the version records them (`report.roles`).
  * - With an entity column, rows are grouped into one segment per entity, stably: segment order =
  *   first appearance, and within an entity the file order is kept (it must already be time
  *   ordered). So interleaved panel data (all entities at t0, then t1, ...) imports as well as data
- *   sorted by entity. Entity ids repeated in several files get the file name as prefix
- *   (`a.csv:host-1`) to keep segments distinct.
+ *   sorted by entity. Entity ids repeated in several files get the file's segment name as prefix
+ *   (`a/0:host-1`) to keep segments distinct.
  * - Timestamps must strictly increase within a file (or entity): duplicates and steps backwards
- *   are errors naming both lines. Without a timestamp column, rows are numbered 0, 1, 2, ... ms
- *   (intervalMs 1) and the report says so.
- * - intervalMs = median of the timestamp deltas within segments.
+ *   are errors naming both lines. Without a timestamp column, row k of each segment is at
+ *   k x `intervalMs` (the declared step; 1 ms, a row index, when none is given) and the report
+ *   says so.
+ * - intervalMs = the declared step, else the median of the timestamp deltas within segments.
+ * - Without a label column the version is unlabelled (`series.unlabelled`): its labels are all 0
+ *   and mean "unknown", not "normal".
+ * - Feature columns that look like a label are named in the warnings (label-like.ts).
  * - Missing feature cells follow `opts.missing` (default DEFAULT_MISSING_RULE, see
  *   missing-values.ts): `refuse` names the first one's file, line and column; the fill rules
  *   work within each segment and the report says how many cells they filled. A feature column
@@ -19,18 +27,21 @@
  * - Nothing half-imported: the result is built only after every file read and checked; any
  *   problem throws an ImportError (import writes no files, so nothing is left behind).
  */
-import { stat } from 'node:fs/promises'
-import { basename, extname } from 'node:path'
+import { basename, extname, relative, sep } from 'node:path'
 import type { LabelledSeries, Segment } from '../series'
 import { DEFAULT_MISSING_RULE, describeFill, fillSeries, MissingValuesError, type FillReport } from '../missing-values'
 import { readCsvFile } from './csv-import'
 import { readParquetFile } from './parquet-import'
 import { ImportError } from './import-error'
 import { safeMessage } from './cell-text'
-import type { FileTable, ImportOptions } from './detect'
+import { planRoles, type FileTable, type ImportOptions } from './detect'
+import { fileSizes, resolveSources, type ImportSources } from './sources'
+import { labelLikeColumns, type LabelLikeColumn } from './label-like'
+import type { ColumnRoleEntry } from './options'
 
 export type { ImportOptions } from './detect'
 export { ImportError } from './import-error'
+export type { LabelLikeColumn } from './label-like'
 
 export interface ImportProgress {
   /** The file being read. */
@@ -51,9 +62,14 @@ export interface ImportReport {
   filled: FillReport | null
   /** Things the user should know that are not errors (no timestamp column, no labels, ...). */
   warnings: string[]
+  /** Every column of the files and its role, in file order. */
+  roles: ColumnRoleEntry[]
+  /** Feature columns that look like a label (also in `warnings`). */
+  labelLike: LabelLikeColumn[]
+  /** Each file as the dataset names it: its path relative to the common folder (one file: its name). */
+  sources: string[]
 }
 
-const CSV_EXTS = new Set(['.csv', '.tsv', '.txt'])
 const PARQUET_EXTS = new Set(['.parquet'])
 
 export async function importFiles(
@@ -65,29 +81,16 @@ export async function importFiles(
   return (await importDataset(files, opts, onProgress, shouldStop)).series
 }
 
-/** importFiles plus a report (missing cells, warnings) for UIs and the CLI. */
+/** importFiles plus a report (missing cells, warnings, roles) for UIs and the CLI. `paths` may name folders. */
 export async function importDataset(
-  files: string[],
+  paths: string[],
   opts: ImportOptions = {},
   onProgress?: (p: ImportProgress) => void,
   shouldStop?: () => boolean
 ): Promise<{ series: LabelledSeries; report: ImportReport }> {
-  if (files.length === 0) throw new ImportError('(no file)', 'no files to import')
-  const sizes: number[] = []
-  for (const file of files) {
-    const ext = extname(file).toLowerCase()
-    if (!CSV_EXTS.has(ext) && !PARQUET_EXTS.has(ext)) {
-      throw new ImportError(file, `unknown file type '${ext || '(none)'}' (expected .csv, .tsv, .txt or .parquet)`)
-    }
-    let st
-    try {
-      st = await stat(file)
-    } catch (err) {
-      throw new ImportError(file, `cannot read: ${(err as Error).message}`)
-    }
-    if (!st.isFile()) throw new ImportError(file, st.isDirectory() ? 'is a folder, not a file' : 'is not a regular file')
-    sizes.push(st.size)
-  }
+  const sources = await resolveSources(paths)
+  const { files } = sources
+  const sizes = await fileSizes(files)
   const bytesTotal = sizes.reduce((a, b) => a + b, 0)
 
   const tables: FileTable[] = []
@@ -103,6 +106,7 @@ export async function importDataset(
     }
     const table = PARQUET_EXTS.has(extname(file).toLowerCase()) ? await readParquetFile(file, opts, hooks) : await readCsvFile(file, opts, hooks)
     if (tables.length > 0) checkSameColumns(tables[0], table)
+    checkInterval(table, opts)
     await checkTimeOrder(table)
     if (opts.missing === 'refuse') await refuseMissing(table)
     tables.push(groupByEntity(table))
@@ -110,7 +114,18 @@ export async function importDataset(
     rowsBefore += table.rows
   }
   checkColumnsHaveValues(files, tables, opts)
-  return assemble(files, tables, opts)
+  return assemble(sources, tables, opts)
+}
+
+/** A declared interval is for files without a timestamp column: with one, the two could disagree. */
+function checkInterval(t: FileTable, opts: ImportOptions): void {
+  if (opts.intervalMs === undefined || t.plan.timestamp < 0) return
+  const column = t.plan.names[t.plan.timestamp]
+  throw new ImportError(
+    t.file,
+    `has a timestamp column ('${column}'): an interval (--interval, intervalMs) is only for files without one; drop the interval, or ignore the column (--ignore-column ${column}) to number the rows`,
+    { column }
+  )
 }
 
 /** Under the `refuse` rule: the first missing cell in file order, with its line and column. */
@@ -162,7 +177,16 @@ function checkSameColumns(first: FileTable, t: FileTable): void {
   }
   const ta = Object.keys(first.targets).join(', ')
   const tb = Object.keys(t.targets).join(', ')
-  if (ta !== tb) throw new ImportError(t.file, `target columns differ from ${first.file}: [${tb}] vs [${ta}]`)
+  if (ta !== tb) throw new ImportError(t.file, `extra label columns differ from ${first.file}: [${tb}] vs [${ta}]`)
+  // A dataset is labelled or not, timed or not, as a whole: rows without a label would read as
+  // normal beside labelled ones, and row numbers beside real times would make no time axis.
+  const has = (x: FileTable, i: number) => (i >= 0 ? `has '${x.plan.names[i]}'` : 'has none')
+  if ((first.plan.label < 0) !== (t.plan.label < 0)) {
+    throw new ImportError(t.file, `label column: this file ${has(t, t.plan.label)}, ${first.file} ${has(first, first.plan.label)}; import labelled and unlabelled files as separate datasets`)
+  }
+  if ((first.plan.timestamp < 0) !== (t.plan.timestamp < 0)) {
+    throw new ImportError(t.file, `timestamp column: this file ${has(t, t.plan.timestamp)}, ${first.file} ${has(first, first.plan.timestamp)}; every file of a dataset needs one, or none does`)
+  }
 }
 
 function showTime(t: number, table: FileTable): string {
@@ -243,7 +267,8 @@ function groupByEntity(t: FileTable): FileTable {
   }
 }
 
-function assemble(files: string[], tables: FileTable[], opts: ImportOptions): { series: LabelledSeries; report: ImportReport } {
+function assemble(sources: ImportSources, tables: FileTable[], opts: ImportOptions): { series: LabelledSeries; report: ImportReport } {
+  const { files } = sources
   const first = tables[0]
   const columns = featureNames(first)
   const total = tables.reduce((a, t) => a + t.rows, 0)
@@ -275,8 +300,6 @@ function assemble(files: string[], tables: FileTable[], opts: ImportOptions): { 
   const segmentFiles: string[] = []
   const entityFiles = new Map<string, number>()
   for (const t of tables) for (const id of t.entityIds) entityFiles.set(id, (entityFiles.get(id) ?? 0) + 1)
-  const baseCount = new Map<string, number>()
-  for (const f of files) baseCount.set(basename(f), (baseCount.get(basename(f)) ?? 0) + 1)
 
   let offset = 0
   tables.forEach((t, k) => {
@@ -288,7 +311,7 @@ function assemble(files: string[], tables: FileTable[], opts: ImportOptions): { 
     }
     const remap = remaps[k]
     for (let i = 0; i < t.rows; i++) anomalyType[offset + i] = remap[t.types[i]]
-    const base = baseCount.get(basename(t.file))! > 1 ? t.file : basename(t.file)
+    const fileSegment = sources.segments[k]
     if (t.entities) {
       let start = 0
       while (start < t.rows) {
@@ -296,20 +319,30 @@ function assemble(files: string[], tables: FileTable[], opts: ImportOptions): { 
         let end = start + 1
         while (end < t.rows && t.entities[end] === e) end++
         const id = t.entityIds[e]
-        segments.push({ id: entityFiles.get(id)! > 1 ? `${base}:${id}` : id, start: offset + start, end: offset + end })
+        segments.push({ id: entityFiles.get(id)! > 1 ? `${fileSegment}:${id}` : id, start: offset + start, end: offset + end })
         segmentFiles.push(t.file)
         start = end
       }
     } else if (!single) {
-      segments.push({ id: base, start: offset, end: offset + t.rows })
+      segments.push({ id: fileSegment, start: offset, end: offset + t.rows })
       segmentFiles.push(t.file)
     }
     offset += t.rows
   })
 
+  const timed = first.plan.timestamp >= 0
+  const unlabelled = first.plan.label < 0
+  const spans = segments.length > 0 ? segments : [{ id: '', start: 0, end: total }]
+  if (!timed) {
+    // Row k of each segment (file or entity) is at k steps: entities interleaved in a file are
+    // numbered each on its own, as their rows follow one another in time.
+    const step = opts.intervalMs ?? 1
+    for (const g of spans) for (let i = g.start; i < g.end; i++) timestamps[i] = (i - g.start) * step
+  }
+
   const series: LabelledSeries = {
-    name: opts.name ?? (single ? basename(files[0], extname(files[0])) : `${basename(files[0], extname(files[0]))} +${files.length - 1} files`),
-    intervalMs: medianInterval(timestamps, segments.length > 0 ? segments : [{ id: '', start: 0, end: total }]),
+    name: opts.name ?? sources.defaultName,
+    intervalMs: opts.intervalMs ?? medianInterval(timestamps, spans),
     timestamps,
     columns,
     values,
@@ -317,16 +350,28 @@ function assemble(files: string[], tables: FileTable[], opts: ImportOptions): { 
     anomalyTypeNames,
     anomalyType,
     ...(segments.length > 0 ? { segments } : {}),
-    ...(targetNames.length > 0 ? { targets } : {})
+    ...(targetNames.length > 0 ? { targets } : {}),
+    ...(unlabelled ? { unlabelled: true } : {})
   }
 
   const missing: Record<string, number> = Object.fromEntries(columns.map((c) => [c, 0]))
   for (const t of tables) for (const c of columns) missing[c] += t.missing[c]
   const warnings: string[] = []
-  for (const t of tables) {
-    if (t.plan.timestamp < 0) warnings.push(`${t.file}: no timestamp column; rows are numbered 0, 1, 2, ... (ms)`)
-    if (t.plan.label < 0) warnings.push(`${t.file}: no label column; every row is labelled normal`)
+  const theFiles = single ? files[0] : `the ${files.length} files`
+  if (sources.skipped.length > 0) {
+    const names = sources.skipped.slice(0, 5).map((f) => (sources.root ? relative(sources.root, f).split(sep).join('/') : basename(f)))
+    warnings.push(`skipped ${sources.skipped.length} file${sources.skipped.length === 1 ? '' : 's'} that ${sources.skipped.length === 1 ? 'is' : 'are'} not CSV, TSV, TXT or Parquet (${names.join(', ')}${sources.skipped.length > 5 ? ', …' : ''})`)
   }
+  if (!timed) {
+    warnings.push(
+      opts.intervalMs !== undefined
+        ? `${theFiles}: no timestamp column; row k of each ${segments.length > 0 ? 'segment' : 'file'} is at k x ${opts.intervalMs} ms (the interval given)`
+        : `${theFiles}: no timestamp column; rows are numbered 0, 1, 2, ... (ms): give the sampling interval (--interval, e.g. 5m) to record the real step`
+    )
+  }
+  if (unlabelled) warnings.push(`${theFiles}: no label column; the dataset is stored as unlabelled (a model can train on it, but it cannot measure detection)`)
+  const labelLike = unlabelled ? [] : labelLikeColumns(series)
+  for (const l of labelLike) warnings.push(l.message)
   const nMissing = Object.values(missing).reduce((a, b) => a + b, 0)
   const rule = opts.missing ?? DEFAULT_MISSING_RULE
   let filled: FillReport | null = null
@@ -345,8 +390,17 @@ function assemble(files: string[], tables: FileTable[], opts: ImportOptions): { 
     }
     warnings.push(describeFill(filled))
   }
-  // Warnings quote file and column names: escaped like every import message (cell-text.ts).
-  return { series, report: { files: tables.map((t) => ({ file: t.file, rows: t.rows })), missing, filled, warnings: warnings.map(safeMessage) } }
+  const report: ImportReport = {
+    files: tables.map((t) => ({ file: t.file, rows: t.rows })),
+    missing,
+    filled,
+    // Warnings quote file and column names: escaped like every import message (cell-text.ts).
+    warnings: warnings.map(safeMessage),
+    roles: planRoles(first.plan),
+    labelLike: labelLike.map((l) => ({ ...l, message: safeMessage(l.message) })),
+    sources: files.map((f) => (sources.root ? relative(sources.root, f).split(sep).join('/') : basename(f)))
+  }
+  return { series, report }
 }
 
 /** Median positive timestamp delta within segments; 1 when there is none (a single row). */

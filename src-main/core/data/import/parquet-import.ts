@@ -21,7 +21,6 @@ import {
   parseNumberCell,
   parseTimestampCell,
   planColumns,
-  TARGET_PREFIX,
   unstorableNumber,
   F32_MAX,
   type FileTable,
@@ -181,10 +180,12 @@ export async function readParquetFile(file: string, opts: ImportOptions, hooks: 
   }
 
   // Row groups in order: entity codes are then numbered by first appearance, as in CSV.
+  // Ignored columns are never decoded (a text column may be huge, and is none of our business).
+  const columns = names.filter((_, i) => !plan.ignored.includes(i))
   let rowStart = 0
   for (const group of metadata.row_groups) {
     const rowEnd = rowStart + Number(group.num_rows)
-    await readOrFail(file, () => parquetRead({ file: buffer, metadata, rowStart, rowEnd, parsers: PARSERS, onChunk }))
+    await readOrFail(file, () => parquetRead({ file: buffer, metadata, columns, rowStart, rowEnd, parsers: PARSERS, onChunk }))
     if (failure) throw new ImportError(file, failure.reason, { row: failure.row, column: failure.column })
     rowStart = rowEnd
     hooks.onProgress?.(Math.round((buffer.byteLength * rowStart) / total), rowStart)
@@ -204,7 +205,7 @@ export async function readParquetFile(file: string, opts: ImportOptions, hooks: 
     typeNames,
     entities,
     entityIds,
-    targets: Object.fromEntries(plan.targets.map((i, k) => [names[i].slice(TARGET_PREFIX.length), targets[k]])),
+    targets: Object.fromEntries(plan.targetNames.map((name, k) => [name, targets[k]])),
     missing: missingByName,
     locate: async (rows) => rows.map((r) => ({ row: r + 1 }))
   }

@@ -43,7 +43,7 @@ export interface ExportRunOptions {
 
 const scalerSchema = z.object({ mean: z.array(z.number()), scale: z.array(z.number()) })
 
-const iforestRunSchema = z.object({
+export const iforestRunSchema = z.object({
   kind: z.literal('iforest'),
   featureNames: z.array(z.string()),
   scaler: scalerSchema,
@@ -57,7 +57,7 @@ const deepBase = {
   weightsFile: z.string().nullable().optional()
 }
 
-const deepRunSchema = z.discriminatedUnion('kind', [
+export const deepRunSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('lstm-classifier'), threshold: z.number(), ...deepBase }).passthrough(),
   z
     .object({

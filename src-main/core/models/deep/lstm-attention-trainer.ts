@@ -577,14 +577,15 @@ export const lstmAttentionTrainer: Trainer = {
         latencyP95Ms: latency.p95
       }
       const valPrimary = evaluateScores(horizonLabels(valW, 0), column(r.valOutputs, H, 0), thresholds[0])
-      const trainMetrics = { ...pickMetrics(valPrimary as unknown as Record<string, unknown>), balancedAccuracy: valReports[0].balancedAccuracy, ...horizonMetricKeys(valReports) }
+      const validationMetrics = { ...pickMetrics(valPrimary as unknown as Record<string, unknown>), balancedAccuracy: valReports[0].balancedAccuracy, ...horizonMetricKeys(valReports) }
       const roc = rocCurve(primaryLabels, primaryScores)
       const pr = prCurve(primaryLabels, primaryScores)
       const results: RunResults = {
         threshold: thresholds[0],
         metrics,
-        // As the other deep trainers: the "train" metrics are the validation windows'.
-        trainMetrics,
+        // As the other deep trainers: no train-window metrics; validation is what it chose on.
+        trainMetrics: null,
+        validationMetrics,
         confusion: primary.confusion,
         targets: checkHorizonTargets(metrics, spec.targets),
         curves: {

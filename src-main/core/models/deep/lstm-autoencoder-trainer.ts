@@ -1,13 +1,17 @@
 /**
  * Seeds 001 / 003 as a trainer: the autoencoder learns to reconstruct NORMAL train windows (label
- * 0 under the label rule); val loss is on normal validation windows; the error threshold is the
- * `thresholdPercentile` of the normal validation windows' errors; scores are mapped to [0, 1]
- * (see lstm-autoencoder.ts) and the run's threshold is 0.7 on the score.
+ * 0 under the label rule; `trainingMode: 'unsupervised'` trains on every window, labels unused);
+ * val loss is on the same kind of validation windows; the error threshold comes from the spec's
+ * rule (default: the `thresholdPercentile` of the validation windows' errors), after the errors
+ * are smoothed over time when the spec asks; scores are mapped to [0, 1] (see
+ * lstm-autoencoder.ts) and the run's threshold is 0.7 on the score.
  */
 import * as tf from '@tensorflow/tfjs'
 import { parseModelParams } from './params'
 import type { Trainer } from '../../search/trainers'
 import { initTfjs } from './tfjs-runtime'
+import type { LabelledSeries } from '../../data/series'
+import { describePostprocess, postprocessScores, thresholdByRule, type ThresholdRule } from '../../eval/detector-rules'
 import { trainLoop, type BatchSource } from './train-loop'
 import { assembleResults, beginWindowedTrial, progressOver, scoreSource, subsetWindows, windowSource, type WindowSet } from './deep-trial'
 import {
@@ -91,13 +95,18 @@ export const lstmAutoencoderTrainer: Trainer = {
     const { spec, hooks } = ctx
     const p = parseAutoencoderParams(spec.model.params)
     const { backend, data } = await beginWindowedTrial(ctx, p)
-    const trainNormal = subsetWindows(data.train, (i) => data.train.labels[i] === 0)
-    const valNormal = subsetWindows(data.validation, (i) => data.validation.labels[i] === 0)
-    if (trainNormal.starts.length === 0) throw new Error('no normal training window: every train window contains an anomaly (shorten the window or change the label rule)')
-    if (valNormal.starts.length === 0) throw new Error('no normal validation window to set the threshold on')
+    const normalOnly = p.trainingMode === 'normal-only'
+    const trainNormal = normalOnly ? subsetWindows(data.train, (i) => data.train.labels[i] === 0) : data.train
+    const valNormal = normalOnly ? subsetWindows(data.validation, (i) => data.validation.labels[i] === 0) : data.validation
+    if (trainNormal.starts.length === 0) throw new Error("no normal training window: every train window contains an anomaly (shorten the window, change the label rule, or train with trainingMode 'unsupervised')")
+    if (valNormal.starts.length === 0) throw new Error("no normal validation window to stop early and set the threshold on (train with trainingMode 'unsupervised')")
+    const rule: ThresholdRule = p.thresholdRule ?? { kind: 'validation-percentile', percentile: p.thresholdPercentile }
+    // Errors smoothed over time within segments, as the spec asks (the same rule the bundle applies).
+    const smooth = (errors: Float32Array, set: WindowSet, series: LabelledSeries) => postprocessScores(errors, set.starts, series, p.postprocess)
+    const valSeries = data.validationFrom === 'split' ? ctx.validation! : ctx.train
     hooks.onLog?.(
       'info',
-      `backend ${backend.name}; normal windows: train ${trainNormal.starts.length} of ${data.train.starts.length}, validation ${valNormal.starts.length} of ${data.validation.starts.length} (${data.validationFrom}); test ${data.test.starts.length}; encoder ${encoderUnits(p).join('-')}`
+      `backend ${backend.name}; ${normalOnly ? 'normal-only' : 'unsupervised'} windows: train ${trainNormal.starts.length} of ${data.train.starts.length}, validation ${valNormal.starts.length} of ${data.validation.starts.length} (${data.validationFrom}); test ${data.test.starts.length}; encoder ${encoderUnits(p).join('-')}`
     )
 
     const model = buildLstmAutoencoder(p, data.featureNames.length)
@@ -113,7 +122,16 @@ export const lstmAutoencoderTrainer: Trainer = {
         scoreSource: windowSource(data.validation, 'input'),
         score: (m, source) => scoreSource(m, source, p.batchSize * 4, rawErrors, hooks.shouldStop),
         valLabels: data.validation.labels,
-        threshold: (errors, labels) => percentile(normalErrors(errors, labels), p.thresholdPercentile),
+        // The live confusion matrix: the run's rule where validation errors alone give it, else p95.
+        threshold: (errors, labels) => {
+          const s = smooth(errors, data.validation, valSeries)
+          const live: ThresholdRule = rule.kind === 'train-quantile' || rule.kind === 'contamination' ? { kind: 'validation-percentile', percentile: 95 } : rule
+          try {
+            return thresholdByRule(live, { mode: p.trainingMode, train: null, validation: { scores: s, labels } }).threshold
+          } catch {
+            return percentile(normalOnly ? normalErrors(s, labels) : s, 95)
+          }
+        },
         epochs: p.epochs,
         batchSize: p.batchSize,
         learningRate: p.learningRate,
@@ -127,23 +145,35 @@ export const lstmAutoencoderTrainer: Trainer = {
         onEpoch: (e) => hooks.onEpoch?.(e),
         onLog: (level, m) => hooks.onLog?.(level, m)
       })
-      const valErrors = r.bestValScores ?? (await scoreSource(model, windowSource(data.validation, 'input'), p.batchSize * 4, rawErrors, hooks.shouldStop))
-      const thresholdError = percentile(normalErrors(valErrors, data.validation.labels), p.thresholdPercentile)
+      const valErrors = smooth(r.bestValScores ?? (await scoreSource(model, windowSource(data.validation, 'input'), p.batchSize * 4, rawErrors, hooks.shouldStop)), data.validation, valSeries)
+      // Training errors only when the rule reads them (one more pass over the training windows).
+      const trainErrors =
+        rule.kind === 'train-quantile' || rule.kind === 'contamination'
+          ? smooth(await scoreSource(model, windowSource(data.train, 'input'), p.batchSize * 4, rawErrors, hooks.shouldStop), data.train, ctx.train)
+          : null
+      const decided = thresholdByRule(rule, {
+        mode: p.trainingMode,
+        train: trainErrors && { scores: trainErrors, labels: data.train.labels },
+        validation: { scores: valErrors, labels: data.validation.labels }
+      })
+      const thresholdError = decided.threshold
       hooks.onProgress({ stage: 'scoring', fraction: 0.93, message: `scoring ${data.test.starts.length} test windows`, etaMs: null })
       const test = await errorsWithFeatures(model, data.test, windowSource(data.test, 'input'), p.batchSize * 4, hooks.shouldStop)
+      const testErrors = smooth(test.errors, data.test, ctx.test)
       // Scores are stored as float32: the run's threshold is 0.7 rounded the same way, so a window
       // whose error equals the error threshold is flagged however it is re-evaluated later.
       const threshold = Math.fround(SCORE_AT_THRESHOLD)
       hooks.onLog?.(
         'info',
-        `best epoch ${r.bestEpoch} of ${r.history.length} (val loss ${r.bestMonitored.toPrecision(5)}); reconstruction threshold (p${p.thresholdPercentile} of normal validation errors) ${thresholdError.toPrecision(5)}`
+        `best epoch ${r.bestEpoch} of ${r.history.length} (val loss ${r.bestMonitored.toPrecision(5)}); reconstruction threshold ${thresholdError.toPrecision(5)}: ${decided.how}` +
+          (p.postprocess.kind !== 'none' ? `; errors smoothed: ${describePostprocess(p.postprocess)}` : '')
       )
       const out = assembleResults({
         ctx,
         data,
         threshold,
         valScores: errorsToScores(valErrors, thresholdError),
-        testScores: errorsToScores(test.errors, thresholdError),
+        testScores: errorsToScores(testErrors, thresholdError),
         model: {
           kind: 'lstm-autoencoder',
           params: p,
@@ -153,6 +183,9 @@ export const lstmAutoencoderTrainer: Trainer = {
           threshold,
           thresholdError,
           thresholdPercentile: p.thresholdPercentile,
+          thresholdRule: decided.how,
+          trainingMode: p.trainingMode,
+          postprocess: p.postprocess,
           scoreMapping: { formula: 'score = 1 - exp(-k * error)', k: scoreK(thresholdError), scoreAtThreshold: SCORE_AT_THRESHOLD, bands: SCORE_BANDS },
           perFeatureTestError: { features: data.featureNames, ...test.perFeature },
           weightsFile: r.checkpointFile,

@@ -4,6 +4,7 @@
  * for nothing. The model modules re-export them.
  */
 import { z } from 'zod'
+import { detectorParams } from '../../eval/detector-rules'
 
 const labelRuleSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('any') }).strict(),
@@ -74,8 +75,10 @@ export const lstmAutoencoderParamsSchema = z
     encodingDim: z.number().int().min(1).max(1024).optional(),
     /** Dropout after every LSTM but the bottleneck (seed 001: 0.2). */
     dropout: z.number().min(0).lt(1).default(0.2),
-    /** Threshold = this percentile of the normal validation windows' reconstruction error. */
+    /** Threshold = this percentile of the normal validation windows' reconstruction error (the default rule). */
     thresholdPercentile: z.number().gt(0).lt(100).default(95),
+    // Seed 001 trains on normal windows; `unsupervised` trains on all of them (labels unused).
+    ...detectorParams('normal-only'),
     ...deepTrainingParams,
     batchSize: z.number().int().min(1).max(4096).default(64),
     epochs: z.number().int().min(1).max(1000).default(50)

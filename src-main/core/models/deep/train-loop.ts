@@ -71,6 +71,8 @@ export interface EpochRecord {
     valPrecision: number
     valRecall: number
     valF1: number
+    /** Labelled anomalies among the validation windows (0: the rates above are n/a). */
+    valPositives: number
   }
   confusion: ConfusionMatrix | null
   histogram?: ScoreHistogram
@@ -242,8 +244,11 @@ function validationMetrics(scores: Float32Array, labels: Uint8Array, threshold: 
   const ap = averagePrecision(labels, scores)
   const confusion = confusionMatrix(labels, predictAtThreshold(scores, threshold))
   const { tp, fp, fn } = confusion
+  // A validation part without a labelled anomaly has no recall, precision or F1 to speak of:
+  // NaN (stored as null, shown as n/a) rather than a 0 that reads as a failure.
+  if (tp + fn === 0) return { auc: NaN, ap: NaN, confusion, precision: NaN, recall: NaN, f1: NaN, histogram: scoreHistogram(labels, scores, 30) }
   const precision = tp + fp === 0 ? 0 : tp / (tp + fp)
-  const recall = tp + fn === 0 ? 0 : tp / (tp + fn)
+  const recall = tp / (tp + fn)
   const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall)
   return { auc, ap, confusion, precision, recall, f1, histogram: scoreHistogram(labels, scores, 30) }
 }
@@ -340,7 +345,9 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
           threshold: thr,
           valPrecision: vm?.precision ?? NaN,
           valRecall: vm?.recall ?? NaN,
-          valF1: vm?.f1 ?? NaN
+          valF1: vm?.f1 ?? NaN,
+          // Labelled anomalies among the validation windows: 0 says why the rates above are n/a.
+          valPositives: vm ? vm.confusion.tp + vm.confusion.fn : NaN
         },
         confusion: vm?.confusion ?? null,
         histogram: vm?.histogram

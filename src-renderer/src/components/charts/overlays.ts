@@ -3,7 +3,7 @@
  * x axis at bin centres, so a threshold lands at its true position) and a labelled vertical
  * marker line (a threshold, the scrubbed epoch).
  */
-import type { Chart, ChartDataset } from 'chart.js'
+import type { Chart, ChartDataset, ChartType, Plugin } from 'chart.js'
 import { ANOMALY, NORMAL } from './setup'
 
 export interface HistogramBins {
@@ -33,18 +33,18 @@ export function histogramDatasets(h: HistogramBins, labels: { normal: string; an
   return [bars(labels.normal, h.normal, 'rgba(107, 122, 144, 0.55)', NORMAL, 2), bars(labels.anomalous, h.anomalous, 'rgba(192, 38, 45, 0.6)', ANOMALY, 1)]
 }
 
-/** Draws a dashed vertical line at data value `value` of the x scale, with `text` beside it. */
+/** Draws a dashed vertical line at data value `value` of the x scale, with `text` beside it (on `ctx`, by default the chart's). */
 export function drawVerticalMarker(
   chart: Chart,
   value: number,
   text: string,
-  style: { color: string; width: number; dash: number[]; font: string; slack?: number }
+  style: { color: string; width: number; dash: number[]; font: string; slack?: number },
+  ctx: CanvasRenderingContext2D = chart.ctx
 ): void {
   const x = chart.scales.x!.getPixelForValue(value)
   const { top, bottom, left, right } = chart.chartArea
   const slack = style.slack ?? 0
   if (x < left - slack || x > right + slack) return
-  const ctx = chart.ctx
   ctx.save()
   ctx.strokeStyle = style.color
   ctx.lineWidth = style.width
@@ -59,5 +59,90 @@ export function drawVerticalMarker(
   const w = ctx.measureText(text).width
   ctx.textBaseline = 'top'
   ctx.fillText(text, x + 4 + w > right ? x - w - 4 : x + 4, top + 2)
+  ctx.restore()
+}
+
+/**
+ * A marker that moves without redrawing its chart (the threshold studio's operating point and
+ * threshold line move on every slider step): it is drawn on a transparent canvas laid over the
+ * chart's (ChartCanvas renders one when given the layer). `redraw()` clears that canvas and calls
+ * `draw` with the chart (for its scales) and the layer's context: microseconds, where a chart
+ * redraw costs milliseconds. The plugin redraws the layer after every chart render (resize, new
+ * data), keeping it the chart's size.
+ */
+export interface MarkerLayer<T extends ChartType> {
+  plugin: Plugin<T>
+  /** ChartCanvas hands over its overlay canvas. */
+  attach(canvas: HTMLCanvasElement | null): void
+  redraw(): void
+}
+
+export function markerLayer<T extends ChartType>(draw: (chart: Chart, ctx: CanvasRenderingContext2D) => void): MarkerLayer<T> {
+  let chart: Chart | null = null
+  let canvas: HTMLCanvasElement | null = null
+  const redraw = (): void => {
+    const ctx = canvas?.getContext('2d')
+    if (!chart || !canvas || !ctx) return
+    const ratio = chart.currentDevicePixelRatio
+    const w = Math.round(chart.width * ratio)
+    const h = Math.round(chart.height * ratio)
+    if (canvas.width !== w || canvas.height !== h) {
+      canvas.width = w
+      canvas.height = h
+    }
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0)
+    ctx.clearRect(0, 0, chart.width, chart.height)
+    draw(chart, ctx)
+  }
+  return {
+    plugin: {
+      id: 'markerLayer',
+      afterInit(c) {
+        chart = c as unknown as Chart
+      },
+      afterRender() {
+        redraw()
+      },
+      afterDestroy() {
+        chart = null
+      }
+    },
+    attach(c) {
+      canvas = c
+      redraw()
+    },
+    redraw
+  }
+}
+
+/** Draws a dot at data point (x, y) with a ring, guide lines to the axes and `text` beside it (an operating point). */
+export function drawPointMarker(chart: Chart, x: number, y: number, text: string, color: string, ctx: CanvasRenderingContext2D = chart.ctx): void {
+  const px = chart.scales.x!.getPixelForValue(x)
+  const py = chart.scales.y!.getPixelForValue(y)
+  const { top, bottom, left, right } = chart.chartArea
+  if (!(px >= left - 1 && px <= right + 1 && py >= top - 1 && py <= bottom + 1)) return
+  ctx.save()
+  ctx.strokeStyle = 'rgba(29, 36, 48, 0.35)'
+  ctx.lineWidth = 1
+  ctx.setLineDash([3, 3])
+  ctx.beginPath()
+  ctx.moveTo(px, bottom)
+  ctx.lineTo(px, py)
+  ctx.lineTo(left, py)
+  ctx.stroke()
+  ctx.setLineDash([])
+  ctx.fillStyle = color
+  ctx.strokeStyle = '#fff'
+  ctx.lineWidth = 2
+  ctx.beginPath()
+  ctx.arc(px, py, 5, 0, Math.PI * 2)
+  ctx.fill()
+  ctx.stroke()
+  ctx.fillStyle = '#1d2430'
+  ctx.font = '600 11px system-ui, sans-serif'
+  const w = ctx.measureText(text).width
+  ctx.textBaseline = py - 14 < top ? 'top' : 'bottom'
+  const tx = px + 8 + w > right ? px - w - 8 : px + 8
+  ctx.fillText(text, tx, py - 14 < top ? py + 8 : py - 6)
   ctx.restore()
 }

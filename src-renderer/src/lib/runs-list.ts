@@ -1,0 +1,103 @@
+/**
+ * Pure helpers for the runs list: its columns, sort clicks, the filters in use, the selection
+ * for compare, tag input. No DOM, no Svelte. The filtering, sorting and paging themselves are the
+ * host's (`runs.query`); these only arrange the page's choices.
+ */
+import type { RunFacets, RunFilter, RunSort } from '../../../src-main/contract/api'
+import { nextSort, pickableColumns, type PickableColumn } from './leaderboard'
+
+/** The metric columns shown before the user picks (what the list always showed). */
+export const DEFAULT_LIST_COLUMNS = ['metric:precision', 'metric:recall', 'metric:f1', 'metric:fpr', 'metric:rocAuc']
+/** localStorage key of the list's column choice. */
+export const LIST_COLUMNS_KEY = 'workbench.runs.columns'
+/** Runs a compare page takes at most (and at least 2). */
+export const COMPARE_LIMIT = 4
+
+/**
+ * Every column the picker offers: each param any run has, then each metric, in the leaderboard's
+ * order and with its labels.
+ * @example listColumns({ paramKeys: ['nEstimators'], metricKeys: ['f1'] }).map((c) => c.key) // ["param:nEstimators", "metric:f1"]
+ */
+export function listColumns(facets: Pick<RunFacets, 'paramKeys' | 'metricKeys'>): PickableColumn[] {
+  // One synthetic row holding every key: the leaderboard's picker logic orders and labels them.
+  return pickableColumns({
+    searchedParams: [],
+    rows: [{ params: Object.fromEntries(facets.paramKeys.map((k) => [k, null])), metrics: Object.fromEntries(facets.metricKeys.map((k) => [k, 0])) }]
+  })
+}
+
+/** Fixed columns sorted ascending on the first click (names and states read A-Z). */
+const ASCENDING_FIRST = new Set(['experiment', 'modelKind', 'status'])
+
+/**
+ * Clicking a column header: the same column flips direction; a new one starts in its natural
+ * direction (names A-Z, newest and best first, rates where lower is better ascending).
+ * @example nextListSort({ key: 'id', dir: 'desc' }, 'experiment') // { key: "experiment", dir: "asc" }
+ * @example nextListSort({ key: 'id', dir: 'desc' }, 'metric:f1') // { key: "metric:f1", dir: "desc" }
+ */
+export function nextListSort(current: RunSort, key: string): RunSort {
+  if (current.key !== key && ASCENDING_FIRST.has(key)) return { key: key as RunSort['key'], dir: 'asc' }
+  if (current.key !== key && (key === 'id' || key === 'createdAt' || key === 'finishedAt' || key === 'targets')) return { key, dir: 'desc' }
+  return nextSort(current, key) as RunSort
+}
+
+/**
+ * How many filters are in use (for "clear filters" and the summary).
+ * @example activeFilters({ text: ' ', statuses: ['done'] }) // 1
+ */
+export function activeFilters(f: RunFilter): number {
+  let n = 0
+  if (f.text?.trim()) n++
+  for (const list of [f.experimentIds, f.modelKinds, f.statuses, f.tags]) if (list && list.length > 0) n++
+  if (f.datasetId) n++
+  if (f.targets) n++
+  return n
+}
+
+/** The filter with one field set, or removed when the value is empty. */
+export function withFilter<K extends keyof RunFilter>(f: RunFilter, key: K, value: RunFilter[K] | undefined): RunFilter {
+  const next = { ...f }
+  const empty = value === undefined || value === '' || (Array.isArray(value) && value.length === 0)
+  if (empty) delete next[key]
+  else next[key] = value
+  return next
+}
+
+/**
+ * Toggles a run in the compare selection, which keeps the order of choosing and at most
+ * `COMPARE_LIMIT` runs: a fifth is refused (`full`), the selection unchanged.
+ * @example toggleSelection([3, 5], 5) // { selected: [3], full: false }
+ * @example toggleSelection([1, 2, 3, 4], 9) // { selected: [1, 2, 3, 4], full: true }
+ */
+export function toggleSelection(selected: readonly number[], id: number): { selected: number[]; full: boolean } {
+  if (selected.includes(id)) return { selected: selected.filter((x) => x !== id), full: false }
+  if (selected.length >= COMPARE_LIMIT) return { selected: [...selected], full: true }
+  return { selected: [...selected, id], full: false }
+}
+
+/**
+ * Tags typed as text: split at commas, trimmed, each once, in order.
+ * @example parseTags('baseline, candidate ,baseline,') // ["baseline", "candidate"]
+ */
+export function parseTags(text: string): string[] {
+  return [...new Set(text.split(',').map((t) => t.trim()).filter(Boolean))]
+}
+
+/**
+ * The CSV download's file name, stamped with the local time.
+ * @example csvFileName(new Date(2025, 2, 4, 5, 6)) // "runs-20250304-0506.csv"
+ */
+export function csvFileName(now: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `runs-${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}.csv`
+}
+
+/**
+ * "41–60 of 123" for a page.
+ * @example pageLabel(40, 20, 123) // "41–60 of 123"
+ * @example pageLabel(0, 50, 0) // "0 of 0"
+ */
+export function pageLabel(offset: number, shown: number, total: number): string {
+  if (total === 0 || shown === 0) return `0 of ${total}`
+  return `${offset + 1}–${offset + shown} of ${total}`
+}
