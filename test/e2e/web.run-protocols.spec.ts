@@ -174,7 +174,9 @@ test.describe.serial('run page: honest evaluation', () => {
     await expect(page.getByTestId('per-segment-note')).toContainText('margin')
     // Sorted by F1 (best first): the values shown never increase down the table.
     await page.getByTestId('segments-sort-f1').click()
+    await expect(table.locator('th[aria-sort="descending"]')).toContainText('F1')
     const f1s = (await table.locator('[data-col="f1"]').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-value')))).filter((v) => v !== '').map(Number)
+    expect(f1s.length).toBeGreaterThan(1)
     expect(f1s).toEqual([...f1s].sort((a, b) => b - a))
 
     // The studio says its scores are margins; the run's threshold is 0 on them.
