@@ -55,7 +55,9 @@ export type BackendInfo = z.infer<typeof backendInfoSchema>
 export const curvesSchema = z.object({
   roc: z.object({ fpr: z.array(z.number()), tpr: z.array(z.number()) }),
   pr: z.object({ recall: z.array(z.number()), precision: z.array(z.number()) }),
-  histogram: z.object({ edges: z.array(z.number()), normal: z.array(z.number()), anomalous: z.array(z.number()) })
+  histogram: z.object({ edges: z.array(z.number()), normal: z.array(z.number()), anomalous: z.array(z.number()) }),
+  /** What the scores are when they are not the model's own (a per-segment run stores margins to each segment's threshold). */
+  scoreIs: z.string().optional()
 })
 export type Curves = z.infer<typeof curvesSchema>
 

@@ -98,12 +98,24 @@ export class ExplainService extends EventEmitter<{ importance: [runId: number] }
   async explain(input: { id: number; split: ScoreSplit; index: number }): Promise<Explanation> {
     const w = this.trace(input.id, input.split, input.index)
     const { series, start, length } = w
+    // A per-segment run stores margins to each segment model's threshold: explain with that
+    // segment's model and report its score as a margin too, as the stored one is.
+    const perSegment = w.run.perSegment?.find((s) => s.segment === w.segment.id) ?? null
+    const segmentThreshold = w.run.perSegment ? (perSegment?.threshold ?? null) : null
     const C = series.columns.length
     const window = new Float32Array(length * C)
     for (let t = 0; t < length; t++) for (let j = 0; j < C; j++) window[t * C + j] = series.values[j][start + t]
     let reply
     try {
-      reply = await this.interactive.request({ kind: 'explain', dbFile: this.dbFile, runId: input.id, artifactsDir: this.artifactsDir(input.id), window, columns: series.columns })
+      reply = await this.interactive.request({
+        kind: 'explain',
+        dbFile: this.dbFile,
+        runId: input.id,
+        artifactsDir: this.artifactsDir(input.id),
+        window,
+        columns: series.columns,
+        ...(segmentThreshold !== null ? { segment: w.segment.id } : {})
+      })
     } catch (err) {
       if (err instanceof WorkerReplyError) throw new ApiError('bad_input', `run ${input.id} cannot be explained: ${err.message}`, 'id')
       throw err
@@ -116,7 +128,7 @@ export class ExplainService extends EventEmitter<{ importance: [runId: number] }
       modelKind: w.run.modelKind,
       method: e.method,
       methodNote: e.methodNote,
-      score: e.score,
+      score: segmentThreshold !== null && e.score !== null ? e.score - segmentThreshold : e.score,
       storedScore: w.scores.scores[input.index],
       trainedThreshold: w.run.threshold,
       features: e.features,

@@ -20,8 +20,8 @@ const MODELS_KEPT = 3
 const models = new Map<string, Promise<ExplainableModel>>()
 
 /** The run's model, opened now or kept from an earlier request (most recently used last). */
-async function modelOf(req: { dbFile: string; runId: number; artifactsDir: string }): Promise<{ model: ExplainableModel; warm: boolean }> {
-  const key = `${req.dbFile}\n${req.runId}`
+async function modelOf(req: { dbFile: string; runId: number; artifactsDir: string; segment?: string }): Promise<{ model: ExplainableModel; warm: boolean }> {
+  const key = `${req.dbFile}\n${req.runId}\n${req.segment ?? ''}`
   let open = models.get(key)
   const warm = open !== undefined
   if (open) models.delete(key)
@@ -35,7 +35,7 @@ async function modelOf(req: { dbFile: string; runId: number; artifactsDir: strin
         db.close()
       }
       if (!stored) throw new Error(`run ${req.runId} stored no model`)
-      return openExplainableRun(stored, { artifactsDir: req.artifactsDir })
+      return openExplainableRun(stored, { artifactsDir: req.artifactsDir, segment: req.segment })
     })()
     // A failure is not kept: the next request tries again.
     open.catch(() => models.delete(key))

@@ -159,6 +159,8 @@ export type InferenceRequest =
       window: Float32Array
       /** The dataset version's columns, in the window's order. */
       columns: string[]
+      /** For a per-segment run: the segment whose model scored the window. */
+      segment?: string
     }
   | {
       kind: 'importance'

@@ -119,6 +119,13 @@ describe('per-segment protocol', () => {
     expect(point.confusion).toEqual(d.confusion)
     expect(c.segments).toEqual(new Set(['a/0', 'a/1', 'b/0', 'b/1', 'c/0', 'c/1']))
     expect(d.pointMetrics).toMatchObject({ rule: 'last', rows: 480, unscored: 0 })
+
+    // A window of file c/1 is explained by c/1's own model, its score a margin like the stored one.
+    const index = 5 * 80 + 70 - 40
+    const why = (await host.call('runs.explain', { id: d.id, split: 'test', index })) as MethodOutput<'runs.explain'>
+    expect(why.method).toBe('path-length')
+    expect(why.score!).toBeCloseTo(why.storedScore!, 5)
+    expect(why.features[0].name).toBe('s3')
   })
 
   it('an LSTM autoencoder per file trains unsupervised on training rows that hold anomalies; rows without a score are counted', async () => {

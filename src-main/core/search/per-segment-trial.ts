@@ -8,6 +8,7 @@
  * sum of the per-segment ones, and moving the threshold moves every segment's by the same amount.
  * Per-segment metrics are kept beside the pooled ones.
  */
+import { join } from 'node:path'
 import type { ExperimentSpec } from './spec'
 import type { Trainer } from './trainers'
 import type { TrialHooks, TrialOutput, TrialScores } from './run-trial'
@@ -47,6 +48,8 @@ export async function runPerSegmentTrial(
       started,
       hooks: {
         ...hooks,
+        // Each segment's checkpoint in a folder of its own (the explanations load it later).
+        artifactsDir: hooks.artifactsDir ? join(hooks.artifactsDir, `segment-${k}`) : undefined,
         // One history per segment would interleave epochs 1..n: each segment logs its own instead.
         onEpoch: undefined,
         onParams: k === 0 ? hooks.onParams : undefined,

@@ -10,6 +10,7 @@
  * autoencoder's reconstruction in scaled units — so the autoencoder's score is computed here from
  * the reconstruction with the trainer's mapping, and the reconstruction is there to draw.
  */
+import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { loadModelFiles } from '../../models/deep/train-loop'
 import { scoreK } from '../../models/deep/lstm-autoencoder'
@@ -39,8 +40,16 @@ function postprocessNote(runModel: unknown): string | null {
   return p.success && p.data.kind !== 'none' ? `the run's stored scores are post-processed over time (${describePostprocess(p.data)}); this explains the window's own score before that` : null
 }
 
-export async function openExplainableRun(runModel: unknown, opts: { artifactsDir?: string } = {}): Promise<ExplainableModel> {
+export async function openExplainableRun(runModel: unknown, opts: { artifactsDir?: string; segment?: string } = {}): Promise<ExplainableModel> {
   const kind = (runModel as { kind?: unknown } | null)?.kind
+  if (kind === 'per-segment') {
+    // One model per segment: the window's segment names it (its checkpoint is in segment-<k>/).
+    const segments = (runModel as { segments?: { segment: string; model: unknown }[] }).segments ?? []
+    const k = segments.findIndex((s) => s.segment === opts.segment)
+    if (opts.segment === undefined) throw new Error('a per-segment run has one model per segment: there is no single model to explain or rank features by')
+    if (k < 0) throw new Error(`the run has no model for segment '${opts.segment}'`)
+    return openExplainableRun(segments[k].model, { artifactsDir: opts.artifactsDir ? join(opts.artifactsDir, `segment-${k}`) : undefined })
+  }
   if (kind === 'iforest') return iforestExplainable(iforestRunSchema.parse(runModel), postprocessNote(runModel))
   if (kind !== 'lstm-classifier' && kind !== 'lstm-autoencoder' && kind !== 'lstm-attention') {
     throw new Error(typeof kind === 'string' ? `model kind '${kind}' cannot be explained` : 'the run stored no model (results.model.kind missing)')
