@@ -46,6 +46,26 @@ describe('workbench CLI', () => {
     expect(human.stdout).toMatch(/helios-detection-iforest\s+iforest\s+done/)
   })
 
+  it('run --json reports the run this command made: a spec re-run with one param changed gets its new run, not the older one', () => {
+    const file = join(tmp.dir, 'one-param.json')
+    const spec = (contamination: number | 'auto') => ({
+      name: 'one-param',
+      dataset: { generator: 'helios-detection', params: { days: 2, seed: 4 } },
+      split: { kind: 'time', trainFraction: 0.6 },
+      model: { kind: 'iforest', params: { nEstimators: 30, contamination, seed: 1 } }
+    })
+    writeFileSync(file, JSON.stringify(spec('auto')))
+    const first = JSON.parse(workbench('run', file, '--json').stdout)
+    writeFileSync(file, JSON.stringify(spec(0.05)))
+    const r = workbench('run', file, '--json')
+    expect(r.code, r.stderr).toBe(0)
+    const second = JSON.parse(r.stdout)
+    expect(second.runId).not.toBe(first.runId)
+    expect(second.params.contamination).toBe(0.05)
+    expect(first.params.contamination).toBe('auto')
+    expect(second.experiment).toBe('one-param')
+  })
+
   it('bad usage and bad input exit 2 with a message naming the problem', () => {
     const bad = join(tmp.dir, 'bad.json')
     writeFileSync(bad, JSON.stringify({ name: 'bad', dataset: { generator: 'helios-detection', params: { days: 'seven' } }, split: { kind: 'time', trainFraction: 0.5 }, model: { kind: 'iforest' } }))

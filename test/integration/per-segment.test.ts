@@ -13,6 +13,7 @@ import type { RunDetail, MethodOutput } from '../../src-main/contract/api'
 import { saveDataset } from '../../src-main/core/store/datasets-repo'
 import { createRng } from '../../src-main/core/data/rng'
 import type { LabelledSeries } from '../../src-main/core/data/series'
+import { writeSegmentedFixture } from '../helpers/segmented-fixture'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -153,4 +154,35 @@ describe('per-segment protocol', () => {
     expect({ tn: c.tn, fp: c.fp, fn: c.fn, tp: c.tp }).toEqual(point.confusion)
     expect(point).toMatchObject({ rows: 480, scored: 456, unscored: 24 })
   })
+
+  it('the 6-file benchmark fixture, imported as one dataset: per-file forest and unsupervised autoencoder on the first 40 rows, pooled = sum, predictions = pooled point-wise counts', async () => {
+    const tmp = tempDir('wb-perseg-fixture-')
+    cleanups.push(tmp.remove)
+    const host = makeHost(join(tmp.dir, 'ws'), { concurrency: 1 })
+    cleanups.push(() => host.close())
+    await host.call('paths.allow', { folder: tmp.dir })
+    // File b/1's anomaly lies inside its first 40 rows: normal-only training would have nothing to learn from there.
+    const fixture = writeSegmentedFixture(tmp.dir, { trainRows: 40, anomalyInTraining: ['b/1'] })
+    const { jobId } = (await host.call('datasets.import', { files: [fixture.root], options: { extraLabelColumns: ['changepoint'] } })) as { jobId: string }
+    const outcome = await host.jobs.waitFor(jobId)
+    expect(outcome.error).toBeNull()
+    const version = outcome.dataset!.id
+    expect(outcome.dataset!.columns).not.toContain('changepoint')
+    for (const model of [
+      { kind: 'iforest', params: { nEstimators: 60, contamination: 0.05, seed: 2 } },
+      { kind: 'lstm-autoencoder', params: { window: 5, units: [6, 3], epochs: 2, batchSize: 16, trainingMode: 'unsupervised', thresholdRule: { kind: 'train-quantile', quantile: 0.95, factor: 1.2 }, seed: 3 } }
+    ]) {
+      const d = await run(host, { name: `fixture-${model.kind}`, dataset: { version }, split: { kind: 'per-segment', train: { firstRows: 40 } }, model })
+      expect(d.perSegment!.map((s) => s.segment)).toEqual(fixture.segments.map((s) => s.segment))
+      expect(d.confusion).toEqual(sumConfusions(d))
+      const file = join(tmp.dir, 'ws', `${model.kind}.csv`)
+      await host.call('runs.predictions', { id: d.id, path: file })
+      const c = csvCounts(file)
+      const point = (await host.call('runs.pointwise', { id: d.id })) as MethodOutput<'runs.pointwise'>
+      expect({ tn: c.tn, fp: c.fp, fn: c.fn, tp: c.tp }).toEqual(point.confusion)
+      expect(c.unscored).toBe(point.unscored)
+      expect(point.rows).toBe(fixture.totalRows - 6 * 40)
+    }
+  })
 })
+
