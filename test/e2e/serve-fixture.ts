@@ -1,6 +1,7 @@
 /**
- * A real `workbench serve` process on a fresh workspace for each test file, found through the
- * URL it prints. The page fixture opens the UI with the token.
+ * A real `workbench serve` process on a fresh workspace, found through the URL it prints; one per
+ * Playwright worker (the suite runs one worker, so spec files share it: a test counts what it
+ * made, not what the workspace holds). `startServe` gives a test a server of its own.
  */
 import { test as base, expect } from '@playwright/test'
 import { spawn, type ChildProcess } from 'node:child_process'

@@ -1,44 +1,67 @@
 /**
- * Live training in the browser: a small LSTM classifier trains in a worker; the run page's
- * curves and per-epoch confusion matrix update at least twice while it runs, then the test
- * results replace them as the headline.
+ * Live training in the browser: a small LSTM classifier started from the experiments panel
+ * trains in a worker; while it runs, the run page's per-epoch confusion matrix shows at least two
+ * different epochs, each with exactly the counts the host stored for that epoch.
  */
-import { test, expect } from './serve-fixture'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test, expect, startServe } from './serve-fixture'
 
-test('the run page follows a deep model epoch by epoch', async ({ page, workbench }) => {
-  await page.goto(workbench.url)
-  const spec = {
-    name: 'e2e-live-lstm',
-    dataset: { generator: 'helios-events', params: { scale: 0.01, seed: 3 } },
-    split: { kind: 'time', trainFraction: 0.7, validationFraction: 0.15 },
-    model: { kind: 'lstm-classifier', params: { window: 20, trainStride: 4, units: [8], denseUnits: 4, epochs: 4, batchSize: 64, learningRate: 0.01, seed: 1 } }
+test('the run page follows a deep model epoch by epoch, its confusion matrix that of each epoch', async ({ page }) => {
+  test.setTimeout(240_000)
+  const dir = mkdtempSync(join(tmpdir(), 'wb-e2e-live-'))
+  const experiments = join(dir, 'experiments')
+  mkdirSync(experiments)
+  // Every training window (stride 1) of a small series: a few seconds an epoch, six epochs.
+  writeFileSync(
+    join(experiments, 'e2e-live-lstm.json'),
+    JSON.stringify({
+      name: 'e2e-live-lstm',
+      dataset: { generator: 'helios-events', params: { scale: 0.01, seed: 3 } },
+      split: { kind: 'time', trainFraction: 0.7, validationFraction: 0.15 },
+      model: { kind: 'lstm-classifier', params: { window: 20, trainStride: 1, units: [8], denseUnits: 4, epochs: 6, batchSize: 64, learningRate: 0.01, earlyStoppingPatience: null, seed: 1 } }
+    })
+  )
+  const { served, proc } = await startServe(join(dir, 'ws'), ['--experiments', experiments])
+  try {
+    await page.goto(served.url)
+    await page.getByRole('link', { name: /experiments/i }).first().click()
+    await page.getByTestId('start-e2e-live-lstm.json').click()
+    await expect(page).toHaveURL(/#\/runs\/\d+$/)
+    const runId = Number(page.url().match(/#\/runs\/(\d+)$/)![1])
+
+    // While it runs, note each epoch the panel shows and the matrix shown with it.
+    const shown = new Map<number, { tn: number; fp: number; fn: number; tp: number }>()
+    const panel = page.getByTestId('live-confusion')
+    // A cell shows its count first (then its share): the count, thousands separators dropped.
+    const cell = async (name: string) => Number((await panel.getByTestId(new RegExp(`^(epoch-)?cm-${name}$`)).first().innerText()).match(/\d[\d,]*/)![0].replace(/,/g, ''))
+    await expect
+      .poll(
+        async () => {
+          if (/done|failed/i.test(await page.getByTestId('run-status').innerText())) return `ended with ${shown.size} epochs seen`
+          if (await panel.isVisible()) {
+            const epoch = Number(await panel.getAttribute('data-epoch'))
+            if (epoch > 0 && !shown.has(epoch)) shown.set(epoch, { tn: await cell('tn'), fp: await cell('fp'), fn: await cell('fn'), tp: await cell('tp') })
+          }
+          return shown.size >= 2 ? 'two epochs seen' : `${shown.size} epochs seen`
+        },
+        { timeout: 180_000, intervals: [200] }
+      )
+      .toBe('two epochs seen')
+    await expect(page.getByTestId('epoch-chart')).toBeVisible()
+    await expect(page.getByTestId('run-status')).toHaveText(/done/i, { timeout: 180_000 })
+
+    // Each matrix shown live is the one the host stored for that epoch.
+    const detail = await page.evaluate(async (id) => {
+      const res = await fetch('/api/runs.get', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id }) })
+      return ((await res.json()) as { output: { epochs: { epoch: number; confusion: { tn: number; fp: number; fn: number; tp: number } }[] } }).output
+    }, runId)
+    for (const [epoch, cm] of shown) expect(cm, `epoch ${epoch}`).toEqual(detail.epochs.find((e) => e.epoch === epoch)!.confusion)
+    await page.screenshot({ path: 'test-results/live-training.png' })
+  } finally {
+    proc.kill('SIGTERM')
+    await new Promise((r) => proc.once('exit', r))
+    rmSync(dir, { recursive: true, force: true })
   }
-  const runId = await page.evaluate(async ([s, url]) => {
-    const token = new URL(url).searchParams.get('token')
-    const res = await fetch('/api/runs.start', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ spec: s }) })
-    return ((await res.json()) as { output: { runId: number } }).output.runId
-  }, [spec, workbench.url] as const)
-  await page.goto(`${workbench.url}#/runs/${runId}`)
-  const epoch = page.getByTestId('live-epoch')
-  const seen = new Set<string>()
-  // Read the live epoch label until two different epochs have been shown while running.
-  await expect
-    .poll(
-      async () => {
-        if ((await page.getByTestId('run-status').innerText()).match(/done/i)) return seen.size
-        if (await epoch.isVisible()) seen.add((await epoch.innerText()).trim())
-        if (await page.getByTestId('live-confusion').isVisible()) {
-          const cells = await page.getByTestId('live-confusion').getByTestId(/^(epoch-)?cm-tn$/).count()
-          expect(cells).toBeGreaterThan(0)
-        }
-        return seen.size
-      },
-      { timeout: 120_000, intervals: [250] }
-    )
-    .toBeGreaterThanOrEqual(2)
-  await expect(page.getByTestId('epoch-chart')).toBeVisible()
-  await page.screenshot({ path: 'test-results/live-training.png' })
-  await expect(page.getByTestId('run-status')).toHaveText(/done/i, { timeout: 120_000 })
-  await expect(page.getByTestId('confusion-matrix')).toBeVisible()
-  await expect(page.getByTestId('epoch-scrubber')).toBeVisible()
 })
