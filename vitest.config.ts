@@ -4,7 +4,17 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+          // A light test takes milliseconds idle, yet seconds on a loaded 2-core machine; heavy ones
+          // (training, seed-sized ONNX exports) carry their own budgets beside their code.
+          testTimeout: 20_000,
+          hookTimeout: 60_000
+        }
+      },
       {
         test: {
           name: 'integration',

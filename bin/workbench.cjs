@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `workbench` command. The CLI is TypeScript run through tsx's loader (no build step), on
 // Node >= 22. On an older Node (this CommonJS file still runs there) it re-runs itself on the
-// Node 24 binary that the `node` dev dependency installs into node_modules.
+// Node 24 binary that the optional dependency `node-<platform>-<arch>` installs into node_modules.
 'use strict'
 const path = require('node:path')
 const { pathToFileURL } = require('node:url')
@@ -11,7 +11,9 @@ const major = Number(process.versions.node.split('.')[0])
 if (major < 22) {
   let node
   try {
-    node = require.resolve('node/bin/node', { paths: [root] })
+    const pkg = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`
+    const manifest = require.resolve(`${pkg}/package.json`, { paths: [root] })
+    node = path.join(path.dirname(manifest), require(manifest).bin.node)
   } catch {
     console.error(`workbench needs Node >= 22 (this is ${process.version}) and node_modules has no Node 24: run \`npm install\``)
     process.exit(2)

@@ -14,7 +14,9 @@ const doctor = spawnSync(node, [join(root, 'bin/workbench.cjs'), 'doctor', '--js
 let electron = { binaryPresent: false, detail: 'workbench doctor failed: ' + doctor.stderr }
 try {
   electron = JSON.parse(doctor.stdout).electron
-} catch {}
+} catch {
+  // No JSON from doctor: `electron` keeps the failure text set above.
+}
 const display = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY)
 const electronVite = join(root, 'node_modules/electron-vite/bin/electron-vite.js')
 

@@ -1,21 +1,21 @@
 /**
- * The sandboxed preload: exposes the API client as `window.workbench` (the `WorkbenchApi` of the
- * contract) over two IPC channels. No Node, no business logic: the host validates every call.
+ * The sandboxed preload: exposes the IPC bridge as `window.workbench` (contract/ipc.ts
+ * `PreloadBridge`) over two channels. No Node, no business logic: the host validates every call,
+ * and the renderer's client turns a reply into a result or a thrown error (api/client.ts).
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import { IPC_CALL, IPC_EVENT } from '../src-main/contract/ipc'
+import { IPC_CALL, IPC_EVENT, type IpcReply, type PreloadBridge } from '../src-main/contract/ipc'
 
-type Reply = { ok: true; output: unknown } | { ok: false; error: { code: string; message: string; path?: string } }
-
-const api = {
-  async call(method: string, input: unknown): Promise<unknown> {
-    const reply = (await ipcRenderer.invoke(IPC_CALL, method, input)) as Reply
-    if (reply.ok) return reply.output
-    // contextBridge keeps only an Error's message across the bridge: carry code and path in it.
-    const where = reply.error.path ? ` (at ${reply.error.path})` : ''
-    throw new Error(`[${reply.error.code}] ${reply.error.message}${where}`)
+const bridge: PreloadBridge = {
+  async invoke(method, input) {
+    try {
+      return (await ipcRenderer.invoke(IPC_CALL, method, input)) as IpcReply
+    } catch (err) {
+      // Only Electron itself rejects (no handler yet, the window closing): still an answer, not a throw.
+      return { ok: false, error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } }
+    }
   },
-  on(event: string, listener: (payload: unknown) => void): () => void {
+  on(event, listener) {
     const handler = (_e: IpcRendererEvent, name: string, payload: unknown) => {
       if (name === event) listener(payload)
     }
@@ -26,4 +26,4 @@ const api = {
   }
 }
 
-contextBridge.exposeInMainWorld('workbench', api)
+contextBridge.exposeInMainWorld('workbench', bridge)

@@ -1,14 +1,18 @@
 /**
  * The `workbench` command line. Exit codes: 0 ok, 1 failure (a run that failed, targets not met
- * with --require-targets), 2 bad usage or bad input. `--json` prints one JSON document on stdout;
- * progress and logs go to stderr.
+ * with --require-targets, an internal error), 2 bad usage or bad input (the contract's error codes
+ * decide: output.ts EXIT_BY_CODE). `--json` prints one JSON document on stdout; progress and logs
+ * go to stderr. Every command but `serve` and `doctor` talks to the host through the contract
+ * (contract-client.ts); `serve` hands the host to the web front door.
  */
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
-import { WorkbenchHost } from '../host/workbench-host'
+import { WorkbenchHost, INTERACTIVE_HOST } from '../host/workbench-host'
 import { NodeWorkerLauncher } from '../host/node-worker-launcher'
 import { defaultWorkspaceDir, WORKBENCH_VERSION } from '../host/app-meta'
-import { EXIT_USAGE, EXIT_FAILURE, UsageError } from './output'
+import { ApiError } from '../contract/api'
+import { EXIT_USAGE, EXIT_FAILURE, EXIT_BY_CODE, UsageError, errorText } from './output'
+import { contractClient } from './contract-client'
 import { runCommand } from './commands/run'
 import { runsShow } from './commands/runs'
 import { runsListCommand, runsAnnotateCommand } from './commands/runs-list'
@@ -132,17 +136,16 @@ export async function main(argv: string[]): Promise<number> {
     }
     const workspace = resolve(values.workspace ?? defaultWorkspaceDir())
     const json = values.json
-    const openHost = (watch = false) =>
-      (host = new WorkbenchHost({
-        workspaceDir: workspace,
-        launcher: new NodeWorkerLauncher(),
-        frontDoor: 'web',
-        experimentsDir: values.experiments,
-        watchExperiments: watch,
-        sharedDir: values.shared,
-        bundlesDir: values.bundles,
-        allowedPaths: commandLinePaths(command, rest, { to: values.to })
-      }))
+    const hostOptions = {
+      workspaceDir: workspace,
+      launcher: new NodeWorkerLauncher(),
+      experimentsDir: values.experiments,
+      sharedDir: values.shared,
+      bundlesDir: values.bundles,
+      allowedPaths: commandLinePaths(command, rest, { to: values.to })
+    }
+    /** A host for one command, reached through the contract like any front door. */
+    const openHost = () => contractClient((host = new WorkbenchHost({ ...hostOptions, frontDoor: 'cli' })))
 
     switch (command) {
       case 'run': {
@@ -155,7 +158,7 @@ export async function main(argv: string[]): Promise<number> {
         if (sub === 'list') return await runsListCommand(openHost(), { json, filter: values.filter, sort: values.sort, order: values.order, limit: values.limit, csv: values.csv })
         if (sub === 'compare') return await runsCompareCommand(openHost(), rest.slice(1), { json, limit: values.limit })
         if (sub === 'annotate') return await runsAnnotateCommand(openHost(), id, { json, tag: values.tag, note: values.note })
-        if (sub === 'show') return runsShow(openHost(), id, { json })
+        if (sub === 'show') return await runsShow(openHost(), id, { json })
         if (sub === 'predictions') return await runsPredictions(openHost(), id, { json, to: values.to, split: values.split, rule: values.rule, threshold: values.threshold })
         if (sub === 'threshold') return await runsThreshold(openHost(), id, { json, at: values.at, pick: values.pick, save: values.save, reset: values.reset, note: values.note })
         if (sub === 'errors') {
@@ -193,12 +196,19 @@ export async function main(argv: string[]): Promise<number> {
       case 'serve': {
         const port = values.port === undefined ? 0 : Number(values.port)
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got '${values.port}'`)
-        return await serveCommand(openHost(true), { port, json })
+        // The browser's front door: the host a person works in, handed to the web server.
+        return await serveCommand((host = new WorkbenchHost({ ...hostOptions, ...INTERACTIVE_HOST, frontDoor: 'web' })), { port, json })
       }
       default:
         throw new UsageError(`unknown command '${command}'\n\n${USAGE}`)
     }
   } catch (err) {
+    if (err instanceof ApiError) {
+      // An internal error keeps its stack (the original error's, kept as the cause): it is a bug to report.
+      const cause = err.cause instanceof Error ? err.cause : null
+      process.stderr.write(`workbench: ${err.code === 'internal' && cause?.stack ? cause.stack : errorText(err)}\n`)
+      return EXIT_BY_CODE[err.code]
+    }
     const e = err as Error & { code?: string }
     if (e instanceof UsageError || e.code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`workbench: ${e.message}\n`)

@@ -1,9 +1,30 @@
 /** CLI plumbing: exit codes, usage errors, tables, number formats, the stderr progress bar. */
 import cliProgress from 'cli-progress'
+import type { ApiError, ApiErrorCode } from '../contract/api'
 
 export const EXIT_OK = 0
 export const EXIT_FAILURE = 1
 export const EXIT_USAGE = 2
+
+/**
+ * The exit code of a command that ended in a contract error: the user's to fix (bad input, an
+ * unknown id, a path outside the allowed folders) is 2 like bad usage; the rest is 1.
+ */
+export const EXIT_BY_CODE: Record<ApiErrorCode, number> = {
+  bad_input: EXIT_USAGE,
+  not_found: EXIT_USAGE,
+  forbidden: EXIT_USAGE,
+  conflict: EXIT_FAILURE,
+  internal: EXIT_FAILURE
+}
+
+/**
+ * A contract error as one line: the field it names first, unless the message names it already.
+ * @example errorText(new ApiError('bad_input', 'must be positive', 'limit')) // "limit: must be positive"
+ */
+export function errorText(e: ApiError): string {
+  return e.path && !e.message.includes(e.path) ? `${e.path}: ${e.message}` : e.message
+}
 
 /** Bad usage or bad input: exit code 2. */
 export class UsageError extends Error {

@@ -11,13 +11,11 @@
  * score) are null here, never NaN, so every transport carries the same value.
  */
 import { z } from 'zod'
-import { confusionSchema, scoreSplitSchema, targetResultSchema } from './run-schemas'
+import { confusionSchema, scoreSplitSchema, targetResultSchema, typeRecallSchema } from './run-schemas'
 
 const runId = z.number().int().positive()
 /** A threshold a user may type: any finite number (zod's numbers refuse NaN and infinities). */
 const thresholdValue = z.number()
-
-export const typeRecallSchema = z.object({ total: z.number().int(), detected: z.number().int(), recall: z.number() })
 
 /** Event-level recall: a labelled episode (a run of labelled rows) is caught if any window over it is flagged. */
 export const eventRecallSchema = z.object({

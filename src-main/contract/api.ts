@@ -1,9 +1,11 @@
 /**
  * The one API contract: every method and event the workbench exposes, with zod schemas.
  *
- * The host (`src-main/host`) implements it; the Electron IPC bridge and the WebSocket bridge both
- * validate payloads against it; the renderer imports its *types* only (it never re-validates what
- * the host already checked). Adding a method = one entry in `methods`, one handler in the host.
+ * The host (`src-main/host`) implements it, and its one gate (`host/dispatch.ts`) validates every
+ * call's input against `methods` whichever front door it came through (Electron IPC, WebSocket,
+ * CLI); outputs and events are built from these schemas' types, not parsed again. The renderer
+ * imports the types (and the wire codec), never re-validating what the host checked. Adding a
+ * method = one entry in `methods`, one handler in the host.
  */
 import { z } from 'zod'
 import {
@@ -15,19 +17,45 @@ import {
   COLUMN_ROLES,
   COLUMN_KINDS
 } from '../core/data/import/options'
+import { MISSING_RULES } from '../core/data/missing-values'
+import { columnHistogramSchema } from '../core/data/column-stats'
+import { datasetIdSchema } from '../core/data/dataset-id'
 // Typed arrays cross every front door as typed arrays (wire.ts encodes them for JSON transports).
-import { float32Array, uint8Array, int32Array } from './typed-arrays'
+import { float32Array, float64Array, uint8Array, int32Array } from './typed-arrays'
 import { analysisMethods, runThresholdsSchema } from './analysis'
 import { predictionMethods, pointMetricsSchema } from './predictions'
 import { historyMethods, historyEvents } from './history'
 import { explainMethods, featureImportanceSchema, featureImportanceStateSchema } from './explain'
-import { runStatusSchema, confusionSchema, metricsSchema, targetResultSchema, runProgressSchema, runSummarySchema, scoreSplitSchema } from './run-schemas'
+import {
+  confusionSchema,
+  metricsSchema,
+  targetResultSchema,
+  runProgressSchema,
+  runSummarySchema,
+  scoreSplitSchema,
+  scoreHistogramSchema,
+  typeRecallSchema,
+  backendReportSchema,
+  epochSchema,
+  runLogSchema,
+  historyAxisSchema,
+  partRowsSchema,
+  perSegmentResultSchema,
+  trialStatusSchema
+} from './run-schemas'
 
 export * from './run-schemas'
 export * from './analysis'
 export * from './history'
 export * from './explain'
 export * from './predictions'
+
+/**
+ * Error codes every front door reports the same way. `forbidden`: a path outside the folders the
+ * workbench may use (the UI offers to allow its folder, see `paths.allow`).
+ */
+export const apiErrorCodeSchema = z.enum(['bad_input', 'not_found', 'conflict', 'forbidden', 'internal'])
+export type ApiErrorCode = z.infer<typeof apiErrorCodeSchema>
 
 export const datasetRefSchema = z.object({
   /** 'validation' only when a third dataset validated (else validation rows are train rows). */
@@ -44,41 +72,14 @@ export const datasetRefSchema = z.object({
 })
 export type DatasetRef = z.infer<typeof datasetRefSchema>
 
-export const backendInfoSchema = z.object({
-  /** The compute backend the run used, e.g. `typed-arrays` (Isolation Forest) or `tfjs-wasm`. */
-  name: z.string(),
-  /** Why better backends were skipped. */
-  skipped: z.array(z.object({ name: z.string(), reason: z.string() }))
-})
-export type BackendInfo = z.infer<typeof backendInfoSchema>
-
 export const curvesSchema = z.object({
   roc: z.object({ fpr: z.array(z.number()), tpr: z.array(z.number()) }),
   pr: z.object({ recall: z.array(z.number()), precision: z.array(z.number()) }),
-  histogram: z.object({ edges: z.array(z.number()), normal: z.array(z.number()), anomalous: z.array(z.number()) }),
+  histogram: scoreHistogramSchema,
   /** What the scores are when they are not the model's own (a per-segment run stores margins to each segment's threshold). */
   scoreIs: z.string().optional()
 })
 export type Curves = z.infer<typeof curvesSchema>
-
-export const histogramSchema = z.object({ edges: z.array(z.number()), normal: z.array(z.number()), anomalous: z.array(z.number()) })
-
-export const epochSchema = z.object({
-  epoch: z.number().int(),
-  metrics: z.record(z.string(), z.number()),
-  confusion: confusionSchema.nullable(),
-  /** Validation score histogram of that epoch, when the model reports one. */
-  histogram: histogramSchema.nullable().optional()
-})
-export type Epoch = z.infer<typeof epochSchema>
-
-export const runLogSchema = z.object({
-  runId: z.number().int(),
-  at: z.string(),
-  level: z.enum(['info', 'warn', 'error']),
-  message: z.string()
-})
-export type RunLog = z.infer<typeof runLogSchema>
 
 
 /** A split a run stored per-window scores for. */
@@ -123,7 +124,7 @@ export type RunScores = z.infer<typeof runScoresSchema>
 
 export const runDetailSchema = runSummarySchema.extend({
   spec: z.unknown(),
-  backend: backendInfoSchema.nullable(),
+  backend: backendReportSchema.nullable(),
   threshold: z.number().nullable(),
   confusion: confusionSchema.nullable(),
   /** Metrics on the training rows (Isolation Forest scores them; deep models do not: null). */
@@ -131,12 +132,12 @@ export const runDetailSchema = runSummarySchema.extend({
   /** Metrics on the validation part at the threshold: what a search's winner is chosen on. */
   validationMetrics: metricsSchema.nullable(),
   datasets: z.array(datasetRefSchema),
-  /** Per-epoch history (deep models), or checkpoints over the ensemble size (Isolation Forest). */
+  /** Per-epoch history (deep models), or checkpoints over the ensemble size (Isolation Forest): see `historyAxis`. */
   epochs: z.array(epochSchema),
   /** What `epochs[].epoch` counts: `epoch`, or `trees` for Isolation Forest. */
-  historyAxis: z.enum(['epoch', 'trees']),
+  historyAxis: historyAxisSchema,
   curves: curvesSchema.nullable(),
-  recallByType: z.record(z.string(), z.object({ total: z.number(), detected: z.number(), recall: z.number() })),
+  recallByType: z.record(z.string(), typeRecallSchema),
   logs: z.array(runLogSchema),
   /** The splits whose per-window scores were stored (threshold studio, error lists). */
   scoreSplits: z.array(scoreSplitInfoSchema),
@@ -151,20 +152,9 @@ export const runDetailSchema = runSummarySchema.extend({
    */
   pointMetrics: pointMetricsSchema.nullable(),
   /** Rows in each part the split made (train, validation, test), not the whole version's; null for older runs. */
-  partRows: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }).nullable(),
+  partRows: partRowsSchema.nullable(),
   /** A per-segment run's segments: each model's threshold, rows and metrics (pooled ones are `metrics`). */
-  perSegment: z
-    .array(
-      z.object({
-        segment: z.string(),
-        rows: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
-        threshold: z.number(),
-        confusion: confusionSchema,
-        metrics: z.record(z.string(), z.number()),
-        validationMetrics: z.record(z.string(), z.number()).nullable()
-      })
-    )
-    .nullable()
+  perSegment: z.array(perSegmentResultSchema).nullable()
 })
 export type RunDetail = z.infer<typeof runDetailSchema>
 
@@ -202,8 +192,10 @@ export const appInfoSchema = z.object({
   version: z.string(),
   workspace: z.string(),
   experimentsDir: z.string(),
-  /** Which front door the renderer is talking to. */
-  frontDoor: z.enum(['electron', 'web'])
+  /** Which front door the caller is talking through: the desktop app, a browser (`serve`), or the command line. */
+  frontDoor: z.enum(['electron', 'web', 'cli']),
+  /** Trials this host runs at once (its scheduler's slots; a search's own `concurrency` may be lower). */
+  concurrency: z.number().int().positive()
 })
 export type AppInfo = z.infer<typeof appInfoSchema>
 
@@ -326,9 +318,7 @@ export const rangePageSchema = z.object({
 })
 export type RangePage = z.infer<typeof rangePageSchema>
 
-export const histogramSetSchema = z.array(
-  z.object({ column: z.string(), edges: z.array(z.number()), normal: z.array(z.number()), anomalous: z.array(z.number()) })
-)
+export const histogramSetSchema = z.array(columnHistogramSchema)
 export type HistogramSet = z.infer<typeof histogramSetSchema>
 
 /** One label edit: rows [start, end) become anomalous of `type` (label 1) or normal (label 0). */
@@ -346,8 +336,7 @@ export type LabelEdit = z.infer<typeof labelEditSchema>
 
 /** Import options, column roles and the preview are declared beside the importer (core/data/import/options.ts). */
 export { importOptionsSchema, columnRoleSchema, columnRoleEntrySchema, labelLikeColumnSchema, importPreviewSchema, COLUMN_ROLES, COLUMN_KINDS }
-export type { ColumnRole, ColumnRoleEntry, LabelLikeColumn, ImportPreview } from '../core/data/import/options'
-export type ImportOptions = z.infer<typeof importOptionsSchema>
+export type { ColumnRole, ColumnRoleEntry, LabelLikeColumn, ImportPreview, ImportOptions } from '../core/data/import/options'
 
 export const jobProgressSchema = z.object({
   jobId: z.string(),
@@ -358,6 +347,8 @@ export const jobProgressSchema = z.object({
   done: z.boolean(),
   datasetId: z.string().nullable(),
   error: z.string().nullable(),
+  /** Why a failed job failed, as an error code: `bad_input` (the file or params are at fault), `internal` (a worker died, storing failed, cancelled). */
+  errorCode: apiErrorCodeSchema.nullable().optional(),
   /** On the last event of a stored import: what the user should know (label-like columns, no labels, filled cells…). */
   warnings: z.array(z.string()).optional()
 })
@@ -375,17 +366,8 @@ export type ScenarioInfo = z.infer<typeof scenarioInfoSchema>
 // ---------------------------------------------------------------------------------------------
 // The trial queue: experiments (searches) expanded into trials, run by the scheduler.
 
-export const trialStatusSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'skipped'])
-export type TrialStatus = z.infer<typeof trialStatusSchema>
-
-export const trialCountsSchema = z.object({
-  queued: z.number().int(),
-  running: z.number().int(),
-  done: z.number().int(),
-  failed: z.number().int(),
-  cancelled: z.number().int(),
-  skipped: z.number().int()
-})
+/** Trials of an experiment by status. */
+export const trialCountsSchema = z.record(trialStatusSchema, z.number().int())
 
 export const queuedExperimentSchema = z.object({
   id: z.number().int(),
@@ -454,7 +436,9 @@ export const queueResultSchema = z.object({
   /** Newly queued trials (the others were known: done, running, queued or failed). */
   added: z.number().int(),
   alreadyDone: z.number().int(),
-  runIds: z.array(z.number().int())
+  runIds: z.array(z.number().int()),
+  /** Every trial of this spec (new and known), in search order. */
+  trialIds: z.array(z.number().int())
 })
 export type QueueResult = z.infer<typeof queueResultSchema>
 
@@ -484,7 +468,8 @@ export const bundleInfoSchema = z.object({
   version: z.string().nullable(),
   created: z.string().nullable(),
   runId: z.number().int().nullable(),
-  datasetHash: z.string().nullable(),
+  /** The dataset version the bundle was tested on (the manifest's `datasetHash`: the bundle format keeps its name). */
+  datasetId: z.string().nullable(),
   kind: z.string().nullable(),
   threshold: z.number().nullable(),
   onnxBytes: z.number().int().nullable(),
@@ -509,9 +494,17 @@ export const settingsSchema = z.object({
 export type Settings = z.infer<typeof settingsSchema>
 
 const empty = z.object({}).strict()
+/** How `experiments.queue` serves what it queued. */
+const queueOptions = {
+  /**
+   * This host then starts only this search's trials (other queued searches wait for another
+   * process): a command-line run serves its own search, not whatever else the workspace holds.
+   */
+  focus: z.boolean().default(false)
+}
 const byId = z.object({ id: z.number().int().positive() }).strict()
-/** A dataset version: the full content hash or a unique prefix of at least 4 hex digits. */
-const datasetId = z.object({ id: z.string().regex(/^[0-9a-f]{4,64}$/, 'a dataset id is a hex content hash (or a unique prefix)') }).strict()
+/** A dataset version: the full content hash or a unique prefix (core/data/dataset-id.ts). */
+const datasetId = z.object({ id: datasetIdSchema }).strict()
 
 /** Every API method: name → input and output schema. */
 export const methods = {
@@ -539,11 +532,24 @@ export const methods = {
   /** Runs list (filter, sort, page, CSV), tags and notes, run links, compare (contract/history.ts). */
   ...historyMethods,
 
-  /** Queues a spec's whole search (new trials only: a trial is its params + data + version). */
+  /**
+   * Queues a spec's whole search (new trials only: a trial is its params + data + version): a file
+   * of the experiments folder, or a spec the caller read itself (`source` names where from, for
+   * errors and the queue's listing; the host does not read it).
+   */
   'experiments.queue': {
-    input: z.union([z.object({ file: z.string().min(1) }).strict(), z.object({ spec: z.unknown() }).strict()]),
+    input: z.union([
+      z.object({ file: z.string().min(1), ...queueOptions }).strict(),
+      z.object({ spec: z.unknown(), source: z.string().min(1).optional(), ...queueOptions }).strict()
+    ]),
     output: queueResultSchema
   },
+  /**
+   * Resolves when the experiment has no queued or running trial left (or only queued ones of a
+   * paused search), whichever process runs them; answers its summary then. While it waits,
+   * `queue.changed` and `run.changed` tell the progress.
+   */
+  'queue.wait': { input: z.object({ experimentId: z.number().int().positive() }).strict(), output: queuedExperimentSchema },
   'queue.list': { input: empty, output: z.array(queuedExperimentSchema) },
   'queue.leaderboard': {
     input: z.object({ experimentId: z.number().int().positive(), rankBy: rankSplitSchema.default('validation') }).strict(),
@@ -608,19 +614,48 @@ export const methods = {
     output: z.object({ paths: z.array(z.string()) })
   },
   'bundles.list': { input: empty, output: z.array(bundleInfoSchema) },
-  /** Exports a finished run as a bundle (parity-checked in an inference worker). */
+  /**
+   * Exports a finished run as a bundle (parity-checked in an inference worker), into the local
+   * library, the shared folder, or a folder on the host machine (an absolute path the path policy
+   * allows). Default: the shared folder when one is set, else the library. Progress comes as
+   * `bundle.export` events.
+   */
   'bundles.export': {
-    input: z.object({ runId: z.number().int().positive(), to: z.enum(['local', 'shared']).optional(), name: z.string().optional() }).strict(),
+    input: z.object({ runId: z.number().int().positive(), to: z.union([z.enum(['local', 'shared']), z.string().min(1)]).optional(), name: z.string().optional() }).strict(),
     output: z.object({ dir: z.string(), name: z.string(), version: z.string(), onnxBytes: z.number().int(), parity: z.record(z.string(), z.number()), location: z.enum(['local', 'shared']) })
   },
   'bundles.verify': {
     input: z.object({ dir: z.string().min(1) }).strict(),
-    output: z.object({ ok: z.boolean(), problem: z.string().nullable(), maxAbsDiff: z.record(z.string(), z.number()) })
+    output: z.object({
+      ok: z.boolean(),
+      problem: z.string().nullable(),
+      maxAbsDiff: z.record(z.string(), z.number()),
+      /** The bundle's manifest.json as checked (null when it could not be read or was refused). */
+      manifest: z.record(z.string(), z.unknown()).nullable()
+    })
+  },
+  /**
+   * Scores a CSV or Parquet file (a path on the host machine) with a bundle in an inference
+   * worker: per-window scores, each window's first row and end time, and the bundle's threshold.
+   * A bundle or file the worker refuses is `bad_input` naming the file and field.
+   */
+  'bundles.score': {
+    input: z.object({ dir: z.string().min(1), file: z.string().min(1) }).strict(),
+    output: z.object({
+      threshold: z.number(),
+      windowLength: z.number().int(),
+      scores: float32Array,
+      starts: int32Array,
+      /** End time of each window (ms since the epoch). */
+      times: float64Array,
+      /** Missing cells filled before scoring, by the bundle's rule (null: none were missing). */
+      filled: z.object({ rule: z.enum(MISSING_RULES), cells: z.number().int(), byColumn: z.record(z.string(), z.number().int()) }).nullable()
+    })
   },
   /** Copies a shared bundle into the local library after verifying it. */
   'bundles.import': { input: z.object({ dir: z.string().min(1) }).strict(), output: z.object({ dir: z.string() }) },
   /** Scores a local dataset version with a bundle in the inference worker; stores the metrics. */
-  'bundles.evaluate': { input: z.object({ dir: z.string().min(1), datasetId: z.string().min(4) }).strict(), output: bundleEvaluationSchema },
+  'bundles.evaluate': { input: z.object({ dir: z.string().min(1), datasetId: datasetIdSchema }).strict(), output: bundleEvaluationSchema },
 
   'scenarios.list': { input: empty, output: z.array(scenarioInfoSchema) },
   'datasets.list': { input: empty, output: z.array(datasetSummarySchema) },
@@ -648,13 +683,13 @@ export const methods = {
   },
   /** Changes column roles (column name → new role) and stores the result as a child version. */
   'datasets.saveRoles': {
-    input: z.object({ id: z.string(), roles: z.record(z.string(), columnRoleSchema), note: z.string().optional() }).strict(),
+    input: z.object({ id: datasetIdSchema, roles: z.record(z.string(), columnRoleSchema), note: z.string().optional() }).strict(),
     output: z.object({ id: z.string(), created: z.boolean() })
   },
   'datasets.window': {
     input: z
       .object({
-        id: z.string(),
+        id: datasetIdSchema,
         /** Segment index (entity or file); default 0. */
         segment: z.number().int().min(0).default(0),
         /** Row range inside the segment, global row indices; default the whole segment. */
@@ -671,7 +706,7 @@ export const methods = {
   'datasets.ranges': {
     input: z
       .object({
-        id: z.string(),
+        id: datasetIdSchema,
         offset: z.number().int().min(0).default(0),
         limit: z.number().int().min(1).max(1000).default(100),
         type: z.string().nullable().optional()
@@ -681,18 +716,18 @@ export const methods = {
   },
   /** Per-column histograms; big versions are computed in a data worker, then kept per version. */
   'datasets.histograms': {
-    input: z.object({ id: z.string(), bins: z.number().int().min(5).max(200).default(30) }).strict(),
+    input: z.object({ id: datasetIdSchema, bins: z.number().int().min(5).max(200).default(30) }).strict(),
     output: histogramSetSchema
   },
   /** Applies label edits to a version and stores the result as its child version. */
   'datasets.saveLabels': {
-    input: z.object({ id: z.string(), edits: z.array(labelEditSchema).min(1), note: z.string().optional() }).strict(),
+    input: z.object({ id: datasetIdSchema, edits: z.array(labelEditSchema).min(1), note: z.string().optional() }).strict(),
     output: z.object({ id: z.string(), created: z.boolean() })
   },
-  /** Writes a version as CSV to a path on the host machine. */
+  /** Writes a version as CSV to a path on the host machine; `id` is the version's full id. */
   'datasets.export': {
-    input: z.object({ id: z.string(), path: z.string().min(1) }).strict(),
-    output: z.object({ path: z.string(), rows: z.number().int(), bytes: z.number().int() })
+    input: z.object({ id: datasetIdSchema, path: z.string().min(1) }).strict(),
+    output: z.object({ id: z.string(), path: z.string(), rows: z.number().int(), bytes: z.number().int() })
   }
 } as const satisfies Record<string, { input: z.ZodType; output: z.ZodType }>
 
@@ -713,6 +748,8 @@ export const events = {
   'datasets.changed': z.object({ id: z.string() }),
   /** Progress of a dataset job (generate / import); the last one has done = true. */
   'dataset.job': jobProgressSchema,
+  /** Progress of a `bundles.export` of run `runId` (the call itself answers when it is done). */
+  'bundle.export': z.object({ runId: z.number().int(), fraction: z.number(), message: z.string() }),
   ...historyEvents
 } as const satisfies Record<string, z.ZodType>
 
@@ -721,12 +758,6 @@ export type MethodInput<M extends MethodName> = z.input<(typeof methods)[M]['inp
 export type MethodOutput<M extends MethodName> = z.output<(typeof methods)[M]['output']>
 export type EventName = keyof typeof events
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>
-
-/**
- * Error codes every front door reports the same way. `forbidden`: a path outside the folders the
- * workbench may use (the UI offers to allow its folder, see `paths.allow`).
- */
-export type ApiErrorCode = 'bad_input' | 'not_found' | 'conflict' | 'forbidden' | 'internal'
 
 export interface ApiErrorShape {
   code: ApiErrorCode

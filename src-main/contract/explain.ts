@@ -9,6 +9,7 @@
 import { z } from 'zod'
 import { scoreSplitSchema } from './run-schemas'
 import { float32Array, float64Array, uint8Array } from './typed-arrays'
+import { explainMethodSchema, featureContributionSchema, runImportanceSchema } from '../core/eval/attribution/schemas'
 
 const runId = z.number().int().positive()
 
@@ -56,23 +57,8 @@ export const runWindowSchema = z.object({
 })
 export type RunWindow = z.infer<typeof runWindowSchema>
 
-export const explainMethodSchema = z.enum(['path-length', 'reconstruction-error', 'occlusion'])
-export type ExplainMethod = z.infer<typeof explainMethodSchema>
-
-/** One feature's part in a window's score. */
-export const featureContributionSchema = z.object({
-  name: z.string(),
-  /**
-   * In the method's units: path length saved by splits on the feature (path-length; > 0 pushed
-   * the row towards anomalous), mean squared reconstruction error over the window in scaled
-   * units (reconstruction-error), or the score's drop when the feature is replaced by its
-   * training mean (occlusion; > 0 raised the score).
-   */
-  contribution: z.number(),
-  /** The feature's part of the positive contributions (they sum to 1 when any is positive). */
-  share: z.number()
-})
-export type FeatureContribution = z.infer<typeof featureContributionSchema>
+// Declared with the engine that computes them (core never imports the contract).
+export { explainMethodSchema, featureContributionSchema, type FeatureContribution } from '../core/eval/attribution/schemas'
 
 /** Why a window scored as it did, by the method that suits its model kind. */
 export const explanationSchema = z.object({
@@ -111,20 +97,8 @@ export type Explanation = z.infer<typeof explanationSchema>
  * attribution| over a split's rows), deep models by permutation (drop of ROC AUC when a feature is
  * shuffled across the validation windows).
  */
-export const featureImportanceSchema = z.object({
-  method: z.enum(['path-length', 'permutation']),
+export const featureImportanceSchema = runImportanceSchema.extend({
   split: scoreSplitSchema,
-  /** What `importance` measures, in words (e.g. "ROC AUC drop when the feature is permuted"). */
-  metric: z.string(),
-  /** Windows (rows for per-row models) the importance was measured on, of `windowsTotal` in the split. */
-  windowsUsed: z.number().int(),
-  windowsTotal: z.number().int(),
-  /** Shuffles per feature (permutation); null for the forest's read of the trees. */
-  repeats: z.number().int().nullable(),
-  /** Largest importance first. `std`: over the repeats (permutation); null for the forest. */
-  features: z.array(z.object({ name: z.string(), importance: z.number(), std: z.number().nullable() })),
-  /** What a reader should know: caps applied, the metric's baseline. */
-  note: z.string(),
   computedAt: z.string(),
   computeMs: z.number()
 })

@@ -8,8 +8,9 @@
  * load).
  */
 import { z } from 'zod'
-import { confusionSchema, runStatusSchema, runSummarySchema, targetResultSchema } from './run-schemas'
-import { splitMetricsSchema, typeRecallSchema } from './analysis'
+import { confusionSchema, historyAxisSchema, runStatusSchema, runSummarySchema, targetResultSchema, typeRecallSchema } from './run-schemas'
+import { splitMetricsSchema } from './analysis'
+import { datasetIdSchema } from '../core/data/dataset-id'
 
 const runId = z.number().int().positive()
 
@@ -53,7 +54,7 @@ export const runFilterSchema = z
     modelKinds: z.array(z.string().min(1).max(100)).max(20).optional(),
     statuses: z.array(runStatusSchema).max(6).optional(),
     /** A dataset version the run trained or tested on: the hex content hash or a prefix of at least 4 digits. */
-    datasetId: z.string().regex(/^[0-9a-f]{4,64}$/, 'a dataset id is a hex content hash (or a prefix of at least 4 digits)').optional(),
+    datasetId: datasetIdSchema.optional(),
     targets: targetsVerdictSchema.optional(),
     /** Runs carrying every one of these tags. */
     tags: z.array(tagSchema).max(TAGS_PER_RUN_MAX).optional(),
@@ -216,7 +217,7 @@ export const compareRunSchema = z.object({
   targetsMet: z.boolean().nullable(),
   /** Training history: per epoch (deep models) or over the ensemble size (Isolation Forest: `trees`). */
   history: z.object({
-    axis: z.enum(['epoch', 'trees']),
+    axis: historyAxisSchema,
     epochs: z.array(z.object({ epoch: z.number().int(), metrics: z.record(z.string(), z.number()) }))
   }),
   /** The stored test scores: how many windows, of how many rows each, traced to rows or not. */

@@ -1,3 +1,21 @@
-/** Electron IPC channel names (preload <-> main). Kept free of zod so the sandboxed preload stays tiny. */
+/**
+ * The Electron IPC bridge (preload <-> main): channel names and what travels over them. Free of
+ * zod (type imports only) so the sandboxed preload stays tiny.
+ */
+import type { ApiErrorShape } from './api'
+
 export const IPC_CALL = 'workbench:call'
 export const IPC_EVENT = 'workbench:event'
+
+/**
+ * The main process's answer to a call. The preload hands it to the page as it is: contextBridge
+ * keeps only an Error's message, so an error crosses as data (code, message, path) and the
+ * renderer's client throws it (api/client.ts), as the WebSocket client does with its error frames.
+ */
+export type IpcReply = { ok: true; output: unknown } | { ok: false; error: ApiErrorShape }
+
+/** What the preload exposes as `window.workbench`. */
+export interface PreloadBridge {
+  invoke(method: string, input: unknown): Promise<IpcReply>
+  on(event: string, listener: (payload: unknown) => void): () => void
+}

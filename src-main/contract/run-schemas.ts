@@ -6,17 +6,38 @@
  * `api.ts` re-exports everything here.
  */
 import { z } from 'zod'
+import { runStatusSchema, runProgressSchema } from '../core/store/run-schemas'
+import { targetResultSchema } from '../core/eval/targets'
 
-export const runStatusSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'])
-export type RunStatus = z.infer<typeof runStatusSchema>
-
-export const confusionSchema = z.object({
-  tn: z.number().int(),
-  fp: z.number().int(),
-  fn: z.number().int(),
-  tp: z.number().int()
-})
-export type Confusion = z.infer<typeof confusionSchema>
+// Declared once in core (the engine records them; core never imports the contract), served as they are.
+export { confusionSchema, scoreHistogramSchema, typeRecallSchema, type Confusion, type ScoreHistogram, type TypeRecall } from '../core/eval/result-schemas'
+export { targetResultSchema, type TargetResult } from '../core/eval/targets'
+export {
+  runStatusSchema,
+  trialStatusSchema,
+  scoreSplitSchema,
+  backendReportSchema,
+  trainingStepSchema,
+  runProgressSchema,
+  logLevelSchema,
+  runLogSchema,
+  historyAxisSchema,
+  epochSchema,
+  partRowsSchema,
+  perSegmentResultSchema,
+  type RunStatus,
+  type TrialStatus,
+  type ScoreSplit,
+  type BackendReport,
+  type TrainingStep,
+  type RunProgress,
+  type LogLevel,
+  type RunLog,
+  type HistoryAxis,
+  type Epoch,
+  type PartRows,
+  type PerSegmentResult
+} from '../core/store/run-schemas'
 
 /** Test-set (or train-set) metrics of a run; fractions in [0, 1]. */
 export const metricsSchema = z.object({
@@ -31,30 +52,6 @@ export const metricsSchema = z.object({
   averagePrecision: z.number()
 })
 export type Metrics = z.infer<typeof metricsSchema>
-
-export const targetResultSchema = z.object({
-  text: z.string(),
-  metric: z.string(),
-  op: z.enum(['>=', '>', '<=', '<']),
-  value: z.number(),
-  actual: z.number().nullable(),
-  met: z.boolean()
-})
-export type TargetResult = z.infer<typeof targetResultSchema>
-
-/** The parts of a run's data that stored per-window scores (threshold studio, error lists, windows). */
-export const scoreSplitSchema = z.enum(['train', 'validation', 'test'])
-export type ScoreSplit = z.infer<typeof scoreSplitSchema>
-
-export const runProgressSchema = z.object({
-  stage: z.string(),
-  /** 0..1 within the whole run. */
-  fraction: z.number(),
-  message: z.string(),
-  /** Estimated milliseconds left, when the worker can tell. */
-  etaMs: z.number().nullable()
-})
-export type RunProgress = z.infer<typeof runProgressSchema>
 
 export const runSummarySchema = z.object({
   id: z.number().int(),

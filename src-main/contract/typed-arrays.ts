@@ -1,11 +1,7 @@
 /**
  * Schemas of the typed arrays that cross every front door as typed arrays (wire.ts encodes them
- * for the JSON transports; Electron's IPC clones them). Shared by the contract modules, apart
- * from `api.ts` so that modules it gathers can use them without an import cycle.
+ * for the JSON transports; Electron's IPC clones them). Declared in core (the worker protocol
+ * checks them too); kept as a leaf module of the contract so that the modules `api.ts` gathers
+ * can use them without an import cycle.
  */
-import { z } from 'zod'
-
-export const float32Array = z.custom<Float32Array>((v) => v instanceof Float32Array, 'a Float32Array')
-export const float64Array = z.custom<Float64Array>((v) => v instanceof Float64Array, 'a Float64Array')
-export const uint8Array = z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'a Uint8Array')
-export const int32Array = z.custom<Int32Array>((v) => v instanceof Int32Array, 'an Int32Array')
+export { float32Array, float64Array, uint8Array, int32Array } from '../core/typed-array-schemas'

@@ -9,11 +9,11 @@ import { fileURLToPath } from 'node:url'
 import trainingWorkerPath from '../workers/training-worker?modulePath'
 import dataWorkerPath from '../workers/data-worker?modulePath'
 import inferenceWorkerPath from '../workers/inference-worker?modulePath'
-import { WorkbenchHost } from '../host/workbench-host'
+import { WorkbenchHost, INTERACTIVE_HOST } from '../host/workbench-host'
 import { toErrorShape } from '../host/dispatch'
 import { PRODUCT_NAME } from '../host/app-meta'
 import { contentSecurityPolicy } from '../host/csp'
-import { IPC_CALL, IPC_EVENT } from '../contract/ipc'
+import { IPC_CALL, IPC_EVENT, type IpcReply } from '../contract/ipc'
 import type { MethodInput } from '../contract/api'
 import { UtilityWorkerLauncher } from './utility-launcher'
 import { docsPrefixes, externalUrl, isOwnPage, isTrustedSender, ownPage, quitAfterClose } from './window-policy'
@@ -104,12 +104,12 @@ void app.whenReady().then(() => {
     workspaceDir: process.env.WORKBENCH_WORKSPACE ?? app.getPath('userData'),
     launcher: new UtilityWorkerLauncher({ training: trainingWorkerPath, data: dataWorkerPath, inference: inferenceWorkerPath }),
     frontDoor: 'electron',
-    watchExperiments: true,
+    ...INTERACTIVE_HOST,
     confirmFolder,
     pickPaths
   })
   const h = host
-  ipcMain.handle(IPC_CALL, async (event, method: unknown, input: unknown) => {
+  ipcMain.handle(IPC_CALL, async (event, method: unknown, input: unknown): Promise<IpcReply> => {
     // Only our own page, in the window's main frame, may call: any other frame gets nothing.
     const frame = event.senderFrame
     if (!isTrustedSender(frame ? { url: frame.url, isMainFrame: frame.parent === null } : null, page)) {

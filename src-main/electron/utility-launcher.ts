@@ -1,6 +1,6 @@
 /** Workers as Electron utility processes (the bundled worker entries, via `?modulePath`). */
 import { utilityProcess } from 'electron'
-import type { WorkerMessages } from '../workers/protocol'
+import { parsedMessages } from '../workers/protocol'
 import type { WorkerExit, WorkerHandle, WorkerKind, WorkerLauncher } from '../host/worker-launcher'
 import { pipeWorkerOutput } from '../host/worker-launcher'
 
@@ -21,7 +21,14 @@ export class UtilityWorkerLauncher implements WorkerLauncher {
         return child.pid ?? null
       },
       send: (message) => child.postMessage(message),
-      onMessage: (listener) => child.on('message', (m: unknown) => listener(m as WorkerMessages[K]['out'])),
+      onMessage: (listener) =>
+        child.on(
+          'message',
+          parsedMessages(kind, listener, () => {
+            killedByUs = true
+            child.kill()
+          })
+        ),
       onExit: (listener) => exitListeners.push(listener),
       kill: () => {
         killedByUs = true

@@ -300,5 +300,5 @@ function metricValues(m: SplitMetrics): Record<string, number> {
 }
 
 function targetResults(checks: ReturnType<typeof checkTargets>): TargetResult[] {
-  return checks.map((c) => ({ text: c.text, metric: c.metric, op: c.op, value: c.value, actual: finiteOrNull(c.actual), met: c.met }))
+  return checks.map((c) => ({ text: c.text, metric: c.metric, op: c.op, value: c.value, actual: c.actual, met: c.met }))
 }

@@ -8,11 +8,11 @@
  */
 import { EventEmitter } from 'node:events'
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
-import { basename, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { watch, type FSWatcher } from 'chokidar'
 import type { Db } from '../core/store/database'
-import { nowIso } from '../core/store/database'
 import * as runs from '../core/store/runs-repo'
+import { addBundleEvaluation, listBundleEvaluations } from '../core/store/bundle-evaluations-repo'
 import { currentDecision } from '../core/store/thresholds-repo'
 import type { MetricsAtThreshold, ThresholdChoice } from '../core/export/build-bundle'
 import { getDatasetMeta, resolveDatasetId } from '../core/store/datasets-repo'
@@ -20,47 +20,13 @@ import { getSetting, setSetting } from '../core/store/settings-repo'
 import { listBundleDirs, inspectBundle, copyBundle, sha256, bundleFolderName, type Manifest } from '../core/export/bundle'
 import { evaluateScores } from '../core/eval/metrics'
 import { pickMetrics } from '../core/eval/pick-metrics'
-import { ApiError } from '../contract/api'
+import { ApiError, type BundleInfo, type BundleEvaluation, type MethodOutput } from '../contract/api'
 import type { WorkerLauncher } from './worker-launcher'
-import { runInferenceJob } from './inference-jobs'
-import { APP_ROOT } from './app-meta'
+import { runInferenceJob, WorkerJobError } from './inference-jobs'
 
-export interface BundleInfo {
-  dir: string
-  folder: string
-  location: 'local' | 'shared'
-  ok: boolean
-  /** Why the bundle is refused (checksums, format, paths), null when ok. */
-  problem: string | null
-  name: string | null
-  version: string | null
-  created: string | null
-  runId: number | null
-  datasetHash: string | null
-  kind: string | null
-  threshold: number | null
-  onnxBytes: number | null
-  metrics: Record<string, number> | null
-  targetsMet: boolean | null
-  /** Evaluations of this bundle on local dataset versions. */
-  evaluations: BundleEvaluation[]
-  /** Already copied into the local library (for shared bundles). */
-  imported: boolean
-}
-
-export interface BundleEvaluation {
-  id: number
-  datasetId: string
-  datasetName: string | null
-  threshold: number
-  windows: number
-  metrics: Record<string, number>
-  confusion: { tn: number; fp: number; fn: number; tp: number }
-  createdAt: string
-}
-
-export class BundlesService extends EventEmitter<{ changed: [] }> {
+export class BundlesService extends EventEmitter<{ changed: []; problem: [message: string] }> {
   private watcher: FSWatcher | null = null
+  private watching = false
   private readonly cache = new Map<string, { key: string; info: Omit<BundleInfo, 'location' | 'evaluations' | 'imported'> }>()
   private sharedOverride: string | null = null
   private libraryOverride: string | null = null
@@ -81,7 +47,7 @@ export class BundlesService extends EventEmitter<{ changed: [] }> {
   }
 
   libraryDir(): string {
-    return this.libraryOverride ?? getSetting<string>(this.db, 'bundlesDir') ?? join(APP_ROOT, 'models')
+    return this.libraryOverride ?? getSetting<string>(this.db, 'bundlesDir') ?? join(dirname(this.dbFile), 'bundles')
   }
 
   sharedDir(): string | null {
@@ -99,26 +65,42 @@ export class BundlesService extends EventEmitter<{ changed: [] }> {
   setSettings(s: { sharedDir?: string | null; bundlesDir?: string | null }): void {
     if (s.sharedDir !== undefined) setSetting(this.db, 'sharedDir', s.sharedDir ? resolve(s.sharedDir) : null)
     if (s.bundlesDir !== undefined) setSetting(this.db, 'bundlesDir', s.bundlesDir ? resolve(s.bundlesDir) : null)
-    if (this.watcher) void this.watch()
+    if (this.watching) void this.rewatch()
     this.emit('changed')
   }
 
-  /** Watches the shared folder (and the local library) for bundles appearing or going. */
-  async watch(): Promise<void> {
-    await this.watcher?.close()
-    // Both folders are made when missing: a colleague's first export must not go unseen because
-    // the shared folder did not exist yet when this workbench started.
-    const dirs = [this.libraryDir(), this.sharedDir()].filter((d): d is string => Boolean(d))
-    for (const d of dirs) mkdirSync(d, { recursive: true })
-    let timer: NodeJS.Timeout | null = null
-    this.watcher = watch(dirs, { depth: 1, ignoreInitial: true, ignored: (p) => basename(p).startsWith('.tmp-') })
-    this.watcher.on('all', () => {
-      if (timer) clearTimeout(timer)
-      timer = setTimeout(() => this.emit('changed'), 150)
-    })
+  /**
+   * Watches the shared folder (and the local library) for bundles appearing or going, from now
+   * on and again whenever the settings move them. A folder that cannot be made or watched is
+   * reported (`problem`), never thrown: the host carries on without that watch.
+   */
+  watch(): void {
+    this.watching = true
+    void this.rewatch()
+  }
+
+  private async rewatch(): Promise<void> {
+    try {
+      await this.watcher?.close()
+      this.watcher = null
+      // Both folders are made when missing: a colleague's first export must not go unseen because
+      // the shared folder did not exist yet when this workbench started.
+      const dirs = [this.libraryDir(), this.sharedDir()].filter((d): d is string => Boolean(d))
+      for (const d of dirs) mkdirSync(d, { recursive: true })
+      let timer: NodeJS.Timeout | null = null
+      this.watcher = watch(dirs, { depth: 1, ignoreInitial: true, ignored: (p) => basename(p).startsWith('.tmp-') })
+      this.watcher.on('all', () => {
+        if (timer) clearTimeout(timer)
+        timer = setTimeout(() => this.emit('changed'), 150)
+      })
+      this.watcher.on('error', (err) => this.emit('problem', `watching the bundle folders: ${(err as Error).message}`))
+    } catch (err) {
+      this.emit('problem', `the bundle folders cannot be watched (${(err as Error).message}): bundles appearing there show up on the next refresh`)
+    }
   }
 
   async close(): Promise<void> {
+    this.watching = false
     await this.watcher?.close()
     this.watcher = null
   }
@@ -131,6 +113,7 @@ export class BundlesService extends EventEmitter<{ changed: [] }> {
     return [...local, ...shared]
   }
 
+  /** `to`: 'local', 'shared', or a folder the caller checked (path policy); default shared when set, else local. */
   async export(runId: number, opts: { to?: 'local' | 'shared' | string; name?: string; version?: string } = {}, onProgress?: (f: number, m: string) => void) {
     const run = runs.getRun(this.db, runId)
     if (!run) throw new ApiError('not_found', `run ${runId} not found`, 'runId')
@@ -191,7 +174,7 @@ export class BundlesService extends EventEmitter<{ changed: [] }> {
     return { dir: result.dir, name, version, onnxBytes: result.onnxBytes, parity: result.parity, location: parent === this.sharedDir() ? ('shared' as const) : ('local' as const) }
   }
 
-  async verify(dir: string): Promise<{ ok: boolean; problem: string | null; maxAbsDiff: Record<string, number>; manifest: Manifest | null }> {
+  async verify(dir: string): Promise<MethodOutput<'bundles.verify'> & { manifest: Manifest | null }> {
     try {
       const r = await runInferenceJob(this.launcher, { kind: 'verify', dir: resolve(dir) })
       return {
@@ -219,9 +202,15 @@ export class BundlesService extends EventEmitter<{ changed: [] }> {
     return { dir: copied }
   }
 
-  async score(dir: string, file: string) {
-    const r = await runInferenceJob(this.launcher, { kind: 'score', dir: resolve(dir), file: resolve(file) })
-    return r
+  /** Scores a file with the bundle; what the worker refuses (the bundle, the file) is bad input. */
+  async score(dir: string, file: string): Promise<MethodOutput<'bundles.score'>> {
+    try {
+      const r = await runInferenceJob(this.launcher, { kind: 'score', dir: resolve(dir), file: resolve(file) })
+      return { threshold: r.threshold, windowLength: r.windowLength, scores: r.scores, starts: r.starts, times: r.times, filled: r.filled }
+    } catch (err) {
+      if (err instanceof WorkerJobError) throw new ApiError('bad_input', err.message, 'dir')
+      throw err
+    }
   }
 
   /** Scores a local dataset version with the bundle and stores the metrics (seed 002's A/B). */
@@ -234,41 +223,26 @@ export class BundlesService extends EventEmitter<{ changed: [] }> {
     if (!r.hasLabels) throw new ApiError('bad_input', `dataset ${datasetId.slice(0, 12)} has no anomaly labels: nothing to evaluate against`, 'datasetId')
     const report = evaluateScores(r.labels, r.scores, r.threshold)
     const metrics = pickMetrics(report as unknown as Record<string, unknown>)
-    const manifestSha = sha256(readFileSync(join(resolve(dir), 'manifest.json')))
-    const at = nowIso()
-    const id = Number(
-      this.db
-        .prepare(
-          `INSERT INTO bundle_evaluations (bundle_sha, bundle_name, bundle_dir, dataset_id, threshold, windows, metrics, confusion, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
-        )
-        .run(manifestSha, info.name ?? basename(dir), resolve(dir), datasetId, r.threshold, r.scores.length, JSON.stringify(metrics), JSON.stringify(report.confusion), at).lastInsertRowid
-    )
+    const stored = addBundleEvaluation(this.db, {
+      bundleSha: sha256(readFileSync(join(resolve(dir), 'manifest.json'))),
+      bundleName: info.name ?? basename(dir),
+      bundleDir: resolve(dir),
+      datasetId,
+      threshold: r.threshold,
+      windows: r.scores.length,
+      metrics,
+      confusion: report.confusion
+    })
     this.emit('changed')
-    return { id, datasetId, datasetName: getDatasetMeta(this.db, datasetId)?.name ?? null, threshold: r.threshold, windows: r.scores.length, metrics, confusion: report.confusion, createdAt: at }
+    return this.withDatasetName(stored)
   }
 
-  evaluations(manifestSha: string): BundleEvaluation[] {
-    return (
-      this.db.prepare('SELECT * FROM bundle_evaluations WHERE bundle_sha = ? ORDER BY id DESC').all(manifestSha) as {
-        id: number
-        dataset_id: string
-        threshold: number
-        windows: number
-        metrics: string
-        confusion: string
-        created_at: string
-      }[]
-    ).map((e) => ({
-      id: e.id,
-      datasetId: e.dataset_id,
-      datasetName: getDatasetMeta(this.db, e.dataset_id)?.name ?? null,
-      threshold: e.threshold,
-      windows: e.windows,
-      metrics: JSON.parse(e.metrics),
-      confusion: JSON.parse(e.confusion),
-      createdAt: e.created_at
-    }))
+  private evaluations(manifestSha: string): BundleEvaluation[] {
+    return listBundleEvaluations(this.db, manifestSha).map((e) => this.withDatasetName(e))
+  }
+
+  private withDatasetName<E extends { datasetId: string }>(e: E): E & { datasetName: string | null } {
+    return { ...e, datasetName: getDatasetMeta(this.db, e.datasetId)?.name ?? null }
   }
 
   /** Reads and checks a bundle; the result is cached until its manifest changes. */
@@ -296,7 +270,7 @@ export class BundlesService extends EventEmitter<{ changed: [] }> {
           version: manifest.version,
           created: manifest.created,
           runId: manifest.runId,
-          datasetHash: manifest.datasetHash,
+          datasetId: manifest.datasetHash,
           kind: description.modelConfig.kind,
           threshold: description.modelConfig.threshold,
           onnxBytes: manifest.files['model.onnx'].bytes,
@@ -305,7 +279,7 @@ export class BundlesService extends EventEmitter<{ changed: [] }> {
           targetsMet: description.metrics.targetsMet
         }
       } catch (err) {
-        base = { dir, folder: basename(dir), ok: false, problem: (err as Error).message, name: null, version: null, created: null, runId: null, datasetHash: null, kind: null, threshold: null, onnxBytes: null, metrics: null, targetsMet: null }
+        base = { dir, folder: basename(dir), ok: false, problem: (err as Error).message, name: null, version: null, created: null, runId: null, datasetId: null, kind: null, threshold: null, onnxBytes: null, metrics: null, targetsMet: null }
       }
       this.cache.set(dir, { key, info: base })
     }

@@ -18,12 +18,14 @@ import type { ColumnHistogram } from '../core/data/column-stats'
 import type { ColumnRoleEntry } from '../core/data/import/options'
 import type { DataJob, DataQuery } from '../workers/protocol'
 import type { WorkerLauncher, WorkerExit } from './worker-launcher'
-import type { JobProgress } from '../contract/api'
+import type { ApiErrorCode, JobProgress } from '../contract/api'
 
 export interface JobOutcome {
   jobId: string
   dataset: DatasetMeta | null
   error: string | null
+  /** Whose fault a failure is: `bad_input` (the worker refused the file or params), `internal` (anything else). */
+  errorCode: ApiErrorCode | null
   /** What the user should know about a stored dataset: missing cells filled, no label column... */
   warnings: string[]
 }
@@ -53,14 +55,14 @@ export class DatasetJobs extends EventEmitter<{ progress: [JobProgress]; stored:
     let filled: FillReport | null = null
     let provenance: Provenance = { roles: null, sources: null }
     let finished = false
-    const finish = (dataset: DatasetMeta | null, error: string | null) => {
+    const finish = (dataset: DatasetMeta | null, error: string | null, errorCode: ApiErrorCode | null = error === null ? null : 'internal') => {
       if (finished) return
       finished = true
       staged?.discard()
       this.kills.delete(kill)
-      this.outcomes.set(jobId, { jobId, dataset, error, warnings: dataset ? warnings : [] })
+      this.outcomes.set(jobId, { jobId, dataset, error, errorCode, warnings: dataset ? warnings : [] })
       const message = error ?? [`stored ${dataset!.name}`, ...warnings].join('; ')
-      report({ fraction: dataset ? 1 : 0, message, done: true, datasetId: dataset?.id ?? null, error, ...(dataset ? { warnings } : {}) })
+      report({ fraction: dataset ? 1 : 0, message, done: true, datasetId: dataset?.id ?? null, error, errorCode, ...(dataset ? { warnings } : {}) })
     }
     const fail = (error: string) => {
       finish(null, error)
@@ -111,7 +113,8 @@ export class DatasetJobs extends EventEmitter<{ progress: [JobProgress]; stored:
           finish(null, `cancelled: ${m.reason}`)
           return
         case 'error':
-          finish(null, m.message)
+          // The worker read the job and refused it (a malformed file, a missing column, bad params).
+          finish(null, m.message, 'bad_input')
           return
         case 'answer':
           return

@@ -27,6 +27,7 @@ import {
 } from '../contract/api'
 import type { Db } from '../core/store/database'
 import * as repo from '../core/store/datasets-repo'
+import { runIdsUsingDataset } from '../core/store/runs-repo'
 import type { LabelledSeries } from '../core/data/series'
 import { segmentsOf } from '../core/data/series'
 import { contentHash as contentHashOf } from '../core/data/content-hash'
@@ -72,7 +73,7 @@ function rolesOf(m: repo.DatasetMeta): ColumnRoleEntry[] {
   return m.roles ?? derivedRoles({ columns: m.columns, targetNames: m.targetNames, typeNames: m.typeNames, unlabelled: m.unlabelled, segments: m.segments, generator: m.generator })
 }
 
-export function datasetSummary(m: repo.DatasetMeta): DatasetSummary {
+function datasetSummary(m: repo.DatasetMeta): DatasetSummary {
   return {
     id: m.id,
     name: m.name,
@@ -124,10 +125,7 @@ export class DatasetsService {
     const entry = this.load(id)
     entry.stats ??= columnStats(entry.series)
     entry.labelLike ??= entry.series.unlabelled ? [] : labelLikeColumns(entry.series)
-    const runIds = this.db
-      .prepare('SELECT id FROM runs WHERE train_dataset_id = ? OR test_dataset_id = ? ORDER BY id')
-      .pluck()
-      .all(id, id) as number[]
+    const runIds = runIdsUsingDataset(this.db, id)
     return {
       ...datasetSummary(meta),
       lineage: repo.datasetLineage(this.db, id).map(datasetSummary),
@@ -246,11 +244,12 @@ export class DatasetsService {
     }
   }
 
-  async export(idOrPrefix: string, path: string): Promise<{ path: string; rows: number; bytes: number }> {
+  async export(idOrPrefix: string, path: string): Promise<{ id: string; path: string; rows: number; bytes: number }> {
+    const id = this.resolveId(idOrPrefix)
     const target = resolve(path)
     mkdirSync(dirname(target), { recursive: true })
-    const r = await exportCsv(this.series(idOrPrefix), target)
-    return { path: target, rows: r.rows, bytes: r.bytes ?? statSync(target).size }
+    const r = await exportCsv(this.load(id).series, target)
+    return { id, path: target, rows: r.rows, bytes: r.bytes ?? statSync(target).size }
   }
 
   private load(id: string): CacheEntry {

@@ -4,12 +4,12 @@
  * go through `dispatch`, so validation cannot differ between them.
  */
 import { z } from 'zod'
-import { methods, ApiError, type MethodName, type MethodInput, type MethodOutput, type ApiErrorShape } from '../contract/api'
+import { methods, ApiError, type MethodName, type MethodOutput, type ApiErrorShape } from '../contract/api'
 import { SpecError } from '../core/search/spec'
 
 export type Handlers = { [M in MethodName]: (input: z.output<(typeof methods)[M]['input']>) => Promise<MethodOutput<M>> | MethodOutput<M> }
 
-export function isMethod(name: string): name is MethodName {
+function isMethod(name: string): name is MethodName {
   return Object.prototype.hasOwnProperty.call(methods, name)
 }
 
@@ -34,5 +34,3 @@ export async function dispatch(handlers: Handlers, method: string, input: unknow
   const handler = handlers[method] as (input: unknown) => Promise<unknown> | unknown
   return handler(parsed.data)
 }
-
-export type { MethodInput }

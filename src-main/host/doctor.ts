@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
-import Database from 'better-sqlite3'
+import { sqliteVersion } from '../core/store/database'
 import { probeTfjsBackends, chooseTfjsBackend } from '../core/models/tfjs-backends'
 import { WORKBENCH_VERSION } from './app-meta'
 import { electronBinaryStatus } from './electron-binary'
@@ -32,9 +32,7 @@ export async function doctorReport(workspace: string): Promise<DoctorReport> {
   } catch (err) {
     ort = { version: packageVersion('onnxruntime-node'), error: (err as Error).message.split('\n')[0] }
   }
-  const mem = new Database(':memory:')
-  const sqlite = (mem.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v
-  mem.close()
+  const sqlite = sqliteVersion()
   const major = Number(process.versions.node.split('.')[0])
   return {
     workbenchVersion: WORKBENCH_VERSION,

@@ -41,11 +41,6 @@ export function electronBinaryStatus(): ElectronBinaryStatus {
     : { version, binaryPresent: false, detail: `path.txt names ${exe}, which is missing` }
 }
 
-export function electronBinaryPath(): string | null {
-  const s = electronBinaryStatus()
-  return s.binaryPresent ? s.detail : null
-}
-
 function electronPackageVersion(): string | null {
   try {
     return (JSON.parse(readFileSync(nodeRequire.resolve('electron/package.json'), 'utf8')) as { version: string }).version

@@ -23,7 +23,7 @@ import type { WorkerLauncher } from './worker-launcher'
 import { InferenceServer, WorkerReplyError } from './inference-server'
 
 /** How long the explanation worker keeps a run's model open without a request: a session of error review. */
-export const EXPLAIN_IDLE_MS = 5 * 60_000
+const EXPLAIN_IDLE_MS = 5 * 60_000
 /** The importance worker ends sooner: it serves runs as they finish, seconds apart. */
 const IMPORTANCE_IDLE_MS = 30_000
 /** Splits' stored scores kept in memory (a 600,000-window split is ~5 MB). */

@@ -11,6 +11,7 @@ import { getTrial, countByStatus } from '../core/store/trials-repo'
 import { getDatasetMeta } from '../core/store/datasets-repo'
 import { diffParams } from '../core/history/param-diff'
 import { runsCsv } from '../core/history/runs-csv'
+import { historyAxisOf } from '../core/models/trainers'
 import { countDisagreements, findDisagreements, isFlagged, KIND_NAMES, selectDisagreements, type DisagreementTable, type RunWindows } from '../core/eval/disagreements'
 import {
   ApiError,
@@ -38,11 +39,6 @@ export interface HistorySources {
 
 /** Disagreement tables kept for paging through one compare (each holds a few arrays per disagreement). */
 const CACHE_SIZE = 4
-
-/** What `epochs[].epoch` counts for a model kind: epochs, or trees for the Isolation Forest's history. */
-export function historyAxisOf(modelKind: string): 'epoch' | 'trees' {
-  return modelKind === 'iforest' ? 'trees' : 'epoch'
-}
 
 export class HistoryService {
   private readonly tables = new Map<string, DisagreementTable>()
@@ -97,7 +93,7 @@ export class HistoryService {
     const versions = new Set([run.trainDatasetId, run.testDatasetId].filter((x): x is string => x != null))
     const bundles = this.sources
       .bundles()
-      .filter((b) => b.ok && b.runId === id && b.datasetHash != null && versions.has(b.datasetHash))
+      .filter((b) => b.ok && b.runId === id && b.datasetId != null && versions.has(b.datasetId))
       .map((b) => ({ folder: b.folder, dir: b.dir, name: b.name, version: b.version, location: b.location }))
     const note = history.getRunAnnotation(this.db, id)
     return {

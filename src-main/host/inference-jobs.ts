@@ -2,6 +2,17 @@
 import type { InferenceJob, InferenceResult } from '../workers/protocol'
 import type { WorkerLauncher } from './worker-launcher'
 
+/**
+ * The worker ran the job and refused it, saying why (a bundle that fails its checks, a file it
+ * cannot read): the job's input is at fault. A worker that dies rejects with a plain Error.
+ */
+export class WorkerJobError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'WorkerJobError'
+  }
+}
+
 export function runInferenceJob<K extends InferenceJob['kind']>(
   launcher: WorkerLauncher,
   job: Extract<InferenceJob, { kind: K }>,
@@ -18,7 +29,7 @@ export function runInferenceJob<K extends InferenceJob['kind']>(
         resolve(m.result as Extract<InferenceResult, { kind: K }>)
       } else if (m.type === 'error') {
         settled = true
-        reject(new Error(m.message))
+        reject(new WorkerJobError(m.message))
       }
     })
     worker.onExit((exit) => {

@@ -5,7 +5,7 @@
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
-import type { WorkerMessages } from '../workers/protocol'
+import { parsedMessages } from '../workers/protocol'
 import type { WorkerHandle, WorkerKind, WorkerLauncher, WorkerExit } from './worker-launcher'
 import { pipeWorkerOutput } from './worker-launcher'
 
@@ -48,7 +48,7 @@ export class NodeWorkerLauncher implements WorkerLauncher {
       send: (message) => {
         if (child.connected) child.send(message)
       },
-      onMessage: (listener) => child.on('message', (m) => listener(m as WorkerMessages[K]['out'])),
+      onMessage: (listener) => child.on('message', parsedMessages(kind, listener, () => child.kill('SIGKILL'))),
       onExit: (listener) => exitListeners.push(listener),
       kill: () => {
         child.kill('SIGKILL')

@@ -1,7 +1,8 @@
 /**
  * Queuing a spec: generated datasets are made (once, in a data worker) and stored as versions,
- * the spec is rewritten to name those versions, and its trials are added to the queue. The
- * views (queue list, leaderboard) are computed here from the store, for every front door.
+ * the spec is rewritten to name those versions, and its trials are added to the queue (the
+ * scheduler, core/search/scheduler.ts). The views (queue list, leaderboard) are computed here from
+ * the store, for every front door.
  */
 import type { Db } from '../core/store/database'
 import { isGenerated, type DatasetSpec, type ExperimentSpec } from '../core/search/spec'
@@ -11,9 +12,10 @@ import { resolveDatasetId } from '../core/store/datasets-repo'
 import * as runs from '../core/store/runs-repo'
 import * as trials from '../core/store/trials-repo'
 import { listExperiments, getExperiment, type ExperimentRow } from '../core/store/experiments-repo'
+import { expandTrials } from '../core/search/expand'
 import { ApiError, type QueuedExperiment, type Leaderboard, type LeaderboardRow, type RankSplit } from '../contract/api'
 import type { DatasetJobs } from './dataset-jobs'
-import type { Scheduler, EnqueueResult } from './scheduler'
+import type { Scheduler, EnqueueResult } from '../core/search/scheduler'
 import type { RunManager } from './run-manager'
 
 export class QueueService {
@@ -60,8 +62,47 @@ export class QueueService {
     return this.scheduler.enqueue(resolved, sourceFile, dataIdentity(resolved, { dataset, test, validation }), opts)
   }
 
+  /**
+   * One run of a single-trial spec, started now or found: a trial known already (done, running
+   * or queued) answers with its latest run; a failed, cancelled or skipped one is tried again.
+   */
+  async startOne(spec: ExperimentSpec, sourceFile: string | null): Promise<{ runId: number }> {
+    const n = this.checkSearchSize(spec)
+    if (n !== 1 && expandTrials(spec).length !== 1) {
+      throw new ApiError('bad_input', `'${spec.name}' is a search of ${n} trials: queue it (experiments.queue) instead of starting one run`, 'search')
+    }
+    const r = await this.enqueue(spec, sourceFile)
+    const trial = trials.getTrial(this.db, r.trialIds[0])!
+    if (trial.status === 'failed' || trial.status === 'cancelled' || trial.status === 'skipped') this.scheduler.retry(r.experimentId, true)
+    return { runId: r.runIds[0] ?? trials.getTrial(this.db, r.trialIds[0])!.runId! }
+  }
+
   list(): QueuedExperiment[] {
     return listExperiments(this.db).map((e) => this.summary(e))
+  }
+
+  /** The experiment's queue summary; not_found (on `experimentId`) when there is none. */
+  get(experimentId: number): QueuedExperiment {
+    return this.summary(this.experiment(experimentId))
+  }
+
+  /** Resolves with the summary once the experiment has nothing left to run (scheduler.waitForExperiment). */
+  async wait(experimentId: number): Promise<QueuedExperiment> {
+    this.experiment(experimentId)
+    await this.scheduler.waitForExperiment(experimentId)
+    return this.get(experimentId)
+  }
+
+  /** The stored experiment, or not_found on `experimentId`. */
+  experiment(experimentId: number): ExperimentRow {
+    const e = getExperiment(this.db, experimentId)
+    if (!e) throw new ApiError('not_found', `experiment ${experimentId} not found`, 'experimentId')
+    return e
+  }
+
+  /** Whether a trial exists (not_found on `trialId` otherwise). */
+  needTrial(trialId: number): void {
+    if (!trials.getTrial(this.db, trialId)) throw new ApiError('not_found', `trial ${trialId} not found`, 'trialId')
   }
 
   /**
@@ -70,8 +111,7 @@ export class QueueService {
    * it; ranking on test is possible, and the board says that it is.
    */
   leaderboard(experimentId: number, rankBy: RankSplit = 'validation'): Leaderboard {
-    const e = getExperiment(this.db, experimentId)
-    if (!e) throw new ApiError('not_found', `experiment ${experimentId} not found`, 'experimentId')
+    const e = this.experiment(experimentId)
     const { metric, direction } = e.spec.objective
     const list = trials.listTrials(this.db, experimentId)
     const briefs = runs.runBriefs(this.db, experimentId)

@@ -1,7 +1,8 @@
 /**
  * Executes runs in worker processes and records everything they report. The host is the only
  * writer of the database; a worker that crashes or is killed marks its run failed with the
- * reason, and the host carries on. What runs when is the scheduler's decision (scheduler.ts).
+ * reason, and the host carries on. What runs when is the scheduler's decision
+ * (core/search/scheduler.ts): this is its `TrialLauncher`.
  *
  * A run's outcome and its trial's are one write (recordRunOutcome). When another process holds
  * the database, the write is retried until it lands: a finished trial's results are never
@@ -11,21 +12,14 @@ import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import type { Db } from '../core/store/database'
 import type { ExperimentSpec } from '../core/search/spec'
-import { saveDataset } from '../core/store/datasets-repo'
+import type { TrialLauncher } from '../core/search/scheduler'
 import { isBusyError } from '../core/store/database'
 import * as runs from '../core/store/runs-repo'
 import { recordRunOutcome, type RunOutcome } from '../core/store/outcomes-repo'
 import { crashPoint } from '../core/crash-point'
 import type { FromWorker } from '../workers/protocol'
-import type { DataRole } from '../core/search/run-trial'
+import type { DataRole, RunProgress } from '../core/store/run-schemas'
 import type { WorkerHandle, WorkerLauncher, WorkerExit } from './worker-launcher'
-
-export interface LiveProgress {
-  stage: string
-  fraction: number
-  message: string
-  etaMs: number | null
-}
 
 interface ActiveRun {
   runId: number
@@ -39,20 +33,18 @@ interface ActiveRun {
 export interface RunManagerEvents {
   /** A run's status or progress changed. */
   changed: [runId: number]
-  log: [log: runs.LogRecord]
-  /** A run stored a new dataset version (generated data). */
-  datasetAdded: [id: string]
-  epoch: [runId: number, epoch: runs.EpochRecord]
-  /** A run reached a final state (the scheduler frees its slot). */
+  log: [log: runs.RunLog]
+  epoch: [runId: number, epoch: runs.Epoch]
+  /** A run reached a final state (the host tells the scheduler, which frees its slot). */
   ended: [runId: number]
 }
 
 /** Retry schedule of an outcome write that met a locked database: ~10 minutes in all. */
 const OUTCOME_RETRY_MS = [100, 250, 500, 1000, 2000, 4000, 8000, ...Array<number>(36).fill(15_000)]
 
-export class RunManager extends EventEmitter<RunManagerEvents> {
+export class RunManager extends EventEmitter<RunManagerEvents> implements TrialLauncher {
   private readonly active = new Map<number, ActiveRun>()
-  private readonly progress = new Map<number, LiveProgress>()
+  private readonly progress = new Map<number, RunProgress>()
   private closed = false
 
   constructor(
@@ -66,7 +58,7 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
     super()
   }
 
-  liveProgress(runId: number): LiveProgress | null {
+  liveProgress(runId: number): RunProgress | null {
     return this.progress.get(runId) ?? null
   }
 
@@ -109,10 +101,6 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
     })
   }
 
-  activeCount(): number {
-    return this.active.size
-  }
-
   /**
    * Kills every worker (app quit, SIGTERM). Their runs are marked interrupted and their trials
    * queued again (one write each); queued runs stay queued.
@@ -146,12 +134,6 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
       try {
         this.onWorkerMessage(entry, m)
       } catch (err) {
-        if (m.type === 'dataset') {
-          // Without its data version the run cannot be traced: fail it rather than the host.
-          worker.kill()
-          this.finish(entry, { status: 'failed', reason: `host could not store the run's dataset: ${(err as Error).message}` })
-          return
-        }
         // A progress message we cannot record (a locked or full disk) costs that message only;
         // the outcome is written with retries (finish).
         this.log(entry.runId, 'warn', `host could not record a ${m.type} message: ${(err as Error).message}`, true)
@@ -174,13 +156,6 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
         runs.setRunBackend(this.db, id, m.backend)
         this.log(id, 'info', `worker pid ${entry.worker?.pid ?? '?'} started on backend ${m.backend.name}`)
         return
-      case 'dataset': {
-        const meta = saveDataset(this.db, m.series, { source: 'generated', generator: m.generator, params: m.params })
-        this.recordDataset(entry, m.role, meta.id)
-        this.log(id, 'info', `${m.role === 'both' ? 'train+test' : m.role} dataset ${meta.name}: ${meta.rows} rows, version ${meta.id.slice(0, 12)}`)
-        this.emit('datasetAdded', meta.id)
-        return
-      }
       case 'datasetRef':
         this.recordDataset(entry, m.role, m.id)
         this.log(id, 'info', `${m.role === 'both' ? 'train+test' : m.role} dataset: stored version ${m.id.slice(0, 12)}`)
@@ -189,7 +164,7 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
         runs.setRunParams(this.db, id, m.params)
         return
       case 'progress':
-        this.progress.set(id, { stage: m.stage, fraction: m.fraction, message: m.message, etaMs: m.etaMs })
+        this.progress.set(id, { stage: m.stage, fraction: m.fraction, message: m.message, etaMs: m.etaMs, ...(m.training ? { training: m.training } : {}) })
         this.emit('changed', id)
         return
       case 'log':
@@ -286,7 +261,7 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
   }
 
   /** Appends a run log line; `bestEffort` swallows a write error (the line still goes to listeners). */
-  private log(runId: number, level: runs.LogRecord['level'], message: string, bestEffort = false): void {
+  private log(runId: number, level: runs.RunLog['level'], message: string, bestEffort = false): void {
     const record = { runId, at: new Date().toISOString(), level, message }
     try {
       runs.appendLog(this.db, record)

@@ -3,9 +3,9 @@
  * (`node-worker-launcher.ts`: CLI, web host, tests) and Electron's utilityProcess.fork
  * (`src-main/electron/utility-launcher.ts`). The run manager sees only this interface.
  */
-import type { WorkerMessages } from '../workers/protocol'
+import type { WorkerKind, WorkerMessages } from '../workers/protocol'
 
-export type WorkerKind = keyof WorkerMessages
+export type { WorkerKind } from '../workers/protocol'
 
 export interface WorkerExit {
   code: number | null
@@ -17,6 +17,7 @@ export interface WorkerExit {
 export interface WorkerHandle<K extends WorkerKind = WorkerKind> {
   readonly pid: number | null
   send(message: WorkerMessages[K]['in']): void
+  /** Messages parsed against the protocol (workers/protocol.ts `parsedMessages`): a malformed one arrives as the worker's error. */
   onMessage(listener: (message: WorkerMessages[K]['out']) => void): void
   onExit(listener: (exit: WorkerExit) => void): void
   kill(): void

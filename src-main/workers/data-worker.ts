@@ -14,6 +14,7 @@ import { generateScenario } from '../core/data/scenarios'
 import type { LabelledSeries } from '../core/data/series'
 import { seriesArrays, seriesHeader } from '../core/data/series-arrays'
 import type { ImportReport } from '../core/data/import'
+import { CancelledError } from '../core/cancelled'
 
 const channel = parentChannel<ToDataWorker, FromDataWorker>()
 let cancelReason: string | null = null
@@ -35,7 +36,7 @@ function stored(name: string): Promise<void> {
   return new Promise((resolve, reject) => {
     onStored = (got) => {
       onStored = null
-      if (cancelReason !== null) reject(new Error('cancelled'))
+      if (cancelReason !== null) reject(new CancelledError(cancelReason))
       else if (got !== name) reject(new Error(`the host stored '${got}', expected '${name}'`))
       else resolve()
     }
@@ -71,7 +72,7 @@ async function run(job: DataJob): Promise<void> {
       sources: report?.sources ?? null
     })
     for (const array of seriesArrays(series)) {
-      if (cancelReason !== null) throw new Error('cancelled')
+      if (cancelReason !== null) throw new CancelledError(cancelReason)
       const ack = stored(array.name)
       // A view over a bigger buffer (an import's arrays) would be cloned whole: send an exact copy.
       const { data } = array
@@ -82,7 +83,7 @@ async function run(job: DataJob): Promise<void> {
     channel.sendFinal({ type: 'done' })
   } catch (err) {
     const e = err as Error
-    if (cancelReason !== null) channel.sendFinal({ type: 'cancelled', reason: cancelReason })
+    if (e instanceof CancelledError || cancelReason !== null) channel.sendFinal({ type: 'cancelled', reason: cancelReason ?? e.message })
     else channel.sendFinal({ type: 'error', message: e.message, stack: e.stack })
   }
 }

@@ -1,16 +1,39 @@
 /**
- * The worker protocol: typed messages between the host and a worker process. The same messages
- * travel over Electron's MessagePort (utilityProcess) and Node's IPC channel (child_process with
+ * The worker protocol: messages between the host and a worker process. The same messages travel
+ * over Electron's MessagePort (utilityProcess) and Node's IPC channel (child_process with
  * `serialization: 'advanced'`), both structured clone, so typed arrays cross without copying to JSON.
+ *
+ * What a worker sends is declared as zod schemas and parsed in the host (`parsedMessages`, used by
+ * both launchers): a malformed message ends the worker and reaches the host as that worker's
+ * `error`, which fails its run or job with the reason, instead of being cast and trusted. What the
+ * host sends is typed only: the host built it. Typed arrays are checked by type (`z.custom`), never
+ * walked or copied.
  */
+import { z } from 'zod'
 import type { ExperimentSpec } from '../core/search/spec'
-import type { LabelledSeries } from '../core/data/series'
-import type { SeriesArray, SeriesHeader } from '../core/data/series-arrays'
-import type { ImportOptions } from '../core/data/import/detect'
-import type { ColumnRoleEntry } from '../core/data/import/options'
-import type { FillReport } from '../core/data/missing-values'
-import type { ColumnHistogram } from '../core/data/column-stats'
-import type { RunResults, ConfusionCounts } from '../core/store/runs-repo'
+import type { ReadOptions } from '../core/data/import/detect'
+import { columnRoleEntrySchema } from '../core/data/import/options'
+import { fillReportSchema } from '../core/data/missing-values'
+import { columnHistogramSchema } from '../core/data/column-stats'
+import { seriesArraySchema, seriesHeaderSchema } from '../core/data/series-arrays'
+import { type ScoreSplit, backendReportSchema, dataRoleSchema, epochSchema, logLevelSchema, runProgressSchema, trialOutputSchema } from '../core/store/run-schemas'
+import { manifestSchema } from '../core/export/bundle'
+import type { ExportableRun } from '../core/export/build-bundle'
+import { runImportanceSchema, windowExplanationSchema } from '../core/eval/attribution/schemas'
+import { measuredNumber, measurements } from '../core/eval/result-schemas'
+import { float32Array, float64Array, int32Array, uint8Array } from '../core/typed-array-schemas'
+
+// ---------------------------------------------------------------------------------------------
+// What every worker says: it is up, it failed.
+
+const ready = z.object({ type: z.literal('ready'), pid: z.number().int() })
+const failed = z.object({ type: z.literal('error'), message: z.string(), stack: z.string().optional() })
+const cancelled = z.object({ type: z.literal('cancelled'), reason: z.string() })
+/** Progress of a data or inference job (a trial reports run progress instead). */
+const jobProgress = z.object({ type: z.literal('progress'), fraction: z.number(), message: z.string() })
+
+// ---------------------------------------------------------------------------------------------
+// Training worker: one trial per process.
 
 export interface TrainingJob {
   runId: number
@@ -24,52 +47,28 @@ export interface TrainingJob {
 /** Host → training worker. */
 export type ToWorker = { type: 'start'; job: TrainingJob } | { type: 'cancel'; reason: string }
 
-export interface BackendReport {
-  name: string
-  skipped: { name: string; reason: string }[]
-}
-
-/** A split's per-window scores, as the trainer produced them (run-trial.ts TrialScores). */
-export type ScoresPayload = import('../core/search/run-trial').TrialScores
-
-/** Worker → host. */
-export type FromWorker =
-  | { type: 'ready'; pid: number }
-  | { type: 'started'; backend: BackendReport }
-  /** A generated source dataset, to be stored as a version ('both': train and test split it). */
-  | {
-      type: 'dataset'
-      role: import('../core/search/run-trial').DataRole
-      series: LabelledSeries
-      generator: string
-      params: Record<string, unknown>
-    }
-  /** A stored version the trial uses as it is. */
-  | { type: 'datasetRef'; role: import('../core/search/run-trial').DataRole; id: string }
-  | { type: 'params'; params: Record<string, unknown> }
-  | { type: 'progress'; stage: string; fraction: number; message: string; etaMs: number | null }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
-  | {
-      type: 'epoch'
-      epoch: number
-      /** Losses, learning rate, validation ROC AUC / AP, throughput… (numbers only). */
-      metrics: Record<string, number>
-      /** Validation confusion matrix at the current threshold. */
-      confusion: ConfusionCounts | null
-      /** Validation score histogram (normal vs anomalous). */
-      histogram?: { edges: number[]; normal: number[]; anomalous: number[] }
-    }
-  | { type: 'done'; results: RunResults; scores: ScoresPayload[] }
-  | { type: 'cancelled'; reason: string }
-  | { type: 'error'; message: string; stack?: string }
+/** Training worker → host. */
+export const fromTrainingWorkerSchema = z.discriminatedUnion('type', [
+  ready,
+  z.object({ type: z.literal('started'), backend: backendReportSchema }),
+  /** The stored version a trial's data comes from (generated data is stored by the host before a trial starts). */
+  z.object({ type: z.literal('datasetRef'), role: dataRoleSchema, id: z.string() }),
+  z.object({ type: z.literal('params'), params: z.record(z.string(), z.unknown()) }),
+  runProgressSchema.extend({ type: z.literal('progress') }),
+  z.object({ type: z.literal('log'), level: logLevelSchema, message: z.string() }),
+  /** One point of the run's history (store/run-schemas.ts `epochSchema`). */
+  epochSchema.extend({ type: z.literal('epoch') }),
+  trialOutputSchema.extend({ type: z.literal('done') }),
+  cancelled,
+  failed
+])
+export type FromWorker = z.infer<typeof fromTrainingWorkerSchema>
 
 // ---------------------------------------------------------------------------------------------
 // Data worker: generating a scenario or importing files, off the host's thread; and the
 // editor's heavy reads of a stored version (histograms), off the host's event loop.
 
-export type DataJob =
-  | { kind: 'generate'; scenario: string; params: Record<string, unknown> }
-  | { kind: 'import'; files: string[]; options: ImportOptions }
+export type DataJob = { kind: 'generate'; scenario: string; params: Record<string, unknown> } | { kind: 'import'; files: string[]; options: ReadOptions }
 
 /** A read of a stored version: the worker opens the workspace database read-only. */
 export type DataQuery = { kind: 'histograms'; dbFile: string; datasetId: string; bins: number }
@@ -86,23 +85,25 @@ export type ToDataWorker =
  * say), one `array` message per array in canonical order (series-arrays.ts), each sent only once
  * the host has stored the one before, then `done`: neither process ever holds a second copy.
  */
-export type FromDataWorker =
-  | { type: 'ready'; pid: number }
-  | { type: 'progress'; fraction: number; message: string }
-  | {
-      type: 'begin'
-      header: SeriesHeader
-      warnings: string[]
-      filled: FillReport | null
-      /** An import's column roles and its files as the dataset names them (null for generated data). */
-      roles: ColumnRoleEntry[] | null
-      sources: string[] | null
-    }
-  | { type: 'array'; array: SeriesArray }
-  | { type: 'done' }
-  | { type: 'answer'; histograms: ColumnHistogram[] }
-  | { type: 'cancelled'; reason: string }
-  | { type: 'error'; message: string; stack?: string }
+export const fromDataWorkerSchema = z.discriminatedUnion('type', [
+  ready,
+  jobProgress,
+  z.object({
+    type: z.literal('begin'),
+    header: seriesHeaderSchema,
+    warnings: z.array(z.string()),
+    filled: fillReportSchema.nullable(),
+    /** An import's column roles and its files as the dataset names them (null for generated data). */
+    roles: z.array(columnRoleEntrySchema).nullable(),
+    sources: z.array(z.string()).nullable()
+  }),
+  z.object({ type: z.literal('array'), array: seriesArraySchema }),
+  z.object({ type: z.literal('done') }),
+  z.object({ type: z.literal('answer'), histograms: z.array(columnHistogramSchema) }),
+  cancelled,
+  failed
+])
+export type FromDataWorker = z.infer<typeof fromDataWorkerSchema>
 
 // ---------------------------------------------------------------------------------------------
 // Inference worker: ONNX Runtime sessions (export with parity, verify, score), off the host.
@@ -110,7 +111,7 @@ export type FromDataWorker =
 export type InferenceJob =
   | {
       kind: 'export'
-      run: import('../core/export/build-bundle').ExportableRun
+      run: ExportableRun
       testDatasetId: string
       dbFile: string
       artifactsDir: string
@@ -125,23 +126,27 @@ export type InferenceJob =
   /** Scores a CSV/Parquet file, or a stored dataset version, with a bundle. */
   | { kind: 'score'; dir: string; file?: string; datasetId?: string; dbFile?: string }
 
-export type InferenceResult =
-  | { kind: 'export'; dir: string; manifest: import('../core/export/bundle').Manifest; parity: Record<string, number>; onnxBytes: number }
-  | { kind: 'verify'; ok: boolean; manifest: import('../core/export/bundle').Manifest; maxAbsDiff: Record<string, number> }
-  | {
-      kind: 'score'
-      threshold: number
-      windowLength: number
-      starts: Int32Array
-      times: Float64Array
-      scores: Float32Array
-      labels: Uint8Array
-      types: Uint8Array
-      typeNames: string[]
-      hasLabels: boolean
-      /** Missing cells filled before scoring, by the bundle's rule (null: none were missing). */
-      filled: FillReport | null
-    }
+const diffs = measurements
+
+export const inferenceResultSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('export'), dir: z.string(), manifest: manifestSchema, parity: diffs, onnxBytes: z.number().int().min(0) }),
+  z.object({ kind: z.literal('verify'), ok: z.boolean(), manifest: manifestSchema, maxAbsDiff: diffs }),
+  z.object({
+    kind: z.literal('score'),
+    threshold: measuredNumber,
+    windowLength: z.number().int().min(1),
+    starts: int32Array,
+    times: float64Array,
+    scores: float32Array,
+    labels: uint8Array,
+    types: uint8Array,
+    typeNames: z.array(z.string()),
+    hasLabels: z.boolean(),
+    /** Missing cells filled before scoring, by the bundle's rule (null: none were missing). */
+    filled: fillReportSchema.nullable()
+  })
+])
+export type InferenceResult = z.infer<typeof inferenceResultSchema>
 
 /**
  * Requests a warm inference worker serves one after another for as long as the host keeps it
@@ -168,27 +173,79 @@ export type InferenceRequest =
       runId: number
       artifactsDir: string
       /** The split measured on (validation when stored, else train) and its dataset version. */
-      split: string
+      split: ScoreSplit
       datasetId: string
     }
 
-export type InferenceReply =
-  | { kind: 'explain'; explanation: import('../core/eval/attribution/explain-window').WindowExplanation; featureNames: string[]; computeMs: number; warm: boolean }
-  | { kind: 'importance'; importance: import('../core/eval/attribution/run-importance').RunImportance; computeMs: number }
+export const inferenceReplySchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('explain'), explanation: windowExplanationSchema, featureNames: z.array(z.string()), computeMs: z.number(), warm: z.boolean() }),
+  z.object({ kind: z.literal('importance'), importance: runImportanceSchema, computeMs: z.number() })
+])
+export type InferenceReply = z.infer<typeof inferenceReplySchema>
 
 export type ToInferenceWorker = { type: 'start'; job: InferenceJob } | { type: 'request'; id: number; request: InferenceRequest }
 
-export type FromInferenceWorker =
-  | { type: 'ready'; pid: number }
-  | { type: 'progress'; fraction: number; message: string }
-  | { type: 'done'; result: InferenceResult }
-  | { type: 'error'; message: string; stack?: string }
-  | { type: 'reply'; id: number; ok: true; reply: InferenceReply }
-  | { type: 'reply'; id: number; ok: false; message: string }
+export const fromInferenceWorkerSchema = z.union([
+  ready,
+  jobProgress,
+  z.object({ type: z.literal('done'), result: inferenceResultSchema }),
+  failed,
+  z.object({ type: z.literal('reply'), id: z.number().int(), ok: z.literal(true), reply: inferenceReplySchema }),
+  z.object({ type: z.literal('reply'), id: z.number().int(), ok: z.literal(false), message: z.string() })
+])
+export type FromInferenceWorker = z.infer<typeof fromInferenceWorkerSchema>
+
+// ---------------------------------------------------------------------------------------------
 
 /** Which messages each worker kind takes and sends. */
 export interface WorkerMessages {
   training: { in: ToWorker; out: FromWorker }
   data: { in: ToDataWorker; out: FromDataWorker }
   inference: { in: ToInferenceWorker; out: FromInferenceWorker }
+}
+export type WorkerKind = keyof WorkerMessages
+
+const fromWorkerSchemas: { [K in WorkerKind]: z.ZodType<WorkerMessages[K]['out']> } = {
+  training: fromTrainingWorkerSchema,
+  data: fromDataWorkerSchema,
+  inference: fromInferenceWorkerSchema
+}
+
+/** A message the schema refuses, said in a line: the first problems with their paths. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(message)'}: ${i.message}`)
+    .join('; ')
+}
+
+/**
+ * Parses what a worker of `kind` sent. A malformed message comes back as that worker's `error`
+ * message naming the problem (every worker kind has one), so the host fails the run or job with
+ * the reason through the path it already has.
+ */
+export function parseWorkerMessage<K extends WorkerKind>(kind: K, raw: unknown): { ok: true; message: WorkerMessages[K]['out'] } | { ok: false; message: WorkerMessages[K]['out'] } {
+  const parsed = fromWorkerSchemas[kind].safeParse(raw)
+  if (parsed.success) return { ok: true, message: parsed.data }
+  const type = raw && typeof raw === 'object' && 'type' in raw && typeof raw.type === 'string' ? `'${raw.type}' ` : ''
+  const error = { type: 'error' as const, message: `the ${kind} worker sent an unreadable ${type}message (${describeIssues(parsed.error)}); the worker was stopped` }
+  return { ok: false, message: error as WorkerMessages[K]['out'] }
+}
+
+/**
+ * A launcher's message listener: parses each message (`parseWorkerMessage`); a malformed one is
+ * delivered as the worker's error, after which the worker is ended (`kill`) and its further
+ * messages are dropped.
+ */
+export function parsedMessages<K extends WorkerKind>(kind: K, listener: (message: WorkerMessages[K]['out']) => void, kill: () => void): (raw: unknown) => void {
+  let refused = false
+  return (raw) => {
+    if (refused) return
+    const parsed = parseWorkerMessage(kind, raw)
+    if (!parsed.ok) {
+      refused = true
+      kill()
+    }
+    listener(parsed.message)
+  }
 }

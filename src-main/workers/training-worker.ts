@@ -5,8 +5,11 @@
  */
 import { parentChannel } from './parent-channel'
 import type { FromWorker, ToWorker, TrainingJob } from './protocol'
-import { runTrial, backendFor } from '../core/search/run-trial'
+import { runTrial } from '../core/search/run-trial'
+import { backendFor } from '../core/models/trainers'
 import { openReadonlyDatabase } from '../core/store/database'
+import { CancelledError } from '../core/cancelled'
+import type { RunProgress } from '../core/store/run-schemas'
 import { loadDataset, resolveDatasetId } from '../core/store/datasets-repo'
 
 const channel = parentChannel<ToWorker, FromWorker>()
@@ -15,7 +18,7 @@ let started = false
 
 // Progress is throttled: a UI needs a few updates a second, not one per tree.
 let lastProgressAt = 0
-function progress(p: { stage: string; fraction: number; message: string; etaMs: number | null }): void {
+function progress(p: RunProgress): void {
   const now = Date.now()
   if (now - lastProgressAt < 100 && p.fraction < 1) return
   lastProgressAt = now
@@ -36,12 +39,12 @@ async function run(job: TrainingJob): Promise<void> {
         if (!id) throw new Error(`dataset version ${idOrPrefix} is not in the workspace`)
         return { id, series: loadDataset(db, id) }
       },
-      onDataset: (source) =>
-        channel.send(
-          source.kind === 'generated'
-            ? { type: 'dataset', role: source.role, series: source.series, generator: source.generator, params: source.params }
-            : { type: 'datasetRef', role: source.role, id: source.id }
-        ),
+      onDataset: (source) => {
+        // The host stores generated data as a version before a trial starts (its identity
+        // includes the data's hash): a trial that would generate its own has no version to record.
+        if (source.kind === 'generated') throw new Error(`the spec generates '${source.generator}' data, but a worker trains only on stored dataset versions (queue the spec to store its data first)`)
+        channel.send({ type: 'datasetRef', role: source.role, id: source.id })
+      },
       onParams: (params) => channel.send({ type: 'params', params }),
       onProgress: progress,
       onLog: (level, message) => channel.send({ type: 'log', level, message }),
@@ -53,7 +56,7 @@ async function run(job: TrainingJob): Promise<void> {
     channel.sendFinal({ type: 'done', results: out.results, scores: out.scores })
   } catch (err) {
     const e = err as Error
-    if (e.name === 'CancelledError' || cancelReason !== null) channel.sendFinal({ type: 'cancelled', reason: cancelReason ?? e.message })
+    if (e instanceof CancelledError || cancelReason !== null) channel.sendFinal({ type: 'cancelled', reason: cancelReason ?? e.message })
     else channel.sendFinal({ type: 'error', message: e.message, stack: e.stack })
   }
 }

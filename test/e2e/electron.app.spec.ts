@@ -5,7 +5,7 @@
 import { test, expect, _electron as electron } from '@playwright/test'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { electronBinaryStatus } from '../../src-main/host/electron-binary'
 import { fileURLToPath } from 'node:url'
 

@@ -1,7 +1,7 @@
 /** Builds main, preload and renderer once, so the tests use what `npm run build` ships. */
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { CHROMIUM } from '../../playwright.config'
 import { fileURLToPath } from 'node:url'
 

@@ -7,7 +7,7 @@ import { test as base, expect } from '@playwright/test'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
@@ -44,7 +44,7 @@ export async function startServe(workspace: string, extraArgs: string[] = []): P
   return { served, proc }
 }
 
-export const test = base.extend<{}, { workbench: ServedWorkbench }>({
+export const test = base.extend<Record<never, never>, { workbench: ServedWorkbench }>({
   workbench: [
     // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {

@@ -1,8 +1,9 @@
 /**
  * The trial queue in the browser UI against a real `workbench serve`: a small Isolation Forest
  * grid (6 fast trials, one at a time) is queued through the API the UI uses; the queue view
- * pauses it (no new trial starts while paused), resumes it, follows it to 6/6, and the
- * leaderboard ranks the 6 trials and opens a trial's run page.
+ * pauses it (no new trial starts while paused), resumes it, follows it to 6/6 (then it reads
+ * finished, not active), and the leaderboard ranks the 6 trials and opens a trial's run page.
+ * How many trials run at once is the host's to say: the view shows its slots from `app.info`.
  */
 import { test, expect } from './serve-fixture'
 
@@ -17,26 +18,29 @@ const GRID = {
   targets: ['precision >= 0.5']
 }
 
-test('queue a grid, pause and resume it, then rank its trials', async ({ page, workbench }) => {
-  test.setTimeout(90_000)
+test('queue a grid, pause and resume it, see it finished, then rank its trials', async ({ page, workbench }) => {
+  test.setTimeout(180_000)
   const problems: string[] = []
   page.on('pageerror', (e) => problems.push(e.message))
   await page.goto(workbench.url)
   await expect(page.getByText(workbench.workspace)).toBeVisible()
 
   // Queue through the same API the UI uses (the spec editor is a later issue).
-  const queued = await page.evaluate(
-    async ([spec, url]) => {
-      const token = new URL(url).searchParams.get('token')
-      const res = await fetch('/api/experiments.queue', {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ spec })
-      })
-      return ((await res.json()) as { output: { experimentId: number; total: number } }).output
-    },
-    [GRID, workbench.url] as const
-  )
+  const call = <T>(method: string, input: unknown) =>
+    page.evaluate(
+      async ([method, input, url]) => {
+        const token = new URL(url).searchParams.get('token')
+        const res = await fetch(`/api/${method}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(input)
+        })
+        return ((await res.json()) as { output: unknown }).output
+      },
+      [method, input, workbench.url] as const
+    ) as Promise<T>
+  const queued = await call<{ experimentId: number; total: number }>('experiments.queue', { spec: GRID })
+  const { concurrency: slots } = await call<{ concurrency: number }>('app.info', {})
   expect(queued.total).toBe(6)
   const id = queued.experimentId
 
@@ -47,6 +51,9 @@ test('queue a grid, pause and resume it, then rank its trials', async ({ page, w
   const progress = page.getByTestId(`queue-progress-${id}`)
   await expect(row).toBeVisible()
   await expect(progress).toHaveAttribute('data-total', '6')
+  // The host's slots, and this search's share of them (its spec asks for one at a time).
+  await expect(page.getByTestId('queue-host-slots')).toHaveText(`this host runs ${slots} ${slots === 1 ? 'trial' : 'trials'} at a time`)
+  await expect(page.getByTestId(`queue-at-once-${id}`)).toHaveText('1 at a time')
   const attr = async (name: string) => Number(await progress.getAttribute(name))
 
   // Pause once a trial is done; the one running then finishes and nothing new starts.
@@ -64,8 +71,11 @@ test('queue a grid, pause and resume it, then rank its trials', async ({ page, w
   // Resume and follow it to the end.
   await page.getByTestId(`queue-resume-${id}`).click()
   await expect(page.getByTestId(`queue-status-${id}`)).toHaveText(/active/i)
-  await expect(progress).toHaveAttribute('data-done', '6', { timeout: 60_000 })
+  await expect(progress).toHaveAttribute('data-done', '6', { timeout: 120_000 })
   await expect(progress).toHaveAttribute('data-total', '6')
+  // Nothing left to run: finished, and the targets cell is a verdict, not "yet".
+  await expect(page.getByTestId(`queue-status-${id}`)).toHaveText(/finished/i)
+  await expect(page.getByTestId(`queue-targets-${id}`)).not.toContainText('yet')
 
   // The leaderboard: 6 ranked rows, best first; a row opens its run.
   await page.getByTestId(`queue-open-${id}`).click()
@@ -74,6 +84,8 @@ test('queue a grid, pause and resume it, then rank its trials', async ({ page, w
   await expect(board).toBeVisible()
   const rows = board.getByTestId(/^leaderboard-row-\d+$/)
   await expect(rows).toHaveCount(6)
+  await expect(page.getByTestId('leaderboard-status')).toHaveText(/finished/i)
+  await expect(page.getByTestId('leaderboard-targets-met')).not.toContainText('yet')
   const ranks = await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-rank')))
   expect(ranks).toEqual(['1', '2', '3', '4', '5', '6'])
   await expect(page.getByTestId('param-plot')).toBeVisible()

@@ -45,13 +45,14 @@ test('start a run from the UI and see its confusion matrix and targets', async (
   expect(problems).toEqual([])
 })
 
-test('the UI shows progress while a run is in flight, and cancel ends it', async ({ page, workbench }) => {
+test('the UI shows progress and the backend while a run is in flight; cancel ends it, its targets unchecked', async ({ page, workbench }) => {
   await page.goto(workbench.url)
   const slow = {
     name: 'e2e-slow',
     dataset: { generator: 'helios-detection', params: { days: 240, seed: 5 } },
     split: { kind: 'time', trainFraction: 0.5 },
-    model: { kind: 'iforest', params: { nEstimators: 2500, maxSamples: 512, seed: 1 } }
+    model: { kind: 'iforest', params: { nEstimators: 2500, maxSamples: 512, seed: 1 } },
+    targets: ['precision >= 0.5']
   }
   // Start through the same API the UI uses (the spec editor is a later issue).
   const runId = await page.evaluate(async ([spec, url]) => {
@@ -62,8 +63,14 @@ test('the UI shows progress while a run is in flight, and cancel ends it', async
   await page.goto(`${workbench.url}#/runs/${runId}`)
   await expect(page.getByTestId('run-status')).toHaveText(/running/i)
   await expect(page.getByRole('progressbar').first()).toBeVisible()
+  // The worker names its backend once started: the header shows it while the run is still going.
+  await expect(page.getByTestId('run-backend')).toHaveText(/typed-arrays/, { timeout: 60_000 })
+  await expect(page.getByTestId('run-status')).toHaveText(/running/i)
   await page.getByTestId('cancel-run').click()
   await expect(page.getByTestId('run-status')).toHaveText(/cancelled/i, { timeout: 30_000 })
+  // Cancelled before its targets were checked: no red "0/1 met", the target reads "not checked".
+  await expect(page.getByTestId('target')).toHaveText(/not checked/)
+  await expect(page.getByTestId('run-targets-verdict')).toHaveCount(0)
 })
 
 test('without the token the API refuses the page', async ({ page, workbench }) => {

@@ -1,4 +1,6 @@
 /** Temporary workspaces and hosts for integration tests: real SQLite files, real worker processes. */
+import { afterEach } from 'vitest'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -43,4 +45,42 @@ export function until(predicate: () => boolean, timeoutMs = 60_000, what = 'cond
     }
     tick()
   })
+}
+
+type Cleanup = () => Promise<void> | void
+
+/**
+ * Per-test teardown for a test file: `defer(fn)` runs `fn` after the current test, last deferred
+ * first; `newHost()` opens a host on a fresh temporary workspace that closes and goes away then.
+ * Call it once at the top of the file (it registers the file's `afterEach`).
+ */
+export function hostsPerTest(): {
+  defer(fn: Cleanup): void
+  newHost(opts?: { prefix?: string; concurrency?: number }): { host: WorkbenchHost; dir: string }
+} {
+  const cleanups: Cleanup[] = []
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c()
+  })
+  const defer = (fn: Cleanup) => void cleanups.push(fn)
+  return {
+    defer,
+    newHost(opts = {}) {
+      const tmp = tempDir(opts.prefix)
+      const host = makeHost(tmp.dir, { concurrency: opts.concurrency })
+      defer(tmp.remove)
+      defer(() => host.close())
+      return { host, dir: tmp.dir }
+    }
+  }
+}
+
+/** The `workbench` command as a user runs it on workspace `ws`: a real process, its exit code and both streams. */
+export function runWorkbench(ws: string, args: string[], opts: { cwd?: string } = {}): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(REPO, 'bin/workbench.cjs'), ...args, '--workspace', ws], {
+    cwd: opts.cwd ?? REPO,
+    encoding: 'utf8',
+    timeout: 120_000
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
 }

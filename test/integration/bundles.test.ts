@@ -27,7 +27,7 @@ function host(name: string): WorkbenchHost {
     launcher: new NodeWorkerLauncher(),
     frontDoor: 'web',
     experimentsDir: EXPERIMENTS,
-    watchExperiments: true,
+    watchBundles: true,
     sharedDir: shared,
     bundlesDir: join(tmp.dir, `${name}-library`)
   })
@@ -78,6 +78,23 @@ describe('bundles', () => {
     expect(manifest).toMatchObject({ format: 'workbench-bundle/1', runId })
     expect(readFileSync(join(r.dir, 'README.md'), 'utf8')).toMatch(/onnxruntime/)
     expect(await a.call('bundles.verify', { dir: r.dir })).toMatchObject({ ok: true, problem: null })
+  })
+
+  it('exports into a folder named by its path, with progress as bundle.export events; a folder outside the allowed ones is forbidden', async () => {
+    const progress: { runId: number; fraction: number }[] = []
+    const off = a.onEvent((name, payload) => {
+      if (name === 'bundle.export') progress.push(payload as { runId: number; fraction: number })
+    })
+    // Inside A's workspace (allowed), away from the folders the other tests list.
+    const target = join(tmp.dir, 'a', 'exports')
+    const r = (await a.call('bundles.export', { runId: 1, to: target })) as { dir: string; location: string }
+    off()
+    expect(r.dir).toContain(join('exports', 'helios-detection-iforest-'))
+    expect(existsSync(join(r.dir, 'manifest.json'))).toBe(true)
+    expect(progress.length).toBeGreaterThan(1)
+    expect(progress.every((p) => p.runId === 1)).toBe(true)
+    expect(progress.map((p) => p.fraction)).toEqual([...progress.map((p) => p.fraction)].sort((x, y) => x - y))
+    await expect(a.call('bundles.export', { runId: 1, to: join(tmp.dir, 'not-allowed') })).rejects.toMatchObject({ code: 'forbidden', path: 'to' })
   })
 
   it('a colleague watching the shared folder sees it, imports it and evaluates it on a local dataset', async () => {

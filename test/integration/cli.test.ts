@@ -1,9 +1,8 @@
 /** The `workbench` command as a user runs it: real processes, real exit codes, stdout vs stderr. */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { REPO, tempDir } from '../helpers/workspace'
+import { runWorkbench, tempDir } from '../helpers/workspace'
 
 let tmp: ReturnType<typeof tempDir>
 beforeAll(() => {
@@ -11,14 +10,7 @@ beforeAll(() => {
 })
 afterAll(() => tmp.remove())
 
-function workbench(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO, 'bin/workbench.cjs'), ...args, '--workspace', join(tmp.dir, 'ws')], {
-    cwd: REPO,
-    encoding: 'utf8',
-    timeout: 120_000
-  })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
+const workbench = (...args: string[]) => runWorkbench(join(tmp.dir, 'ws'), args)
 
 describe('workbench CLI', () => {
   it('run --json prints exactly one JSON document with the run id, metrics and targets', () => {

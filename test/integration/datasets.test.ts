@@ -25,7 +25,7 @@ const changed: string[] = []
 
 beforeAll(async () => {
   tmp = tempDir('wb-datasets-')
-  host = new WorkbenchHost({ workspaceDir: join(tmp.dir, 'ws'), launcher: new NodeWorkerLauncher(), frontDoor: 'web', experimentsDir: EXPERIMENTS, watchExperiments: true })
+  host = new WorkbenchHost({ workspaceDir: join(tmp.dir, 'ws'), launcher: new NodeWorkerLauncher(), frontDoor: 'web', experimentsDir: EXPERIMENTS, watchImportFolder: true })
   // The test's files live beside the workspace: allowed as a user would after confirming.
   await host.call('paths.allow', { folder: tmp.dir })
   host.onEvent((name, payload) => {

@@ -3,10 +3,9 @@
  * user runs it: real processes, exit codes, stdout (one JSON document) vs stderr (warnings).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { REPO, tempDir } from '../helpers/workspace'
+import { runWorkbench, tempDir } from '../helpers/workspace'
 import { writeSegmentedFixture, SEGMENT_NAMES, SENSOR_COLUMNS, type SegmentedFixture } from '../helpers/segmented-fixture'
 
 let tmp: ReturnType<typeof tempDir>
@@ -17,14 +16,7 @@ beforeAll(() => {
 })
 afterAll(() => tmp.remove())
 
-function workbench(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO, 'bin/workbench.cjs'), ...args, '--workspace', join(tmp.dir, 'ws')], {
-    cwd: tmp.dir,
-    encoding: 'utf8',
-    timeout: 120_000
-  })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
+const workbench = (...args: string[]) => runWorkbench(join(tmp.dir, 'ws'), args, { cwd: tmp.dir })
 
 describe('datasets import: roles, folders, intervals, unlabelled', () => {
   it('--extra-label-column: a folder of 6 files is one dataset, 6 segments by path, changepoint a label not a feature', () => {

@@ -5,10 +5,9 @@
  * Real processes: the CLI, its data, training and inference workers, a real exported bundle.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { REPO, tempDir } from '../helpers/workspace'
+import { runWorkbench, tempDir } from '../helpers/workspace'
 
 let tmp: ReturnType<typeof tempDir>
 beforeAll(() => {
@@ -16,14 +15,7 @@ beforeAll(() => {
 })
 afterAll(() => tmp.remove())
 
-function workbench(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO, 'bin/workbench.cjs'), ...args, '--workspace', join(tmp.dir, 'ws')], {
-    cwd: REPO,
-    encoding: 'utf8',
-    timeout: 120_000
-  })
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
+const workbench = (...args: string[]) => runWorkbench(join(tmp.dir, 'ws'), args)
 
 /** The CSV with `blank(row, column)` cells emptied (row 0 = the first data row). */
 function withBlanks(csv: string, blank: (row: number, column: string) => boolean): string {

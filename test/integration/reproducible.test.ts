@@ -3,15 +3,12 @@
  * classifier (dropout on) in separate worker processes give bit-identical scores and metrics;
  * another seed gives another model.
  */
-import { describe, it, expect, afterEach } from 'vitest'
-import { makeHost, tempDir } from '../helpers/workspace'
+import { describe, it, expect } from 'vitest'
+import { hostsPerTest } from '../helpers/workspace'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
 import type { RunDetail, RunScores } from '../../src-main/contract/api'
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const { newHost } = hostsPerTest()
 
 const spec = (name: string, seed: number) => ({
   name,
@@ -31,9 +28,7 @@ async function run(host: WorkbenchHost, name: string, seed: number): Promise<{ d
 
 describe('reproducible runs', () => {
   it('a seeded deep spec run twice in two worker processes gives identical scores and metrics', async () => {
-    const tmp = tempDir('wb-repro-')
-    const host = makeHost(tmp.dir, { concurrency: 1 })
-    cleanups.push(tmp.remove, () => host.close())
+    const { host } = newHost({ prefix: 'wb-repro-', concurrency: 1 })
     const a = await run(host, 'repro-a', 7)
     const b = await run(host, 'repro-b', 7)
     expect(Array.from(b.scores)).toEqual(Array.from(a.scores))

@@ -3,8 +3,8 @@
  * label and type agree with the rows'), for per-row and windowed models, through the contract
  * and over the WebSocket transport as typed arrays; runs stored before tracing say so.
  */
-import { describe, it, expect, afterEach } from 'vitest'
-import { makeHost, tempDir } from '../helpers/workspace'
+import { describe, it, expect } from 'vitest'
+import { hostsPerTest } from '../helpers/workspace'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
 import type { RunDetail, RunScores } from '../../src-main/contract/api'
 import { loadDataset } from '../../src-main/core/store/datasets-repo'
@@ -12,17 +12,8 @@ import { startWebServer } from '../../src-main/web/server'
 import { openSocket } from '../helpers/web-client'
 import { fromWireJson } from '../../src-main/contract/wire'
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-function setup(): WorkbenchHost {
-  const tmp = tempDir('wb-trace-')
-  const host = makeHost(tmp.dir)
-  cleanups.push(tmp.remove, () => host.close())
-  return host
-}
+const { newHost, defer } = hostsPerTest()
+const setup = (): WorkbenchHost => newHost({ prefix: 'wb-trace-' }).host
 
 async function finish(host: WorkbenchHost, spec: unknown): Promise<RunDetail> {
   const { runId } = (await host.call('runs.start', { spec })) as { runId: number }
@@ -94,9 +85,9 @@ describe('scores traced to rows', () => {
     expect(test.starts![test.count - 1]).toBe(5999 - 19)
 
     const web = await startWebServer({ host, staticDir: 'out/renderer', token: 't'.repeat(32) })
-    cleanups.push(() => web.close())
+    defer(() => web.close())
     const ws = await openSocket(web.port, '', { authorization: `Bearer ${'t'.repeat(32)}` })
-    cleanups.push(() => ws.close())
+    defer(() => ws.close())
     const reply = await new Promise<{ output: RunScores }>((ok) => {
       ws.on('message', (data) => {
         const frame = fromWireJson(String(data)) as { type: string; id?: number; output: RunScores }

@@ -2,26 +2,15 @@
  * The host runs trials in real worker processes (child_process.fork of the same worker module
  * Electron forks as a utility process) and records them in a real SQLite file.
  */
-import { describe, it, expect, afterEach } from 'vitest'
+import { describe, it, expect } from 'vitest'
 import Database from 'better-sqlite3'
 import { join } from 'node:path'
 import { spawn } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
-import { makeHost, tempDir, slowSpec, until, REPO } from '../helpers/workspace'
-import type { WorkbenchHost } from '../../src-main/host/workbench-host'
+import { hostsPerTest, makeHost, tempDir, slowSpec, until, REPO } from '../helpers/workspace'
 import type { RunSummary } from '../../src-main/contract/api'
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-function setup(): { host: WorkbenchHost; dir: string } {
-  const tmp = tempDir()
-  const host = makeHost(tmp.dir)
-  cleanups.push(tmp.remove, () => host.close())
-  return { host, dir: tmp.dir }
-}
+const { newHost: setup, defer } = hostsPerTest()
 
 describe('training in a worker process', () => {
   it('trains the seed-002 experiment and writes everything to the workspace database', async () => {
@@ -38,7 +27,7 @@ describe('training in a worker process', () => {
 
     // Read the file as another process would.
     const db = new Database(join(dir, 'workbench.db'), { readonly: true })
-    cleanups.push(() => {
+    defer(() => {
       db.close()
     })
     const row = db.prepare('SELECT status, metrics, confusion, threshold, train_dataset_id, test_dataset_id, validation_dataset_id FROM runs WHERE id = ?').get(runId) as {
@@ -135,11 +124,11 @@ describe('training in a worker process', () => {
 
   it('a host killed mid-run: its worker stops, and the next start marks the run interrupted', async () => {
     const tmp = tempDir()
-    cleanups.push(tmp.remove)
+    defer(tmp.remove)
     const specFile = join(tmp.dir, 'slow.json')
     writeFileSync(specFile, JSON.stringify(slowSpec('orphan')))
     const cli = spawn(process.execPath, [join(REPO, 'bin/workbench.cjs'), 'run', specFile, '--workspace', tmp.dir, '--json'], { stdio: 'ignore' })
-    cleanups.push(() => {
+    defer(() => {
       cli.kill('SIGKILL')
     })
     const dbFile = join(tmp.dir, 'workbench.db')
@@ -167,7 +156,7 @@ describe('training in a worker process', () => {
     }, 10_000, 'the orphaned worker to exit')
 
     const host = makeHost(tmp.dir)
-    cleanups.push(() => host.close())
+    defer(() => host.close())
     expect(host.workspace.interrupted).toEqual([1])
     expect(host.detail(1)).toMatchObject({ status: 'interrupted', statusReason: 'the process running it stopped before it finished' })
   })

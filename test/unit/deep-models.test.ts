@@ -12,6 +12,7 @@ import {
 } from '../../src-main/core/models/deep/lstm-autoencoder'
 import { bestF1Threshold } from '../../src-main/core/models/deep/deep-trial'
 import { runTrial } from '../../src-main/core/search/run-trial'
+import type { RunProgress } from '../../src-main/core/store/run-schemas'
 import { parseSpec } from '../../src-main/core/search/spec'
 
 /** Keras's LSTM parameter count: 4 gates x (kernel + recurrent kernel + bias). */
@@ -124,8 +125,18 @@ describe('tiny deep trials', () => {
       }
     })
     const epochs: { epoch: number; metrics: Record<string, number> }[] = []
-    const out = await runTrial(spec, { onEpoch: (e) => epochs.push(e) })
+    const progress: RunProgress[] = []
+    const out = await runTrial(spec, { onEpoch: (e) => epochs.push(e), onProgress: (p) => progress.push(p) })
     expect(epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5])
+    // Training progress says where it stands as numbers, not only in its message.
+    const steps = progress.filter((p) => p.stage === 'training')
+    expect(steps.length).toBeGreaterThan(0)
+    for (const p of steps) {
+      expect(p.training).toMatchObject({ epochs: 5 })
+      expect(p.message.startsWith(`epoch ${p.training!.epoch}/5, batch ${p.training!.batch}/${p.training!.batches}`)).toBe(true)
+    }
+    expect(new Set(steps.map((p) => p.training!.epoch))).toEqual(new Set([1, 2, 3, 4, 5]))
+    expect(progress.filter((p) => p.stage !== 'training').every((p) => p.training === undefined)).toBe(true)
     expect(Math.max(...epochs.map((e) => e.metrics.valRocAuc))).toBeGreaterThan(0.7)
     // (The test part of a 100-hour series holds one or two episodes: its AUC is not asserted.)
     expect(Number.isFinite(out.results.metrics.rocAuc)).toBe(true)
@@ -137,7 +148,7 @@ describe('tiny deep trials', () => {
     expect(model.kind).toBe('lstm-classifier')
     expect(model.window.length).toBe(30)
     expect(model.weightsFile).toBeNull() // no artifactsDir in-process
-  }, 60_000)
+  }, 180_000)
 
   it('the autoencoder trains on normal windows and reports its threshold and per-feature errors', async () => {
     const spec = parseSpec({

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { getCurrentFuseWire, FuseV1Options, FuseState } from '@electron/fuses'
-import { applyFuses, FUSES } from '../../scripts/electron-fuses'
+import { applyFuses } from '../../scripts/electron-fuses'
 
 const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'
 let dir: string | null = null

@@ -41,7 +41,7 @@ function testSplit(): { series: LabelledSeries; src: ErrorSource; sweep: Thresho
 
 function everyItem(src: ErrorSource, q: Omit<ErrorQuery, 'offset' | 'limit'>, pageSize: number): { items: ErrorItemInfo[]; total: number } {
   const items: ErrorItemInfo[] = []
-  let total = 0
+  let total: number
   for (let offset = 0; ; offset += pageSize) {
     const page = errorPage(src, { ...q, offset, limit: pageSize })
     total = page.total

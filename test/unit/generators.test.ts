@@ -131,13 +131,11 @@ describe('scenario registry: the seed generators', () => {
 })
 
 describe('helios-events (seed 000)', () => {
-  const t0 = performance.now()
+  // How fast it generates is bench/generate.bench.ts's to say.
   const s = generateHeliosEvents()
-  const ms = performance.now() - t0
   const episodes = runs(s)
 
-  it('generates the full 10,000 h x 8 metrics in < 20 s', () => {
-    expect(ms).toBeLessThan(20_000)
+  it('generates the full 10,000 h x 8 metrics', () => {
     expect(s.timestamps.length).toBe(600_000)
     expect(s.columns).toEqual(HELIOS_EVENTS_COLUMNS)
     expect(s.columns.length).toBe(8)
@@ -368,13 +366,10 @@ describe('dwcp-network (seed 003)', () => {
 })
 
 describe('business-risk (seed 004)', () => {
-  const t0 = performance.now()
   const s = generateBusinessRisk()
-  const ms = performance.now() - t0
   const targets = s.targets!
 
   it('is a panel of 10,000 businesses x 36 months x 20 features', () => {
-    expect(ms).toBeLessThan(20_000)
     expect(s.timestamps.length).toBe(360_000)
     expect(s.columns).toEqual(BUSINESS_RISK_FEATURES)
     expect(s.columns.length).toBe(20)
@@ -430,7 +425,11 @@ describe('business-risk (seed 004)', () => {
       let sd = 0
       const m0 = meanWhere(v, s.labels, 0)
       let n0 = 0
-      for (let i = 0; i < v.length; i++) if (!s.labels[i]) (sd += (v[i] - m0) ** 2), n0++
+      for (let i = 0; i < v.length; i++) {
+        if (s.labels[i]) continue
+        sd += (v[i] - m0) ** 2
+        n0++
+      }
       return (meanWhere(v, s.labels, 1) - m0) / Math.sqrt(sd / n0)
     }
     // Clear shifts in standard-deviation units, yet far from a clean separation.
@@ -446,8 +445,13 @@ describe('business-risk (seed 004)', () => {
     let far = 0
     let nFar = 0
     for (let i = 0; i < util.length; i++) {
-      if (targets.risk_6m[i]) (near += util[i]), nNear++
-      else if (targets.risk_12m[i]) (far += util[i]), nFar++
+      if (targets.risk_6m[i]) {
+        near += util[i]
+        nNear++
+      } else if (targets.risk_12m[i]) {
+        far += util[i]
+        nFar++
+      }
     }
     expect(near / nNear).toBeGreaterThan(far / nFar)
   })

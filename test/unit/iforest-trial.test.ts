@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { CancelledError } from '../../src-main/core/cancelled'
 import { generateHeliosDetection, HELIOS_ANOMALY_TYPES } from '../../src-main/core/data/helios-detection'
 import { runIForestTrial, type TrialProgress } from '../../src-main/core/models/iforest-trial'
 
@@ -54,7 +55,7 @@ describe('runIForestTrial', () => {
     } catch (e) {
       err = e
     }
-    expect((err as Error).name).toBe('CancelledError')
+    expect(err).toBeInstanceOf(CancelledError)
   })
 
   it('rejects bad params and mismatched columns clearly', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { CancelledError } from '../../src-main/core/cancelled'
 import { createRng } from '../../src-main/core/data/rng'
 import type { Matrix } from '../../src-main/core/data/matrix'
 import {
@@ -197,7 +198,7 @@ describe('fitIsolationForest', () => {
     } catch (e) {
       err = e
     }
-    expect((err as Error).name).toBe('CancelledError')
+    expect(err).toBeInstanceOf(CancelledError)
   })
 
   it('validates params and data', () => {

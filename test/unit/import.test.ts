@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { parquetWriteFile } from 'hyparquet-writer'
 import { importDataset, importFiles, ImportError, type ImportOptions } from '../../src-main/core/data/import/index'
+import { CancelledError } from '../../src-main/core/cancelled'
 import { detectDelimiter, detectHeader, parseIsoMs, parseTimestampCell } from '../../src-main/core/data/import/detect'
 
 let dir: string
@@ -289,11 +290,11 @@ describe('progress and cancellation', () => {
     expect(last.bytesRead).toBe(last.bytesTotal)
   })
 
-  it('stops when asked, with a cancelled ImportError', async () => {
+  it('stops when asked, with a CancelledError naming the file', async () => {
     let asked = 0
-    const e = await importFiles([big], {}, undefined, () => ++asked > 1).catch((err: unknown) => err as ImportError)
-    expect(e).toBeInstanceOf(ImportError)
-    expect((e as ImportError).cancelled).toBe(true)
+    const e = await importFiles([big], {}, undefined, () => ++asked > 1).catch((err: unknown) => err)
+    expect(e).toBeInstanceOf(CancelledError)
+    expect((e as Error).message).toContain(big)
   })
 })
 

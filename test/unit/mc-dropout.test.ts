@@ -28,7 +28,7 @@ describe('MC-dropout', () => {
     expect(meanStdPerOutput(r).every((v) => v > 0)).toBe(true)
     x.dispose()
     m.dispose()
-  })
+  }, 60_000)
 
   it('std = 0 and mean = prediction without dropout; no tensors leak', () => {
     const m = buildLstmAttention({ ...shape, dropout: 0 })

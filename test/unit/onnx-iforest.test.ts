@@ -47,7 +47,7 @@ describe('Isolation Forest -> ONNX', () => {
       const [score] = r.outputs
       expect(score.every((v) => v > 0 && v <= 1)).toBe(true)
     }
-  })
+  }, 60_000)
 
   it('handles single-node trees (constant data) and a tiny forest', async () => {
     const F = 3

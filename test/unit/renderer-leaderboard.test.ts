@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
-import { defaultColumns, pickableColumns, sortRows, nextSort } from '../../src-renderer/src/lib/leaderboard'
+import { defaultColumns, pickableColumns, sortRows, nextSort, searchStatus, trialsAtOnce } from '../../src-renderer/src/lib/leaderboard'
+import { targetsCheck } from '../../src-renderer/src/lib/targets'
 import type { LeaderboardRow } from '../../src-main/contract/api'
 
 const row = (trialId: number, val: number | null, test: number | null): LeaderboardRow => ({
@@ -34,5 +35,29 @@ describe('leaderboard columns', () => {
     expect(sortRows(rows, { key: 'val:f1', dir: 'desc' }).map((r) => r.trialId)).toEqual([3, 1, 2])
     expect(nextSort({ key: 'rank', dir: 'asc' }, 'val:fpr')).toEqual({ key: 'val:fpr', dir: 'asc' })
     expect(nextSort({ key: 'rank', dir: 'asc' }, 'val:f1')).toEqual({ key: 'val:f1', dir: 'desc' })
+  })
+})
+
+describe('queue badges and verdicts', () => {
+  const counts = (queued: number, running: number, done: number) => ({ queued, running, done, failed: 0, cancelled: 0, skipped: 0 })
+
+  it('shows a search finished once no trial is queued or running, whatever its stored status but cancelled', () => {
+    expect(searchStatus({ status: 'active', counts: counts(0, 0, 4) })).toBe('finished')
+    expect(searchStatus({ status: 'paused', counts: counts(0, 0, 4) })).toBe('finished')
+    expect(searchStatus({ status: 'active', counts: counts(1, 1, 2) })).toBe('active')
+    expect(searchStatus({ status: 'paused', counts: counts(2, 0, 2) })).toBe('paused')
+    expect(searchStatus({ status: 'cancelled', counts: counts(0, 0, 1) })).toBe('cancelled')
+  })
+
+  it("caps a search's trials at once by the host's slots, and says when it did", () => {
+    expect(trialsAtOnce(2, 1)).toEqual({ n: 1, capped: true })
+    expect(trialsAtOnce(1, 4)).toEqual({ n: 1, capped: false })
+    expect(trialsAtOnce(null, 3)).toEqual({ n: 3, capped: false })
+  })
+
+  it('gives targets a verdict only once the run is done: pending while active, unchecked when it ended otherwise', () => {
+    expect(targetsCheck('done')).toBe('checked')
+    expect(['queued', 'running'].map((s) => targetsCheck(s as 'queued'))).toEqual(['pending', 'pending'])
+    expect(['failed', 'cancelled', 'interrupted', 'skipped'].map((s) => targetsCheck(s as 'failed'))).toEqual(['unchecked', 'unchecked', 'unchecked', 'unchecked'])
   })
 })

@@ -1,7 +1,9 @@
-/** Which folder the UI offers to allow when the host refuses a typed path (issue 9, item 8). */
+/** Which folder the UI offers to allow when the host refuses a typed path (issue 9, item 8), and the error it reads that from. */
 import { describe, it, expect } from 'vitest'
 import { listEntry, parentFolder } from '../../src-renderer/src/lib/paths'
-import { ClientError, errorCode, errorPath } from '../../src-renderer/src/api/types'
+import { ClientError, errorCode, errorMessage, errorPath } from '../../src-renderer/src/api/types'
+import { preloadClient } from '../../src-renderer/src/api/preload-client'
+import type { IpcReply, PreloadBridge } from '../../src-main/contract/ipc'
 
 describe('renderer path helpers', () => {
   it('offers the folder holding a refused file, for POSIX and Windows paths', () => {
@@ -23,12 +25,31 @@ describe('renderer path helpers', () => {
     expect(listEntry(null, 'files', files)).toBeNull()
   })
 
-  it('reads the refusal code and field from either transport', () => {
-    const ws = new ClientError('forbidden', '/x/a.csv is outside the folders this workbench may use', 'files.1')
-    expect([errorCode(ws), errorPath(ws)]).toEqual(['forbidden', 'files.1'])
-    // The preload carries code and field inside the message (contextBridge keeps only that).
-    const ipc = new Error("Error invoking remote method 'workbench:call': Error: [forbidden] /x/a.csv is outside the folders (workspace /w) (at files.1)")
-    expect([errorCode(ipc), errorPath(ipc)]).toEqual(['forbidden', 'files.1'])
-    expect(errorPath(new Error('[bad_input] no field here'))).toBeNull()
+  it('reads the refusal code and field from the error a client throws', () => {
+    const e = new ClientError('forbidden', '/x/a.csv is outside the folders this workbench may use', 'files.1')
+    expect([errorCode(e), errorPath(e), errorMessage(e)]).toEqual(['forbidden', 'files.1', '/x/a.csv is outside the folders this workbench may use'])
+    expect([errorCode(new Error('boom')), errorPath(new Error('boom'))]).toEqual([null, null])
+  })
+
+  it('the preload client throws an API error as a ClientError, as the WebSocket client does', async () => {
+    const replies: IpcReply[] = [
+      { ok: false, error: { code: 'forbidden', message: '/x/a.csv is outside the folders (workspace /w)', path: 'files.1' } },
+      { ok: true, output: { id: 3 } }
+    ]
+    const seen: [string, unknown][] = []
+    const bridge: PreloadBridge = {
+      invoke: async (method, input) => {
+        seen.push([method, input])
+        return replies.shift()!
+      },
+      on: () => () => {}
+    }
+    const client = preloadClient(bridge)
+    const err = await client.call('datasets.import', { files: ['/ws/a.csv', '/x/a.csv'] }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ClientError)
+    // The message stays the host's own: no code or path packed into it.
+    expect([errorCode(err), errorPath(err), errorMessage(err)]).toEqual(['forbidden', 'files.1', '/x/a.csv is outside the folders (workspace /w)'])
+    expect(await client.call('runs.get', { id: 3 })).toEqual({ id: 3 })
+    expect(seen.map(([m]) => m)).toEqual(['datasets.import', 'runs.get'])
   })
 })

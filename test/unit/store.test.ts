@@ -121,6 +121,28 @@ describe('runs', () => {
     expect(runs.getRun(db, run.id)!.status).toBe('done')
   })
 
+  it('reads a run summary from its summary columns only, never parsing curves or the model', () => {
+    const exp = upsertExperiment(db, spec, null)
+    const run = runs.createRun(db, { experimentId: exp.id, modelKind: 'iforest', params: { nEstimators: 10 }, targets: [], workbenchVersion: 't' })
+    runs.markRunning(db, run.id, 1234, registerHost(db))
+    const target = { text: 'precision >= 0.5', metric: 'precision', op: '>=' as const, value: 0.5, actual: 0.9, met: true }
+    recordRunOutcome(db, run.id, {
+      status: 'done',
+      results: { threshold: 0.6, metrics: { precision: 0.9 }, trainMetrics: null, validationMetrics: null, confusion: { tn: 1, fp: 0, fn: 0, tp: 1 }, targets: [target], curves: { roc: 1 }, recallByType: {}, model: { kind: 'iforest' } },
+      scores: []
+    })
+    const full = runs.getRun(db, run.id)!
+    const summary = runs.getRunSummary(db, run.id)!
+    const { id, experimentId, experimentName, modelKind, params, status, statusReason, metrics, targets, createdAt, startedAt, finishedAt, durationMs } = full
+    expect(summary).toEqual({ id, experimentId, experimentName, modelKind, params, status, statusReason, metrics, targets, createdAt, startedAt, finishedAt, durationMs })
+    expect(runs.listRunSummaries(db).find((r) => r.id === run.id)).toEqual(summary)
+    expect(runs.getRunSummary(db, 9999)).toBeNull()
+    // A curves column that no longer parses breaks the full read, not the summary (it never reads it).
+    db.prepare("UPDATE runs SET curves = '{not json', model = '{not json' WHERE id = ?").run(run.id)
+    expect(() => runs.getRun(db, run.id)).toThrow()
+    expect(runs.getRunSummary(db, run.id)).toEqual(summary)
+  })
+
   it('marks runs of a dead process interrupted, and leaves live ones alone', () => {
     const exp = upsertExperiment(db, spec, null)
     const mine = runs.createRun(db, { experimentId: exp.id, modelKind: 'iforest', params: {}, targets: [], workbenchVersion: 't' })

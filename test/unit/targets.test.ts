@@ -29,7 +29,14 @@ describe('checkTargets', () => {
     const r = checkTargets(report, ['precision >= 95.3%', 'recall >= 87.1%', 'fpr <= 0.118', 'f1 > 0.5'])
     expect(r.map((x) => x.met)).toEqual([true, false, true, false])
     expect(r[1].actual).toBe(0.87)
-    expect(Number.isNaN(r[3].actual)).toBe(true)
+    // A metric the report lacks is n/a: null (as stored and sent), never met.
+    expect(r[3].actual).toBeNull()
+  })
+
+  it('reads a non-finite metric as n/a: null and not met', () => {
+    const r = checkTargets({ recall: Number.NaN, precision: Number.POSITIVE_INFINITY }, ['recall >= 0.5', 'precision >= 0.5'])
+    expect(r.map((x) => x.actual)).toEqual([null, null])
+    expect(r.map((x) => x.met)).toEqual([false, false])
   })
 
   it('accepts parsed targets too', () => {

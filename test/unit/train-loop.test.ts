@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { initTfjs } from '../../src-main/core/models/deep/tfjs-runtime'
 import { clipByGlobalNorm, evaluateLoss, loadModelFiles, trainLoop, type BatchSource, type LossFn } from '../../src-main/core/models/deep/train-loop'
 import { createRng } from '../../src-main/core/data/rng'
+import { CancelledError } from '../../src-main/core/cancelled'
 
 beforeAll(async () => {
   await initTfjs({ prefer: 'wasm' })
@@ -118,7 +119,7 @@ describe('train loop', () => {
         if (batches === 3) stop = true
       }
     })
-    await expect(run).rejects.toMatchObject({ name: 'CancelledError' })
+    await expect(run).rejects.toBeInstanceOf(CancelledError)
     expect(batches).toBe(3)
     model.dispose()
   })

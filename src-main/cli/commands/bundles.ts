@@ -1,24 +1,21 @@
-/** `workbench export | verify | score`: deployable bundles from the command line. */
+/** `workbench export | verify | score`: deployable bundles from the command line, through the contract. */
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { WorkbenchHost } from '../../host/workbench-host'
-import { ApiError } from '../../contract/api'
+import type { ContractClient } from '../contract-client'
+import { runIdArg } from '../contract-client'
 import { EXIT_FAILURE, EXIT_OK, UsageError, printJson, progressBar, num, table } from '../output'
 import { describeFill } from '../../core/data/missing-values'
 
-function userError<T>(f: () => Promise<T>): Promise<T> {
-  return f().catch((err) => {
-    if (err instanceof ApiError && (err.code === 'bad_input' || err.code === 'not_found')) throw new UsageError(err.message)
-    throw err
-  })
-}
-
-export async function exportCommand(host: WorkbenchHost, runText: string | undefined, o: { to?: string; json: boolean }): Promise<number> {
-  const runId = Number(runText)
-  if (!runText || !Number.isInteger(runId) || runId <= 0) throw new UsageError(`export takes a run id, got '${runText ?? ''}'`)
+export async function exportCommand(client: ContractClient, runText: string | undefined, o: { to?: string; json: boolean }): Promise<number> {
+  const runId = runIdArg('export', runText)
   const bar = progressBar(`export run ${runId}`)
+  const off = client.on('bundle.export', (p) => {
+    if (p.runId === runId) bar.update(p.fraction, 'export', p.message)
+  })
   try {
-    const r = await userError(() => host.bundles.export(runId, { to: o.to ?? undefined }, (f, m) => bar.update(f, 'export', m)))
+    // `--to local|shared` names a bundle folder; anything else is a folder, made absolute here (the host resolves nothing against its own folder).
+    const to = o.to === undefined || o.to === 'local' || o.to === 'shared' ? o.to : resolve(o.to)
+    const r = await client.call('bundles.export', { runId, ...(to ? { to } : {}) })
     bar.update(1, 'export', 'done')
     bar.stop()
     if (o.json) printJson(r)
@@ -33,17 +30,24 @@ export async function exportCommand(host: WorkbenchHost, runText: string | undef
   } catch (err) {
     bar.stop()
     throw err
+  } finally {
+    off()
   }
 }
 
-export async function verifyCommand(host: WorkbenchHost, dir: string | undefined, o: { json: boolean }): Promise<number> {
+/** The manifest fields `verify` names, when it could be read. */
+function manifestName(m: Record<string, unknown> | null): string {
+  return m ? `${String(m.name)} ${String(m.version)}` : 'the bundle'
+}
+
+export async function verifyCommand(client: ContractClient, dir: string | undefined, o: { json: boolean }): Promise<number> {
   if (!dir) throw new UsageError('verify takes a bundle folder')
   if (!existsSync(dir)) throw new UsageError(`no such bundle folder: ${dir}`)
-  const r = await host.bundles.verify(dir)
+  const r = await client.call('bundles.verify', { dir: resolve(dir) })
   if (o.json) printJson({ bundle: resolve(dir), ok: r.ok, problem: r.problem, maxAbsDiff: r.maxAbsDiff, manifest: r.manifest })
   else if (r.ok) {
     process.stdout.write(
-      `ok: ${r.manifest!.name} ${r.manifest!.version} — every checksum matches; golden inputs rerun in ONNX Runtime (max |diff| ${Object.entries(r.maxAbsDiff)
+      `ok: ${manifestName(r.manifest)} — every checksum matches; golden inputs rerun in ONNX Runtime (max |diff| ${Object.entries(r.maxAbsDiff)
         .map(([k, v]) => `${k} ${v.toExponential(2)}`)
         .join(', ')})\n`
     )
@@ -51,16 +55,11 @@ export async function verifyCommand(host: WorkbenchHost, dir: string | undefined
   return r.ok ? EXIT_OK : EXIT_FAILURE
 }
 
-export async function scoreCommand(host: WorkbenchHost, dir: string | undefined, file: string | undefined, o: { json: boolean }): Promise<number> {
+export async function scoreCommand(client: ContractClient, dir: string | undefined, file: string | undefined, o: { json: boolean }): Promise<number> {
   if (!dir || !file) throw new UsageError('score takes a bundle folder and a CSV file: workbench score <bundle> <file.csv>')
   if (!existsSync(dir)) throw new UsageError(`no such bundle folder: ${dir}`)
   if (!existsSync(file)) throw new UsageError(`no such file: ${file}`)
-  let r
-  try {
-    r = await host.bundles.score(dir, file)
-  } catch (err) {
-    throw new UsageError((err as Error).message)
-  }
+  const r = await client.call('bundles.score', { dir: resolve(dir), file: resolve(file) })
   if (r.filled) process.stderr.write(`workbench: warning: ${describeFill(r.filled)}, the bundle's missing-value rule\n`)
   const windows = Array.from(r.scores, (score, i) => ({
     index: i,

@@ -4,10 +4,10 @@
  * disagree on, through the contract (`runs.compare`), as the compare page calls it. `--json`
  * prints the whole comparison with every disagreement (all pages).
  */
-import type { WorkbenchHost } from '../../host/workbench-host'
+import type { ContractClient } from '../contract-client'
 import { DISAGREEMENTS_PAGE_MAX, type CompareResult, type CompareRun, type Disagreement } from '../../contract/api'
 import { EXIT_OK, UsageError, printJson, table, pct, num } from '../output'
-import { contractCall, runIdArg } from '../contract-call'
+import { runIdArg } from '../contract-client'
 
 /** Disagreement rows printed without --limit (the rest are counted). */
 const DEFAULT_ROWS = 20
@@ -92,13 +92,13 @@ function print(result: CompareResult, limit: number): void {
   process.stdout.write(out.join('\n') + '\n')
 }
 
-export async function runsCompareCommand(host: WorkbenchHost, idTexts: string[], o: { json: boolean; limit?: string }): Promise<number> {
+export async function runsCompareCommand(client: ContractClient, idTexts: string[], o: { json: boolean; limit?: string }): Promise<number> {
   if (idTexts.length < 2 || idTexts.length > 4) throw new UsageError(`runs compare takes 2 to 4 run ids, got ${idTexts.length}`)
   const ids = idTexts.map((t) => runIdArg('runs compare', t))
   const limit = o.limit === undefined ? DEFAULT_ROWS : Number(o.limit)
   if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`--limit must be a positive integer, got '${o.limit}'`)
   const pageSize = o.json ? DISAGREEMENTS_PAGE_MAX : Math.min(limit, DISAGREEMENTS_PAGE_MAX)
-  const first = await contractCall(host, 'runs.compare', { ids, disagreements: { kind: 'all', offset: 0, limit: pageSize } })
+  const first = await client.call('runs.compare', { ids, disagreements: { kind: 'all', offset: 0, limit: pageSize } })
   if (!o.json) {
     print(first, limit)
     return EXIT_OK
@@ -106,7 +106,7 @@ export async function runsCompareCommand(host: WorkbenchHost, idTexts: string[],
   // Every disagreement, a page at a time.
   const rows = [...first.disagreements.rows]
   while (rows.length < first.disagreements.total) {
-    const page = await contractCall(host, 'runs.compare', { ids, disagreements: { kind: 'all', offset: rows.length, limit: pageSize } })
+    const page = await client.call('runs.compare', { ids, disagreements: { kind: 'all', offset: rows.length, limit: pageSize } })
     if (page.disagreements.rows.length === 0) break
     rows.push(...page.disagreements.rows)
   }

@@ -1,9 +1,8 @@
-/** `workbench datasets generate|import|list|show|export`: dataset versions from the command line. */
+/** `workbench datasets generate|import|list|show|export`: dataset versions from the command line, through the contract. */
 import { resolve } from 'node:path'
-import type { WorkbenchHost } from '../../host/workbench-host'
-import { datasetSummary } from '../../host/datasets-service'
-import { ApiError, type ColumnRoleEntry, type DatasetSummary, type ImportOptions } from '../../contract/api'
-import { EXIT_FAILURE, EXIT_OK, UsageError, printJson, progressBar, table, pct } from '../output'
+import type { ContractClient } from '../contract-client'
+import type { ColumnRoleEntry, DatasetSummary, ImportOptions, JobProgress } from '../../contract/api'
+import { EXIT_BY_CODE, EXIT_OK, UsageError, printJson, progressBar, table, pct } from '../output'
 import { isMissingRule, MISSING_RULES } from '../../core/data/missing-values'
 import { parseInterval } from '../../core/data/import/options'
 
@@ -164,36 +163,53 @@ function parseParams(pairs: string[] = []): Record<string, unknown> {
   return out
 }
 
-async function runJob(host: WorkbenchHost, start: () => Promise<string>, title: string, json: boolean): Promise<number> {
-  let jobId: string
+/**
+ * Starts a dataset job and follows its `dataset.job` events, with a progress bar, to the last one.
+ * Events that arrive before the call answers (the job's first report) are kept, then sorted out.
+ */
+async function followJob(client: ContractClient, start: () => Promise<{ jobId: string }>, title: string): Promise<JobProgress> {
+  let jobId: string | null = null
+  const early: JobProgress[] = []
+  let bar: ReturnType<typeof progressBar> | null = null
+  let ended!: (last: JobProgress) => void
+  const last = new Promise<JobProgress>((resolve) => (ended = resolve))
+  const onProgress = (p: JobProgress) => {
+    if (jobId === null) early.push(p)
+    else if (p.jobId === jobId) {
+      bar?.update(p.fraction, title, p.message)
+      if (p.done) ended(p)
+    }
+  }
+  const off = client.on('dataset.job', onProgress)
   try {
-    jobId = await start()
-  } catch (err) {
-    if (err instanceof ApiError && err.code === 'bad_input') throw new UsageError(err.message)
-    throw err
+    jobId = (await start()).jobId
+    bar = progressBar(title)
+    for (const p of early.splice(0)) onProgress(p)
+    return await last
+  } finally {
+    off()
+    bar?.stop()
   }
-  const bar = progressBar(title)
-  const onProgress = (p: { jobId: string; fraction: number; message: string }) => {
-    if (p.jobId === jobId) bar.update(p.fraction, title, p.message)
-  }
-  host.jobs.on('progress', onProgress)
-  const outcome = await host.jobs.waitFor(jobId)
-  host.jobs.off('progress', onProgress)
-  bar.stop()
-  if (!outcome.dataset) {
-    process.stderr.write(`workbench: ${outcome.error}\n`)
+}
+
+/** Runs a job to its end and prints the version it stored; a failure exits by its error code. */
+async function runJob(client: ContractClient, start: () => Promise<{ jobId: string }>, title: string, json: boolean): Promise<number> {
+  const end = await followJob(client, start, title)
+  if (!end.datasetId) {
+    process.stderr.write(`workbench: ${end.error}\n`)
     // Bad input (a malformed file) is the user's to fix: exit 2, as for any bad input.
-    return /^(cancelled|data worker|could not store)/.test(outcome.error ?? '') ? EXIT_FAILURE : 2
+    return EXIT_BY_CODE[end.errorCode ?? 'internal']
   }
   // Filled cells, a missing label column...: on stderr, so `--json` output stays one document.
-  for (const w of outcome.warnings) process.stderr.write(`workbench: warning: ${w}\n`)
-  const summary = datasetSummary(outcome.dataset)
+  for (const w of end.warnings ?? []) process.stderr.write(`workbench: warning: ${w}\n`)
+  const summary = (await client.call('datasets.list', {})).find((d) => d.id === end.datasetId)
+  if (!summary) throw new Error(`dataset ${end.datasetId} was stored but is not listed`)
   if (json) printJson(datasetJson(summary))
   else printDataset(summary)
   return EXIT_OK
 }
 
-export async function datasetsCommand(host: WorkbenchHost, args: string[], o: DatasetsOptions): Promise<number> {
+export async function datasetsCommand(client: ContractClient, args: string[], o: DatasetsOptions): Promise<number> {
   const [sub, ...rest] = args
   switch (sub) {
     case 'generate': {
@@ -201,7 +217,7 @@ export async function datasetsCommand(host: WorkbenchHost, args: string[], o: Da
       const params = parseParams(o.param)
       if (o.seed !== undefined) params.seed = parseNumber('--seed', o.seed)
       if (o.scale !== undefined) params.scale = parseNumber('--scale', o.scale)
-      return runJob(host, async () => ((await host.call('datasets.generate', { scenario: rest[0], params })) as { jobId: string }).jobId, `generate ${rest[0]}`, o.json)
+      return runJob(client, () => client.call('datasets.generate', { scenario: rest[0], params }), `generate ${rest[0]}`, o.json)
     }
     case 'import': {
       if (rest.length === 0) throw new UsageError('datasets import takes one or more files or folders: workbench datasets import <file or folder...>')
@@ -209,10 +225,10 @@ export async function datasetsCommand(host: WorkbenchHost, args: string[], o: Da
       // Through the contract like every front door; paths absolute (the host resolves nothing against its own folder).
       const files = rest.map((f) => resolve(f))
       const what = rest.length === 1 ? rest[0] : `${rest.length} paths`
-      return runJob(host, async () => ((await host.call('datasets.import', { files, options })) as { jobId: string }).jobId, `import ${what}`, o.json)
+      return runJob(client, () => client.call('datasets.import', { files, options }), `import ${what}`, o.json)
     }
     case 'list': {
-      const list = host.datasets.list()
+      const list = await client.call('datasets.list', {})
       if (o.json) printJson(list.map(datasetJson))
       else if (list.length === 0) process.stdout.write('no datasets yet: try `workbench datasets generate helios-detection`\n')
       else
@@ -235,7 +251,7 @@ export async function datasetsCommand(host: WorkbenchHost, args: string[], o: Da
     }
     case 'show': {
       if (rest.length !== 1) throw new UsageError('datasets show takes one id (or a unique prefix)')
-      const detail = apiCall(() => host.datasets.get(rest[0]))
+      const detail = await client.call('datasets.get', { id: rest[0] })
       if (o.json) {
         printJson({
           ...datasetJson(detail),
@@ -271,9 +287,8 @@ export async function datasetsCommand(host: WorkbenchHost, args: string[], o: Da
     }
     case 'export': {
       if (rest.length !== 1 || !o.to) throw new UsageError('datasets export takes an id and --to FILE.csv')
-      const id = apiCall(() => host.datasets.resolveId(rest[0]))
-      const r = await host.datasets.export(id, o.to)
-      if (o.json) printJson({ id, ...r })
+      const r = await client.call('datasets.export', { id: rest[0], path: resolve(o.to) })
+      if (o.json) printJson(r)
       else process.stdout.write(`wrote ${r.rows.toLocaleString('en-US')} rows (${(r.bytes / 1e6).toFixed(1)} MB) to ${r.path}\n`)
       return EXIT_OK
     }
@@ -286,15 +301,5 @@ function fmt(x: number | null): string {
   if (x == null) return '-'
   const a = Math.abs(x)
   return a !== 0 && (a < 1e-3 || a >= 1e6) ? x.toExponential(3) : x.toFixed(4)
-}
-
-/** API errors the user caused (unknown id) exit 2 like any bad input. */
-function apiCall<T>(f: () => T): T {
-  try {
-    return f()
-  } catch (err) {
-    if (err instanceof ApiError && (err.code === 'not_found' || err.code === 'bad_input')) throw new UsageError(err.message)
-    throw err
-  }
 }
 

@@ -1,4 +1,8 @@
-/** `workbench doctor`: what this machine gives the workbench. */
+/**
+ * `workbench doctor`: what this machine gives the workbench. The one command that opens no host:
+ * it must answer on a machine whose workspace cannot open (a newer schema, a locked or missing
+ * database), so it asks the report `doctor.report` answers directly.
+ */
 import { doctorReport } from '../../host/doctor'
 import { EXIT_FAILURE, EXIT_OK, printJson } from '../output'
 

@@ -1,11 +1,11 @@
 /** `workbench runs predictions <run> --to FILE.csv|.parquet`: a split's per-row predictions. */
 import { resolve } from 'node:path'
-import type { WorkbenchHost } from '../../host/workbench-host'
-import { contractCall, runIdArg } from '../contract-call'
+import type { ContractClient } from '../contract-client'
+import { runIdArg } from '../contract-client'
 import { EXIT_OK, UsageError, printJson, pct } from '../output'
 
 export async function runsPredictions(
-  host: WorkbenchHost,
+  client: ContractClient,
   idText: string | undefined,
   opts: { json: boolean; to?: string; split?: string; rule?: string; threshold?: string }
 ): Promise<number> {
@@ -15,8 +15,8 @@ export async function runsPredictions(
   const rule = (opts.rule ?? 'last') as 'last' | 'max'
   const threshold = opts.threshold === undefined ? undefined : Number(opts.threshold)
   if (threshold !== undefined && !Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number, got '${opts.threshold}'`)
-  const written = await contractCall(host, 'runs.predictions', { id, split, rule, threshold, path: resolve(opts.to) })
-  const point = await contractCall(host, 'runs.pointwise', { id, split, rule, threshold })
+  const written = await client.call('runs.predictions', { id, split, rule, threshold, path: resolve(opts.to) })
+  const point = await client.call('runs.pointwise', { id, split, rule, threshold })
   if (opts.json) {
     printJson({ ...written, pointwise: point })
     return EXIT_OK

@@ -3,17 +3,22 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseSpecText, SpecError, type ExperimentSpec } from '../../core/search/spec'
 import { seedSpread, spread, withRepeats, type SeedGroup } from '../../core/search/repeats'
-import type { WorkbenchHost } from '../../host/workbench-host'
-import { ApiError, type RunDetail, type Leaderboard } from '../../contract/api'
+import type { ContractClient } from '../contract-client'
+import type { RunDetail, Leaderboard } from '../../contract/api'
 import { EXIT_FAILURE, EXIT_OK, UsageError, printJson, progressBar, pct, num, duration, table } from '../output'
+
+/** Minimum gap between two redraws of the progress bar (events come faster while trials train). */
+const REDRAW_MS = 200
 
 /**
  * Queues the spec's trials (only those not done yet: a re-run of an interrupted search resumes
  * it), runs this experiment's queue to the end with a progress bar on stderr, then prints the
- * run (one trial) or the leaderboard (a search).
+ * run (one trial) or the leaderboard (a search). All through the contract: `experiments.queue`
+ * (this host serving only this search), `queue.retry`, `queue.wait`, and the `queue.changed` /
+ * `run.changed` events for the progress bar.
  */
 export async function runCommand(
-  host: WorkbenchHost,
+  client: ContractClient,
   file: string,
   opts: { json: boolean; requireTargets: boolean; repeat?: number }
 ): Promise<number> {
@@ -37,12 +42,12 @@ export async function runCommand(
   const interrupt = (signal: NodeJS.Signals) => {
     bar?.stop()
     process.stderr.write(`\n${signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`}: the search resumes where it stopped when you run it again\n`)
-    void host.close().then(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+    void client.close().then(() => process.exit(signal === 'SIGINT' ? 130 : 143))
   }
   process.once('SIGINT', interrupt)
   process.once('SIGTERM', interrupt)
   try {
-    return await runToEnd(host, spec, file, opts, (b) => (bar = b))
+    return await runToEnd(client, spec, file, opts, (b) => (bar = b))
   } finally {
     process.off('SIGINT', interrupt)
     process.off('SIGTERM', interrupt)
@@ -50,29 +55,24 @@ export async function runCommand(
 }
 
 async function runToEnd(
-  host: WorkbenchHost,
+  client: ContractClient,
   spec: ExperimentSpec,
   file: string,
   opts: { json: boolean; requireTargets: boolean; repeat?: number },
   showing: (bar: ReturnType<typeof progressBar>) => void
 ): Promise<number> {
-  let queued
-  try {
-    queued = await host.queue.enqueue(spec, resolve(file), { focus: true })
-  } catch (err) {
-    if (err instanceof ApiError && err.code === 'bad_input') throw new UsageError(err.message)
-    throw err
-  }
+  // A CLI run serves its own search only: focused before the first trial starts, or an older
+  // queued trial (say, one requeued after a crash) would take the slot first.
+  const queued = await client.call('experiments.queue', { spec, source: resolve(file), focus: true })
   const experimentId = queued.experimentId
   // Failed trials of an earlier attempt get another try; done ones are never rerun.
-  host.scheduler.retry(experimentId, false)
+  await client.call('queue.retry', { experimentId, includeCancelled: false })
   if (queued.alreadyDone > 0) process.stderr.write(`${queued.alreadyDone} of ${queued.total} trials already done in this workspace; running the rest\n`)
 
   const single = queued.total === 1
   const bar = progressBar(single ? spec.name : `${spec.name} (${queued.total} trials)`)
   showing(bar)
-  const update = () => {
-    const board = host.queue.leaderboard(experimentId)
+  const draw = (board: Leaderboard) => {
     const c = board.experiment.counts
     const finished = c.done + c.failed + c.cancelled + c.skipped
     const live = board.rows.filter((r) => r.progress)
@@ -83,23 +83,44 @@ async function runToEnd(
       : `${finished}/${board.experiment.total} done, ${c.running} running${c.failed ? `, ${c.failed} failed` : ''}${board.experiment.best ? `, best ${board.experiment.objective.metric} ${num(board.experiment.best.value)}` : ''}`
     bar.update(fraction, single ? (live[0]?.progress?.stage ?? 'queued') : 'trials', message)
   }
+  // Redrawn from the events, at most every REDRAW_MS and one board read at a time; the wait
+  // itself is the host's (`queue.wait`), which also hears trials other processes finish.
   let last = 0
+  let reading = false
+  let ended = false
   const onChange = () => {
     const now = Date.now()
-    if (now - last < 200) return
+    if (ended || reading || now - last < REDRAW_MS) return
     last = now
-    update()
+    reading = true
+    client
+      .call('queue.leaderboard', { experimentId })
+      .then((board) => {
+        if (!ended) draw(board)
+      })
+      .catch(() => {
+        // A redraw that fails costs that frame only; the wait reports real trouble.
+      })
+      .finally(() => (reading = false))
   }
-  host.runs.on('changed', onChange)
-  host.scheduler.on('changed', onChange)
-  await host.scheduler.waitForExperiment(experimentId)
-  host.runs.off('changed', onChange)
-  host.scheduler.off('changed', onChange)
-  update()
-  bar.stop()
+  const offRun = client.on('run.changed', (run) => {
+    if (run.experimentId === experimentId) onChange()
+  })
+  const offQueue = client.on('queue.changed', (e) => {
+    if (e.experimentId === experimentId) onChange()
+  })
+  try {
+    await client.call('queue.wait', { experimentId })
+  } finally {
+    ended = true
+    offRun()
+    offQueue()
+  }
 
   // What this command queued: an experiment of the same name may hold trials of earlier specs.
-  const full = host.queue.leaderboard(experimentId)
+  const full = await client.call('queue.leaderboard', { experimentId })
+  draw(full)
+  bar.stop()
   const mine = new Set(queued.trialIds)
   const board = { ...full, rows: full.rows.filter((r) => mine.has(r.trialId)) }
   const anyMet = board.rows.some((r) => r.targetsMet)
@@ -115,7 +136,7 @@ async function runToEnd(
     // This command's trial (not the leaderboard's top row: an experiment of the same name may
     // hold other trials from earlier specs).
     const runId = board.rows.find((r) => r.trialId === queued.trialIds[0])!.runId!
-    const detail = host.detail(runId)
+    const detail = await client.call('runs.get', { id: runId })
     if (opts.json) printJson({ ...runJson(detail), experimentId })
     else printRun(detail)
     if (detail.status !== 'done') return EXIT_FAILURE

@@ -1,9 +1,9 @@
 /**
  * `workbench runs threshold | errors`: a finished run's metrics at any threshold, "pick for
  * targets" (chosen on validation, test reported at it), saved threshold decisions, and its missed
- * windows / false alarms. Everything goes through the contract (`host.call`), as the UI's calls do.
+ * windows / false alarms. Everything goes through the contract (`client.call`), as the UI's calls do.
  */
-import type { WorkbenchHost } from '../../host/workbench-host'
+import type { ContractClient } from '../contract-client'
 import {
   ERRORS_PAGE_MAX,
   type RunThresholds,
@@ -12,7 +12,7 @@ import {
   type ErrorItem
 } from '../../contract/api'
 import { EXIT_OK, UsageError, printJson, table, pct, num, progressBar } from '../output'
-import { contractCall as call, runIdArg } from '../contract-call'
+import { runIdArg } from '../contract-client'
 
 function numberOption(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined
@@ -37,7 +37,7 @@ export interface ThresholdOptions {
 }
 
 /** `runs threshold <run> [--at T | --pick targets|objective | --reset] [--save] [--note N] [--json]` */
-export async function runsThreshold(host: WorkbenchHost, idText: string | undefined, o: ThresholdOptions): Promise<number> {
+export async function runsThreshold(client: ContractClient, idText: string | undefined, o: ThresholdOptions): Promise<number> {
   const id = runIdArg('runs threshold', idText)
   const at = numberOption('--at', o.at)
   const rule = choice('--pick', o.pick, ['targets', 'objective'] as const)
@@ -46,8 +46,8 @@ export async function runsThreshold(host: WorkbenchHost, idText: string | undefi
   if (o.save && at === undefined && rule === undefined) throw new UsageError('--save needs the threshold to save: --at T, or --pick targets|objective')
 
   if (rule !== undefined) {
-    const pick = await call(host, 'runs.pickThreshold', { id, rule })
-    const saved = o.save ? await call(host, 'runs.setThreshold', { id, threshold: pick.threshold, source: rule === 'targets' ? 'pick-targets' : 'pick-objective', note: o.note }) : null
+    const pick = await client.call('runs.pickThreshold', { id, rule })
+    const saved = o.save ? await client.call('runs.setThreshold', { id, threshold: pick.threshold, source: rule === 'targets' ? 'pick-targets' : 'pick-objective', note: o.note }) : null
     if (o.json) printJson(saved ? { ...pick, saved } : pick)
     else {
       const out = [
@@ -71,9 +71,9 @@ export async function runsThreshold(host: WorkbenchHost, idText: string | undefi
   }
 
   let saved: RunThresholds | null = null
-  if (o.reset) saved = await call(host, 'runs.resetThreshold', { id, note: o.note })
-  else if (o.save && at !== undefined) saved = await call(host, 'runs.setThreshold', { id, threshold: at, source: 'manual', note: o.note })
-  const report = await call(host, 'runs.threshold', { id, threshold: at })
+  if (o.reset) saved = await client.call('runs.resetThreshold', { id, note: o.note })
+  else if (o.save && at !== undefined) saved = await client.call('runs.setThreshold', { id, threshold: at, source: 'manual', note: o.note })
+  const report = await client.call('runs.threshold', { id, threshold: at })
   if (o.json) {
     printJson(saved ? { ...report, saved } : report)
     return EXIT_OK
@@ -145,7 +145,7 @@ export interface ErrorsOptions {
 const TABLE_ROWS = 50
 
 /** `runs errors <run> --kind fn|fp [--split S] [--threshold T] [--sort score|margin|type|time] [--order asc|desc] [--limit N] [--json]` */
-export async function runsErrors(host: WorkbenchHost, idText: string | undefined, o: ErrorsOptions): Promise<number> {
+export async function runsErrors(client: ContractClient, idText: string | undefined, o: ErrorsOptions): Promise<number> {
   const id = runIdArg('runs errors', idText)
   if (o.kind === undefined) throw new UsageError('--kind is required: fn (missed windows) or fp (false alarms)')
   const kind = choice('--kind', o.kind, ['fn', 'fp'] as const)!
@@ -158,7 +158,7 @@ export async function runsErrors(host: WorkbenchHost, idText: string | undefined
   const want = limit ?? (o.json ? Infinity : TABLE_ROWS)
 
   const query = { id, split, kind, threshold, sort, order }
-  const first = await call(host, 'runs.errors', { ...query, offset: 0, limit: Math.min(want, ERRORS_PAGE_MAX) })
+  const first = await client.call('runs.errors', { ...query, offset: 0, limit: Math.min(want, ERRORS_PAGE_MAX) })
   const items: ErrorItem[] = [...first.items]
   const episodes = new Map<number, ErrorEpisode>(first.episodes.map((e) => [e.id, e]))
   const total = Math.min(want, first.total)
@@ -166,7 +166,7 @@ export async function runsErrors(host: WorkbenchHost, idText: string | undefined
   const bar = total > items.length ? progressBar(`run ${id} ${kind} errors`) : null
   while (items.length < total) {
     bar?.update(items.length / total, 'listing', `${items.length}/${total}`)
-    const page = await call(host, 'runs.errors', { ...query, threshold: first.threshold, offset: items.length, limit: Math.min(total - items.length, ERRORS_PAGE_MAX) })
+    const page = await client.call('runs.errors', { ...query, threshold: first.threshold, offset: items.length, limit: Math.min(total - items.length, ERRORS_PAGE_MAX) })
     if (page.items.length === 0) break
     items.push(...page.items)
     for (const e of page.episodes) episodes.set(e.id, e)

@@ -6,10 +6,10 @@
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
-import type { WorkbenchHost } from '../../host/workbench-host'
+import type { ContractClient } from '../contract-client'
 import { RUNS_PAGE_MAX, type RunFilter, type RunListRow, type RunSort } from '../../contract/api'
 import { EXIT_OK, UsageError, printJson, table, pct, num, duration } from '../output'
-import { contractCall, runIdArg } from '../contract-call'
+import { runIdArg } from '../contract-client'
 
 export interface RunsListOptions {
   json: boolean
@@ -23,7 +23,7 @@ export interface RunsListOptions {
 const FILTER_KEYS = ['experiment', 'kind', 'status', 'dataset', 'targets', 'tag', 'text'] as const
 
 /** `--filter k=v` options as the contract's filter; experiments by id or by name. */
-async function parseFilters(host: WorkbenchHost, items: readonly string[]): Promise<RunFilter> {
+async function parseFilters(client: ContractClient, items: readonly string[]): Promise<RunFilter> {
   const filter: RunFilter = {}
   const add = <K extends 'experimentIds' | 'modelKinds' | 'statuses' | 'tags'>(key: K, v: NonNullable<RunFilter[K]>[number]) => {
     filter[key] = [...((filter[key] as unknown[] | undefined) ?? []), v] as RunFilter[K]
@@ -40,7 +40,7 @@ async function parseFilters(host: WorkbenchHost, items: readonly string[]): Prom
           add('experimentIds', Number(value))
           break
         }
-        experiments ??= (await contractCall(host, 'runs.query', { limit: 1 })).facets.experiments
+        experiments ??= (await client.call('runs.query', { limit: 1 })).facets.experiments
         const match = experiments.find((e) => e.name === value)
         if (!match) throw new UsageError(`--filter experiment=${value}: no run of an experiment named '${value}' (experiments with runs: ${experiments.map((e) => e.name).join(', ') || 'none'})`)
         add('experimentIds', match.id)
@@ -93,13 +93,13 @@ function writeAtomically(file: string, text: string): void {
   }
 }
 
-export async function runsListCommand(host: WorkbenchHost, o: RunsListOptions): Promise<number> {
-  const filter = await parseFilters(host, o.filter ?? [])
+export async function runsListCommand(client: ContractClient, o: RunsListOptions): Promise<number> {
+  const filter = await parseFilters(client, o.filter ?? [])
   const sort = parseSort(o)
   const limit = parseLimit(o.limit)
   if (o.csv) {
     const file = resolve(o.csv)
-    const out = await contractCall(host, 'runs.csv', { filter, sort })
+    const out = await client.call('runs.csv', { filter, sort })
     writeAtomically(file, out.csv)
     if (o.json) printJson({ file, rows: out.rows, columns: out.columns })
     else process.stdout.write(`wrote ${out.rows} run${out.rows === 1 ? '' : 's'} (${out.columns.length} columns) to ${file}\n`)
@@ -110,7 +110,7 @@ export async function runsListCommand(host: WorkbenchHost, o: RunsListOptions): 
   let total = 0
   for (;;) {
     const want = Math.min(RUNS_PAGE_MAX, (limit ?? Infinity) - rows.length)
-    const page = await contractCall(host, 'runs.query', { filter, sort, offset: rows.length, limit: want })
+    const page = await client.call('runs.query', { filter, sort, offset: rows.length, limit: want })
     total = page.total
     rows.push(...page.rows)
     if (page.rows.length < want || rows.length >= total || rows.length >= (limit ?? Infinity)) break
@@ -168,11 +168,11 @@ export async function runsListCommand(host: WorkbenchHost, o: RunsListOptions): 
 }
 
 /** `runs annotate <id> [--tag T ...] [--note TEXT]`: replaces the run's tags (when --tag is given) and note. */
-export async function runsAnnotateCommand(host: WorkbenchHost, idText: string | undefined, o: { json: boolean; tag?: string[]; note?: string }): Promise<number> {
+export async function runsAnnotateCommand(client: ContractClient, idText: string | undefined, o: { json: boolean; tag?: string[]; note?: string }): Promise<number> {
   const id = runIdArg('runs annotate', idText)
   if (o.tag === undefined && o.note === undefined) throw new UsageError('runs annotate needs --tag T (repeat for several; --tag "" clears them) or --note TEXT ("" clears it)')
   const tags = o.tag === undefined ? undefined : o.tag.filter((t) => t.trim() !== '')
-  const out = await contractCall(host, 'runs.annotate', { id, ...(tags ? { tags } : {}), ...(o.note !== undefined ? { note: o.note || null } : {}) })
+  const out = await client.call('runs.annotate', { id, ...(tags ? { tags } : {}), ...(o.note !== undefined ? { note: o.note || null } : {}) })
   if (o.json) printJson(out)
   else process.stdout.write(`run ${id}: tags ${out.tags.length ? out.tags.join(', ') : '(none)'}; note ${out.note ? JSON.stringify(out.note) : '(none)'}\n`)
   return EXIT_OK

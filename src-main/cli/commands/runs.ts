@@ -1,20 +1,12 @@
 /** `workbench runs show`: one run of a workspace (`runs list` is runs-list.ts). */
-import type { WorkbenchHost } from '../../host/workbench-host'
-import { ApiError } from '../../contract/api'
-import { EXIT_OK, UsageError, printJson, table, pct, num, duration } from '../output'
+import type { ContractClient } from '../contract-client'
+import { runIdArg } from '../contract-client'
+import { EXIT_OK, printJson, table, num } from '../output'
 import { runJson, printRun } from './run'
 import { thresholdLines } from './runs-analysis'
 
-export function runsShow(host: WorkbenchHost, idText: string | undefined, opts: { json: boolean }): number {
-  const id = Number(idText)
-  if (!idText || !Number.isInteger(id) || id <= 0) throw new UsageError(`runs show needs a run id (a positive integer), got '${idText ?? ''}'`)
-  let detail
-  try {
-    detail = host.detail(id)
-  } catch (err) {
-    if (err instanceof ApiError && err.code === 'not_found') throw new UsageError(err.message)
-    throw err
-  }
+export async function runsShow(client: ContractClient, idText: string | undefined, opts: { json: boolean }): Promise<number> {
+  const detail = await client.call('runs.get', { id: runIdArg('runs show', idText) })
   if (opts.json) printJson({ ...runJson(detail), thresholds: detail.thresholds })
   else {
     printRun(detail)

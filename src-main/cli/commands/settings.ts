@@ -1,8 +1,7 @@
 /** `workbench settings [set <key> <value>]`: the workspace settings, through the contract. */
 import { resolve } from 'node:path'
-import type { WorkbenchHost } from '../../host/workbench-host'
-import type { MethodInput, MethodOutput } from '../../contract/api'
-import { ApiError } from '../../contract/api'
+import type { ContractClient } from '../contract-client'
+import { ApiError, type MethodInput, type MethodOutput } from '../../contract/api'
 import { EXIT_OK, UsageError, printJson, table } from '../output'
 
 /** Keys a user may set from the command line, and how a typed value becomes the API's. */
@@ -12,18 +11,19 @@ const SETTABLE: Record<string, (text: string) => MethodInput<'settings.set'>> = 
   bundlesDir: (t) => ({ bundlesDir: t === 'default' ? null : resolve(t) })
 }
 
-export async function settingsCommand(host: WorkbenchHost, args: string[], opts: { json: boolean }): Promise<number> {
+export async function settingsCommand(client: ContractClient, args: string[], opts: { json: boolean }): Promise<number> {
   const [sub, key, value] = args
   let settings: MethodOutput<'settings.get'>
   if (sub === undefined || sub === 'get') {
-    settings = (await host.call('settings.get', {})) as MethodOutput<'settings.get'>
+    settings = await client.call('settings.get', {})
   } else if (sub === 'set') {
     const make = key === undefined ? undefined : SETTABLE[key]
     if (!make || value === undefined) throw new UsageError(`settings set takes one of ${Object.keys(SETTABLE).join(', ')} and a value`)
     try {
-      settings = (await host.call('settings.set', make(value))) as MethodOutput<'settings.get'>
+      settings = await client.call('settings.set', make(value))
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'bad_input') throw new UsageError(`settings set ${key}: ${err.message}`)
+      // Which setting refused the value, in front of the contract's own words.
+      if (err instanceof ApiError) throw new ApiError(err.code, `settings set ${key}: ${err.message}`, err.path)
       throw err
     }
   } else {

@@ -2,7 +2,9 @@
  * Per-column statistics and normal-vs-anomalous histograms (seed 000's "metric distributions"):
  * what the dataset editor shows beside the chart. Non-finite cells are counted, never summed.
  */
+import { z } from 'zod'
 import type { LabelledSeries } from './series'
+import { scoreHistogramSchema } from '../eval/result-schemas'
 
 export interface ColumnSummary {
   column: string
@@ -56,12 +58,8 @@ export function columnStats(series: LabelledSeries): ColumnSummary[] {
   })
 }
 
-export interface ColumnHistogram {
-  column: string
-  edges: number[]
-  normal: number[]
-  anomalous: number[]
-}
+export const columnHistogramSchema = scoreHistogramSchema.extend({ column: z.string() })
+export type ColumnHistogram = z.infer<typeof columnHistogramSchema>
 
 /**
  * Histograms over each column's 0.5-99.5 percentile range (a few extreme anomalies would

@@ -32,11 +32,12 @@ export function isMissingRule(x: unknown): x is MissingRule {
 }
 
 /** What a filling did: the rule and the cells it filled, per column (columns with none omitted). */
-export interface FillReport {
-  rule: MissingRule
-  cells: number
-  byColumn: Record<string, number>
-}
+export const fillReportSchema = z.object({
+  rule: z.enum(MISSING_RULES),
+  cells: z.number().int().min(0),
+  byColumn: z.record(z.string(), z.number().int().min(0))
+})
+export type FillReport = z.infer<typeof fillReportSchema>
 
 /**
  * A column that cannot be filled: no value at all, none in one segment, or rule `refuse`. The

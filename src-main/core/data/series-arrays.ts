@@ -4,30 +4,39 @@
  * this way from the data worker to the host one array at a time, so neither side ever holds
  * a second copy of the whole series.
  */
-import type { LabelledSeries } from './series'
+import { z } from 'zod'
+import { segmentSchema, type LabelledSeries } from './series'
+import { float32Array, float64Array, uint8Array } from '../typed-array-schemas'
 
-export type ArrayDtype = 'f64' | 'f32' | 'u8'
+export const arrayDtypeSchema = z.enum(['f64', 'f32', 'u8'])
+export type ArrayDtype = z.infer<typeof arrayDtypeSchema>
 
-export interface SeriesArray {
-  /** `timestamps`, `col:<feature>`, `labels`, `types` or `target:<name>`. */
-  name: string
-  dtype: ArrayDtype
-  data: Float64Array | Float32Array | Uint8Array
-}
+const arrayOfDtype = { f64: float64Array, f32: float32Array, u8: uint8Array } as const
+
+export const seriesArraySchema = z
+  .object({
+    /** `timestamps`, `col:<feature>`, `labels`, `types` or `target:<name>`. */
+    name: z.string(),
+    dtype: arrayDtypeSchema,
+    data: z.union([float64Array, float32Array, uint8Array])
+  })
+  .refine((a) => arrayOfDtype[a.dtype].safeParse(a.data).success, { message: 'the array does not hold its dtype', path: ['data'] })
+export type SeriesArray = z.infer<typeof seriesArraySchema>
 
 /** Everything of a series but its arrays. */
-export interface SeriesHeader {
-  name: string
-  intervalMs: number
-  rows: number
-  columns: string[]
-  anomalyTypeNames: string[]
-  segments?: LabelledSeries['segments']
+export const seriesHeaderSchema = z.object({
+  name: z.string(),
+  intervalMs: z.number(),
+  rows: z.number().int().min(0),
+  columns: z.array(z.string()),
+  anomalyTypeNames: z.array(z.string()),
+  segments: z.array(segmentSchema).optional(),
   /** Names of `targets` (null: the series has no targets object). */
-  targetNames: string[] | null
+  targetNames: z.array(z.string()).nullable(),
   /** The series came without labels (LabelledSeries.unlabelled). */
-  unlabelled?: true
-}
+  unlabelled: z.literal(true).optional()
+})
+export type SeriesHeader = z.infer<typeof seriesHeaderSchema>
 
 export function seriesHeader(series: LabelledSeries): SeriesHeader {
   return {

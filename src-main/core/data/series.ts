@@ -5,6 +5,8 @@
  * tfjs tensors all want), timestamps as epoch milliseconds. Every point carries a 0/1 label and,
  * for generated data, the type of anomaly it belongs to.
  */
+import { z } from 'zod'
+
 export interface LabelledSeries {
   /** Human name, e.g. `helios-detection (days=7, seed=1)`. */
   name: string
@@ -41,19 +43,20 @@ export interface LabelledSeries {
   unlabelled?: boolean
 }
 
-export interface Segment {
+export const segmentSchema = z.object({
   /** Entity id or file name. */
-  id: string
+  id: z.string(),
   /** First row (inclusive). */
-  start: number
+  start: z.number().int().min(0),
   /** Last row (exclusive). */
-  end: number
+  end: z.number().int().min(0),
   /**
    * For a part cut out of a stored version (a split): the row of that version where this segment
    * starts. Scores are stored against the version's rows, so an error can be traced to them.
    */
-  origin?: number
-}
+  origin: z.number().int().min(0).optional()
+})
+export type Segment = z.infer<typeof segmentSchema>
 
 /** The segments of a series: its own, or one covering every row. */
 export function segmentsOf(series: LabelledSeries): Segment[] {

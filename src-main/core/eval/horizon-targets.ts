@@ -8,9 +8,8 @@
  *
  * Here: those keys, balanced accuracy and the threshold search used per horizon.
  */
-import { parseTarget, checkTargets, TARGET_METRICS } from './targets'
-import { confusionMatrix, predictAtThreshold, rates, rocAuc, averagePrecision, type ConfusionMatrix, type Scores } from './metrics'
-
+import { TARGET_METRICS } from './targets'
+import { confusionMatrix, predictAtThreshold, rates, rocAuc, averagePrecision, type Confusion, type Scores } from './metrics'
 
 export const HORIZON_BASE_METRICS: string[] = [...new Set([...TARGET_METRICS, 'balancedAccuracy'])]
 
@@ -25,11 +24,8 @@ export function horizonSuffix(horizon: string): string {
   return i >= 0 ? horizon.slice(i + 1) : horizon
 }
 
-/** Kept for callers that name the horizon case explicitly: targets.ts does the work. */
-export const parseHorizonTarget = parseTarget
-export const checkHorizonTargets = checkTargets
 
-export function balancedAccuracy(cm: ConfusionMatrix): number {
+export function balancedAccuracy(cm: Confusion): number {
   const r = rates(cm)
   return (r.recall + r.specificity) / 2
 }
@@ -73,7 +69,7 @@ export function bestThreshold(scores: Scores, labels: Uint8Array, metric: Thresh
 export interface HorizonReport {
   horizon: string
   threshold: number
-  confusion: ConfusionMatrix
+  confusion: Confusion
   accuracy: number
   balancedAccuracy: number
   precision: number

@@ -10,12 +10,9 @@
  *   precision with no positive label is 0 (as sklearn returns, with a warning).
  */
 
-export interface ConfusionMatrix {
-  tn: number
-  fp: number
-  fn: number
-  tp: number
-}
+import type { Confusion, ScoreHistogram, TypeRecall } from './result-schemas'
+
+export type { Confusion, ScoreHistogram, TypeRecall } from './result-schemas'
 
 export interface Rates {
   accuracy: number
@@ -31,7 +28,7 @@ export type Scores = Float64Array | Float32Array
 
 export interface EvalReport extends Rates {
   threshold: number
-  confusion: ConfusionMatrix
+  confusion: Confusion
   rocAuc: number
   averagePrecision: number
   support: { normal: number; anomalous: number }
@@ -51,18 +48,6 @@ export interface PrCurve extends Curve {
   recall: number[]
 }
 
-export interface ScoreHistogram {
-  edges: number[]
-  normal: number[]
-  anomalous: number[]
-}
-
-export interface TypeRecall {
-  total: number
-  detected: number
-  recall: number
-}
-
 function checkLengths(a: ArrayLike<unknown>, b: ArrayLike<unknown>, what: string): void {
   if (a.length !== b.length) throw new Error(`${what}: lengths differ (${a.length} vs ${b.length})`)
 }
@@ -71,7 +56,7 @@ function ratio(num: number, den: number): number {
   return den === 0 ? 0 : num / den
 }
 
-export function confusionMatrix(labels: Uint8Array, predicted: Uint8Array): ConfusionMatrix {
+export function confusionMatrix(labels: Uint8Array, predicted: Uint8Array): Confusion {
   checkLengths(labels, predicted, 'confusionMatrix')
   let tn = 0
   let fp = 0
@@ -89,7 +74,7 @@ export function confusionMatrix(labels: Uint8Array, predicted: Uint8Array): Conf
   return { tn, fp, fn, tp }
 }
 
-export function rates(cm: ConfusionMatrix): Rates {
+export function rates(cm: Confusion): Rates {
   const { tn, fp, fn, tp } = cm
   const precision = ratio(tp, tp + fp)
   const recall = ratio(tp, tp + fn)

@@ -6,7 +6,7 @@
  * - `max`: a row takes the highest score of the windows that cover it.
  * Rows of the evaluated part that get no score are counted and reported, never dropped silently.
  */
-import { rates, type ConfusionMatrix } from './metrics'
+import { rates, type Confusion } from './metrics'
 
 export const POINT_RULES = ['last', 'max'] as const
 export type PointRule = (typeof POINT_RULES)[number]
@@ -58,7 +58,7 @@ export interface PointMetrics {
   scored: number
   /** Rows without one (the first rows of each stretch under `last`): not in the counts. */
   unscored: number
-  confusion: ConfusionMatrix
+  confusion: Confusion
   precision: number
   recall: number
   f1: number
@@ -73,7 +73,7 @@ export interface PointMetrics {
 
 /** Point-wise counts at `threshold` (score >= threshold flags a row); `labels` are the version's. */
 export function pointMetrics(rs: RowScores, labels: Uint8Array, threshold: number, rule: PointRule): PointMetrics {
-  const c: ConfusionMatrix = { tn: 0, fp: 0, fn: 0, tp: 0 }
+  const c: Confusion = { tn: 0, fp: 0, fn: 0, tp: 0 }
   let scored = 0
   let episodes = 0
   let caught = 0

@@ -6,23 +6,27 @@
 import { z } from 'zod'
 import type { EvalReport } from './metrics'
 
-export type TargetOp = '>=' | '>' | '<=' | '<'
+export const targetOpSchema = z.enum(['>=', '>', '<=', '<'])
+export type TargetOp = z.infer<typeof targetOpSchema>
 
-export interface Target {
+export const parsedTargetSchema = z.object({
   /** Canonical metric name, a key of EvalReport. */
-  metric: string
-  op: TargetOp
+  metric: z.string(),
+  op: targetOpSchema,
   /** Fraction for ratio metrics (87.1% -> 0.871). */
-  value: number
+  value: z.number(),
   /** The text as written (or rebuilt for object targets). */
-  text: string
-}
+  text: z.string()
+})
+export type Target = z.infer<typeof parsedTargetSchema>
 
-export interface TargetCheck extends Target {
-  /** NaN when the report lacks the metric (the target then counts as not met). */
-  actual: number
-  met: boolean
-}
+/** A target checked against a report: what a run stores and every front door shows. */
+export const targetResultSchema = parsedTargetSchema.extend({
+  /** The report's value; null when the report lacks it or it is not finite (n/a): the target then counts as not met. */
+  actual: z.number().nullable(),
+  met: z.boolean()
+})
+export type TargetResult = z.infer<typeof targetResultSchema>
 
 /** Metrics a target may name, with the spellings the seeds and sklearn users write. */
 const METRIC_ALIASES: Record<string, string> = {
@@ -94,7 +98,7 @@ export function parseTarget(text: string): Target {
 
 const targetObjectSchema = z.object({
   metric: z.string(),
-  op: z.enum(['>=', '>', '<=', '<']),
+  op: targetOpSchema,
   value: z.number(),
   text: z.string().optional()
 })
@@ -133,13 +137,12 @@ function compare(actual: number, op: TargetOp, value: number): boolean {
 export function checkTargets(
   report: Record<string, number> | EvalReport,
   targets: (string | Target)[]
-): TargetCheck[] {
+): TargetResult[] {
   const values = report as unknown as Record<string, unknown>
   return targets.map((t) => {
     const target = normaliseTarget(t)
     const raw = values[target.metric]
-    const actual = typeof raw === 'number' ? raw : NaN
-    // NaN compares false with everything, so a missing metric is never met.
-    return { ...target, actual, met: compare(actual, target.op, target.value) }
+    const actual = typeof raw === 'number' && Number.isFinite(raw) ? raw : null
+    return { ...target, actual, met: actual !== null && compare(actual, target.op, target.value) }
   })
 }

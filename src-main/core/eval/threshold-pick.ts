@@ -8,7 +8,7 @@
  * off a validation score (ONNX vs tfjs, MC-dropout's mean) lands on the side the validation data
  * put it. Cost: O(distinct validation scores x targets).
  */
-import { checkTargets, targetSchema, TARGET_METRICS, type Target, type TargetCheck } from './targets'
+import { checkTargets, targetSchema, TARGET_METRICS, type Target, type TargetResult } from './targets'
 import { rates } from './metrics'
 import { ThresholdSweep, type SweepReport } from './threshold-sweep'
 
@@ -31,7 +31,7 @@ export interface ThresholdPick {
   /** Every validation metric at the threshold. */
   validation: SweepReport
   /** The targets checked on validation at the threshold. */
-  validationTargets: TargetCheck[]
+  validationTargets: TargetResult[]
   /** Thresholds tried, and how many of them met every target. */
   candidates: number
   meetingTargets: number
@@ -41,7 +41,7 @@ export interface PickReport {
   pick: ThresholdPick
   /** The test split at the picked threshold: the numbers to report. */
   test: SweepReport
-  testTargets: TargetCheck[]
+  testTargets: TargetResult[]
 }
 
 /**

@@ -23,7 +23,7 @@
  *   Build O(M log M); each query O(log M).
  * So `at(t)` costs O(log n + K log n + log M) for K anomaly types, independent of n otherwise.
  */
-import { rates, type ConfusionMatrix, type EvalReport, type PrCurve, type RocCurve, type Scores, type TypeRecall } from './metrics'
+import { rates, type Confusion, type EvalReport, type PrCurve, type RocCurve, type Scores, type TypeRecall } from './metrics'
 import type { EpisodeWindows } from './episode-windows'
 
 export interface SweepInput {
@@ -240,7 +240,7 @@ export class ThresholdSweep {
     return this.distinct[k - 1]
   }
 
-  confusionAtCut(k: number): ConfusionMatrix {
+  confusionAtCut(k: number): Confusion {
     const tp = k > 0 ? this.tps[k - 1] : 0
     const fp = k > 0 ? this.fps[k - 1] : 0
     return { tn: this.negatives - fp, fp, fn: this.positives - tp, tp }

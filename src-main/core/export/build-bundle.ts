@@ -82,7 +82,7 @@ export function runAtChosenThreshold(run: ExportableRun): ExportableRun {
     metrics[k] = choice.test[k]
     if (suffix !== null && `${k}_${suffix}` in metrics) metrics[`${k}_${suffix}`] = choice.test[k]
   }
-  const targets = checkTargets(metrics, run.targets.map((t) => t.text)).map((c) => ({ text: c.text, actual: Number.isFinite(c.actual) ? c.actual : null, met: c.met }))
+  const targets = checkTargets(metrics, run.targets.map((t) => t.text)).map((c) => ({ text: c.text, actual: c.actual, met: c.met }))
   return { ...run, threshold: choice.chosen, metrics, confusion: choice.test.confusion, targets }
 }
 

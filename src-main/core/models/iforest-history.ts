@@ -7,7 +7,7 @@
  * score, since score = 2^(-E[h] / c(psi)).
  */
 import type { Matrix } from '../data/matrix'
-import type { ConfusionMatrix } from '../eval/metrics'
+import type { Confusion } from '../eval/metrics'
 import { evaluateScores } from '../eval/metrics'
 import { averagePathLength, contaminationThreshold, scoreSamples, type IsolationForestModel } from './iforest'
 
@@ -15,7 +15,7 @@ export interface EnsembleCheckpoint {
   /** The number of trees (the "epoch" axis for this model kind). */
   epoch: number
   metrics: Record<string, number>
-  confusion: ConfusionMatrix
+  confusion: Confusion
 }
 
 export function ensembleHistory(

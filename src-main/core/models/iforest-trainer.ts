@@ -3,13 +3,12 @@
  * train, validation and test parts, smooth the scores over time when asked, set the threshold by
  * the spec's rule (default: `contamination`, as sklearn does), and report history and results.
  */
-import type { Trainer } from '../search/trainers'
+import type { Trainer, TrialScores } from './trainer'
 import { pickMetrics } from '../eval/pick-metrics'
-import type { RunResults } from '../store/runs-repo'
+import type { RunResults } from '../store/run-schemas'
 import { runIForestTrial } from './iforest-trial'
 import { iforestParamsSchema, toJSON as iforestToJSON, scoreSamples, type IsolationForestModel } from './iforest'
 import { sourceRows, type LabelledSeries } from '../data/series'
-import type { TrialScores } from '../search/run-trial'
 import { ensembleHistory } from './iforest-history'
 import { applyScaler, type StandardScaler } from '../data/scaler'
 import { fromColumns } from '../data/matrix'

@@ -22,8 +22,8 @@ import {
   type ScoreHistogram,
   type TypeRecall
 } from '../eval/metrics'
+import { stopIfAsked } from '../cancelled'
 import {
-  cancelledError,
   fitIsolationForest,
   iforestParamsSchema,
   scoreSamples,
@@ -98,9 +98,7 @@ export function runIForestTrial(input: IForestTrialInput): IForestTrialResult {
     const [a, b] = STAGE_SPAN[stage]
     onProgress?.({ stage, fraction: a + (b - a) * within, message })
   }
-  const checkStop = (where: string): void => {
-    if (shouldStop?.()) throw cancelledError(`trial cancelled ${where}`)
-  }
+  const checkStop = (where: string): void => stopIfAsked(shouldStop, where)
 
   checkStop('before scaling')
   report('scaling', 0, `scaling ${train.columns.length} features`)

@@ -10,6 +10,7 @@
 
 import { detectorParams } from '../eval/detector-rules'
 import { z } from 'zod'
+import { CancelledError } from '../cancelled'
 import { createRng, type Rng } from '../data/rng'
 import type { Matrix } from '../data/matrix'
 
@@ -98,13 +99,6 @@ export interface IsolationForestModel {
   /** Scores >= threshold are flagged anomalous. */
   threshold: number
   trees: IsolationTree[]
-}
-
-/** Error thrown when shouldStop() asks a long computation to stop; callers test `name`. */
-export function cancelledError(message = 'cancelled'): Error {
-  const e = new Error(message)
-  e.name = 'CancelledError'
-  return e
 }
 
 export function resolveMaxSamples(maxSamples: IForestParams['maxSamples'], n: number): number {
@@ -255,7 +249,7 @@ export function fitIsolationForest(
 
   const trees: IsolationTree[] = []
   for (let t = 0; t < p.nEstimators; t++) {
-    if (shouldStop?.()) throw cancelledError(`isolation forest cancelled after ${t} trees`)
+    if (shouldStop?.()) throw new CancelledError(`isolation forest cancelled after ${t} trees`)
     const rng = createRng(treeSeeds[t])
     const features =
       kFeatures === d

@@ -10,10 +10,10 @@
  */
 import { join } from 'node:path'
 import type { ExperimentSpec } from './spec'
-import type { Trainer } from './trainers'
-import type { TrialHooks, TrialOutput, TrialScores } from './run-trial'
+import type { Trainer, TrialOutput, TrialScores } from '../models/trainer'
+import type { TrialHooks } from './run-trial'
 import type { LabelledSeries } from '../data/series'
-import type { RunResults, PerSegmentResult } from '../store/runs-repo'
+import type { RunResults, PerSegmentResult } from '../store/run-schemas'
 import { perSegmentParts, type PerSegmentRule } from '../data/splits'
 import { evaluateScores, predictAtThreshold, prCurve, recallByType, rocCurve, scoreHistogram } from '../eval/metrics'
 import { pickMetrics } from '../eval/pick-metrics'

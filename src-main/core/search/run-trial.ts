@@ -10,54 +10,22 @@ import { generateScenario } from '../data/scenarios'
 import { holdOutValidation, splitSeries } from '../data/splits'
 import { runPerSegmentTrial } from './per-segment-trial'
 import { nonFinite } from '../data/missing-values'
-import type { RunResults } from '../store/runs-repo'
-import { loadTrainer } from './trainers'
+import { loadTrainer } from '../models/trainers'
+import type { TrainerHooks, TrialOutput } from '../models/trainer'
+import type { DataRole } from '../store/run-schemas'
 import { withSeededMathRandom } from '../data/rng'
 export { pickMetrics } from '../eval/pick-metrics'
 
-/** Where a trial's data came from: a generated series (to be stored) or a stored version. */
-/** Which dataset version a split's rows belong to: 'both' = one version split into parts. */
-export type DataRole = 'train' | 'validation' | 'test' | 'both'
-
+/** Where a trial's data came from: a generated series or a stored version. */
 export type DataSource =
   | { role: DataRole; kind: 'generated'; series: LabelledSeries; generator: string; params: Record<string, unknown> }
   | { role: DataRole; kind: 'version'; id: string }
 
-export interface TrialHooks {
+/** A trainer's hooks plus what resolving the spec's data needs. */
+export interface TrialHooks extends TrainerHooks {
   /** Loads a stored dataset version (the worker reads the workspace database). */
   loadVersion?: (idOrPrefix: string) => { id: string; series: LabelledSeries }
   onDataset?: (source: DataSource) => void
-  onParams?: (params: Record<string, unknown>) => void
-  onProgress?: (p: { stage: string; fraction: number; message: string; etaMs: number | null }) => void
-  onLog?: (level: 'info' | 'warn' | 'error', message: string) => void
-  /** One point of the run's history (an epoch; for Isolation Forest, an ensemble size). */
-  onEpoch?: (e: {
-    epoch: number
-    metrics: Record<string, number>
-    confusion: { tn: number; fp: number; fn: number; tp: number } | null
-    histogram?: { edges: number[]; normal: number[]; anomalous: number[] }
-  }) => void
-  /** This run's artifact folder (checkpoints, weights); absent when trials run in-process. */
-  artifactsDir?: string
-  shouldStop?: () => boolean
-}
-
-export interface TrialScores {
-  split: 'train' | 'validation' | 'test'
-  /** Which dataset version the windows are rows of (set by runTrial from where the split came from). */
-  role: 'train' | 'validation' | 'test'
-  scores: Float32Array
-  labels: Uint8Array
-  types: Uint8Array | null
-  /** Each window's first row in that dataset version (`sourceRows`): errors trace back to rows. */
-  starts: Int32Array
-  /** Rows per window (1: one score per row). */
-  windowLength: number
-}
-
-export interface TrialOutput {
-  results: RunResults
-  scores: TrialScores[]
 }
 
 /** Loads (or generates) a spec's datasets, recording where each came from in `sources`. */
@@ -151,4 +119,3 @@ export async function runTrial(spec: ExperimentSpec, hooks: TrialHooks = {}): Pr
   return out
 }
 
-export { backendFor } from './trainers'

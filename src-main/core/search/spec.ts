@@ -7,6 +7,7 @@
 import { z } from 'zod'
 import YAML from 'yaml'
 import { scenarios, scenarioIds, getScenario } from '../data/scenarios'
+import { datasetIdSchema } from '../data/dataset-id'
 import { iforestParamsSchema } from '../models/iforest'
 import { lstmClassifierParamsSchema, lstmAutoencoderParamsSchema, lstmAttentionParamsSchema } from '../models/deep/params'
 import { parseTarget, isKnownMetric, TARGET_METRICS } from '../eval/targets'
@@ -29,11 +30,11 @@ export const generatedDatasetSchema = z
   .strict()
 export type GeneratedDatasetSpec = z.infer<typeof generatedDatasetSchema>
 
-/** A stored dataset version: its content hash, or a unique prefix of at least 8 hex digits. */
-export const versionDatasetSchema = z
-  .object({ version: z.string().regex(/^[0-9a-f]{8,64}$/, 'a dataset version is its content hash (8-64 hex digits)') })
-  .strict()
-export type VersionDatasetSpec = z.infer<typeof versionDatasetSchema>
+/**
+ * A stored dataset version: its content hash, or a unique prefix (dataset-id.ts). The field is
+ * `version` (not `id`) because spec files on disk say so.
+ */
+export const versionDatasetSchema = z.object({ version: datasetIdSchema }).strict()
 
 export const datasetSpecSchema = z.union([generatedDatasetSchema, versionDatasetSchema])
 export type DatasetSpec = z.infer<typeof datasetSpecSchema>
@@ -73,7 +74,6 @@ export const splitSchema = z.discriminatedUnion('kind', [
     })
     .strict()
 ])
-export type SplitSpec = z.infer<typeof splitSchema>
 
 export const modelSpecSchema = z
   .object({
@@ -112,7 +112,6 @@ export const searchSchema = z
       }
     }
   })
-export type SearchSpec = z.infer<typeof searchSchema>
 
 export const objectiveSchema = z
   .object({ metric: z.string().min(1), direction: z.enum(['maximize', 'minimize']) })
@@ -138,47 +137,69 @@ export const experimentSpecSchema = z
     stopWhenTargetsMet: z.boolean().default(false)
   })
   .strict()
-  // Nested checks with full field paths: generator params, model params, targets, objective.
-  .superRefine((spec, ctx) => {
-    const checkDataset = (ds: DatasetSpec, path: (string | number)[]) => {
-      // A stored version is checked against the workspace when the run is queued.
-      if (!isGenerated(ds)) return
-      if (!Object.hasOwn(scenarios, ds.generator)) {
-        ctx.addIssue({ code: 'custom', path: [...path, 'generator'], message: `unknown scenario '${ds.generator}' (known: ${scenarioIds().join(', ')})` })
-        return
-      }
-      const r = getScenario(ds.generator).paramsSchema.safeParse(ds.params)
-      if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: [...path, 'params', ...i.path.map(String)], message: i.message })
-    }
-    checkDataset(spec.dataset, ['dataset'])
-    if (spec.split.kind === 'separate-test') {
-      checkDataset(spec.split.test, ['split', 'test'])
-      if (spec.split.validation) checkDataset(spec.split.validation, ['split', 'validation'])
-    }
-    const paramsSchema = modelParamsSchemas[spec.model.kind]
-    const params = paramsSchema.safeParse(spec.model.params)
+  // Nested checks with full field paths: generator params, model params, searched values, targets,
+  // objective. Each needs only its own part of the spec, so it runs whenever that part is valid,
+  // even when another part is not: a spec's errors come all at once, not in two passes.
+  .superRefine(nestedChecks, { when: () => true })
+export type ExperimentSpec = z.infer<typeof experimentSpecSchema>
+
+/** The part of the spec `schema` describes, or undefined where it is invalid (reported by the shape). */
+function validPart<S extends z.ZodType>(schema: S, value: unknown): z.output<S> | undefined {
+  const r = schema.safeParse(value)
+  return r.success ? r.data : undefined
+}
+
+/** A generated dataset's scenario and params (a stored version is checked when the run is queued). */
+function checkDataset(ds: DatasetSpec, path: (string | number)[], ctx: z.RefinementCtx): void {
+  if (!isGenerated(ds)) return
+  if (!Object.hasOwn(scenarios, ds.generator)) {
+    ctx.addIssue({ code: 'custom', path: [...path, 'generator'], message: `unknown scenario '${ds.generator}' (known: ${scenarioIds().join(', ')})` })
+    return
+  }
+  const r = getScenario(ds.generator).paramsSchema.safeParse(ds.params)
+  if (!r.success) for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: [...path, 'params', ...i.path.map(String)], message: i.message })
+}
+
+function nestedChecks(value: unknown, ctx: z.RefinementCtx): void {
+  if (typeof value !== 'object' || value === null) return
+  const raw = value as Record<string, unknown>
+  const dataset = validPart(datasetSpecSchema, raw.dataset)
+  if (dataset) checkDataset(dataset, ['dataset'], ctx)
+  const split = validPart(splitSchema, raw.split)
+  if (split?.kind === 'separate-test') {
+    checkDataset(split.test, ['split', 'test'], ctx)
+    if (split.validation) checkDataset(split.validation, ['split', 'validation'], ctx)
+  }
+  const model = validPart(modelSpecSchema, raw.model)
+  if (model) {
+    const paramsSchema = modelParamsSchemas[model.kind]
+    const params = paramsSchema.safeParse(model.params)
     if (!params.success) for (const i of params.error.issues) ctx.addIssue({ code: 'custom', path: ['model', 'params', ...i.path.map(String)], message: i.message })
     // Every searched value must be a valid param on its own: a bad grid is refused before queueing.
-    for (const [key, values] of Object.entries(spec.search?.space ?? {})) {
+    // Only what the searched value adds counts: the fixed params' own issues are reported above.
+    const issueKey = (i: z.core.$ZodIssue) => `${i.path.join('.')}: ${i.message}`
+    const fixedIssues = new Set(params.success ? [] : params.error.issues.map(issueKey))
+    for (const [key, values] of Object.entries(validPart(searchSchema.optional(), raw.search)?.space ?? {})) {
       const candidates = Array.isArray(values) ? values : [values.min, values.max]
       candidates.forEach((value, k) => {
-        const r = paramsSchema.safeParse({ ...spec.model.params, [key]: value })
-        const issue = r.success ? null : r.error.issues[0]
+        const r = paramsSchema.safeParse({ ...model.params, [key]: value })
+        const issue = r.success ? undefined : r.error.issues.find((i) => !fixedIssues.has(issueKey(i)))
         if (issue) ctx.addIssue({ code: 'custom', path: ['search', 'space', key, ...(Array.isArray(values) ? [k] : [])], message: `${key} = ${JSON.stringify(value)}: ${issue.message}` })
       })
     }
-    spec.targets.forEach((t, k) => {
-      try {
-        parseTarget(t)
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', path: ['targets', k], message: (err as Error).message })
-      }
-    })
-    if (!isKnownMetric(spec.objective.metric)) {
-      ctx.addIssue({ code: 'custom', path: ['objective', 'metric'], message: `unknown metric '${spec.objective.metric}' (known: ${TARGET_METRICS.join(', ')})` })
+  }
+  validPart(z.array(z.string()).default([]), raw.targets)?.forEach((t, k) => {
+    try {
+      parseTarget(t)
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['targets', k], message: (err as Error).message })
     }
   })
-export type ExperimentSpec = z.infer<typeof experimentSpecSchema>
+  const objective = validPart(objectiveSchema.optional(), raw.objective)
+  if (objective && !isKnownMetric(objective.metric)) {
+    ctx.addIssue({ code: 'custom', path: ['objective', 'metric'], message: `unknown metric '${objective.metric}' (known: ${TARGET_METRICS.join(', ')})` })
+  }
+}
 
 /** Thrown for a spec that does not validate; `issues` name each field path. */
 export class SpecError extends Error {

@@ -56,6 +56,24 @@ export function schemaVersion(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number
 }
 
+/**
+ * A counter SQLite bumps whenever another connection commits (PRAGMA data_version): how a process
+ * sharing the workspace notices the others' writes without reading their rows.
+ */
+export function dataVersion(db: Db): number {
+  return db.pragma('data_version', { simple: true }) as number
+}
+
+/** The SQLite library's version (an in-memory database asked once: no workspace needed). */
+export function sqliteVersion(): string {
+  const mem = new Database(':memory:')
+  try {
+    return mem.prepare('SELECT sqlite_version()').pluck().get() as string
+  } finally {
+    mem.close()
+  }
+}
+
 export function migrate(db: Db, list: Migration[]): void {
   // Applied in list order, skipping what the file has: a list out of order would skip one for good.
   list.forEach((m, i) => {

@@ -7,6 +7,7 @@ import { anomalyRate, anomalyTypeCounts } from '../data/series'
 import { contentHash, ContentHasher } from '../data/content-hash'
 import { arrayLayout, seriesArrays, seriesHeader, type SeriesArray, type SeriesHeader } from '../data/series-arrays'
 import type { ColumnRoleEntry } from '../data/import/options'
+import { DATASET_ID_PATTERN } from '../data/dataset-id'
 
 export interface DatasetMeta {
   id: string
@@ -316,7 +317,7 @@ export function datasetChildren(db: Db, id: string): DatasetMeta[] {
 
 /** Resolves a full id or a unique prefix (as users type them from `datasets list`). */
 export function resolveDatasetId(db: Db, idOrPrefix: string): string | null {
-  if (!/^[0-9a-f]{4,64}$/.test(idOrPrefix)) return null
+  if (!DATASET_ID_PATTERN.test(idOrPrefix)) return null
   const rows = db.prepare("SELECT id FROM datasets WHERE id LIKE ? || '%' LIMIT 2").pluck().all(idOrPrefix) as string[]
   return rows.length === 1 ? rows[0] : null
 }

@@ -1,4 +1,8 @@
-/** Experiments: one row per distinct spec (by hash), so re-running a spec reuses its experiment. */
+/**
+ * Experiments: one row per experiment name. Queueing a spec under a name it already has reuses
+ * that experiment: its spec and spec hash become the ones queued last, and a cancelled one is
+ * active again. (A trial's identity, not the experiment's, says whether work is new: expand.ts.)
+ */
 import { createHash } from 'node:crypto'
 import type { Db } from './database'
 import { nowIso, stmt } from './database'
@@ -85,11 +89,6 @@ function toExperiment(r: Row): ExperimentRow {
     priority: r.priority,
     createdAt: r.created_at
   }
-}
-
-export function getExperimentByHash(db: Db, hash: string): ExperimentRow | null {
-  const r = stmt(db, 'SELECT * FROM experiments WHERE spec_hash = ?').get(hash) as Row | undefined
-  return r ? toExperiment(r) : null
 }
 
 export function getExperiment(db: Db, id: number): ExperimentRow | null {

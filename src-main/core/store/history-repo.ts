@@ -5,7 +5,8 @@
  */
 import type { Db } from './database'
 import { stmt, writeTransaction } from './database'
-import type { RunStatus, TargetCheck } from './runs-repo'
+import { toSummaryRecord, type RunSummaryRecord, type SummaryRow } from './runs-repo'
+import type { RunStatus } from './run-schemas'
 import { METRIC_KEYS } from '../eval/pick-metrics'
 
 export type TargetsVerdict = 'met' | 'not-met' | 'none'
@@ -30,20 +31,7 @@ export interface RunSort {
 }
 
 /** One list row as stored: no curves, no model, no scores. */
-export interface RunListRecord {
-  id: number
-  experimentId: number
-  experimentName: string
-  modelKind: string
-  params: Record<string, unknown>
-  status: RunStatus
-  statusReason: string | null
-  createdAt: string
-  startedAt: string | null
-  finishedAt: string | null
-  durationMs: number | null
-  metrics: Record<string, number> | null
-  targets: TargetCheck[]
+export interface RunListRecord extends RunSummaryRecord {
   trainDatasetId: string | null
   testDatasetId: string | null
   trial: { id: number; ordinal: number } | null
@@ -51,20 +39,7 @@ export interface RunListRecord {
   note: string | null
 }
 
-interface ListRow {
-  id: number
-  experiment_id: number
-  experiment_name: string
-  model_kind: string
-  params: string
-  status: RunStatus
-  status_reason: string | null
-  created_at: string
-  started_at: string | null
-  finished_at: string | null
-  duration_ms: number | null
-  metrics: string | null
-  targets: string
+interface ListRow extends SummaryRow {
   train_dataset_id: string | null
   test_dataset_id: string | null
   trial_id: number | null
@@ -161,19 +136,7 @@ function orderBy(sort: RunSort): { sql: string; args: unknown[] } {
 
 function toListRecord(r: ListRow): RunListRecord {
   return {
-    id: r.id,
-    experimentId: r.experiment_id,
-    experimentName: r.experiment_name,
-    modelKind: r.model_kind,
-    params: JSON.parse(r.params),
-    status: r.status,
-    statusReason: r.status_reason,
-    createdAt: r.created_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    durationMs: r.duration_ms,
-    metrics: r.metrics == null ? null : JSON.parse(r.metrics),
-    targets: JSON.parse(r.targets),
+    ...toSummaryRecord(r),
     trainDatasetId: r.train_dataset_id,
     testDatasetId: r.test_dataset_id,
     trial: r.trial_id != null && r.trial_ordinal != null ? { id: r.trial_id, ordinal: r.trial_ordinal } : null,

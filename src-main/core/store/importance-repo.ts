@@ -5,11 +5,12 @@
  */
 import type { Db } from './database'
 import { nowIso, stmt } from './database'
-import type { RunImportance } from '../eval/attribution/run-importance'
+import type { RunImportance } from '../eval/attribution/schemas'
+import type { ScoreSplit } from './run-schemas'
 
 /** What a run's importance measured (run-importance.ts), on which split, when and how long it took. */
 export interface ImportanceRecord extends RunImportance {
-  split: 'train' | 'validation' | 'test'
+  split: ScoreSplit
   computedAt: string
   computeMs: number
 }

@@ -9,8 +9,8 @@
 import type { Db } from './database'
 import { nowIso, writeTransaction, stmt } from './database'
 import { crashPoint } from '../crash-point'
-import { FINAL_STATUSES, durationSince, getRun, saveScores, type RunResults, type RunStatus } from './runs-repo'
-import type { TrialStatus } from './trials-repo'
+import { durationSince, getRun, saveScores } from './runs-repo'
+import { FINAL_STATUSES, type RunResults, type RunStatus, type TrialStatus } from './run-schemas'
 import { deadOwnerCheck, forgetDeadHosts } from './hosts-repo'
 
 export type { ScoresToStore } from './runs-repo'

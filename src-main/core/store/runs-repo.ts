@@ -7,62 +7,18 @@
 import type { Db } from './database'
 import { nowIso, stmt } from './database'
 import { toBlob, fromBlob } from './arrays'
+import { FINAL_STATUSES, type BackendReport, type Epoch, type PartRows, type PerSegmentResult, type RunLog, type RunStatus, type ScoreSplit } from './run-schemas'
+import type { Confusion, ScoreHistogram, TypeRecall } from '../eval/result-schemas'
+import type { TargetResult } from '../eval/targets'
 
-export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
-export const FINAL_STATUSES: readonly RunStatus[] = ['done', 'failed', 'cancelled', 'interrupted']
+export { FINAL_STATUSES } from './run-schemas'
+export type { RunStatus, RunResults, PartRows, PerSegmentResult, BackendReport, Epoch, RunLog } from './run-schemas'
 
-export interface ConfusionCounts {
-  tn: number
-  fp: number
-  fn: number
-  tp: number
-}
-
-export interface TargetCheck {
-  text: string
-  metric: string
-  op: '>=' | '>' | '<=' | '<'
-  value: number
-  actual: number | null
-  met: boolean
-}
-
-export interface RunResults {
-  threshold: number
-  /** Test metrics at the threshold: reported, never chosen on. */
-  metrics: Record<string, number>
-  /** Metrics on the training rows (models that score them: Isolation Forest), else null. */
-  trainMetrics: Record<string, number> | null
-  /** Metrics on the validation part at the threshold: what thresholds and a search's winner are chosen on. */
-  validationMetrics: Record<string, number> | null
-  /** A per-segment protocol's segments, each with its own model, threshold and metrics. */
-  perSegment?: PerSegmentResult[] | null
-  /** Rows in each part the split made (not the whole version's). */
-  partRows?: PartRows | null
-  confusion: ConfusionCounts
-  targets: TargetCheck[]
-  curves: unknown
-  recallByType: Record<string, { total: number; detected: number; recall: number }>
-  model: unknown
-}
-
-export interface PartRows {
-  train: number
-  validation: number
-  test: number
-}
-
-/** One segment of a per-segment run: its model's threshold, rows and metrics (test, validation). */
-export interface PerSegmentResult {
-  segment: string
-  rows: { train: number; validation: number; test: number }
-  threshold: number
-  confusion: ConfusionCounts
-  metrics: Record<string, number>
-  validationMetrics: Record<string, number> | null
-}
-
-export interface RunRecord {
+/**
+ * What a run summary shows (the runs list, `run.changed`, the history list): none of the large
+ * JSON columns (curves, model, per-segment results), which a progress tick must not parse.
+ */
+export interface RunSummaryRecord {
   id: number
   experimentId: number
   experimentName: string
@@ -70,31 +26,36 @@ export interface RunRecord {
   params: Record<string, unknown>
   status: RunStatus
   statusReason: string | null
-  backend: { name: string; skipped: { name: string; reason: string }[] } | null
-  trainDatasetId: string | null
-  testDatasetId: string | null
-  /** A third dataset that validated (separate-test splits that name one); else validation rows are train rows. */
-  validationDatasetId: string | null
-  threshold: number | null
+  /** Test metrics once the run is done. */
   metrics: Record<string, number> | null
-  trainMetrics: Record<string, number> | null
-  validationMetrics: Record<string, number> | null
-  perSegment: PerSegmentResult[] | null
-  partRows: PartRows | null
-  confusion: ConfusionCounts | null
-  targets: TargetCheck[]
-  curves: unknown
-  recallByType: Record<string, { total: number; detected: number; recall: number }>
-  workbenchVersion: string
-  trialId: number | null
-  workerPid: number | null
+  targets: TargetResult[]
   createdAt: string
   startedAt: string | null
   finishedAt: string | null
   durationMs: number | null
 }
 
-interface Row {
+export interface RunRecord extends RunSummaryRecord {
+  backend: BackendReport | null
+  trainDatasetId: string | null
+  testDatasetId: string | null
+  /** A third dataset that validated (separate-test splits that name one); else validation rows are train rows. */
+  validationDatasetId: string | null
+  threshold: number | null
+  trainMetrics: Record<string, number> | null
+  validationMetrics: Record<string, number> | null
+  perSegment: PerSegmentResult[] | null
+  partRows: PartRows | null
+  confusion: Confusion | null
+  curves: unknown
+  recallByType: Record<string, TypeRecall>
+  workbenchVersion: string
+  trialId: number | null
+  workerPid: number | null
+}
+
+/** The columns of a summary as SQLite returns them (history-repo.ts selects them too, with more). */
+export interface SummaryRow {
   id: number
   experiment_id: number
   experiment_name: string
@@ -102,32 +63,35 @@ interface Row {
   params: string
   status: RunStatus
   status_reason: string | null
-  backend: string | null
-  train_dataset_id: string | null
-  test_dataset_id: string | null
-  validation_dataset_id: string | null
-  threshold: number | null
   metrics: string | null
-  train_metrics: string | null
-  validation_metrics: string | null
-  per_segment: string | null
-  part_rows: string | null
-  confusion: string | null
   targets: string
-  curves: string | null
-  recall_by_type: string | null
-  workbench_version: string
-  trial_id: number | null
-  worker_pid: number | null
   created_at: string
   started_at: string | null
   finished_at: string | null
   duration_ms: number | null
 }
 
+interface Row extends SummaryRow {
+  backend: string | null
+  train_dataset_id: string | null
+  test_dataset_id: string | null
+  validation_dataset_id: string | null
+  threshold: number | null
+  train_metrics: string | null
+  validation_metrics: string | null
+  per_segment: string | null
+  part_rows: string | null
+  confusion: string | null
+  curves: string | null
+  recall_by_type: string | null
+  workbench_version: string
+  trial_id: number | null
+  worker_pid: number | null
+}
+
 const json = <T>(s: string | null, fallback: T): T => (s == null ? fallback : (JSON.parse(s) as T))
 
-function toRecord(r: Row): RunRecord {
+export function toSummaryRecord(r: SummaryRow): RunSummaryRecord {
   return {
     id: r.id,
     experimentId: r.experiment_id,
@@ -136,27 +100,33 @@ function toRecord(r: Row): RunRecord {
     params: JSON.parse(r.params),
     status: r.status,
     statusReason: r.status_reason,
+    metrics: json(r.metrics, null),
+    targets: json(r.targets, []),
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    durationMs: r.duration_ms
+  }
+}
+
+function toRecord(r: Row): RunRecord {
+  return {
+    ...toSummaryRecord(r),
     backend: json(r.backend, null),
     trainDatasetId: r.train_dataset_id,
     testDatasetId: r.test_dataset_id,
     validationDatasetId: r.validation_dataset_id,
     threshold: r.threshold,
-    metrics: json(r.metrics, null),
     trainMetrics: json(r.train_metrics, null),
     validationMetrics: json(r.validation_metrics, null),
     perSegment: json(r.per_segment, null),
     partRows: json(r.part_rows, null),
     confusion: json(r.confusion, null),
-    targets: json(r.targets, []),
     curves: json(r.curves, null),
     recallByType: json(r.recall_by_type, {}),
     workbenchVersion: r.workbench_version,
     trialId: r.trial_id,
-    workerPid: r.worker_pid,
-    createdAt: r.created_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    durationMs: r.duration_ms
+    workerPid: r.worker_pid
   }
 }
 
@@ -168,7 +138,7 @@ export function createRun(
     experimentId: number
     modelKind: string
     params: Record<string, unknown>
-    targets: TargetCheck[]
+    targets: TargetResult[]
     workbenchVersion: string
     trialId?: number
   }
@@ -189,7 +159,7 @@ export interface RunBrief {
   /** Test metrics. */
   metrics: Record<string, number> | null
   validationMetrics: Record<string, number> | null
-  targets: TargetCheck[]
+  targets: TargetResult[]
   durationMs: number | null
 }
 
@@ -236,6 +206,21 @@ export function getRun(db: Db, id: number): RunRecord | null {
 
 export function listRuns(db: Db): RunRecord[] {
   return (stmt(db, `${SELECT} ORDER BY runs.id DESC`).all() as Row[]).map(toRecord)
+}
+
+const SELECT_SUMMARY = `SELECT runs.id, runs.experiment_id, experiments.name AS experiment_name, runs.model_kind, runs.params, runs.status,
+  runs.status_reason, runs.metrics, runs.targets, runs.created_at, runs.started_at, runs.finished_at, runs.duration_ms
+  FROM runs JOIN experiments ON experiments.id = runs.experiment_id`
+
+/** A run's summary, reading only its summary columns (what a `run.changed` event sends on every progress tick). */
+export function getRunSummary(db: Db, id: number): RunSummaryRecord | null {
+  const r = stmt(db, `${SELECT_SUMMARY} WHERE runs.id = ?`).get(id) as SummaryRow | undefined
+  return r ? toSummaryRecord(r) : null
+}
+
+/** Every run's summary, newest first, without parsing any run's curves or model. */
+export function listRunSummaries(db: Db): RunSummaryRecord[] {
+  return (stmt(db, `${SELECT_SUMMARY} ORDER BY runs.id DESC`).all() as SummaryRow[]).map(toSummaryRecord)
 }
 
 /** The run starts in a worker of `owner` (hosts-repo); false when it is no longer queued. */
@@ -287,7 +272,7 @@ export function endRun(db: Db, id: number, status: 'failed' | 'cancelled' | 'int
 
 /** A split's per-window scores as stored: with each window's first row in its dataset version. */
 export interface ScoresToStore {
-  split: string
+  split: ScoreSplit
   datasetId: string | null
   scores: Float32Array
   labels: Uint8Array
@@ -314,9 +299,9 @@ export function saveScores(db: Db, runId: number, s: ScoresToStore): void {
   )
 }
 
-export function loadScores(db: Db, runId: number, split: string): ScoresToStore | null {
+export function loadScores(db: Db, runId: number, split: ScoreSplit): ScoresToStore | null {
   const r = stmt(db, 'SELECT * FROM run_scores WHERE run_id = ? AND split = ?').get(runId, split) as
-    | { split: string; scores: Buffer; labels: Buffer; types: Buffer | null; dataset_id: string | null; starts: Buffer | null; window_length: number | null }
+    | { split: ScoreSplit; scores: Buffer; labels: Buffer; types: Buffer | null; dataset_id: string | null; starts: Buffer | null; window_length: number | null }
     | undefined
   if (!r) return null
   return {
@@ -331,37 +316,24 @@ export function loadScores(db: Db, runId: number, split: string): ScoresToStore 
 }
 
 /** Which splits a run stored scores for, with their size and whether they trace to rows. */
-export function scoreSplits(db: Db, runId: number): { split: string; count: number; datasetId: string | null; traced: boolean }[] {
+export function scoreSplits(db: Db, runId: number): { split: ScoreSplit; count: number; datasetId: string | null; traced: boolean }[] {
   return (
     stmt(db, `SELECT split, count, dataset_id, starts IS NOT NULL AS traced FROM run_scores WHERE run_id = ? ORDER BY CASE split WHEN 'train' THEN 0 WHEN 'validation' THEN 1 ELSE 2 END`).all(
       runId
-    ) as { split: string; count: number; dataset_id: string | null; traced: number }[]
+    ) as { split: ScoreSplit; count: number; dataset_id: string | null; traced: number }[]
   ).map((r) => ({ split: r.split, count: r.count, datasetId: r.dataset_id, traced: r.traced === 1 }))
-}
-
-export interface EpochHistogram {
-  edges: number[]
-  normal: number[]
-  anomalous: number[]
-}
-
-export interface EpochRecord {
-  epoch: number
-  metrics: Record<string, number>
-  confusion: ConfusionCounts | null
-  histogram?: EpochHistogram | null
 }
 
 /**
  * Histograms are stored as one Float32 blob: [bins, edges (bins + 1), normal (bins), anomalous
  * (bins)] — compact arrays, so any epoch can be replayed without storing images.
  */
-function packHistogram(h: EpochHistogram): Buffer {
+function packHistogram(h: ScoreHistogram): Buffer {
   const bins = h.normal.length
   return toBlob(Float32Array.from([bins, ...h.edges, ...h.normal, ...h.anomalous]))
 }
 
-function unpackHistogram(b: Buffer): EpochHistogram {
+function unpackHistogram(b: Buffer): ScoreHistogram {
   const a = fromBlob.f32(b)
   const bins = a[0]
   return {
@@ -371,13 +343,13 @@ function unpackHistogram(b: Buffer): EpochHistogram {
   }
 }
 
-export function addEpoch(db: Db, runId: number, e: EpochRecord): void {
+export function addEpoch(db: Db, runId: number, e: Epoch): void {
   stmt(db, 
     `INSERT OR REPLACE INTO run_epochs (run_id, epoch, metrics, confusion, histogram, created_at) VALUES (?, ?, ?, ?, ?, ?)`
   ).run(runId, e.epoch, JSON.stringify(e.metrics), e.confusion ? JSON.stringify(e.confusion) : null, e.histogram ? packHistogram(e.histogram) : null, nowIso())
 }
 
-export function listEpochs(db: Db, runId: number): EpochRecord[] {
+export function listEpochs(db: Db, runId: number): Epoch[] {
   return (
     stmt(db, 'SELECT epoch, metrics, confusion, histogram FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(runId) as {
       epoch: number
@@ -388,22 +360,15 @@ export function listEpochs(db: Db, runId: number): EpochRecord[] {
   ).map((r) => ({ epoch: r.epoch, metrics: JSON.parse(r.metrics), confusion: json(r.confusion, null), histogram: r.histogram ? unpackHistogram(r.histogram) : null }))
 }
 
-export interface LogRecord {
-  runId: number
-  at: string
-  level: 'info' | 'warn' | 'error'
-  message: string
-}
-
-export function appendLog(db: Db, log: LogRecord): void {
+export function appendLog(db: Db, log: RunLog): void {
   stmt(db, 'INSERT INTO run_logs (run_id, at, level, message) VALUES (?, ?, ?, ?)').run(log.runId, log.at, log.level, log.message)
 }
 
-export function listLogs(db: Db, runId: number, limit = 500): LogRecord[] {
+export function listLogs(db: Db, runId: number, limit = 500): RunLog[] {
   return (
     db
       .prepare('SELECT run_id, at, level, message FROM (SELECT * FROM run_logs WHERE run_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id')
-      .all(runId, limit) as { run_id: number; at: string; level: LogRecord['level']; message: string }[]
+      .all(runId, limit) as { run_id: number; at: string; level: RunLog['level']; message: string }[]
   ).map((r) => ({ runId: r.run_id, at: r.at, level: r.level, message: r.message }))
 }
 
@@ -411,4 +376,9 @@ export function listLogs(db: Db, runId: number, limit = 500): LogRecord[] {
 export function getRunModel(db: Db, id: number): Record<string, unknown> | null {
   const r = stmt(db, 'SELECT model FROM runs WHERE id = ?').pluck().get(id) as string | null | undefined
   return r ? (JSON.parse(r) as Record<string, unknown>) : null
+}
+
+/** Runs that trained or tested on a dataset version, oldest first. */
+export function runIdsUsingDataset(db: Db, datasetId: string): number[] {
+  return stmt(db, 'SELECT id FROM runs WHERE train_dataset_id = ? OR test_dataset_id = ? ORDER BY id').pluck().all(datasetId, datasetId) as number[]
 }

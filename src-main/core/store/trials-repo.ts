@@ -9,7 +9,9 @@ import type { Db } from './database'
 import { nowIso, writeTransaction, stmt } from './database'
 import { endRun } from './runs-repo'
 
-export type TrialStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'skipped'
+import type { TrialStatus } from './run-schemas'
+
+export type { TrialStatus } from './run-schemas'
 
 export interface TrialRecord {
   id: number

@@ -2,8 +2,8 @@
  * Picks the transport: the Electron preload's `window.workbench` when present (IPC, always
  * connected), else the WebSocket client to the page's own host (the `serve` front door).
  */
-import type { WorkbenchApi } from '../../../src-main/contract/api'
-import type { ConnectionStatus, WorkbenchClient } from './types'
+import type { WorkbenchClient } from './types'
+import { preloadClient } from './preload-client'
 import { WsClient, apiUrl, resolveToken } from './ws-client'
 
 export type { WorkbenchClient, ConnectionStatus } from './types'
@@ -14,23 +14,11 @@ export function connect(): WorkbenchClient {
   if (shared) return shared
   const bridge = typeof window !== 'undefined' ? window.workbench : undefined
   if (bridge) {
-    shared = wrapPreload(bridge)
+    shared = preloadClient(bridge)
   } else {
     // The token travels in an HttpOnly cookie set when the printed URL was opened; a refused
     // socket's close reason says what to do, so no hint of our own is needed.
     shared = new WsClient(apiUrl(location, resolveToken()), null)
   }
   return shared
-}
-
-/** The preload bridge has no connection to lose: it is always `open`. */
-function wrapPreload(api: WorkbenchApi): WorkbenchClient {
-  const status: ConnectionStatus = { state: 'open', transport: 'ipc', detail: null, retryAt: null }
-  return {
-    call: (method, input) => api.call(method, input),
-    on: (event, listener) => api.on(event, listener),
-    status: () => status,
-    onStatus: () => () => {},
-    onReconnected: () => () => {}
-  }
 }

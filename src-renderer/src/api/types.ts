@@ -36,38 +36,17 @@ export class ClientError extends Error {
   }
 }
 
-/**
- * The preload (src-preload) can carry only a message across contextBridge, so it encodes API
- * errors as `[code] message (at path)`. Electron itself wraps errors thrown in a handler as
- * "Error invoking remote method 'x': Error: message".
- */
-const PRELOAD_ERROR = /^\[([a-z_]+)\] ([\s\S]*)$/
-const INVOKE_WRAPPER = /^Error invoking remote method '[^']*': (?:\w*Error: )?([\s\S]*)$/
-
-function rawMessage(e: unknown): string {
-  const raw = e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e)
-  return INVOKE_WRAPPER.exec(raw)?.[1] ?? raw
-}
-
 /** A readable message for any error a call rejected with. */
 export function errorMessage(e: unknown): string {
-  const raw = rawMessage(e)
-  return PRELOAD_ERROR.exec(raw)?.[2] ?? raw
+  return e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e)
 }
 
-/** The API error code of a rejected call, when it carries one. */
-export function errorCode(e: unknown): string | null {
-  if (e && typeof e === 'object' && 'code' in e && typeof (e as { code: unknown }).code === 'string') {
-    return (e as { code: string }).code
-  }
-  return PRELOAD_ERROR.exec(rawMessage(e))?.[1] ?? null
+/** The API error code of a rejected call (both transports throw a ClientError), or null. */
+export function errorCode(e: unknown): ClientError['code'] | null {
+  return e instanceof ClientError ? e.code : null
 }
-
-/** The preload's `(at path)` suffix (see PRELOAD_ERROR). */
-const PRELOAD_PATH = /^\[[a-z_]+\] [\s\S]* \(at ([^()\s]+)\)$/
 
 /** The input field a rejected call's API error names (e.g. `files.1`), when it names one. */
 export function errorPath(e: unknown): string | null {
-  if (e instanceof ClientError) return e.path ?? null
-  return PRELOAD_PATH.exec(rawMessage(e))?.[1] ?? null
+  return e instanceof ClientError ? (e.path ?? null) : null
 }

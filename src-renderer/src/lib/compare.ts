@@ -3,7 +3,7 @@
  * value of each marked), the training curves to overlay, per-type recall rows and the
  * disagreement list's tabs. No DOM, no Svelte; every number comes from `runs.compare`.
  */
-import type { CompareRun, Disagreements, SplitMetrics } from '../../../src-main/contract/api'
+import type { CompareRun, Disagreements, SplitMetrics, TypeRecall } from '../../../src-main/contract/api'
 import { lowerIsBetter } from './bundles'
 import { METRIC_LABELS } from './format'
 
@@ -80,17 +80,18 @@ export function defaultHistoryKey(keys: readonly string[]): string | null {
   return keys.find((k) => /^val_?loss$/i.test(k)) ?? keys.find((k) => /^loss$/i.test(k)) ?? keys.find((k) => k === 'f1') ?? keys[0] ?? null
 }
 
-export interface TypeRecallRow {
+/** One anomaly type across the compared runs. */
+export interface TypeRecallAcrossRuns {
   type: string
   /** Per run: recall with counts, or null when the run's test split has no window of the type. */
-  cells: ({ recall: number; detected: number; total: number } | null)[]
+  cells: (TypeRecall | null)[]
 }
 
 /**
  * Per-type recall on test at each run's threshold (what training recorded when no scores are
  * stored); types no run's test split holds are left out.
  */
-export function typeRecallRows(runs: readonly CompareRun[]): TypeRecallRow[] {
+export function typeRecallRows(runs: readonly CompareRun[]): TypeRecallAcrossRuns[] {
   const of = (r: CompareRun) => r.test?.perType ?? r.recorded.recallByType
   const types = [...new Set(runs.flatMap((r) => Object.keys(of(r))))].sort()
   const rows = types.map((type) => ({

@@ -269,17 +269,6 @@ export function plural(n: number, noun: string): string {
 }
 
 /**
- * The "epoch x/y" a progress message names, if it names one (deep trainers say
- * `epoch 2/4, batch 10/50, loss 0.31`); null otherwise.
- * @example epochProgress('epoch 2/4, batch 10/50, loss 0.3100') // { epoch: 2, epochs: 4 }
- * @example epochProgress('fitting 100 trees') // null
- */
-export function epochProgress(message: string | null | undefined): { epoch: number; epochs: number } | null {
-  const m = /\bepoch (\d+)\s*\/\s*(\d+)/i.exec(message ?? '')
-  return m ? { epoch: Number(m[1]), epochs: Number(m[2]) } : null
-}
-
-/**
  * Inserts an epoch into a history (by epoch number: replaces a record with the same number),
  * keeping it ordered. Returns a new array.
  * @example mergeEpoch([{ epoch: 1 }, { epoch: 3 }], { epoch: 2 }).map((e) => e.epoch) // [1, 2, 3]

@@ -171,11 +171,25 @@ export function nextSort(current: SortState, key: SortKey): SortState {
 }
 
 /**
- * Finished trials out of all, for the queue's progress: done, and ended any other way.
- * @example finishedCounts({ queued: 1, running: 1, done: 3, failed: 1, cancelled: 0, skipped: 0 }) // { done: 3, ended: 4 }
+ * A search's state for its badge: the stored status while trials remain, `finished` once none is
+ * queued or running (the stored status stays `active` after the last trial ends). A cancelled
+ * search stays cancelled.
+ * @example searchStatus({ status: 'active', counts: { queued: 0, running: 0, done: 4 } }) // "finished"
+ * @example searchStatus({ status: 'paused', counts: { queued: 2, running: 0, done: 2 } }) // "paused"
  */
-export function finishedCounts(c: QueuedExperiment['counts']): { done: number; ended: number } {
-  return { done: c.done, ended: c.done + c.failed + c.cancelled + c.skipped }
+export function searchStatus(e: { status: QueuedExperiment['status']; counts: Partial<QueuedExperiment['counts']> }): QueuedExperiment['status'] | 'finished' {
+  const left = (e.counts.queued ?? 0) + (e.counts.running ?? 0)
+  return left === 0 && e.status !== 'cancelled' ? 'finished' : e.status
+}
+
+/**
+ * How many of a search's trials run at once: its spec's `concurrency`, capped by the host's
+ * scheduler slots (`app.info`); `capped` when the spec asks for more than the host runs.
+ * @example trialsAtOnce(2, 1) // { n: 1, capped: true }
+ * @example trialsAtOnce(null, 3) // { n: 3, capped: false }
+ */
+export function trialsAtOnce(asked: number | null, hostSlots: number): { n: number; capped: boolean } {
+  return asked != null && asked > hostSlots ? { n: hostSlots, capped: true } : { n: asked ?? hostSlots, capped: false }
 }
 
 /**

@@ -7,9 +7,10 @@
  * A run route may name one of its stored windows to open: `#/runs/12?split=test&window=345` (the
  * window's index among the split's scores). `#/compare?runs=3,5` compares 2-4 runs.
  */
+import type { ScoreSplit } from '../../../src-main/contract/api'
 export type Route =
   | { name: 'runs' }
-  | { name: 'run'; id: number; window?: { split: 'train' | 'validation' | 'test'; index: number } }
+  | { name: 'run'; id: number; window?: { split: ScoreSplit; index: number } }
   | { name: 'compare'; runs: number[] }
   | { name: 'experiments' }
   | { name: 'queue' }
@@ -98,7 +99,7 @@ function datasetQuery(query: string): { rows?: { from: number; to: number }; run
 }
 
 /** The run route's optional window; malformed parts are left out (the run page opens as usual). */
-function runQuery(query: string): { window?: { split: 'train' | 'validation' | 'test'; index: number } } {
+function runQuery(query: string): { window?: { split: ScoreSplit; index: number } } {
   const q = new URLSearchParams(query)
   const split = q.get('split') ?? 'test'
   const index = q.get('window')

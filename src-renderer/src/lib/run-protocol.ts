@@ -5,11 +5,12 @@
  * per-segment table's rows and their order, and how a detector decided, in plain words.
  * They read what `runs.get` returns; they never recompute a metric the engine already reports.
  */
-import type { Confusion, Metrics, PointMetricsInfo, RunDetail, RunLog } from '../../../src-main/contract/api'
+import type { Confusion, Metrics, PointMetricsInfo, RunDetail, RunLog, ScoreSplit } from '../../../src-main/contract/api'
 import { describePostprocess, postprocessSchema, thresholdRuleSchema, trainingModeSchema } from '../../../src-main/core/eval/detector-rules'
 import { formatCount, formatPercent, formatShortNumber, plural } from './format'
 
-export type Part = 'train' | 'validation' | 'test'
+/** A part of a run's data (the splits that stored scores are the same three). */
+export type Part = ScoreSplit
 
 /** Which parts of the run's data came without labels (nothing measured on them means anything). */
 export type UnlabelledParts = Record<Part, boolean>

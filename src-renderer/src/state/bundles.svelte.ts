@@ -221,7 +221,7 @@ export class BundlesStore extends Refreshing {
   /** Finds out, once per run id, whether a bundle's run is this workspace's (same id and test data). */
   private async checkLocalRuns(): Promise<void> {
     const todo = new Map<number, string | null>()
-    for (const b of this.bundles) if (b.runId != null && !(b.runId in this.localRuns)) todo.set(b.runId, b.datasetHash)
+    for (const b of this.bundles) if (b.runId != null && !(b.runId in this.localRuns)) todo.set(b.runId, b.datasetId)
     for (const [runId, hash] of todo) {
       let local = false
       try {

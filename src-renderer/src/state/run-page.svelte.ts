@@ -134,7 +134,11 @@ export class RunPage {
       void this.load()
       return
     }
+    // The worker names its backend once it has started, after the run turned `running`: while the
+    // page has none, re-read the detail when the stage moves on (not on every progress tick).
+    const backendDue = run.status === 'running' && current.backend == null && run.progress?.stage !== current.progress?.stage
     this.detail = { ...current, ...run }
+    if (backendDue) void this.load()
   }
 
   private onEpoch(runId: number, epoch: Epoch): void {

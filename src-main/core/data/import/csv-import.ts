@@ -17,6 +17,7 @@ import { extname } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { CsvError, Parser } from 'csv-parse'
 import { ImportError } from './import-error'
+import { CancelledError } from '../../cancelled'
 import { showCell } from './cell-text'
 import {
   detectDelimiter,
@@ -34,7 +35,7 @@ import {
   unstorableNumber,
   F32_MAX,
   type FileTable,
-  type ImportOptions
+  type ReadOptions
 } from './detect'
 
 const SAMPLE_BYTES = 256 * 1024
@@ -63,6 +64,7 @@ interface Failure {
   record: number
   column?: string
   reason: string
+  /** Stopped by `shouldStop`, not by bad data. */
   cancelled?: boolean
 }
 
@@ -113,7 +115,7 @@ export async function sniffCsv(file: string, maxBytes = SAMPLE_BYTES, maxRecords
   return { size, delimiter, hasHeader, names, body, bytesPerLine: bytesPerLine(sample), looksLikeTime }
 }
 
-export async function readCsvFile(file: string, opts: ImportOptions, hooks: ReadHooks = {}): Promise<FileTable> {
+export async function readCsvFile(file: string, opts: ReadOptions, hooks: ReadHooks = {}): Promise<FileTable> {
   // Sniff the first lines: delimiter, header, which columns hold dates.
   const sniff = await sniffCsv(file)
   const { size, delimiter, hasHeader, names, looksLikeTime } = sniff
@@ -240,7 +242,7 @@ export async function readCsvFile(file: string, opts: ImportOptions, hooks: Read
     if (!failure) throw await csvError(file, err, names)
   }
   if (failure) {
-    if (failure.cancelled) throw new ImportError(file, failure.reason, {}, true)
+    if (failure.cancelled) throw new CancelledError(`${failure.reason} while reading ${file}`)
     const [line] = await locateRecords(file, delimiter, [failure.record])
     throw new ImportError(file, failure.reason, { line, column: failure.column })
   }

@@ -32,14 +32,14 @@ import { parse as parseSync } from 'csv-parse/sync'
 import { ImportError } from './import-error'
 import { showCell } from './cell-text'
 import type { MissingRule } from '../missing-values'
-import type { ColumnRoleEntry, ImportOptionsInput } from './options'
+import type { ColumnRoleEntry, ImportOptions } from './options'
 
 /**
- * The import options (contract schema, options.ts), except that `missing` may also be `keep`:
- * missing cells are left NaN for a caller that fills them itself (scoring fills by the bundle's
- * rule, not the import default).
+ * What the readers take: the import options (options.ts), except that `missing` may also be
+ * `keep`: missing cells are left NaN for a caller that fills them itself (scoring fills by the
+ * bundle's rule, not the import default).
  */
-export type ImportOptions = Omit<ImportOptionsInput, 'missing'> & { missing?: MissingRule | 'keep' }
+export type ReadOptions = Omit<ImportOptions, 'missing'> & { missing?: MissingRule | 'keep' }
 
 /** The role of every column of one file, as indices into `names`. -1 = absent. */
 export interface ColumnPlan {
@@ -203,7 +203,7 @@ const ROLE_OPTIONS = {
 export function planColumns(
   file: string,
   names: string[],
-  opts: ImportOptions,
+  opts: ReadOptions,
   looksLikeTime: (i: number) => boolean,
   headerLine?: number
 ): ColumnPlan {

@@ -25,10 +25,8 @@ export class ImportError extends Error {
   column?: string
   /** The reason without the location prefix (for UIs that show the location separately). */
   reason: string
-  /** True when the import was stopped by `shouldStop`, not by bad data. */
-  cancelled: boolean
 
-  constructor(file: string, reason: string, where: ImportErrorLocation = {}, cancelled = false) {
+  constructor(file: string, reason: string, where: ImportErrorLocation = {}) {
     super(formatImportError(file, reason, where))
     this.name = 'ImportError'
     this.file = file
@@ -36,7 +34,6 @@ export class ImportError extends Error {
     this.row = where.row
     this.column = where.column === undefined ? undefined : escapeText(where.column)
     this.reason = safeMessage(reason)
-    this.cancelled = cancelled
   }
 }
 

@@ -33,13 +33,15 @@ import { DEFAULT_MISSING_RULE, describeFill, fillSeries, MissingValuesError, typ
 import { readCsvFile } from './csv-import'
 import { readParquetFile } from './parquet-import'
 import { ImportError } from './import-error'
+import { CancelledError } from '../../cancelled'
 import { safeMessage } from './cell-text'
-import { planRoles, type FileTable, type ImportOptions } from './detect'
+import { planRoles, type FileTable, type ReadOptions } from './detect'
 import { fileSizes, resolveSources, type ImportSources } from './sources'
 import { labelLikeColumns, type LabelLikeColumn } from './label-like'
 import type { ColumnRoleEntry } from './options'
 
-export type { ImportOptions } from './detect'
+export type { ReadOptions } from './detect'
+export type { ImportOptions } from './options'
 export { ImportError } from './import-error'
 export type { LabelLikeColumn } from './label-like'
 
@@ -74,7 +76,7 @@ const PARQUET_EXTS = new Set(['.parquet'])
 
 export async function importFiles(
   files: string[],
-  opts: ImportOptions = {},
+  opts: ReadOptions = {},
   onProgress?: (p: ImportProgress) => void,
   shouldStop?: () => boolean
 ): Promise<LabelledSeries> {
@@ -84,7 +86,7 @@ export async function importFiles(
 /** importFiles plus a report (missing cells, warnings, roles) for UIs and the CLI. `paths` may name folders. */
 export async function importDataset(
   paths: string[],
-  opts: ImportOptions = {},
+  opts: ReadOptions = {},
   onProgress?: (p: ImportProgress) => void,
   shouldStop?: () => boolean
 ): Promise<{ series: LabelledSeries; report: ImportReport }> {
@@ -98,7 +100,7 @@ export async function importDataset(
   let rowsBefore = 0
   for (let k = 0; k < files.length; k++) {
     const file = files[k]
-    if (shouldStop?.()) throw new ImportError(file, 'import cancelled', {}, true)
+    if (shouldStop?.()) throw new CancelledError(`import cancelled before ${file}`)
     const hooks = {
       onProgress: (bytesRead: number, rows: number) =>
         onProgress?.({ file, bytesRead: bytesBefore + bytesRead, bytesTotal, rows: rowsBefore + rows }),
@@ -118,7 +120,7 @@ export async function importDataset(
 }
 
 /** A declared interval is for files without a timestamp column: with one, the two could disagree. */
-function checkInterval(t: FileTable, opts: ImportOptions): void {
+function checkInterval(t: FileTable, opts: ReadOptions): void {
   if (opts.intervalMs === undefined || t.plan.timestamp < 0) return
   const column = t.plan.names[t.plan.timestamp]
   throw new ImportError(
@@ -148,7 +150,7 @@ async function refuseMissing(t: FileTable): Promise<void> {
 }
 
 /** A feature column with no value in any row of any file gives a model nothing: refused. */
-function checkColumnsHaveValues(files: string[], tables: FileTable[], opts: ImportOptions): void {
+function checkColumnsHaveValues(files: string[], tables: FileTable[], opts: ReadOptions): void {
   if (opts.missing === 'keep') return
   const rows = tables.reduce((a, t) => a + t.rows, 0)
   for (const column of featureNames(tables[0])) {
@@ -267,7 +269,7 @@ function groupByEntity(t: FileTable): FileTable {
   }
 }
 
-function assemble(sources: ImportSources, tables: FileTable[], opts: ImportOptions): { series: LabelledSeries; report: ImportReport } {
+function assemble(sources: ImportSources, tables: FileTable[], opts: ReadOptions): { series: LabelledSeries; report: ImportReport } {
   const { files } = sources
   const first = tables[0]
   const columns = featureNames(first)

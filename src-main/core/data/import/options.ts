@@ -61,7 +61,7 @@ export const importOptionsSchema = z
     missing: z.enum(MISSING_RULES).optional()
   })
   .strict()
-export type ImportOptionsInput = z.infer<typeof importOptionsSchema>
+export type ImportOptions = z.infer<typeof importOptionsSchema>
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 }
 

@@ -10,6 +10,7 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetReadObjects, parquetSchema } from 'hyparquet'
 import type { AsyncBuffer, ColumnData, FileMetaData, SchemaElement } from 'hyparquet'
 import { ImportError } from './import-error'
+import { CancelledError } from '../../cancelled'
 import { showCell } from './cell-text'
 import {
   epochToMs,
@@ -24,7 +25,7 @@ import {
   unstorableNumber,
   F32_MAX,
   type FileTable,
-  type ImportOptions
+  type ReadOptions
 } from './detect'
 import type { ReadHooks } from './csv-import'
 
@@ -48,7 +49,7 @@ interface Failure {
   reason: string
 }
 
-export async function readParquetFile(file: string, opts: ImportOptions, hooks: ReadHooks = {}): Promise<FileTable> {
+export async function readParquetFile(file: string, opts: ReadOptions, hooks: ReadHooks = {}): Promise<FileTable> {
   let buffer: AsyncBuffer
   let metadata: FileMetaData
   try {
@@ -189,7 +190,7 @@ export async function readParquetFile(file: string, opts: ImportOptions, hooks: 
     if (failure) throw new ImportError(file, failure.reason, { row: failure.row, column: failure.column })
     rowStart = rowEnd
     hooks.onProgress?.(Math.round((buffer.byteLength * rowStart) / total), rowStart)
-    if (hooks.shouldStop?.() && rowStart < total) throw new ImportError(file, 'import cancelled', {}, true)
+    if (hooks.shouldStop?.() && rowStart < total) throw new CancelledError(`import cancelled while reading ${file}`)
   }
 
   const missingByName: Record<string, number> = {}

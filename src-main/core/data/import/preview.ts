@@ -14,7 +14,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetS
 import { ImportError } from './import-error'
 import { clip, escapeText, showCell } from './cell-text'
 import { sniffCsv } from './csv-import'
-import { cellKind, parseLabelCell, parseNumberCell, planColumns, planRoles, type ColumnPlan, type ImportOptions } from './detect'
+import { cellKind, parseLabelCell, parseNumberCell, planColumns, planRoles, type ColumnPlan, type ReadOptions } from './detect'
 import { COLUMN_KINDS, type ImportPreview } from './options'
 import { fileSizes, resolveSources } from './sources'
 import { labelLikeColumns } from './label-like'
@@ -47,7 +47,7 @@ interface Sample {
   looksLikeTime(i: number): boolean
 }
 
-export async function previewImport(paths: string[], opts: ImportOptions = {}): Promise<ImportPreview> {
+export async function previewImport(paths: string[], opts: ReadOptions = {}): Promise<ImportPreview> {
   const sources = await resolveSources(paths)
   await fileSizes(sources.files.slice(0, 1 + HEADER_CHECKS))
   const first = sources.files[0]

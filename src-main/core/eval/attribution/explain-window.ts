@@ -10,27 +10,14 @@
  * Plus a one-line summary a person can read.
  */
 import type { ExplainableModel } from './explainable-model'
+import type { ExplainMethodName, WindowExplanation } from './schemas'
 import { scaleWindows } from './explainable-model'
 import { iforestPathAttribution } from './iforest-attribution'
 import { autoencoderFeatureErrors } from './reconstruction-errors'
 import { occlusionAttribution } from './occlusion'
 import { rankDescending } from './ranking'
 
-export type ExplainMethodName = 'path-length' | 'reconstruction-error' | 'occlusion'
-
-export interface WindowExplanation {
-  method: ExplainMethodName
-  methodNote: string
-  /** The model's score of the window. */
-  score: number
-  /** Features largest contribution first, with their share of the positive contributions. */
-  features: { name: string; contribution: number; share: number }[]
-  /** [length, features] row-major in the model's feature order; null for per-row models. */
-  steps: Float32Array | null
-  /** Autoencoder: the reconstruction in raw units, one array per feature (model order); else null. */
-  reconstruction: Float32Array[] | null
-  summary: string
-}
+export type { ExplainMethodName, WindowExplanation } from './schemas'
 
 const METHOD_NOTES: Record<ExplainMethodName, string> = {
   'path-length':

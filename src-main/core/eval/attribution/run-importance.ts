@@ -19,6 +19,7 @@ import { iforestFeatureImportance } from './iforest-attribution'
 import { permutationImportance } from './permutation'
 import { rankDescending } from './ranking'
 import { scaleWindows, type ExplainableModel } from './explainable-model'
+import type { RunImportance } from './schemas'
 
 /** Windows a deep model's permutation importance is measured on at most. */
 export const PERMUTATION_MAX_WINDOWS = 1000
@@ -36,16 +37,7 @@ export interface ImportanceWindows {
   labels: Uint8Array
 }
 
-export interface RunImportance {
-  method: 'path-length' | 'permutation'
-  metric: string
-  windowsUsed: number
-  windowsTotal: number
-  repeats: number | null
-  /** Largest importance first. */
-  features: { name: string; importance: number; std: number | null }[]
-  note: string
-}
+export type { RunImportance } from './schemas'
 
 export interface RunImportanceOptions {
   maxWindows?: number

@@ -15,12 +15,11 @@ import { fillBatchIndexed, windowLabels, windowStarts, windowTypes, type LabelRu
 import { evaluateScores, predictAtThreshold, prCurve, recallByType, rocCurve, scoreHistogram } from '../../eval/metrics'
 import { pickMetrics } from '../../eval/pick-metrics'
 import { checkTargets } from '../../eval/targets'
-import type { TrainerContext } from '../../search/trainers'
-import type { TrialOutput } from '../../search/run-trial'
-import type { RunResults } from '../../store/runs-repo'
-import type { BatchSource } from './train-loop'
+import type { TrainerContext, TrialOutput } from '../trainer'
+import type { BackendReport, RunResults } from '../../store/run-schemas'
+import { trainingStep, type BatchProgress, type BatchSource } from './train-loop'
 import { initTfjs } from './tfjs-runtime'
-import type { BackendReport } from '../../search/trainers'
+import { stopIfAsked } from '../../cancelled'
 
 /** Share of the validation fallback taken from the end of the train windows. */
 export const VALIDATION_TAIL = 0.15
@@ -116,17 +115,20 @@ function checkSameColumns(a: LabelledSeries, b: LabelledSeries, what: string): v
   }
 }
 
-/**
- * The start every windowed trainer shares: record the resolved params, bring up the tfjs
- * backend, then scale and window the data (lazily: window starts, not window copies).
- */
+/** The start every deep trainer shares: record the resolved params, bring up the tfjs backend, say windowing starts. */
+export async function startDeepTrial(ctx: TrainerContext, p: { window: number }): Promise<BackendReport> {
+  ctx.hooks.onParams?.(p as unknown as Record<string, unknown>)
+  const backend = await initTfjs()
+  ctx.hooks.onProgress({ stage: 'windows', fraction: 0.05, message: `windowing (length ${p.window})`, etaMs: null })
+  return backend
+}
+
+/** `startDeepTrial`, then scale and window the data (lazily: window starts, not window copies). */
 export async function beginWindowedTrial<P extends { window: number; stride: number; trainStride: number; labelRule: LabelRule }>(
   ctx: TrainerContext,
   p: P
 ): Promise<{ backend: BackendReport; data: DeepData }> {
-  ctx.hooks.onParams?.(p as unknown as Record<string, unknown>)
-  const backend = await initTfjs()
-  ctx.hooks.onProgress({ stage: 'windows', fraction: 0.05, message: `windowing (length ${p.window})`, etaMs: null })
+  const backend = await startDeepTrial(ctx, p)
   const data = prepareDeepData(ctx, { length: p.window, stride: p.stride, trainStride: p.trainStride, labelRule: p.labelRule })
   return { backend, data }
 }
@@ -160,7 +162,11 @@ export function prepareDeepData(
   return { scaler, featureNames: [...train.columns], train: trainSet, validation: valSet, test: testSet, validationFrom }
 }
 
-/** Per-window scores of a whole source, `toScores` mapping one batch's outputs to one score per window. */
+/**
+ * The model's scores of a whole source, in batches (inference mode). `toScores` maps one batch's
+ * outputs to its scores: one per window ([b]), or several ([b, k]: a multi-horizon model's
+ * outputs), returned row-major ([windows x k]).
+ */
 export async function scoreSource(
   model: tf.LayersModel,
   source: BatchSource,
@@ -168,31 +174,30 @@ export async function scoreSource(
   toScores: (yPred: tf.Tensor, x: tf.Tensor) => tf.Tensor,
   shouldStop?: () => boolean
 ): Promise<Float32Array> {
-  const out = new Float32Array(source.size)
+  let out: Float32Array | null = null
   const idx = new Int32Array(source.size)
   for (let i = 0; i < idx.length; i++) idx[i] = i
   for (let from = 0; from < source.size; from += batchSize) {
-    if (shouldStop?.()) {
-      const e = new Error('trial cancelled while scoring')
-      e.name = 'CancelledError'
-      throw e
-    }
+    stopIfAsked(shouldStop, 'while scoring')
     const to = Math.min(source.size, from + batchSize)
     const s = tf.tidy(() => {
       const { x } = source.take(idx.subarray(from, to))
       return toScores(model.apply(x, { training: false }) as tf.Tensor, x)
     })
-    out.set(await s.data(), from)
+    const values = (await s.data()) as Float32Array
     s.dispose()
+    const per = values.length / (to - from)
+    out ??= new Float32Array(source.size * per)
+    out.set(values, from * per)
     await new Promise<void>((r) => setImmediate(r))
   }
-  return out
+  return out ?? new Float32Array(0)
 }
 
 /** The trial's overall progress over epochs x batches, with an ETA from the elapsed training time. */
 export function progressOver(ctx: TrainerContext, span: [number, number] = [0.08, 0.92]) {
   let trainStart = 0
-  return (p: { epoch: number; epochs: number; batch: number; batches: number; loss: number }) => {
+  return (p: BatchProgress) => {
     if (trainStart === 0) trainStart = Date.now()
     const done = ((p.epoch - 1) * p.batches + p.batch) / (p.epochs * p.batches)
     const fraction = span[0] + (span[1] - span[0]) * done
@@ -203,7 +208,8 @@ export function progressOver(ctx: TrainerContext, span: [number, number] = [0.08
       stage: 'training',
       fraction,
       message: `epoch ${p.epoch}/${p.epochs}, batch ${p.batch}/${p.batches}, loss ${p.loss.toFixed(4)}`,
-      etaMs
+      etaMs,
+      training: trainingStep(p)
     })
   }
 }
@@ -219,40 +225,85 @@ export interface DeepResultsInput {
   extraCurves?: Record<string, unknown>
 }
 
-/** RunResults + TrialScores (validation and test) from the scores at the run's threshold. */
+/** RunResults + TrialScores (validation and test) of a windowed trainer, from the scores at the run's threshold. */
 export function assembleResults(r: DeepResultsInput): TrialOutput {
-  const { ctx, data, threshold, valScores, testScores } = r
-  const test = evaluateScores(data.test.labels, testScores, threshold)
-  const val = evaluateScores(data.validation.labels, valScores, threshold)
-  const metrics = pickMetrics(test as unknown as Record<string, unknown>)
-  const roc = rocCurve(data.test.labels, testScores)
-  const pr = prCurve(data.test.labels, testScores)
+  const { ctx, data } = r
+  // Validation windows are rows of the split's validation part, or of the train part's tail.
+  const valSeries = data.validationFrom === 'split' ? ctx.validation! : ctx.train
+  return assembleScoredResults({
+    ctx,
+    threshold: r.threshold,
+    windowLength: data.test.length,
+    validation: { scores: r.valScores, labels: data.validation.labels, types: data.validation.types, starts: data.validation.starts, series: valSeries },
+    test: { scores: r.testScores, labels: data.test.labels, types: data.test.types, starts: data.test.starts, series: ctx.test },
+    model: r.model,
+    extraCurves: r.extraCurves
+  })
+}
+
+/** A part's windows with the model's score of each, and the part their rows belong to. */
+export interface ScoredWindows {
+  scores: Float32Array
+  labels: Uint8Array
+  types: Uint8Array
+  /** First row of each window in `series`. */
+  starts: Int32Array
+  series: LabelledSeries
+}
+
+export interface ScoredResultsInput {
+  ctx: TrainerContext
+  threshold: number
+  windowLength: number
+  validation: ScoredWindows
+  test: ScoredWindows
+  model: Record<string, unknown>
+  /** Curves beside ROC, PR and the histogram (e.g. per-horizon ROC, per-feature errors). */
+  extraCurves?: Record<string, unknown>
+  /** Metrics beside the standard ones (e.g. per horizon, latency); targets are checked on all of them. */
+  extraMetrics?: { test: Record<string, number>; validation: Record<string, number> }
+}
+
+/**
+ * What every deep trainer reports, from its validation and test scores at the run's threshold:
+ * test metrics (reported) and validation metrics (chosen on), the targets, ROC / PR / histogram
+ * of the test scores, recall per anomaly type, and both splits' scores traced to their rows.
+ */
+export function assembleScoredResults(r: ScoredResultsInput): TrialOutput {
+  const { ctx, threshold, validation, test } = r
+  const testReport = evaluateScores(test.labels, test.scores, threshold)
+  const valReport = evaluateScores(validation.labels, validation.scores, threshold)
+  const metrics = { ...pickMetrics(testReport as unknown as Record<string, unknown>), ...r.extraMetrics?.test }
+  const roc = rocCurve(test.labels, test.scores)
+  const pr = prCurve(test.labels, test.scores)
   const results: RunResults = {
     threshold,
     metrics,
     // Deep models do not score their training windows; validation is what they chose on.
     trainMetrics: null,
-    validationMetrics: pickMetrics(val as unknown as Record<string, unknown>),
-    confusion: test.confusion,
+    validationMetrics: { ...pickMetrics(valReport as unknown as Record<string, unknown>), ...r.extraMetrics?.validation },
+    confusion: testReport.confusion,
     targets: checkTargets(metrics, ctx.spec.targets),
     curves: {
       roc: { fpr: roc.fpr, tpr: roc.tpr },
       pr: { recall: pr.recall, precision: pr.precision },
-      histogram: scoreHistogram(data.test.labels, testScores),
+      histogram: scoreHistogram(test.labels, test.scores),
       ...r.extraCurves
     },
-    recallByType: recallByType(data.test.labels, predictAtThreshold(testScores, threshold), data.test.types, ctx.test.anomalyTypeNames),
+    recallByType: recallByType(test.labels, predictAtThreshold(test.scores, threshold), test.types, ctx.test.anomalyTypeNames),
     model: r.model
   }
-  // Validation windows are rows of the split's validation part, or of the train part's tail.
-  const valSeries = data.validationFrom === 'split' ? ctx.validation! : ctx.train
-  return {
-    results,
-    scores: [
-      { split: 'validation', role: 'train', scores: valScores, labels: data.validation.labels, types: data.validation.types, starts: sourceRows(valSeries, data.validation.starts), windowLength: data.validation.length },
-      { split: 'test', role: 'test', scores: testScores, labels: data.test.labels, types: data.test.types, starts: sourceRows(ctx.test, data.test.starts), windowLength: data.test.length }
-    ]
-  }
+  const traced = (split: 'validation' | 'test', w: ScoredWindows) => ({
+    split,
+    // Which version the rows belong to is runTrial's to say (it knows where each part came from).
+    role: split === 'validation' ? ('train' as const) : split,
+    scores: w.scores,
+    labels: w.labels,
+    types: w.types,
+    starts: sourceRows(w.series, w.starts),
+    windowLength: r.windowLength
+  })
+  return { results, scores: [traced('validation', validation), traced('test', test)] }
 }
 
 export { bestF1Threshold } from '../../eval/best-threshold'

@@ -25,24 +25,20 @@
  *    on a seeded subsample; single-window latency (p50 / p95 of `model.predict`).
  * results.metrics: the standard keys on the primary (first, nearest) horizon, plus
  * `balancedAccuracy`, per-horizon `accuracy_6m`, `balancedAccuracy_6m`, `rocAuc_6m`, ... and
- * `latencyP95Ms`. Targets are checked with horizon-targets.ts (`accuracy_6m >= 0.88`).
+ * `latencyP95Ms`. Targets may name a horizon (`accuracy_6m >= 0.88`, targets.ts).
  * TrialScores: the primary horizon's scores of the validation and test windows.
  */
 import * as tf from '@tensorflow/tfjs'
 import { parseModelParams } from './params'
-import type { Trainer, TrainerContext } from '../../search/trainers'
-import type { TrialOutput, TrialScores } from '../../search/run-trial'
-import type { RunResults } from '../../store/runs-repo'
+import type { Trainer, TrainerContext, TrialOutput } from '../trainer'
 import type { LabelledSeries } from '../../data/series'
-import { segmentsOf, sourceRows } from '../../data/series'
+import { segmentsOf } from '../../data/series'
 import { createRng } from '../../data/rng'
 import type { StandardScaler } from '../../data/scaler'
 import { fillBatchIndexed } from '../../data/windows'
-import { evaluateScores, prCurve, predictAtThreshold, recallByType, rocCurve, scoreHistogram } from '../../eval/metrics'
-import { pickMetrics } from '../../eval/pick-metrics'
+import { rocCurve } from '../../eval/metrics'
 import {
   bestThreshold,
-  checkHorizonTargets,
   horizonKey,
   horizonMetricKeys,
   horizonReport,
@@ -50,8 +46,9 @@ import {
   type HorizonReport
 } from '../../eval/horizon-targets'
 import { initTfjs } from './tfjs-runtime'
-import { trainLoop, type BatchSource, type EpochRecord } from './train-loop'
-import { fitColumnScaler, scaleColumns } from './deep-trial'
+import { stopIfAsked } from '../../cancelled'
+import { trainLoop, trainingStep, type BatchProgress, type BatchSource, type EpochRecord } from './train-loop'
+import { assembleScoredResults, fitColumnScaler, scaleColumns, scoreSource, startDeepTrial, type ScoredWindows } from './deep-trial'
 import { buildLstmAttention, lstmAttentionParamsSchema, type LstmAttentionParams } from './lstm-attention'
 import { horizonMonths, riskAwareLoss, riskLossWeights } from './risk-loss'
 import { mcDropoutPredict, meanStdPerOutput } from './mc-dropout'
@@ -158,27 +155,9 @@ export function panelSource(w: PanelWindows): BatchSource {
   }
 }
 
-/** Deterministic outputs [n x H] (row-major) of the model over a source. */
-export async function predictAll(model: tf.LayersModel, source: BatchSource, batchSize: number, shouldStop?: () => boolean): Promise<Float32Array> {
-  let out: Float32Array | null = null
-  const idx = new Int32Array(source.size)
-  for (let i = 0; i < idx.length; i++) idx[i] = i
-  for (let from = 0; from < source.size; from += batchSize) {
-    if (shouldStop?.()) {
-      const e = new Error('trial cancelled while scoring')
-      e.name = 'CancelledError'
-      throw e
-    }
-    const to = Math.min(source.size, from + batchSize)
-    const p = tf.tidy(() => model.apply(source.take(idx.subarray(from, to)).x, { training: false }) as tf.Tensor)
-    const flat = (await p.data()) as Float32Array
-    p.dispose()
-    const per = flat.length / (to - from)
-    out ??= new Float32Array(source.size * per)
-    out.set(flat, from * per)
-    await new Promise<void>((r) => setImmediate(r))
-  }
-  return out ?? new Float32Array(0)
+/** Deterministic outputs [n x H] (row-major) of the model over a source: every horizon's probability. */
+export function predictAll(model: tf.LayersModel, source: BatchSource, batchSize: number, shouldStop?: () => boolean): Promise<Float32Array> {
+  return scoreSource(model, source, batchSize, (y) => y, shouldStop)
 }
 
 /** Column h of an [n x H] row-major array. */
@@ -209,7 +188,7 @@ interface FitOptions {
   seed: number
   epochs: number
   shouldStop?: () => boolean
-  onBatch?: (b: { epoch: number; epochs: number; batch: number; batches: number; loss: number }) => void
+  onBatch?: (b: BatchProgress) => void
   onEpoch?: (e: EpochRecord) => void
   onLog?: (level: 'info' | 'warn', m: string) => void
   checkpointDir?: string | null
@@ -307,7 +286,7 @@ async function fit(o: FitOptions): Promise<FitResult> {
         if (lastVal) {
           for (let h = 0; h < H; h++) {
             const rep = horizonReport(p.horizons[h], horizonLabels(o.val, h), column(lastVal, H, h), 0.5)
-            e.metrics = { ...e.metrics, [horizonKey('valRocAuc', p.horizons[h])]: rep.rocAuc } as EpochRecord['metrics']
+            e.metrics = { ...e.metrics, [horizonKey('valRocAuc', p.horizons[h])]: rep.rocAuc }
           }
           if (e.metrics.valLoss < bestLoss) {
             bestLoss = e.metrics.valLoss
@@ -399,7 +378,7 @@ function fmtReports(rs: HorizonReport[]): string {
 
 function stageProgress(ctx: TrainerContext, span: [number, number], stage: string) {
   const started = Date.now()
-  return (b: { epoch: number; epochs: number; batch: number; batches: number; loss: number }) => {
+  return (b: BatchProgress) => {
     const done = ((b.epoch - 1) * b.batches + b.batch) / (b.epochs * b.batches)
     const fraction = span[0] + (span[1] - span[0]) * done
     const elapsed = Date.now() - ctx.started
@@ -408,105 +387,162 @@ function stageProgress(ctx: TrainerContext, span: [number, number], stage: strin
       fraction,
       message: `${stage}: epoch ${b.epoch}/${b.epochs}, batch ${b.batch}/${b.batches}, loss ${b.loss.toFixed(4)}`,
       // Early stopping usually ends sooner: the ETA is an upper bound.
-      etaMs: Date.now() - started > 2000 && fraction > 0.05 ? (elapsed / fraction) * (1 - fraction) : null
+      etaMs: Date.now() - started > 2000 && fraction > 0.05 ? (elapsed / fraction) * (1 - fraction) : null,
+      training: trainingStep(b)
     })
   }
+}
+
+/** The panel's windows per part, on columns scaled with the train part's scaler. */
+interface PanelData {
+  scaler: StandardScaler
+  /** Train windows at the training stride. */
+  train: PanelWindows
+  /** Train windows at stride 1 (a validation slice of train businesses uses every window). */
+  trainEvery: PanelWindows
+  test: PanelWindows
+  /** The split's validation part, when it has one with a complete window. */
+  splitValidation: PanelWindows | null
+  /** Businesses in the train part. */
+  entities: number
+}
+
+function panelData(ctx: TrainerContext, p: LstmAttentionParams): PanelData {
+  const scaler = fitColumnScaler(ctx.train.values)
+  const trainCols = scaleColumns(ctx.train.values, scaler)
+  const train = panelWindows(ctx.train, trainCols, p.horizons, p.window, p.windowStride)
+  const trainEvery = p.windowStride === 1 ? train : panelWindows(ctx.train, trainCols, p.horizons, p.window, 1)
+  const test = panelWindows(ctx.test, scaleColumns(ctx.test.values, scaler), p.horizons, p.window, 1)
+  if (train.starts.length === 0) throw new Error(`the train part has no complete window of ${p.window} months`)
+  if (test.starts.length === 0) throw new Error(`the test part has no complete window of ${p.window} months`)
+  const split = ctx.validation ? panelWindows(ctx.validation, scaleColumns(ctx.validation.values, scaler), p.horizons, p.window, 1) : null
+  return { scaler, train, trainEvery, test, splitValidation: split && split.starts.length > 0 ? split : null, entities: segmentsOf(ctx.train).length }
+}
+
+/** Step 1: k-fold cross-validation by business over the train part (null when skipped), logged fold by fold. */
+async function crossValidate(ctx: TrainerContext, p: LstmAttentionParams, data: PanelData, span: [number, number]): Promise<CvSummary | null> {
+  const log = (level: 'info' | 'warn', m: string) => ctx.hooks.onLog?.(level, m)
+  if (p.folds < 2) return null
+  if (data.entities < p.folds) {
+    log('warn', `cross-validation skipped: ${data.entities} training businesses for ${p.folds} folds`)
+    return null
+  }
+  const all = data.train
+  const fold = entityFolds(data.entities, p.folds, p.seed + 1)
+  const perFold: CvSummary['perFold'] = []
+  for (let k = 0; k < p.folds; k++) {
+    const tr: number[] = []
+    const va: number[] = []
+    all.segment.forEach((s, i) => (fold[s] === k ? va : tr).push(i))
+    const foldSpan: [number, number] = [span[0] + ((span[1] - span[0]) * k) / p.folds, span[0] + ((span[1] - span[0]) * (k + 1)) / p.folds]
+    const val = pickWindows(all, va)
+    const r = await fit({
+      p,
+      features: ctx.train.columns.length,
+      train: pickWindows(all, tr),
+      val,
+      seed: p.seed + 1000 * (k + 1),
+      epochs: p.cvEpochs ?? p.epochs,
+      shouldStop: ctx.hooks.shouldStop,
+      onBatch: stageProgress(ctx, foldSpan, `cv fold ${k + 1}/${p.folds}`)
+    })
+    r.model.dispose()
+    const reports = reportsAt(p, val, r.valOutputs, chooseThresholds(p, val, r.valOutputs))
+    perFold.push({ fold: k + 1, trainWindows: tr.length, valWindows: va.length, bestEpoch: r.bestEpoch, metrics: horizonMetricKeys(reports) })
+    log('info', `cv fold ${k + 1}/${p.folds}: train ${tr.length} windows, held out ${va.length}; best epoch ${r.bestEpoch}; ${fmtReports(reports)}`)
+  }
+  const cv: CvSummary = { folds: p.folds, perFold, ...summarise(perFold) }
+  const line = p.horizons
+    .map((h) => {
+      const f = (m: string) => `${cv.mean[horizonKey(m, h)].toFixed(3)}±${cv.sd[horizonKey(m, h)].toFixed(3)}`
+      return `${horizonSuffix(h)} acc ${f('accuracy')} bacc ${f('balancedAccuracy')} auc ${f('rocAuc')}`
+    })
+    .join('; ')
+  log('info', `cv summary (${p.folds} folds by business): ${line}`)
+  return cv
+}
+
+/** Step 2's data: the final model's train and validation windows (the split's validation part, else a seeded slice of the train businesses). */
+function finalWindows(p: LstmAttentionParams, data: PanelData): { train: PanelWindows; validation: PanelWindows; validationFrom: 'split' | 'train-entities' } {
+  if (data.splitValidation) return { train: data.train, validation: data.splitValidation, validationFrom: 'split' }
+  const n = data.entities
+  if (n < 2) throw new Error('lstm-attention needs at least 2 training businesses (one to validate on)')
+  const nVal = Math.min(n - 1, Math.max(1, Math.round(n * p.validationFraction)))
+  const order = createRng(p.seed + 2).shuffle(Array.from({ length: n }, (_, i) => i))
+  const isVal = new Uint8Array(n)
+  for (let j = 0; j < nVal; j++) isVal[order[j]] = 1
+  const where = (w: PanelWindows, val: boolean) => w.segment.reduce<number[]>((a, s, i) => (Boolean(isVal[s]) === val ? (a.push(i), a) : a), [])
+  return { train: pickWindows(data.train, where(data.train, false)), validation: pickWindows(data.trainEvery, where(data.trainEvery, true)), validationFrom: 'train-entities' }
+}
+
+/** Step 4's uncertainty: MC-dropout over a seeded subsample of the test windows, mean std per horizon and by label. */
+function mcUncertainty(model: tf.LayersModel, p: LstmAttentionParams, test: PanelWindows, ctx: TrainerContext) {
+  const H = p.horizons.length
+  ctx.hooks.onProgress({ stage: 'uncertainty', fraction: 0.94, message: `MC-dropout (${p.mcSamples} passes)`, etaMs: null })
+  const idx =
+    p.mcMaxWindows > 0 && test.starts.length > p.mcMaxWindows
+      ? Array.from(createRng(p.seed + 3).sampleWithoutReplacement(test.starts.length, p.mcMaxWindows)).sort((a, b) => a - b)
+      : Array.from({ length: test.starts.length }, (_, i) => i)
+  const set = pickWindows(test, idx)
+  const t0 = performance.now()
+  const x = panelSource(set).take(Int32Array.from({ length: set.starts.length }, (_, i) => i))
+  const mc = mcDropoutPredict(model, x.x, { samples: p.mcSamples, maxBatch: 4096, onChunk: () => stopIfAsked(ctx.hooks.shouldStop, 'during MC-dropout') })
+  tf.dispose([x.x, x.y])
+  const ms = performance.now() - t0
+  const meanStd = meanStdPerOutput(mc)
+  const stdBy = (h: number, label: 0 | 1) => {
+    let sum = 0
+    let n = 0
+    for (let i = 0; i < mc.rows; i++) if (set.y[i * H + h] === label) (sum += mc.std[i * H + h]), n++
+    return n > 0 ? sum / n : NaN
+  }
+  ctx.hooks.onLog?.('info', `MC-dropout on ${mc.rows} test windows x ${p.mcSamples}: mean std ${meanStd.map((v, j) => `${horizonSuffix(p.horizons[j])} ${v.toFixed(4)}`).join(', ')} (${ms.toFixed(0)} ms)`)
+  return {
+    samples: p.mcSamples,
+    windows: mc.rows,
+    ms,
+    meanStd: Object.fromEntries(p.horizons.map((h, j) => [h, meanStd[j]])),
+    meanStdPositives: Object.fromEntries(p.horizons.map((h, j) => [h, stdBy(j, 1)])),
+    meanStdNegatives: Object.fromEntries(p.horizons.map((h, j) => [h, stdBy(j, 0)])),
+    /** AUC of the MC mean on the subsample, per horizon (vs the deterministic model's). */
+    meanRocAuc: Object.fromEntries(p.horizons.map((h, j) => [h, horizonReport(h, horizonLabels(set, j), column(mc.mean, H, j), 0.5).rocAuc]))
+  }
+}
+
+/** The primary (first, nearest) horizon's scores of a part's windows: what the run stores and is measured on. */
+function primaryScored(w: PanelWindows, outputs: Float32Array, H: number, series: LabelledSeries): ScoredWindows {
+  return { scores: column(outputs, H, 0), labels: horizonLabels(w, 0), types: w.types, starts: w.starts, series }
 }
 
 export const lstmAttentionTrainer: Trainer = {
   backend: () => initTfjs(),
 
   async run(ctx): Promise<TrialOutput> {
-    const { spec, hooks } = ctx
-    const p = parseLstmAttentionParams(spec.model.params)
-    hooks.onParams?.(p as unknown as Record<string, unknown>)
-    const backend = await initTfjs()
+    const { hooks } = ctx
+    const p = parseLstmAttentionParams(ctx.spec.model.params)
+    const backend = await startDeepTrial(ctx, p)
     const H = p.horizons.length
-    const features = ctx.train.columns.length
     const log = (level: 'info' | 'warn', m: string) => hooks.onLog?.(level, m)
-
-    // Scaler on train rows; windows per part.
-    hooks.onProgress({ stage: 'windows', fraction: 0.03, message: `windowing (length ${p.window})`, etaMs: null })
-    const scaler: StandardScaler = fitColumnScaler(ctx.train.values)
-    const trainCols = scaleColumns(ctx.train.values, scaler)
-    const nEntities = segmentsOf(ctx.train).length
-    const allTrain = panelWindows(ctx.train, trainCols, p.horizons, p.window, p.windowStride)
-    const allTrainFull = p.windowStride === 1 ? allTrain : panelWindows(ctx.train, trainCols, p.horizons, p.window, 1)
-    const test = panelWindows(ctx.test, scaleColumns(ctx.test.values, scaler), p.horizons, p.window, 1)
-    if (allTrain.starts.length === 0) throw new Error(`the train part has no complete window of ${p.window} months`)
-    if (test.starts.length === 0) throw new Error(`the test part has no complete window of ${p.window} months`)
+    const data = panelData(ctx, p)
 
     // 1. Cross-validation by entity.
-    let cv: CvSummary | null = null
-    const doCv = p.folds >= 2 && nEntities >= p.folds
+    const doCv = p.folds >= 2 && data.entities >= p.folds
     const cvSpan: [number, number] = doCv ? [0.05, 0.5] : [0.05, 0.05]
-    if (doCv) {
-      const fold = entityFolds(nEntities, p.folds, p.seed + 1)
-      const perFold: CvSummary['perFold'] = []
-      for (let k = 0; k < p.folds; k++) {
-        const tr: number[] = []
-        const va: number[] = []
-        allTrain.segment.forEach((s, i) => fold[s] !== k && tr.push(i))
-        allTrain.segment.forEach((s, i) => fold[s] === k && va.push(i))
-        const span: [number, number] = [cvSpan[0] + ((cvSpan[1] - cvSpan[0]) * k) / p.folds, cvSpan[0] + ((cvSpan[1] - cvSpan[0]) * (k + 1)) / p.folds]
-        const val = pickWindows(allTrain, va)
-        const r = await fit({
-          p,
-          features,
-          train: pickWindows(allTrain, tr),
-          val,
-          seed: p.seed + 1000 * (k + 1),
-          epochs: p.cvEpochs ?? p.epochs,
-          shouldStop: hooks.shouldStop,
-          onBatch: stageProgress(ctx, span, `cv fold ${k + 1}/${p.folds}`)
-        })
-        r.model.dispose()
-        const reports = reportsAt(p, val, r.valOutputs, chooseThresholds(p, val, r.valOutputs))
-        perFold.push({ fold: k + 1, trainWindows: tr.length, valWindows: va.length, bestEpoch: r.bestEpoch, metrics: horizonMetricKeys(reports) })
-        log('info', `cv fold ${k + 1}/${p.folds}: train ${tr.length} windows, held out ${va.length}; best epoch ${r.bestEpoch}; ${fmtReports(reports)}`)
-      }
-      cv = { folds: p.folds, perFold, ...summarise(perFold) }
-      const s = p.horizons
-        .map((h) => {
-          const f = (m: string) => `${cv!.mean[horizonKey(m, h)].toFixed(3)}±${cv!.sd[horizonKey(m, h)].toFixed(3)}`
-          return `${horizonSuffix(h)} acc ${f('accuracy')} bacc ${f('balancedAccuracy')} auc ${f('rocAuc')}`
-        })
-        .join('; ')
-      log('info', `cv summary (${p.folds} folds by business): ${s}`)
-    } else if (p.folds >= 2) {
-      log('warn', `cross-validation skipped: ${nEntities} training businesses for ${p.folds} folds`)
-    }
+    const cv = await crossValidate(ctx, p, data, cvSpan)
 
     // 2. Final model: train businesses minus a validation slice.
-    let trainW: PanelWindows
-    let valW: PanelWindows
-    let validationFrom: 'split' | 'train-entities'
-    const splitVal = ctx.validation ? panelWindows(ctx.validation, scaleColumns(ctx.validation.values, scaler), p.horizons, p.window, 1) : null
-    if (splitVal && splitVal.starts.length > 0) {
-      trainW = allTrain
-      valW = splitVal
-      validationFrom = 'split'
-    } else {
-      if (nEntities < 2) throw new Error('lstm-attention needs at least 2 training businesses (one to validate on)')
-      const nVal = Math.min(nEntities - 1, Math.max(1, Math.round(nEntities * p.validationFraction)))
-      const order = createRng(p.seed + 2).shuffle(Array.from({ length: nEntities }, (_, i) => i))
-      const isVal = new Uint8Array(nEntities)
-      for (let j = 0; j < nVal; j++) isVal[order[j]] = 1
-      trainW = pickWindows(allTrain, allTrain.segment.reduce<number[]>((a, s, i) => (isVal[s] ? a : (a.push(i), a)), []))
-      valW = pickWindows(allTrainFull, allTrainFull.segment.reduce<number[]>((a, s, i) => (isVal[s] ? (a.push(i), a) : a), []))
-      validationFrom = 'train-entities'
-    }
+    const { train: trainW, validation: valW, validationFrom } = finalWindows(p, data)
     const prev = prevalence(trainW)
     const w = riskLossWeights({ horizonMonths: p.horizons.map(horizonMonths), riskWeight: p.riskWeight, prevalence: prev, balanceClasses: p.balanceClasses })
     log(
       'info',
-      `backend ${backend.name}; windows: train ${trainW.starts.length} (stride ${p.windowStride}${p.maxTrainWindows ? `, cap ${p.maxTrainWindows}` : ''}), validation ${valW.starts.length} (${validationFrom}), test ${test.starts.length}; ` +
+      `backend ${backend.name}; windows: train ${trainW.starts.length} (stride ${p.windowStride}${p.maxTrainWindows ? `, cap ${p.maxTrainWindows}` : ''}), validation ${valW.starts.length} (${validationFrom}), test ${data.test.starts.length}; ` +
         `positive rate ${prev.map((v, h) => `${horizonSuffix(p.horizons[h])} ${(100 * v).toFixed(1)}%`).join(', ')}; positive weights ${w.positive.map((v) => v.toFixed(2)).join('/')}`
     )
     const t0 = Date.now()
     const r = await fit({
       p,
-      features,
+      features: ctx.train.columns.length,
       train: trainW,
       val: valW,
       seed: p.seed,
@@ -520,90 +556,40 @@ export const lstmAttentionTrainer: Trainer = {
     const model = r.model
     try {
       const trainMs = Date.now() - t0
-      // 3. Thresholds on validation; 4. test.
+      // 3. Thresholds on validation; 4. test, uncertainty, latency.
       const thresholds = chooseThresholds(p, valW, r.valOutputs)
-      hooks.onProgress({ stage: 'scoring', fraction: 0.9, message: `scoring ${test.starts.length} test windows`, etaMs: null })
-      const testOut = await predictAll(model, panelSource(test), p.batchSize * 4, hooks.shouldStop)
-      const testReports = reportsAt(p, test, testOut, thresholds)
+      hooks.onProgress({ stage: 'scoring', fraction: 0.9, message: `scoring ${data.test.starts.length} test windows`, etaMs: null })
+      const testOut = await predictAll(model, panelSource(data.test), p.batchSize * 4, hooks.shouldStop)
+      const testReports = reportsAt(p, data.test, testOut, thresholds)
       const valReports = reportsAt(p, valW, r.valOutputs, thresholds)
       log('info', `best epoch ${r.bestEpoch} of ${r.history.length}; thresholds ${thresholds.map((t) => t.toFixed(3)).join('/')}; test: ${fmtReports(testReports)}`)
-
-      hooks.onProgress({ stage: 'uncertainty', fraction: 0.94, message: `MC-dropout (${p.mcSamples} passes)`, etaMs: null })
-      const mcIdx =
-        p.mcMaxWindows > 0 && test.starts.length > p.mcMaxWindows
-          ? Array.from(createRng(p.seed + 3).sampleWithoutReplacement(test.starts.length, p.mcMaxWindows)).sort((a, b) => a - b)
-          : Array.from({ length: test.starts.length }, (_, i) => i)
-      const mcSet = pickWindows(test, mcIdx)
-      const mcT0 = performance.now()
-      const mcX = panelSource(mcSet).take(Int32Array.from({ length: mcSet.starts.length }, (_, i) => i))
-      const mc = mcDropoutPredict(model, mcX.x, { samples: p.mcSamples, maxBatch: 4096, onChunk: () => {
-        if (hooks.shouldStop?.()) {
-          const e = new Error('trial cancelled during MC-dropout')
-          e.name = 'CancelledError'
-          throw e
-        }
-      } })
-      tf.dispose([mcX.x, mcX.y])
-      const mcMs = performance.now() - mcT0
-      const meanStd = meanStdPerOutput(mc)
-      const stdBy = (h: number, label: 0 | 1) => {
-        let s = 0
-        let n = 0
-        for (let i = 0; i < mc.rows; i++) if (mcSet.y[i * H + h] === label) (s += mc.std[i * H + h]), n++
-        return n > 0 ? s / n : NaN
-      }
-      const uncertainty = {
-        samples: p.mcSamples,
-        windows: mc.rows,
-        ms: mcMs,
-        meanStd: Object.fromEntries(p.horizons.map((h, j) => [h, meanStd[j]])),
-        meanStdPositives: Object.fromEntries(p.horizons.map((h, j) => [h, stdBy(j, 1)])),
-        meanStdNegatives: Object.fromEntries(p.horizons.map((h, j) => [h, stdBy(j, 0)])),
-        /** AUC of the MC mean on the subsample, per horizon (vs the deterministic model's). */
-        meanRocAuc: Object.fromEntries(p.horizons.map((h, j) => [h, horizonReport(h, horizonLabels(mcSet, j), column(mc.mean, H, j), 0.5).rocAuc]))
-      }
-      log('info', `MC-dropout on ${mc.rows} test windows x ${p.mcSamples}: mean std ${meanStd.map((v, j) => `${horizonSuffix(p.horizons[j])} ${v.toFixed(4)}`).join(', ')} (${mcMs.toFixed(0)} ms)`)
-      const latency = singleWindowLatency(model, test)
+      const uncertainty = mcUncertainty(model, p, data.test, ctx)
+      const latency = singleWindowLatency(model, data.test)
       log('info', `single-window latency: p50 ${latency.p50.toFixed(1)} ms, p95 ${latency.p95.toFixed(1)} ms (${backend.name})`)
 
-      // Results: primary horizon in the standard keys, every horizon in suffixed keys.
-      const primaryLabels = horizonLabels(test, 0)
-      const primaryScores = column(testOut, H, 0)
-      const primary = evaluateScores(primaryLabels, primaryScores, thresholds[0])
-      const metrics: Record<string, number> = {
-        ...pickMetrics(primary as unknown as Record<string, unknown>),
-        balancedAccuracy: testReports[0].balancedAccuracy,
-        ...horizonMetricKeys(testReports),
-        latencyP95Ms: latency.p95
-      }
-      const valPrimary = evaluateScores(horizonLabels(valW, 0), column(r.valOutputs, H, 0), thresholds[0])
-      const validationMetrics = { ...pickMetrics(valPrimary as unknown as Record<string, unknown>), balancedAccuracy: valReports[0].balancedAccuracy, ...horizonMetricKeys(valReports) }
-      const roc = rocCurve(primaryLabels, primaryScores)
-      const pr = prCurve(primaryLabels, primaryScores)
-      const results: RunResults = {
+      // Results: the primary horizon in the standard keys, every horizon in suffixed keys.
+      const out = assembleScoredResults({
+        ctx,
         threshold: thresholds[0],
-        metrics,
-        // As the other deep trainers: no train-window metrics; validation is what it chose on.
-        trainMetrics: null,
-        validationMetrics,
-        confusion: primary.confusion,
-        targets: checkHorizonTargets(metrics, spec.targets),
-        curves: {
-          roc: { fpr: roc.fpr, tpr: roc.tpr },
-          pr: { recall: pr.recall, precision: pr.precision },
-          histogram: scoreHistogram(primaryLabels, primaryScores),
+        windowLength: p.window,
+        validation: primaryScored(valW, r.valOutputs, H, validationFrom === 'split' ? ctx.validation! : ctx.train),
+        test: primaryScored(data.test, testOut, H, ctx.test),
+        extraMetrics: {
+          test: { balancedAccuracy: testReports[0].balancedAccuracy, ...horizonMetricKeys(testReports), latencyP95Ms: latency.p95 },
+          validation: { balancedAccuracy: valReports[0].balancedAccuracy, ...horizonMetricKeys(valReports) }
+        },
+        extraCurves: {
           horizons: Object.fromEntries(
             p.horizons.map((h, j) => {
-              const c = rocCurve(horizonLabels(test, j), column(testOut, H, j))
+              const c = rocCurve(horizonLabels(data.test, j), column(testOut, H, j))
               return [h, { roc: { fpr: c.fpr, tpr: c.tpr } }]
             })
           )
         },
-        recallByType: recallByType(primaryLabels, predictAtThreshold(primaryScores, thresholds[0]), test.types, ctx.test.anomalyTypeNames),
         model: {
           kind: 'lstm-attention',
           params: p,
-          scaler,
+          scaler: data.scaler,
           featureNames: [...ctx.train.columns],
           window: { length: p.window, stride: 1, trainStride: p.windowStride },
           horizons: p.horizons,
@@ -624,16 +610,9 @@ export const lstmAttentionTrainer: Trainer = {
           validationFrom,
           parameters: model.countParams()
         }
-      }
+      })
       hooks.onProgress({ stage: 'evaluating', fraction: 1, message: 'done', etaMs: 0 })
-      const valSeries = validationFrom === 'split' ? ctx.validation! : ctx.train
-      return {
-        results,
-        scores: [
-          { split: 'validation', role: 'train', scores: column(r.valOutputs, H, 0), labels: horizonLabels(valW, 0), types: valW.types, starts: sourceRows(valSeries, valW.starts), windowLength: p.window },
-          { split: 'test', role: 'test', scores: primaryScores, labels: primaryLabels, types: test.types, starts: sourceRows(ctx.test, test.starts), windowLength: p.window }
-        ]
-      }
+      return out
     } finally {
       model.dispose()
     }

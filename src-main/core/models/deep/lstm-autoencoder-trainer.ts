@@ -8,8 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { parseModelParams } from './params'
-import type { Trainer } from '../../search/trainers'
+import type { Trainer } from '../trainer'
 import { initTfjs } from './tfjs-runtime'
+import { stopIfAsked } from '../../cancelled'
 import type { LabelledSeries } from '../../data/series'
 import { describePostprocess, postprocessScores, thresholdByRule, type ThresholdRule } from '../../eval/detector-rules'
 import { trainLoop, type BatchSource } from './train-loop'
@@ -57,11 +58,7 @@ async function errorsWithFeatures(
   const idx = new Int32Array(source.size)
   for (let i = 0; i < idx.length; i++) idx[i] = i
   for (let from = 0; from < source.size; from += batchSize) {
-    if (shouldStop?.()) {
-      const e = new Error('trial cancelled while scoring')
-      e.name = 'CancelledError'
-      throw e
-    }
+    stopIfAsked(shouldStop, 'while scoring')
     const to = Math.min(source.size, from + batchSize)
     const [err, feat] = tf.tidy(() => {
       const { x } = source.take(idx.subarray(from, to))

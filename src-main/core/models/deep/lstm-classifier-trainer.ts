@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { parseModelParams } from './params'
-import type { Trainer } from '../../search/trainers'
+import type { Trainer } from '../trainer'
 import { initTfjs } from './tfjs-runtime'
 import { trainLoop } from './train-loop'
 import { bestF1Threshold, beginWindowedTrial, progressOver, scoreSource, windowSource, assembleResults } from './deep-trial'

@@ -16,8 +16,9 @@
  *   transposed operand, and the wasm kernel sends transposed operands down a slow non-XNNPACK
  *   path (70 % of kernel time in the seed-000 profile). `patchWasmBatchMatMul` re-registers the
  *   kernel so a transposed operand is first materialised by the wasm Transpose kernel and the
- *   original kernel then runs untransposed (XNNPACK). The arithmetic is the same dot products in
- *   the same order, so results are identical (checked by test/unit/tfjs-runtime in deep-models).
+ *   original kernel then runs untransposed (XNNPACK). The products are the same, but XNNPACK sums
+ *   them in another order: results equal the unpatched kernel's to float32 rounding, not bit for
+ *   bit (test/unit/deep-models.test.ts, "wasm BatchMatMul patch", every transpose combination).
  */
 import * as tf from '@tensorflow/tfjs'
 import { createRequire } from 'node:module'

@@ -31,8 +31,8 @@
  *   minLr), and the wait restarts.
  * - Gradient clipping by global norm (tf.clip_by_global_norm): g *= clipNorm / max(norm, clipNorm).
  * - Cancellation: `shouldStop()` is read before every batch; between batches the loop yields to
- *   the event loop (setImmediate) so a worker's cancel message can arrive. A cancel throws an
- *   Error named 'CancelledError' within one batch.
+ *   the event loop (setImmediate) so a worker's cancel message can arrive. A cancel throws a
+ *   CancelledError (core/cancelled.ts) within one batch.
  * - Seeds: the shuffle order of each epoch comes from `seed`; weight init seeds are the model
  *   builder's business (pass `seed` to initializers). Dropout masks are not seeded (a fixed
  *   dropout seed would reuse one mask for every batch).
@@ -43,8 +43,9 @@ import * as tf from '@tensorflow/tfjs'
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createRng } from '../../data/rng'
-import { averagePrecision, confusionMatrix, predictAtThreshold, rocAuc, scoreHistogram, type ConfusionMatrix, type ScoreHistogram } from '../../eval/metrics'
-import { cancelledError } from '../iforest'
+import { averagePrecision, confusionMatrix, predictAtThreshold, rocAuc, scoreHistogram } from '../../eval/metrics'
+import type { Epoch, TrainingStep } from '../../store/run-schemas'
+import { stopIfAsked } from '../../cancelled'
 
 /** Examples addressed by index; the loop asks for one batch at a time and disposes it. */
 export interface BatchSource {
@@ -57,34 +58,35 @@ export interface BatchSource {
 export type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar
 export type ScoreFn = (model: tf.LayersModel, source: BatchSource) => Promise<Float32Array>
 
-export interface EpochRecord {
-  epoch: number
-  metrics: {
-    loss: number
-    valLoss: number
-    lr: number
-    valRocAuc: number
-    valAveragePrecision: number
-    windowsPerSec: number
-    epochMs: number
-    threshold: number
-    valPrecision: number
-    valRecall: number
-    valF1: number
-    /** Labelled anomalies among the validation windows (0: the rates above are n/a). */
-    valPositives: number
-  }
-  confusion: ConfusionMatrix | null
-  histogram?: ScoreHistogram
+/** A run's epoch (store/run-schemas.ts) with the metrics every deep model's loop reports. */
+export type EpochRecord = Epoch & { metrics: DeepEpochMetrics }
+
+export interface DeepEpochMetrics {
+  loss: number
+  valLoss: number
+  lr: number
+  valRocAuc: number
+  valAveragePrecision: number
+  windowsPerSec: number
+  epochMs: number
+  threshold: number
+  valPrecision: number
+  valRecall: number
+  valF1: number
+  /** Labelled anomalies among the validation windows (0: the rates above are n/a). */
+  valPositives: number
+  /** Per-horizon and other model-specific additions (e.g. `valRocAuc_6m`). */
+  [extra: string]: number
 }
 
-export interface BatchProgress {
-  epoch: number
-  epochs: number
-  batch: number
-  batches: number
+export interface BatchProgress extends TrainingStep {
   /** Mean train loss so far in this epoch. */
   loss: number
+}
+
+/** Where a batch stands, as run progress carries it (without the loss). */
+export function trainingStep(p: TrainingStep): TrainingStep {
+  return { epoch: p.epoch, epochs: p.epochs, batch: p.batch, batches: p.batches }
 }
 
 export interface TrainLoopOptions {
@@ -162,7 +164,7 @@ export async function forEachBatch(
   const idx = new Int32Array(source.size)
   for (let i = 0; i < idx.length; i++) idx[i] = i
   for (let from = 0; from < source.size; from += batchSize) {
-    if (shouldStop?.()) throw cancelledError('trial cancelled during validation')
+    stopIfAsked(shouldStop, 'during validation')
     const to = Math.min(source.size, from + batchSize)
     tf.tidy(() => {
       const { x, y } = source.take(idx.subarray(from, to))
@@ -290,7 +292,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
       const t0 = performance.now()
       let lossSum = 0
       for (let b = 0; b < batches; b++) {
-        if (o.shouldStop?.()) throw cancelledError(`trial cancelled in epoch ${epoch}, batch ${b + 1}/${batches}`)
+        stopIfAsked(o.shouldStop, `in epoch ${epoch}, batch ${b + 1}/${batches}`)
         const from = b * batchSize
         const to = Math.min(train.size, from + batchSize)
         const value = tf.tidy(() => {

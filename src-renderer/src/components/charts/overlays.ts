@@ -4,20 +4,15 @@
  * marker line (a threshold, the scrubbed epoch).
  */
 import type { Chart, ChartDataset, ChartType, Plugin } from 'chart.js'
+import type { ScoreHistogram } from '../../../../src-main/contract/api'
 import { ANOMALY, NORMAL } from './setup'
 
-export interface HistogramBins {
-  edges: number[]
-  normal: number[]
-  anomalous: number[]
-}
-
-export function binCentres(h: HistogramBins): number[] {
+export function binCentres(h: ScoreHistogram): number[] {
   return h.edges.slice(0, -1).map((e, i) => (e + (h.edges[i + 1] ?? e)) / 2)
 }
 
 /** The two overlaid bar datasets of a histogram, anomalous drawn on top. */
-export function histogramDatasets(h: HistogramBins, labels: { normal: string; anomalous: string }): ChartDataset<'bar', { x: number; y: number }[]>[] {
+export function histogramDatasets(h: ScoreHistogram, labels: { normal: string; anomalous: string }): ChartDataset<'bar', { x: number; y: number }[]>[] {
   const centres = binCentres(h)
   const bars = (label: string, counts: number[], fill: string, border: string, order: number): ChartDataset<'bar', { x: number; y: number }[]> => ({
     label,

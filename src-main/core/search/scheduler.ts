@@ -1,5 +1,5 @@
 /**
- * The scheduler: runs queued trials, at most `concurrency` at once (and at most an experiment's
+ * The trial queue and its scheduler: runs queued trials, at most `concurrency` at once (and at most an experiment's
  * own `concurrency` of one experiment), in priority then search order, skipping paused
  * experiments. It is stateless across restarts — the queue lives in SQLite — and claims each
  * trial under the write lock, so a trial is never started twice.
@@ -9,20 +9,31 @@
  * commits (`PRAGMA data_version`), so a process waiting on a search sees trials that another one
  * finished, and reclaims the trials of a peer that died (at once when its process is gone on this
  * machine, after the lease otherwise).
+ *
+ * Trials run elsewhere: the scheduler decides what runs when and hands each claimed run to a
+ * `TrialLauncher` (the host's run manager, which starts worker processes), which reports back
+ * through `runEnded`. Nothing here knows about processes, front doors or the contract.
  */
 import { EventEmitter } from 'node:events'
-import type { Db } from '../core/store/database'
-import { writeTransaction } from '../core/store/database'
-import type { ExperimentSpec } from '../core/search/spec'
-import { iterateTrials, trialIdentity } from '../core/search/expand'
-import { parseTarget } from '../core/eval/targets'
-import { crashPoint } from '../core/crash-point'
-import * as runs from '../core/store/runs-repo'
-import * as trials from '../core/store/trials-repo'
-import { heartbeat, registerHost } from '../core/store/hosts-repo'
-import { reclaimOrphans } from '../core/store/outcomes-repo'
-import { upsertExperiment, getExperiment, setExperimentStatus, setExperimentPriority } from '../core/store/experiments-repo'
-import type { RunManager } from './run-manager'
+import type { Db } from '../store/database'
+import { dataVersion, writeTransaction } from '../store/database'
+import type { ExperimentSpec } from './spec'
+import { iterateTrials, trialIdentity } from './expand'
+import { parseTarget } from '../eval/targets'
+import { crashPoint } from '../crash-point'
+import * as runs from '../store/runs-repo'
+import * as trials from '../store/trials-repo'
+import { heartbeat } from '../store/hosts-repo'
+import { reclaimOrphans } from '../store/outcomes-repo'
+import { upsertExperiment, getExperiment, setExperimentStatus, setExperimentPriority } from '../store/experiments-repo'
+
+/** What the scheduler needs from whoever runs trials (the host's run manager: worker processes). */
+export interface TrialLauncher {
+  /** Starts a claimed run now; when it reaches a final state the launcher calls `Scheduler.runEnded`. */
+  launchRun(runId: number, spec: ExperimentSpec): void
+  /** Stops a run this process is running (false when it is not running it). */
+  cancel(runId: number, reason: string): boolean
+}
 
 export interface EnqueueResult {
   experimentId: number
@@ -46,7 +57,16 @@ export const DEFAULT_LEASE: LeaseOptions = { leaseMs: 30_000, pollMs: 500 }
 
 const ORPHAN_REASON = 'the process running it stopped before it finished'
 
-export class Scheduler extends EventEmitter<{ changed: [experimentId: number]; runChanged: [runId: number] }> {
+export interface SchedulerEvents {
+  /** An experiment's trials changed (queued, claimed, ended; here or in another process). */
+  changed: [experimentId: number]
+  /** A run was made or ended without running (queued, skipped, cancelled, reclaimed). */
+  runChanged: [runId: number]
+  /** Something went wrong that the next tick retries (a busy database): for the host's log. */
+  problem: [message: string]
+}
+
+export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** runId → trial, for the runs this process started. */
   private readonly running = new Map<number, { trialId: number; experimentId: number }>()
   private closed = false
@@ -67,7 +87,7 @@ export class Scheduler extends EventEmitter<{ changed: [experimentId: number]; r
 
   constructor(
     private readonly db: Db,
-    private readonly runManager: RunManager,
+    private readonly launcher: TrialLauncher,
     private readonly concurrency: number,
     private readonly workbenchVersion: string,
     /** This process's lease (hosts-repo owner id). */
@@ -75,7 +95,6 @@ export class Scheduler extends EventEmitter<{ changed: [experimentId: number]; r
     private readonly lease: LeaseOptions = DEFAULT_LEASE
   ) {
     super()
-    runManager.on('ended', (runId) => this.onRunEnded(runId))
     this.dataVersion = this.readDataVersion()
     this.fingerprints = this.readFingerprints()
     this.lastBeat = Date.now()
@@ -134,7 +153,7 @@ export class Scheduler extends EventEmitter<{ changed: [experimentId: number]; r
         crashPoint('claim:after-commit')
         if (claimed.newRun) this.emit('runChanged', claimed.runId)
         this.running.set(claimed.runId, { trialId: claimed.trialId, experimentId: claimed.experimentId })
-        this.runManager.launchRun(claimed.runId, claimed.spec)
+        this.launcher.launchRun(claimed.runId, claimed.spec)
         this.emit('changed', claimed.experimentId)
       }
     } finally {
@@ -180,7 +199,7 @@ export class Scheduler extends EventEmitter<{ changed: [experimentId: number]; r
     const queued = trials.listTrials(this.db, experimentId).filter((t) => t.status === 'queued')
     let n = this.endQueued(queued.map((t) => t.id), 'cancelled', reason)
     for (const [runId, r] of this.running) {
-      if (r.experimentId === experimentId && this.runManager.cancel(runId, reason)) n++
+      if (r.experimentId === experimentId && this.launcher.cancel(runId, reason)) n++
     }
     this.emit('changed', experimentId)
     return n
@@ -195,12 +214,12 @@ export class Scheduler extends EventEmitter<{ changed: [experimentId: number]; r
       if (ended) return true
     }
     const now = trials.getTrial(this.db, trialId)!
-    return now.status === 'running' && now.runId !== null && this.runManager.cancel(now.runId, reason)
+    return now.status === 'running' && now.runId !== null && this.launcher.cancel(now.runId, reason)
   }
 
   /** Cancels a run: in progress here, or still queued (its trial is cancelled with it). */
   cancelRun(runId: number, reason = 'cancelled by the user'): boolean {
-    if (this.runManager.cancel(runId, reason)) return true
+    if (this.launcher.cancel(runId, reason)) return true
     const run = runs.getRun(this.db, runId)
     if (run?.status !== 'queued') return false
     if (run.trialId) return this.cancelTrial(run.trialId, reason)
@@ -282,12 +301,12 @@ export class Scheduler extends EventEmitter<{ changed: [experimentId: number]; r
       this.pump()
     } catch (err) {
       // A busy database or a transient error: the next tick tries again.
-      process.stderr.write(`workbench: scheduler tick: ${(err as Error).message}\n`)
+      this.emit('problem', `scheduler tick: ${(err as Error).message}`)
     }
   }
 
   private readDataVersion(): number {
-    return this.db.pragma('data_version', { simple: true }) as number
+    return dataVersion(this.db)
   }
 
   private readFingerprints(): Map<number, string> {
@@ -317,7 +336,8 @@ export class Scheduler extends EventEmitter<{ changed: [experimentId: number]; r
     })
   }
 
-  private onRunEnded(runId: number): void {
+  /** The launcher's report that a run it started reached a final state: its slot is free. */
+  runEnded(runId: number): void {
     const entry = this.running.get(runId)
     if (!entry || this.closed) return
     this.running.delete(runId)
