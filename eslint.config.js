@@ -78,6 +78,10 @@ export default defineConfig(
       '@typescript-eslint/no-unused-expressions': ['error', { allowShortCircuit: true, allowTernary: true }],
       // `{' · '}` keeps a separator's spaces next to an `{#if}` block, where markup would lose them.
       'svelte/no-useless-mustaches': 'off',
+      // A default before a try whose catch also assigns reads as intent; the rule flags it anyway.
+      'no-useless-assignment': 'off',
+      // Escaping control and bidi characters in messages is the point of the regexes that match them.
+      'no-control-regex': 'off',
       // It flags every Map and Set in a component or rune module, including the local temporaries
       // of getters and caches that are deliberately not reactive; reactive state here is $state.
       'svelte/prefer-svelte-reactivity': 'off'

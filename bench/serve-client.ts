@@ -1,23 +1,31 @@
 /**
- * What the browser benches share: a real `workbench serve` on a workspace (found through the URL
- * it prints) and calls to its HTTP API with the token. Not a bench itself (no `.bench.ts`).
+ * What the browser benches share: a real `workbench serve` on a temp workspace (found through the
+ * URL it prints) and Chromium, set up and torn down around a bench; calls to the server's HTTP API
+ * go through test/helpers/served-api.ts. Not a bench itself (no `.bench.ts`).
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { chromium, type Browser } from '@playwright/test'
 
-export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)))
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 /** Builds the renderer when `out/renderer` is missing (benches drive what `npm run build` ships). */
-export function ensureBuilt(): void {
+function ensureBuilt(): void {
   if (!existsSync(join(ROOT, 'out/renderer/index.html'))) {
     execFileSync(process.execPath, [join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: ROOT, stdio: 'inherit' })
   }
 }
 
-export async function startServe(workspace: string): Promise<{ url: string; stop: () => Promise<void> }> {
+interface ServedBench {
+  url: string
+  stop: () => Promise<void>
+}
+
+async function startServe(workspace: string): Promise<ServedBench> {
   const proc = spawn(process.execPath, [join(ROOT, 'bin/workbench.cjs'), 'serve', '--port', '0', '--json', '--workspace', workspace], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe']
@@ -50,17 +58,29 @@ export async function startServe(workspace: string): Promise<{ url: string; stop
   }
 }
 
-export async function call<T>(url: string, method: string, input: unknown): Promise<T> {
-  const u = new URL(url)
-  const token = u.searchParams.get('token')
-  const res = await fetch(`${u.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(input)
+/**
+ * Runs a browser bench against a built renderer, `workbench serve` on a temp workspace (its name
+ * starts with `workspacePrefix`) and headless Chromium; all three are cleaned up when the bench
+ * ends, and a bench that throws exits the process with 1.
+ */
+export function runBrowserBench(workspacePrefix: string, bench: (server: ServedBench, browser: Browser) => Promise<void>): void {
+  const main = async (): Promise<void> => {
+    ensureBuilt()
+    const workspace = mkdtempSync(join(tmpdir(), workspacePrefix))
+    const server = await startServe(workspace)
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+    try {
+      await bench(server, browser)
+    } finally {
+      await browser.close()
+      await server.stop()
+      rmSync(workspace, { recursive: true, force: true })
+    }
+  }
+  main().catch((err) => {
+    console.error(err)
+    process.exit(1)
   })
-  const body = (await res.json()) as { output?: T; error?: { message: string } }
-  if (!res.ok || body.error) throw new Error(`${method}: ${body.error?.message ?? res.status}`)
-  return body.output as T
 }
 
 export const ms = (x: number) => `${x.toFixed(1)} ms`

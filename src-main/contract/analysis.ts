@@ -11,7 +11,7 @@
  * score) are null here, never NaN, so every transport carries the same value.
  */
 import { z } from 'zod'
-import { confusionSchema, scoreSplitSchema, targetResultSchema, typeRecallSchema } from './run-schemas'
+import { confusionRatesSchema, confusionSchema, scoreSplitSchema, targetResultSchema, typeRecallSchema } from './run-schemas'
 
 const runId = z.number().int().positive()
 /** A threshold a user may type: any finite number (zod's numbers refuse NaN and infinities). */
@@ -36,13 +36,7 @@ export type EventRecallInfo = z.infer<typeof eventRecallSchema>
 export const splitMetricsSchema = z.object({
   threshold: z.number(),
   confusion: confusionSchema,
-  accuracy: z.number(),
-  precision: z.number(),
-  recall: z.number(),
-  f1: z.number(),
-  fpr: z.number(),
-  specificity: z.number(),
-  fnr: z.number(),
+  ...confusionRatesSchema.shape,
   balancedAccuracy: z.number(),
   /** Threshold-free; null when undefined (one class only). */
   rocAuc: z.number().nullable(),

@@ -13,9 +13,7 @@ import {
   columnRoleSchema,
   columnRoleEntrySchema,
   labelLikeColumnSchema,
-  importPreviewSchema,
-  COLUMN_ROLES,
-  COLUMN_KINDS
+  importPreviewSchema
 } from '../core/data/import/options'
 import { MISSING_RULES } from '../core/data/missing-values'
 import { columnHistogramSchema } from '../core/data/column-stats'
@@ -335,7 +333,7 @@ export const labelEditSchema = z
 export type LabelEdit = z.infer<typeof labelEditSchema>
 
 /** Import options, column roles and the preview are declared beside the importer (core/data/import/options.ts). */
-export { importOptionsSchema, columnRoleSchema, columnRoleEntrySchema, labelLikeColumnSchema, importPreviewSchema, COLUMN_ROLES, COLUMN_KINDS }
+export { importOptionsSchema, columnRoleSchema, columnRoleEntrySchema, labelLikeColumnSchema, importPreviewSchema }
 export type { ColumnRole, ColumnRoleEntry, LabelLikeColumn, ImportPreview, ImportOptions } from '../core/data/import/options'
 
 export const jobProgressSchema = z.object({

@@ -57,9 +57,6 @@ export const runWindowSchema = z.object({
 })
 export type RunWindow = z.infer<typeof runWindowSchema>
 
-// Declared with the engine that computes them (core never imports the contract).
-export { explainMethodSchema, featureContributionSchema, type FeatureContribution } from '../core/eval/attribution/schemas'
-
 /** Why a window scored as it did, by the method that suits its model kind. */
 export const explanationSchema = z.object({
   runId: z.number().int(),

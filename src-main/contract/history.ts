@@ -11,6 +11,10 @@ import { z } from 'zod'
 import { confusionSchema, historyAxisSchema, runStatusSchema, runSummarySchema, targetResultSchema, typeRecallSchema } from './run-schemas'
 import { splitMetricsSchema } from './analysis'
 import { datasetIdSchema } from '../core/data/dataset-id'
+// Declared with the engine that produces them (core never imports the contract).
+import { targetsVerdictSchema } from '../core/eval/targets'
+import { KIND_NAMES } from '../core/eval/disagreements'
+import { paramDiffSchema } from '../core/history/param-diff'
 
 const runId = z.number().int().positive()
 
@@ -44,10 +48,6 @@ export type RunAnnotation = z.infer<typeof runAnnotationSchema>
 // ---------------------------------------------------------------------------------------------
 // The runs list: filter, sort, page.
 
-/** What a run's target verdict can be: every target met, one missed, or none (no targets or no results yet). */
-export const targetsVerdictSchema = z.enum(['met', 'not-met', 'none'])
-export type TargetsVerdict = z.infer<typeof targetsVerdictSchema>
-
 export const runFilterSchema = z
   .object({
     experimentIds: z.array(runId).max(200).optional(),
@@ -78,16 +78,21 @@ export type RunSort = z.infer<typeof runSortSchema>
 /** Rows per page at most. */
 export const RUNS_PAGE_MAX = 500
 
-/** One row of the runs list: the summary, with its annotation and data versions (never curves or models). */
-export const runListRowSchema = runSummarySchema.extend({
-  /** Every metric the run stored, not only the standard ones (e.g. per-horizon accuracy). */
-  metrics: z.record(z.string(), z.number()).nullable(),
+/** A run's annotation, data versions and trial, as both the runs list and the compare page show them. */
+const runContextShape = {
   tags: z.array(z.string()),
   note: z.string().nullable(),
   trainDatasetId: z.string().nullable(),
   testDatasetId: z.string().nullable(),
   /** The trial of its experiment's search this run ran, by number in the search (not the run id). */
   trial: z.object({ id: z.number().int(), ordinal: z.number().int() }).nullable()
+}
+
+/** One row of the runs list: the summary, with its annotation and data versions (never curves or models). */
+export const runListRowSchema = runSummarySchema.extend({
+  /** Every metric the run stored, not only the standard ones (e.g. per-horizon accuracy). */
+  metrics: z.record(z.string(), z.number()).nullable(),
+  ...runContextShape
 })
 export type RunListRow = z.infer<typeof runListRowSchema>
 
@@ -114,7 +119,6 @@ export const runQueryInputSchema = z
     limit: z.number().int().min(1).max(RUNS_PAGE_MAX).default(50)
   })
   .strict()
-export type RunQueryInput = z.input<typeof runQueryInputSchema>
 
 export const runQueryResultSchema = z.object({
   /** Runs matching the filter (all pages). */
@@ -159,7 +163,7 @@ export const COMPARE_MAX = 4
 export const DISAGREEMENTS_PAGE_MAX = 1000
 
 /** `anomaly`: every run labels the window anomalous (one catches it, another misses it); `normal`: one raises a false alarm another does not; `mixed`: the runs' windows see different labels (windows of different lengths). */
-export const disagreementKindSchema = z.enum(['anomaly', 'normal', 'mixed'])
+export const disagreementKindSchema = z.enum(KIND_NAMES)
 export type DisagreementKind = z.infer<typeof disagreementKindSchema>
 
 export const compareInputSchema = z
@@ -182,7 +186,6 @@ export const compareInputSchema = z
       .default({ kind: 'all', offset: 0, limit: 100 })
   })
   .strict()
-export type CompareInput = z.input<typeof compareInputSchema>
 
 export const compareRunSchema = z.object({
   id: z.number().int(),
@@ -195,11 +198,7 @@ export const compareRunSchema = z.object({
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
   durationMs: z.number().nullable(),
-  trial: z.object({ id: z.number().int(), ordinal: z.number().int() }).nullable(),
-  tags: z.array(z.string()),
-  note: z.string().nullable(),
-  trainDatasetId: z.string().nullable(),
-  testDatasetId: z.string().nullable(),
+  ...runContextShape,
   /** The threshold the compare uses: the chosen one where the run has one, else the trained one. */
   threshold: z.object({ trained: z.number().nullable(), current: z.number().nullable(), source: z.enum(['trained', 'chosen']) }),
   /** Test metrics at `threshold.current` from the stored test scores (null: none stored). */
@@ -224,16 +223,6 @@ export const compareRunSchema = z.object({
   testScores: z.object({ count: z.number().int(), windowLength: z.number().int().nullable(), traced: z.boolean() }).nullable()
 })
 export type CompareRun = z.infer<typeof compareRunSchema>
-
-export const paramDiffSchema = z.object({
-  key: z.string(),
-  /** One value per run, in the runs' order; null where the run has no such param (see `present`). */
-  values: z.array(z.unknown()),
-  present: z.array(z.boolean()),
-  /** Not every run has the same value (or some lack the param). */
-  differs: z.boolean()
-})
-export type ParamDiff = z.infer<typeof paramDiffSchema>
 
 export const disagreementWindowSchema = z.object({
   runId: z.number().int(),

@@ -17,9 +17,7 @@ export {
   trialStatusSchema,
   scoreSplitSchema,
   backendReportSchema,
-  trainingStepSchema,
   runProgressSchema,
-  logLevelSchema,
   runLogSchema,
   historyAxisSchema,
   epochSchema,
@@ -28,10 +26,7 @@ export {
   type RunStatus,
   type TrialStatus,
   type ScoreSplit,
-  type BackendReport,
-  type TrainingStep,
   type RunProgress,
-  type LogLevel,
   type RunLog,
   type HistoryAxis,
   type Epoch,
@@ -39,15 +34,22 @@ export {
   type PerSegmentResult
 } from '../core/store/run-schemas'
 
-/** Test-set (or train-set) metrics of a run; fractions in [0, 1]. */
-export const metricsSchema = z.object({
+/**
+ * The rates read off a confusion matrix at one threshold (fractions in [0, 1]): declared once for
+ * a run's stored metrics (below) and the threshold studio's metrics at any threshold (analysis.ts).
+ */
+export const confusionRatesSchema = z.object({
   accuracy: z.number(),
   precision: z.number(),
   recall: z.number(),
   f1: z.number(),
   fpr: z.number(),
   specificity: z.number(),
-  fnr: z.number(),
+  fnr: z.number()
+})
+
+/** Test-set (or train-set) metrics of a run; fractions in [0, 1]. */
+export const metricsSchema = confusionRatesSchema.extend({
   rocAuc: z.number(),
   averagePrecision: z.number()
 })

@@ -222,7 +222,7 @@ export class BundlesService extends EventEmitter<{ changed: []; problem: [messag
     const r = await runInferenceJob(this.launcher, { kind: 'score', dir: resolve(dir), datasetId, dbFile: this.dbFile })
     if (!r.hasLabels) throw new ApiError('bad_input', `dataset ${datasetId.slice(0, 12)} has no anomaly labels: nothing to evaluate against`, 'datasetId')
     const report = evaluateScores(r.labels, r.scores, r.threshold)
-    const metrics = pickMetrics(report as unknown as Record<string, unknown>)
+    const metrics = pickMetrics(report)
     const stored = addBundleEvaluation(this.db, {
       bundleSha: sha256(readFileSync(join(resolve(dir), 'manifest.json'))),
       bundleName: info.name ?? basename(dir),

@@ -100,7 +100,8 @@ function refuseUpgrade(socket: Duplex, status: number, text: string): void {
 export async function startWebServer(opts: WebServerOptions): Promise<RunningWebServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url')
   const staticRoot = resolve(opts.staticDir)
-  // Set once the port is known; every request arrives after that.
+  // Set once the port is known; every request arrives after that (the handlers close over it first).
+  // eslint-disable-next-line prefer-const
   let gate!: AccessGate
 
   const server = createServer((req, res) => {

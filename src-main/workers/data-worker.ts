@@ -8,7 +8,7 @@
  *   the workspace database opened read-only, so the host's event loop stays free.
  * Runs unchanged under utilityProcess.fork and child_process.fork.
  */
-import { parentChannel } from './parent-channel'
+import { parentChannel, sendJobFailure } from './parent-channel'
 import type { DataJob, DataQuery, FromDataWorker, ToDataWorker } from './protocol'
 import { generateScenario } from '../core/data/scenarios'
 import type { LabelledSeries } from '../core/data/series'
@@ -82,9 +82,7 @@ async function run(job: DataJob): Promise<void> {
     }
     channel.sendFinal({ type: 'done' })
   } catch (err) {
-    const e = err as Error
-    if (e instanceof CancelledError || cancelReason !== null) channel.sendFinal({ type: 'cancelled', reason: cancelReason ?? e.message })
-    else channel.sendFinal({ type: 'error', message: e.message, stack: e.stack })
+    sendJobFailure(channel, err, cancelReason)
   }
 }
 

@@ -4,11 +4,24 @@
  * `process.send`. Everything else in a worker talks to the `ParentChannel` this returns
  * (the pattern of VS Code's watcherMain.ts).
  */
+import { CancelledError } from '../core/cancelled'
+import type { JobFailure } from './protocol'
+
 export interface ParentChannel<In, Out> {
   send(message: Out): void
   /** Sends the last message, then lets the process end once it is delivered. */
   sendFinal(message: Out): void
   onMessage(listener: (message: In) => void): void
+}
+
+/**
+ * Reports a job that threw as its last message: cancelled when the host asked it to stop (or it
+ * stopped on a cancellation), else an error with the stack, for the host to log.
+ */
+export function sendJobFailure(channel: Pick<ParentChannel<unknown, JobFailure>, 'sendFinal'>, err: unknown, cancelReason: string | null): void {
+  const e = err as Error
+  if (e instanceof CancelledError || cancelReason !== null) channel.sendFinal({ type: 'cancelled', reason: cancelReason ?? e.message })
+  else channel.sendFinal({ type: 'error', message: e.message, stack: e.stack })
 }
 
 interface ParentPort {

@@ -29,6 +29,8 @@ import { float32Array, float64Array, int32Array, uint8Array } from '../core/type
 const ready = z.object({ type: z.literal('ready'), pid: z.number().int() })
 const failed = z.object({ type: z.literal('error'), message: z.string(), stack: z.string().optional() })
 const cancelled = z.object({ type: z.literal('cancelled'), reason: z.string() })
+/** The last message of a job that did not finish: it failed, or it was cancelled. */
+export type JobFailure = z.infer<typeof failed> | z.infer<typeof cancelled>
 /** Progress of a data or inference job (a trial reports run progress instead). */
 const jobProgress = z.object({ type: z.literal('progress'), fraction: z.number(), message: z.string() })
 

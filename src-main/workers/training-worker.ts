@@ -3,12 +3,11 @@
  * `utilityProcess.fork` and Node's `child_process.fork`; `parentChannel` hides which.
  * It computes and reports; the host owns the database and decides what a crash means.
  */
-import { parentChannel } from './parent-channel'
+import { parentChannel, sendJobFailure } from './parent-channel'
 import type { FromWorker, ToWorker, TrainingJob } from './protocol'
 import { runTrial } from '../core/search/run-trial'
 import { backendFor } from '../core/models/trainers'
 import { openReadonlyDatabase } from '../core/store/database'
-import { CancelledError } from '../core/cancelled'
 import type { RunProgress } from '../core/store/run-schemas'
 import { loadDataset, resolveDatasetId } from '../core/store/datasets-repo'
 
@@ -55,9 +54,7 @@ async function run(job: TrainingJob): Promise<void> {
     // A worker serves exactly one trial, then ends.
     channel.sendFinal({ type: 'done', results: out.results, scores: out.scores })
   } catch (err) {
-    const e = err as Error
-    if (e instanceof CancelledError || cancelReason !== null) channel.sendFinal({ type: 'cancelled', reason: cancelReason ?? e.message })
-    else channel.sendFinal({ type: 'error', message: e.message, stack: e.stack })
+    sendJobFailure(channel, err, cancelReason)
   }
 }
 

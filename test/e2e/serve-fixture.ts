@@ -3,12 +3,13 @@
  * Playwright worker (the suite runs one worker, so spec files share it: a test counts what it
  * made, not what the workspace holds). `startServe` gives a test a server of its own.
  */
-import { test as base, expect } from '@playwright/test'
+import { test as base, expect, type Page } from '@playwright/test'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { callServedApi } from '../helpers/served-api'
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -42,6 +43,26 @@ export async function startServe(workspace: string, extraArgs: string[] = []): P
     setTimeout(() => fail(new Error(`serve did not print its URL within 60 s: ${stderr}`)), 60_000)
   })
   return { served, proc }
+}
+
+/** A contract call through the served workbench's HTTP door, from the test's (Node) side. */
+export function api<T>(wb: ServedWorkbench, method: string, input: unknown): Promise<T> {
+  return callServedApi<T>(wb.url, method, input)
+}
+
+/**
+ * Collects what goes wrong in the page for a test to assert that nothing did: uncaught errors,
+ * and with `consoleErrors` also errors logged to the console (e.g. CSP violations).
+ */
+export function collectPageProblems(page: Page, { consoleErrors = false } = {}): string[] {
+  const problems: string[] = []
+  if (consoleErrors) {
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text())
+    })
+  }
+  page.on('pageerror', (e) => problems.push(e.message))
+  return problems
 }
 
 export const test = base.extend<Record<never, never>, { workbench: ServedWorkbench }>({

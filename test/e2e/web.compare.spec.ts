@@ -6,7 +6,7 @@
  * disagree on, and one of them opens on its run's page.
  */
 import type { Page } from '@playwright/test'
-import { test, expect } from './serve-fixture'
+import { test, expect, collectPageProblems } from './serve-fixture'
 
 const DATA = { generator: 'helios-events', params: { scale: 0.01, seed: 3 } }
 const SPLIT = { kind: 'time', trainFraction: 0.7, validationFraction: 0.15 }
@@ -34,8 +34,7 @@ async function api<T>(page: Page, url: string, method: string, input: unknown): 
 
 test('filter the runs list, compare two runs, read the params diff and the disagreement list, open a window', async ({ page, workbench }) => {
   test.setTimeout(240_000)
-  const problems: string[] = []
-  page.on('pageerror', (e) => problems.push(e.message))
+  const problems = collectPageProblems(page)
   await page.goto(workbench.url)
   await expect(page.getByText(workbench.workspace)).toBeVisible()
 

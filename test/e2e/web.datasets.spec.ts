@@ -3,16 +3,12 @@
  * Generate panel, open it, brush-label part of the chart as anomalous, save, and land on the new
  * child version with more labelled rows and its parent in the lineage.
  */
-import { test, expect } from './serve-fixture'
+import { test, expect, collectPageProblems } from './serve-fixture'
 
 const count = async (text: string) => Number(text.replace(/[^\d]/g, ''))
 
 test('generate a dataset, brush-label a range and save it as a new version', async ({ page, workbench }) => {
-  const problems: string[] = []
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text())
-  })
-  page.on('pageerror', (e) => problems.push(e.message))
+  const problems = collectPageProblems(page, { consoleErrors: true })
   await page.goto(workbench.url)
 
   await page.getByTestId('nav-datasets').click()

@@ -9,19 +9,8 @@
  * The runs are made once for the file (`lstmRunId`, `iforestRunId`): a comparison test of the
  * two runs belongs at the end of this describe block (the compare page is helper H's).
  */
-import { test, expect, type ServedWorkbench } from './serve-fixture'
-
-async function api<T>(wb: ServedWorkbench, method: string, input: unknown): Promise<T> {
-  const u = new URL(wb.url)
-  const res = await fetch(`${u.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${u.searchParams.get('token')}`, 'content-type': 'application/json' },
-    body: JSON.stringify(input)
-  })
-  const body = (await res.json()) as { output?: T; error?: { message: string } }
-  if (!res.ok || body.error) throw new Error(`${method}: ${body.error?.message ?? res.status}`)
-  return body.output as T
-}
+import type { Confusion } from '../../src-main/contract/api'
+import { test, expect, api, type ServedWorkbench } from './serve-fixture'
 
 async function waitDone(wb: ServedWorkbench, id: number): Promise<void> {
   await expect
@@ -29,12 +18,6 @@ async function waitDone(wb: ServedWorkbench, id: number): Promise<void> {
     .toBe('done')
 }
 
-interface Confusion {
-  tn: number
-  fp: number
-  fn: number
-  tp: number
-}
 interface SplitMetrics {
   confusion: Confusion
   precision: number

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test, expect } from './serve-fixture'
+import { test, expect, collectPageProblems } from './serve-fixture'
 
 let outside = ''
 test.beforeAll(() => {
@@ -20,11 +20,7 @@ test.beforeAll(() => {
 test.afterAll(() => rmSync(outside, { recursive: true, force: true }))
 
 test('a typed path outside the workspace is refused, its folder offered, and allowed on confirmation', async ({ page, workbench }) => {
-  const problems: string[] = []
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text())
-  })
-  page.on('pageerror', (e) => problems.push(e.message))
+  const problems = collectPageProblems(page, { consoleErrors: true })
   await page.goto(workbench.url)
 
   // The page's <meta> CSP has no ws: source, and the socket to the page's own host connects.

@@ -5,7 +5,7 @@
  * finished, not active), and the leaderboard ranks the 6 trials and opens a trial's run page.
  * How many trials run at once is the host's to say: the view shows its slots from `app.info`.
  */
-import { test, expect } from './serve-fixture'
+import { test, expect, collectPageProblems } from './serve-fixture'
 
 const GRID = {
   name: 'e2e-queue-grid',
@@ -20,8 +20,7 @@ const GRID = {
 
 test('queue a grid, pause and resume it, see it finished, then rank its trials', async ({ page, workbench }) => {
   test.setTimeout(180_000)
-  const problems: string[] = []
-  page.on('pageerror', (e) => problems.push(e.message))
+  const problems = collectPageProblems(page)
   await page.goto(workbench.url)
   await expect(page.getByText(workbench.workspace)).toBeVisible()
 

@@ -9,27 +9,10 @@
  */
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
-import { test, expect, type ServedWorkbench } from './serve-fixture'
+import type { Confusion, PartRows } from '../../src-main/contract/api'
+import { test, expect, api, type ServedWorkbench } from './serve-fixture'
 import { writeSegmentedFixture } from '../helpers/segmented-fixture'
 
-async function api<T>(wb: ServedWorkbench, method: string, input: unknown): Promise<T> {
-  const u = new URL(wb.url)
-  const res = await fetch(`${u.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${u.searchParams.get('token')}`, 'content-type': 'application/json' },
-    body: JSON.stringify(input)
-  })
-  const body = (await res.json()) as { output?: T; error?: { message: string } }
-  if (!res.ok || body.error) throw new Error(`${method}: ${body.error?.message ?? res.status}`)
-  return body.output as T
-}
-
-interface Confusion {
-  tn: number
-  fp: number
-  fn: number
-  tp: number
-}
 type Metrics = Record<string, number | null>
 interface Detail {
   status: string
@@ -37,9 +20,9 @@ interface Detail {
   metrics: Metrics | null
   validationMetrics: Metrics | null
   trainMetrics: Metrics | null
-  partRows: { train: number; validation: number; test: number } | null
+  partRows: PartRows | null
   pointMetrics: { rule: string; rows: number; scored: number; unscored: number; confusion: Confusion; precision: number; recall: number; f1: number; falseAlarmRate: number; missedAlarmRate: number; events: { episodes: number; caught: number } } | null
-  perSegment: { segment: string; rows: { train: number; validation: number; test: number }; threshold: number; confusion: Confusion; metrics: Metrics }[] | null
+  perSegment: { segment: string; rows: PartRows; threshold: number; confusion: Confusion; metrics: Metrics }[] | null
   scoreSplits: { split: string; count: number }[]
   threshold: number
 }

@@ -2,15 +2,11 @@
  * The browser UI against a real `workbench serve`: start the seed-002 experiment from the
  * experiments panel, watch it run in a worker, and read the confusion matrix and targets.
  */
-import { test, expect } from './serve-fixture'
+import { test, expect, collectPageProblems } from './serve-fixture'
 
 test('start a run from the UI and see its confusion matrix and targets', async ({ page, workbench }) => {
   // The strict CSP must not cost the page anything: no violation, no error in the console.
-  const problems: string[] = []
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text())
-  })
-  page.on('pageerror', (e) => problems.push(e.message))
+  const problems = collectPageProblems(page, { consoleErrors: true })
   await page.goto(workbench.url)
   await expect(page.getByText(workbench.workspace)).toBeVisible()
 

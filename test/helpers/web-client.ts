@@ -2,7 +2,7 @@
  * Talking to a web host from tests: plain HTTP requests, `ws` clients, and raw TCP for bytes no
  * well-behaved client would send (hostile WebSocket frames, broken requests).
  */
-import { request } from 'node:http'
+import { request, type ClientRequest } from 'node:http'
 import { connect as tcpConnect, type Socket } from 'node:net'
 import WebSocket from 'ws'
 
@@ -29,6 +29,24 @@ export function httpRequest(port: number, method: string, path: string, headers:
 export async function postCall(port: number, method: string, input: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any; headers: HttpReply['headers'] }> {
   const r = await httpRequest(port, 'POST', `/api/${method}`, { 'content-type': 'application/json', ...headers }, JSON.stringify(input))
   return { status: r.status, json: JSON.parse(r.body), headers: r.headers }
+}
+
+/**
+ * A POST /api/<method> whose body the test writes to `req` itself, piece by piece and maybe never
+ * ending it (bodies no well-behaved client sends); `reply` is the status and parsed JSON answer.
+ */
+export function postInPieces(port: number, method: string, headers: Record<string, string>): { req: ClientRequest; reply: Promise<{ status: number; json: any }> } {
+  let req!: ClientRequest
+  const reply = new Promise<{ status: number; json: any }>((ok, fail) => {
+    req = request({ host: '127.0.0.1', port, path: `/api/${method}`, method: 'POST', headers }, (res) => {
+      let text = ''
+      res.on('data', (c) => (text += c))
+      res.on('end', () => ok({ status: res.statusCode ?? 0, json: JSON.parse(text) }))
+    })
+    // The rest of the body may be refused by a closed socket: the reply is what counts.
+    req.on('error', (e) => (req.writableEnded ? undefined : fail(e)))
+  })
+  return { req, reply }
 }
 
 /** An open `ws` client on /api (rejects with `HTTP <status>` when the upgrade is refused). */

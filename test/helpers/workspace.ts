@@ -1,11 +1,12 @@
 /** Temporary workspaces and hosts for integration tests: real SQLite files, real worker processes. */
-import { afterEach } from 'vitest'
+import { afterEach, expect } from 'vitest'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { WorkbenchHost } from '../../src-main/host/workbench-host'
 import { NodeWorkerLauncher } from '../../src-main/host/node-worker-launcher'
+import type { RunDetail } from '../../src-main/contract/api'
 
 export const REPO = resolve(__dirname, '../..')
 export const EXPERIMENTS = join(REPO, 'experiments')
@@ -33,6 +34,42 @@ export function slowSpec(name = 'slow'): unknown {
     split: { kind: 'time', trainFraction: 0.5 },
     model: { kind: 'iforest', params: { nEstimators: 1500, maxSamples: 512, seed: 1 } }
   }
+}
+
+/** A small Isolation Forest (30 trees) on two days of helios-detection: a run of it is quick. */
+export function smallForestSpec(name: string) {
+  return {
+    name,
+    dataset: { generator: 'helios-detection', params: { days: 2, seed: 3 } },
+    split: { kind: 'time', trainFraction: 0.6 },
+    model: { kind: 'iforest', params: { nEstimators: 30, seed: 1 } }
+  }
+}
+
+/** A grid search over `space` of the small forest above. */
+export function smallForestGrid(name: string, space: Record<string, unknown[]>) {
+  return { ...smallForestSpec(name), search: { kind: 'grid', space } }
+}
+
+/**
+ * A spec for a tiny LSTM classifier (one 8-unit layer over 20-row windows) on 1 % of helios-events
+ * with a validation part: a few seconds a run. `params` adds to or overrides the model params.
+ */
+export function tinyLstmSpec(name: string, params: Record<string, unknown>) {
+  return {
+    name,
+    dataset: { generator: 'helios-events', params: { scale: 0.01, seed: 3 } },
+    split: { kind: 'time', trainFraction: 0.7, validationFraction: 0.15 },
+    model: { kind: 'lstm-classifier', params: { window: 20, trainStride: 4, units: [8], denseUnits: 4, batchSize: 64, ...params } }
+  }
+}
+
+/** Runs `spec` on the host to its end, expects it done (failing with its reason otherwise) and returns its detail. */
+export async function runToDone(host: WorkbenchHost, spec: unknown): Promise<RunDetail> {
+  const { runId } = (await host.call('runs.start', { spec })) as { runId: number }
+  const run = await host.runs.waitFor(runId)
+  expect(run.status, run.statusReason ?? '').toBe('done')
+  return (await host.call('runs.get', { id: runId })) as RunDetail
 }
 
 export function until(predicate: () => boolean, timeoutMs = 60_000, what = 'condition'): Promise<void> {

@@ -4,22 +4,13 @@
  * per-window scores, and stops mid-training when cancelled.
  */
 import { describe, it, expect } from 'vitest'
-import { hostsPerTest, until } from '../helpers/workspace'
+import { hostsPerTest, tinyLstmSpec, until } from '../helpers/workspace'
 import { chooseTfjsBackend, probeTfjsBackends } from '../../src-main/core/models/tfjs-backends'
 
 const { newHost: setup } = hostsPerTest()
 
 function tinySpec(name: string, epochs: number, extra: Record<string, unknown> = {}): unknown {
-  return {
-    name,
-    dataset: { generator: 'helios-events', params: { scale: 0.01, seed: 3 } },
-    split: { kind: 'time', trainFraction: 0.7, validationFraction: 0.15 },
-    model: {
-      kind: 'lstm-classifier',
-      params: { window: 20, trainStride: 4, units: [8], denseUnits: 4, epochs, batchSize: 64, learningRate: 0.01, earlyStoppingPatience: null, seed: 1, ...extra }
-    },
-    targets: ['rocAuc > 0.5']
-  }
+  return { ...tinyLstmSpec(name, { epochs, learningRate: 0.01, earlyStoppingPatience: null, seed: 1, ...extra }), targets: ['rocAuc > 0.5'] }
 }
 
 describe('deep model in a worker process', () => {

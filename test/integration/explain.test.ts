@@ -6,7 +6,7 @@
  * feature that carries the anomalies; the host answers other calls while a model is at work.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
-import { tempDir, until, EXPERIMENTS } from '../helpers/workspace'
+import { runToDone, tempDir, until, EXPERIMENTS } from '../helpers/workspace'
 import { WorkbenchHost } from '../../src-main/host/workbench-host'
 import { NodeWorkerLauncher } from '../../src-main/host/node-worker-launcher'
 import type { Explanation, FeatureImportance, RunDetail, RunScores, RunWindow } from '../../src-main/contract/api'
@@ -63,11 +63,8 @@ function newHost(dir: string, featureImportance: 'after-run' | 'on-demand'): Wor
   return new WorkbenchHost({ workspaceDir: dir, launcher: new NodeWorkerLauncher(), frontDoor: 'web', experimentsDir: EXPERIMENTS, concurrency: 2, featureImportance })
 }
 
-async function train(host: WorkbenchHost, name: string, version: string, model: { kind: string; params: Record<string, unknown> }): Promise<RunDetail> {
-  const { runId } = (await host.call('runs.start', { spec: { name, dataset: { version }, split: SPLIT, model } })) as { runId: number }
-  const run = await host.runs.waitFor(runId)
-  expect(run.status, run.statusReason ?? '').toBe('done')
-  return (await host.call('runs.get', { id: runId })) as RunDetail
+function train(host: WorkbenchHost, name: string, version: string, model: { kind: string; params: Record<string, unknown> }): Promise<RunDetail> {
+  return runToDone(host, { name, dataset: { version }, split: SPLIT, model })
 }
 
 /** The stored window of the split that starts at `row`. */

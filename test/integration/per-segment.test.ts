@@ -7,7 +7,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { makeHost, tempDir } from '../helpers/workspace'
+import { makeHost, runToDone, tempDir } from '../helpers/workspace'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
 import type { RunDetail, MethodOutput } from '../../src-main/contract/api'
 import { saveDataset } from '../../src-main/core/store/datasets-repo'
@@ -65,11 +65,12 @@ function setup(): { host: WorkbenchHost; version: string; dir: string } {
   return { host, version, dir: tmp.dir }
 }
 
-async function run(host: WorkbenchHost, spec: unknown): Promise<RunDetail> {
-  const { runId } = (await host.call('runs.start', { spec })) as { runId: number }
-  const r = await host.runs.waitFor(runId)
-  expect(r.status, r.statusReason ?? '').toBe('done')
-  return (await host.call('runs.get', { id: runId })) as RunDetail
+/** The run's point-wise counts and the counts of the predictions file it wrote, which must agree on the confusion matrix. */
+async function pointwiseAgainstPredictions(host: WorkbenchHost, runId: number, file: string) {
+  const counts = csvCounts(file)
+  const point = (await host.call('runs.pointwise', { id: runId })) as MethodOutput<'runs.pointwise'>
+  expect({ tn: counts.tn, fp: counts.fp, fn: counts.fn, tp: counts.tp }).toEqual(point.confusion)
+  return { counts, point }
 }
 
 function sumConfusions(d: RunDetail) {
@@ -97,7 +98,7 @@ function csvCounts(file: string) {
 describe('per-segment protocol', () => {
   it('an Isolation Forest per file on its first 40 rows: per-segment metrics, pooled confusion = their sum, predictions reproduce the pooled counts', async () => {
     const { host, version, dir } = setup()
-    const d = await run(host, {
+    const d = await runToDone(host, {
       name: 'perseg-iforest',
       dataset: { version },
       split: { kind: 'per-segment', train: { firstRows: 40 } },
@@ -113,9 +114,7 @@ describe('per-segment protocol', () => {
     const file = join(dir, 'ws', 'preds.csv')
     const out = (await host.call('runs.predictions', { id: d.id, path: file })) as MethodOutput<'runs.predictions'>
     expect(out).toMatchObject({ format: 'csv', rows: 480, scored: 480 })
-    const c = csvCounts(file)
-    const point = (await host.call('runs.pointwise', { id: d.id })) as MethodOutput<'runs.pointwise'>
-    expect({ tn: c.tn, fp: c.fp, fn: c.fn, tp: c.tp }).toEqual(point.confusion)
+    const { counts: c, point } = await pointwiseAgainstPredictions(host, d.id, file)
     // One row per window: point-wise is window-wise here.
     expect(point.confusion).toEqual(d.confusion)
     expect(c.segments).toEqual(new Set(['a/0', 'a/1', 'b/0', 'b/1', 'c/0', 'c/1']))
@@ -140,7 +139,7 @@ describe('per-segment protocol', () => {
         params: { window: 5, units: [6, 3], epochs: 2, batchSize: 16, trainingMode, thresholdRule: { kind: 'train-quantile', quantile: 0.95, factor: 1.2 }, seed: 3 }
       }
     })
-    const d = await run(host, spec('unsupervised'))
+    const d = await runToDone(host, spec('unsupervised'))
     expect(d.perSegment).toHaveLength(6)
     expect(d.confusion).toEqual(sumConfusions(d))
     expect(d.params).toMatchObject({ trainingMode: 'unsupervised' })
@@ -148,10 +147,8 @@ describe('per-segment protocol', () => {
     const out = (await host.call('runs.predictions', { id: d.id, path: file })) as MethodOutput<'runs.predictions'>
     // 80 test rows per file; the first 4 of each get no score under the 'last' rule.
     expect(out).toMatchObject({ rows: 480, scored: 480 - 6 * 4 })
-    const c = csvCounts(file)
+    const { counts: c, point } = await pointwiseAgainstPredictions(host, d.id, file)
     expect(c.unscored).toBe(24)
-    const point = (await host.call('runs.pointwise', { id: d.id })) as MethodOutput<'runs.pointwise'>
-    expect({ tn: c.tn, fp: c.fp, fn: c.fn, tp: c.tp }).toEqual(point.confusion)
     expect(point).toMatchObject({ rows: 480, scored: 456, unscored: 24 })
   })
 
@@ -172,14 +169,12 @@ describe('per-segment protocol', () => {
       { kind: 'iforest', params: { nEstimators: 60, contamination: 0.05, seed: 2 } },
       { kind: 'lstm-autoencoder', params: { window: 5, units: [6, 3], epochs: 2, batchSize: 16, trainingMode: 'unsupervised', thresholdRule: { kind: 'train-quantile', quantile: 0.95, factor: 1.2 }, seed: 3 } }
     ]) {
-      const d = await run(host, { name: `fixture-${model.kind}`, dataset: { version }, split: { kind: 'per-segment', train: { firstRows: 40 } }, model })
+      const d = await runToDone(host, { name: `fixture-${model.kind}`, dataset: { version }, split: { kind: 'per-segment', train: { firstRows: 40 } }, model })
       expect(d.perSegment!.map((s) => s.segment)).toEqual(fixture.segments.map((s) => s.segment))
       expect(d.confusion).toEqual(sumConfusions(d))
       const file = join(tmp.dir, 'ws', `${model.kind}.csv`)
       await host.call('runs.predictions', { id: d.id, path: file })
-      const c = csvCounts(file)
-      const point = (await host.call('runs.pointwise', { id: d.id })) as MethodOutput<'runs.pointwise'>
-      expect({ tn: c.tn, fp: c.fp, fn: c.fn, tp: c.tp }).toEqual(point.confusion)
+      const { counts: c, point } = await pointwiseAgainstPredictions(host, d.id, file)
       expect(c.unscored).toBe(point.unscored)
       expect(point.rows).toBe(fixture.totalRows - 6 * 40)
     }

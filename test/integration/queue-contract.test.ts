@@ -7,7 +7,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { makeHost, tempDir } from '../helpers/workspace'
+import { makeHost, smallForestGrid, tempDir } from '../helpers/workspace'
 import type { JobProgress, Leaderboard, QueuedExperiment, QueueResult } from '../../src-main/contract/api'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
 
@@ -28,13 +28,7 @@ function host(ws: string): WorkbenchHost {
   return h
 }
 
-const grid = (name: string, contamination: number[]) => ({
-  name,
-  dataset: { generator: 'helios-detection', params: { days: 2, seed: 3 } },
-  split: { kind: 'time', trainFraction: 0.6 },
-  model: { kind: 'iforest', params: { nEstimators: 30, seed: 1 } },
-  search: { kind: 'grid', space: { contamination } }
-})
+const grid = (name: string, contamination: number[]) => smallForestGrid(name, { contamination })
 
 describe('queueing and waiting through the contract', () => {
   it('a focused search runs alone on this host; queue.wait answers its summary once it has ended', async () => {

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { hostsPerTest, makeHost, tempDir, until, REPO } from '../helpers/workspace'
+import { hostsPerTest, makeHost, smallForestGrid, tempDir, until, REPO } from '../helpers/workspace'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
 import type { Leaderboard, QueueResult } from '../../src-main/contract/api'
 import { parseSpec } from '../../src-main/core/search/spec'
@@ -18,11 +18,7 @@ const { newHost, defer } = hostsPerTest()
 const setup = (concurrency = 2): WorkbenchHost => newHost({ prefix: 'wb-queue-', concurrency }).host
 
 const grid = (name: string, space: Record<string, unknown[]>, extra: Record<string, unknown> = {}) => ({
-  name,
-  dataset: { generator: 'helios-detection', params: { days: 2, seed: 3 } },
-  split: { kind: 'time', trainFraction: 0.6 },
-  model: { kind: 'iforest', params: { nEstimators: 30, seed: 1 } },
-  search: { kind: 'grid', space },
+  ...smallForestGrid(name, space),
   objective: { metric: 'f1', direction: 'maximize' },
   targets: ['rocAuc >= 0.5'],
   ...extra

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { makeHost, tempDir, until, REPO } from '../helpers/workspace'
+import { makeHost, smallForestSpec, tempDir, until, REPO } from '../helpers/workspace'
 import { WorkbenchHost } from '../../src-main/host/workbench-host'
 import { NodeWorkerLauncher } from '../../src-main/host/node-worker-launcher'
 
@@ -63,13 +63,7 @@ function spec(dir: string, name: string, extra: Record<string, unknown> = {}): s
   const file = join(dir, `${name}.json`)
   writeFileSync(
     file,
-    JSON.stringify({
-      name,
-      dataset: { generator: 'helios-detection', params: { days: 2, seed: 3 } },
-      split: { kind: 'time', trainFraction: 0.6 },
-      model: { kind: 'iforest', params: { nEstimators: 30, seed: 1 } },
-      ...extra
-    })
+    JSON.stringify({ ...smallForestSpec(name), ...extra })
   )
   return file
 }

@@ -4,7 +4,7 @@
  * and over the WebSocket transport as typed arrays; runs stored before tracing say so.
  */
 import { describe, it, expect } from 'vitest'
-import { hostsPerTest } from '../helpers/workspace'
+import { hostsPerTest, runToDone } from '../helpers/workspace'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
 import type { RunDetail, RunScores } from '../../src-main/contract/api'
 import { loadDataset } from '../../src-main/core/store/datasets-repo'
@@ -14,13 +14,6 @@ import { fromWireJson } from '../../src-main/contract/wire'
 
 const { newHost, defer } = hostsPerTest()
 const setup = (): WorkbenchHost => newHost({ prefix: 'wb-trace-' }).host
-
-async function finish(host: WorkbenchHost, spec: unknown): Promise<RunDetail> {
-  const { runId } = (await host.call('runs.start', { spec })) as { runId: number }
-  const run = await host.runs.waitFor(runId)
-  expect(run.status, run.statusReason ?? '').toBe('done')
-  return (await host.call('runs.get', { id: runId })) as RunDetail
-}
 
 /** Every window's stored label and type agree with its rows in the version (label rule `any`). */
 function expectTraced(host: WorkbenchHost, s: RunScores): void {
@@ -41,7 +34,7 @@ function expectTraced(host: WorkbenchHost, s: RunScores): void {
 describe('scores traced to rows', () => {
   it('an Isolation Forest run stores train, validation and test scores, each row traced to the version', async () => {
     const host = setup()
-    const run = await finish(host, {
+    const run = await runToDone(host, {
       name: 'trace-iforest',
       dataset: { generator: 'helios-detection', params: { days: 3, seed: 2 } },
       split: { kind: 'time', trainFraction: 0.6, validationFraction: 0.2 },
@@ -68,7 +61,7 @@ describe('scores traced to rows', () => {
 
   it('a windowed deep model traces its validation and test windows to their rows, and the WebSocket carries typed arrays', async () => {
     const host = setup()
-    const run = await finish(host, {
+    const run = await runToDone(host, {
       name: 'trace-deep',
       dataset: { generator: 'helios-events', params: { scale: 0.01, seed: 3 } },
       split: { kind: 'time', trainFraction: 0.7, validationFraction: 0.15 },
@@ -103,7 +96,7 @@ describe('scores traced to rows', () => {
 
   it('a run stored before tracing says so: traced false, starts null; a missing split is a clear not_found', async () => {
     const host = setup()
-    const run = await finish(host, {
+    const run = await runToDone(host, {
       name: 'trace-old',
       dataset: { generator: 'helios-detection', params: { days: 2, seed: 2 } },
       split: { kind: 'time', trainFraction: 0.6, validationShare: 0 },

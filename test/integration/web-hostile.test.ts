@@ -6,10 +6,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { request } from 'node:http'
 import { join } from 'node:path'
 import { makeHost, tempDir, until, REPO } from '../helpers/workspace'
-import { FrameClient, RawConnection, closed, httpRequest, openSocket, postCall } from '../helpers/web-client'
+import { FrameClient, RawConnection, closed, httpRequest, openSocket, postCall, postInPieces } from '../helpers/web-client'
 import { startWebServer, type RunningWebServer } from '../../src-main/web/server'
 import { MAX_CALL_BYTES, MAX_CALLS_IN_FLIGHT, MAX_CONNECTIONS } from '../../src-main/web/limits'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
@@ -151,35 +150,19 @@ describe('web host limits and malformed requests', { timeout: 30_000 }, () => {
 
   it('refuses an HTTP body announced over the cap with 413 and a JSON error, without reading it', async () => {
     // The body never comes: a server that waited for it before refusing would hang this test.
-    const status = await new Promise<{ status: number; json: any }>((ok, fail) => {
-      const req = request(
-        { host: '127.0.0.1', port: server.port, path: '/api/app.info', method: 'POST', headers: { ...bearer(), 'content-type': 'application/json', 'content-length': String(500 * 1024 * 1024) } },
-        (res) => {
-          let text = ''
-          res.on('data', (c) => (text += c))
-          res.on('end', () => ok({ status: res.statusCode ?? 0, json: JSON.parse(text) }))
-        }
-      )
-      req.on('error', fail)
-      req.write('{')
-    })
+    const { req, reply } = postInPieces(server.port, 'app.info', { ...bearer(), 'content-type': 'application/json', 'content-length': String(500 * 1024 * 1024) })
+    req.write('{')
+    const status = await reply
     expect(status.status).toBe(413)
     expect(status.json.error).toMatchObject({ code: 'bad_input', message: expect.stringMatching(/request body is over .*1 MiB/) })
   })
 
   it('stops reading a chunked HTTP body at the cap and answers 413 before the client has finished', async () => {
-    const reply = await new Promise<{ status: number; json: any }>((ok, fail) => {
-      const req = request({ host: '127.0.0.1', port: server.port, path: '/api/app.info', method: 'POST', headers: { ...bearer(), 'content-type': 'application/json' } }, (res) => {
-        let text = ''
-        res.on('data', (c) => (text += c))
-        res.on('end', () => ok({ status: res.statusCode ?? 0, json: JSON.parse(text) }))
-      })
-      // The rest of the body may be refused by a closed socket: the reply is what counts.
-      req.on('error', (e) => (req.writableEnded ? undefined : fail(e)))
-      const chunk = Buffer.alloc(64 * 1024, 0x20)
-      for (let sent = 0; sent <= MAX_CALL_BYTES; sent += chunk.length) req.write(chunk)
-      // Never ended: only a server that stops at the cap can answer.
-    })
+    const { req, reply: answered } = postInPieces(server.port, 'app.info', { ...bearer(), 'content-type': 'application/json' })
+    const chunk = Buffer.alloc(64 * 1024, 0x20)
+    for (let sent = 0; sent <= MAX_CALL_BYTES; sent += chunk.length) req.write(chunk)
+    // Never ended: only a server that stops at the cap can answer.
+    const reply = await answered
     expect(reply.status).toBe(413)
     expect(reply.json.error.code).toBe('bad_input')
     expect((await postCall(server.port, 'app.info', {}, bearer())).status).toBe(200)
@@ -288,7 +271,7 @@ describe('web host limits and malformed requests', { timeout: 30_000 }, () => {
 
   it('escapes control and binary bytes in every message it writes', async () => {
     // No raw control character but the newline of multi-line validation messages.
-    // eslint-disable-next-line no-control-regex -- control characters are what this test looks for
+     
     const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffd]/
     const body = await httpRequest(server.port, 'POST', '/api/app.info', { ...bearer(), 'content-type': 'application/json' }, Buffer.from([0x01, 0x1b, 0x5b, 0x33, 0x31, 0x6d, 0xff, 0x7b]))
     expect(body.status).toBe(400)

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
-import { expandTrials, trialIdentity, dataIdentity, canonical } from '../../src-main/core/search/expand'
+import { expandTrials, trialIdentity, dataIdentity } from '../../src-main/core/search/expand'
+import { canonicalJson } from '../../src-main/core/canonical-json'
 import { parseSpec, parseSpecText } from '../../src-main/core/search/spec'
 
 const base = {
@@ -69,7 +70,7 @@ describe('search expansion', () => {
     expect(trialIdentity('iforest', t.params, data, '0.2.0')).not.toBe(id)
     // Defaults written out or left implicit are the same trial.
     const explicit = expandTrials(parseSpec({ ...base, model: { kind: 'iforest', params: { ...t.params } } }))[0]
-    expect(canonical(explicit.params)).toBe(canonical(t.params))
+    expect(canonicalJson(explicit.params)).toBe(canonicalJson(t.params))
   })
 
   it('reads YAML specs, with line numbers in errors', () => {

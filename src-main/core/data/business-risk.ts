@@ -89,8 +89,6 @@ export const BUSINESS_RISK_FEATURES: string[] = [
 
 export const BUSINESS_RISK_TYPES: string[] = ['liquidity_crunch', 'revenue_collapse', 'leverage_spiral']
 
-export const BUSINESS_RISK_HORIZONS = [6, 9, 12] as const
-
 interface Industry {
   name: string
   /** Median monthly revenue, k$. */

@@ -26,7 +26,7 @@
  * - error_burst        error_rate 0.5-5 %, otherwise normal; 2-15 min
  */
 
-import { createRng, type Rng } from './rng'
+import { createRng } from './rng'
 import { planEpisodes, clamp } from './episodes'
 import type { LabelledSeries } from './series'
 

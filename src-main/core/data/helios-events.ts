@@ -42,7 +42,7 @@
  * integer arithmetic on the timestamp (no Date per row).
  */
 
-import { createRng, type Rng } from './rng'
+import { createRng } from './rng'
 import { planEpisodes, clamp } from './episodes'
 import type { LabelledSeries } from './series'
 

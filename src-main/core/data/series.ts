@@ -63,10 +63,6 @@ export function segmentsOf(series: LabelledSeries): Segment[] {
   return series.segments && series.segments.length > 0 ? series.segments : [{ id: series.name, start: 0, end: series.timestamps.length }]
 }
 
-export function seriesLength(series: LabelledSeries): number {
-  return series.timestamps.length
-}
-
 /** Count of labelled points per anomaly type name (types with no point are listed with 0). */
 export function anomalyTypeCounts(series: Pick<LabelledSeries, 'anomalyType' | 'anomalyTypeNames'>): Record<string, number> {
   const counts: Record<string, number> = {}
@@ -82,25 +78,6 @@ export function anomalyRate(series: Pick<LabelledSeries, 'labels'>): number {
   let n = 0
   for (let i = 0; i < series.labels.length; i++) n += series.labels[i]
   return series.labels.length === 0 ? 0 : n / series.labels.length
-}
-
-/** Rows [start, end) of a series, as views (no copy): splits are index ranges, never copies of data. */
-export function sliceSeries(series: LabelledSeries, start: number, end: number, name?: string): LabelledSeries {
-  const segments = series.segments
-    ?.filter((s) => s.end > start && s.start < end)
-    .map((s) => ({ id: s.id, start: Math.max(s.start, start) - start, end: Math.min(s.end, end) - start }))
-  return {
-    ...series,
-    name: name ?? `${series.name}[${start}:${end}]`,
-    timestamps: series.timestamps.subarray(start, end),
-    values: series.values.map((c) => c.subarray(start, end)),
-    labels: series.labels.subarray(start, end),
-    anomalyType: series.anomalyType.subarray(start, end),
-    segments,
-    targets: series.targets
-      ? Object.fromEntries(Object.entries(series.targets).map(([k, v]) => [k, v.subarray(start, end)]))
-      : undefined
-  }
 }
 
 /**

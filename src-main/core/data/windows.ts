@@ -99,17 +99,7 @@ export function windowTypes(series: LabelledSeries, starts: Int32Array, length: 
  * reading feature columns (already scaled). Returns the number of floats written.
  */
 export function fillBatch(columns: Float32Array[], starts: Int32Array, from: number, to: number, length: number, out: Float32Array): number {
-  const f = columns.length
-  const n = (to - from) * length * f
-  if (n > out.length) throw new Error(`fillBatch: buffer holds ${out.length} floats, batch needs ${n}`)
-  let o = 0
-  for (let i = from; i < to; i++) {
-    const s = starts[i]
-    for (let r = s; r < s + length; r++) {
-      for (let j = 0; j < f; j++) out[o++] = columns[j][r]
-    }
-  }
-  return n
+  return fillWindows('fillBatch', columns, starts, null, from, to, length, out)
 }
 
 /** As fillBatch, for windows at arbitrary positions `order[from..to)` of `starts` (shuffled batches). */
@@ -122,12 +112,26 @@ export function fillBatchIndexed(
   length: number,
   out: Float32Array
 ): number {
+  return fillWindows('fillBatchIndexed', columns, starts, order, from, to, length, out)
+}
+
+/** The copy both fillers make; `order` null reads the windows in `starts` order. `caller` names the filler in errors. */
+function fillWindows(
+  caller: string,
+  columns: Float32Array[],
+  starts: Int32Array,
+  order: Int32Array | null,
+  from: number,
+  to: number,
+  length: number,
+  out: Float32Array
+): number {
   const f = columns.length
   const n = (to - from) * length * f
-  if (n > out.length) throw new Error(`fillBatchIndexed: buffer holds ${out.length} floats, batch needs ${n}`)
+  if (n > out.length) throw new Error(`${caller}: buffer holds ${out.length} floats, batch needs ${n}`)
   let o = 0
   for (let i = from; i < to; i++) {
-    const s = starts[order[i]]
+    const s = starts[order === null ? i : order[i]]
     for (let r = s; r < s + length; r++) {
       for (let j = 0; j < f; j++) out[o++] = columns[j][r]
     }

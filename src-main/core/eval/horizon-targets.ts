@@ -8,10 +8,7 @@
  *
  * Here: those keys, balanced accuracy and the threshold search used per horizon.
  */
-import { TARGET_METRICS } from './targets'
 import { confusionMatrix, predictAtThreshold, rates, rocAuc, averagePrecision, type Confusion, type Scores } from './metrics'
-
-export const HORIZON_BASE_METRICS: string[] = [...new Set([...TARGET_METRICS, 'balancedAccuracy'])]
 
 /** Canonical per-horizon metric key: `accuracy` + `risk_6m` -> `accuracy_6m`. */
 export function horizonKey(metric: string, horizon: string): string {
@@ -22,12 +19,6 @@ export function horizonKey(metric: string, horizon: string): string {
 export function horizonSuffix(horizon: string): string {
   const i = horizon.lastIndexOf('_')
   return i >= 0 ? horizon.slice(i + 1) : horizon
-}
-
-
-export function balancedAccuracy(cm: Confusion): number {
-  const r = rates(cm)
-  return (r.recall + r.specificity) / 2
 }
 
 export type ThresholdMetric = 'balancedAccuracy' | 'f1' | 'accuracy'

@@ -216,6 +216,13 @@ export function prCurve(labels: Uint8Array, scores: Scores, maxPoints = 200): Pr
   }
 }
 
+/** The curves every run stores of its test scores: ROC, PR and the score histogram by label. */
+export function testScoreCurves(labels: Uint8Array, scores: Scores) {
+  const roc = rocCurve(labels, scores)
+  const pr = prCurve(labels, scores)
+  return { roc: { fpr: roc.fpr, tpr: roc.tpr }, pr: { recall: pr.recall, precision: pr.precision }, histogram: scoreHistogram(labels, scores) }
+}
+
 /**
  * Score counts per class over `bins` equal bins (numpy's rule: half-open bins, the last one
  * closed; scores outside `range` are left out). Default range is [min, max] of the scores,

@@ -28,6 +28,10 @@ export const targetResultSchema = parsedTargetSchema.extend({
 })
 export type TargetResult = z.infer<typeof targetResultSchema>
 
+/** What a run's target verdict can be: every target met, one missed, or none (no targets or no results yet). */
+export const targetsVerdictSchema = z.enum(['met', 'not-met', 'none'])
+export type TargetsVerdict = z.infer<typeof targetsVerdictSchema>
+
 /** Metrics a target may name, with the spellings the seeds and sklearn users write. */
 const METRIC_ALIASES: Record<string, string> = {
   accuracy: 'accuracy',

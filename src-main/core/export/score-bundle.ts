@@ -75,7 +75,7 @@ function featureColumns(series: LabelledSeries, pre: BundleContents['preprocessi
   try {
     return { columns: own.values, filled: fillSeries(own, rule) }
   } catch (err) {
-    if (err instanceof MissingValuesError) throw new Error(`cannot score: column '${err.column}': ${err.message} (the bundle fills missing cells by ${rule}, the rule its training data was imported with)`)
+    if (err instanceof MissingValuesError) throw new Error(`cannot score: column '${err.column}': ${err.message} (the bundle fills missing cells by ${rule}, the rule its training data was imported with)`, { cause: err })
     throw err
   }
 }

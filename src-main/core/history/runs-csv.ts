@@ -5,6 +5,7 @@
  * spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) are prefixed with `'`.
  */
 import type { RunListRecord } from '../store/history-repo'
+import type { TargetsVerdict } from '../eval/targets'
 
 const FIXED = [
   'id',
@@ -36,7 +37,7 @@ function cell(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-function verdict(r: RunListRecord): 'met' | 'not-met' | 'none' {
+function verdict(r: RunListRecord): TargetsVerdict {
   if (!r.metrics || r.targets.length === 0) return 'none'
   return r.targets.every((t) => t.met) ? 'met' : 'not-met'
 }

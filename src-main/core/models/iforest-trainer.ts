@@ -14,7 +14,7 @@ import { applyScaler, type StandardScaler } from '../data/scaler'
 import { fromColumns } from '../data/matrix'
 import { selectRanges } from '../data/splits'
 import { checkTargets } from '../eval/targets'
-import { evaluateScores, predictAtThreshold, prCurve, recallByType, rocCurve, scoreHistogram } from '../eval/metrics'
+import { evaluateScores, predictAtThreshold, recallByType, testScoreCurves } from '../eval/metrics'
 import { describePostprocess, postprocessScores, thresholdByRule, type ThresholdRule } from '../eval/detector-rules'
 
 // Stage weights for one overall fraction: fitting dominates, scoring second.
@@ -81,22 +81,16 @@ export const iforestTrainer: Trainer = {
     hooks.onLog?.('info', `threshold ${threshold.toPrecision(6)}: ${decided.how}${smoothed ? `; scores smoothed: ${describePostprocess(params.postprocess)}` : ''}`)
 
     const testReport = evaluateScores(test.labels, testS, threshold)
-    const metrics = pickMetrics(testReport as unknown as Record<string, unknown>)
-    const roc = rocCurve(test.labels, testS)
-    const pr = prCurve(test.labels, testS)
+    const metrics = pickMetrics(testReport)
     const results: RunResults = {
       threshold,
       metrics,
-      trainMetrics: pickMetrics(evaluateScores(train.labels, trainS, threshold) as unknown as Record<string, unknown>),
+      trainMetrics: pickMetrics(evaluateScores(train.labels, trainS, threshold)),
       // The split's validation part: thresholds and a search's winner are chosen there.
-      validationMetrics: valS ? pickMetrics(evaluateScores(validation!.labels, valS, threshold) as unknown as Record<string, unknown>) : null,
+      validationMetrics: valS ? pickMetrics(evaluateScores(validation!.labels, valS, threshold)) : null,
       confusion: testReport.confusion,
       targets: checkTargets(metrics, spec.targets),
-      curves: {
-        roc: { fpr: roc.fpr, tpr: roc.tpr },
-        pr: { recall: pr.recall, precision: pr.precision },
-        histogram: scoreHistogram(test.labels, testS)
-      },
+      curves: testScoreCurves(test.labels, testS),
       recallByType: recallByType(test.labels, predictAtThreshold(testS, threshold), test.anomalyType, test.anomalyTypeNames),
       model: { kind: 'iforest', featureNames: r.featureNames, scaler: r.scaler, forest: iforestToJSON({ ...r.model, threshold }), thresholdRule: decided.how, postprocess: params.postprocess }
     }

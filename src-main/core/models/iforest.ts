@@ -8,7 +8,7 @@
  * (BRANCH_LT), leaves have left = right = -1 and value depth + c(size).
  */
 
-import { detectorParams } from '../eval/detector-rules'
+import { detectorParams, quantile } from '../eval/detector-rules'
 import { z } from 'zod'
 import { CancelledError } from '../cancelled'
 import { createRng, type Rng } from '../data/rng'
@@ -66,12 +66,8 @@ export const forestParamsSchema = z
  */
 export const iforestParamsSchema = forestParamsSchema.extend(detectorParams('unsupervised')).strict()
 
-/** Params as given (every field optional). */
-export type IForestParamsInput = z.input<typeof iforestParamsSchema>
 /** The forest's params, resolved with defaults (what a fitted model records). */
 export type IForestParams = z.output<typeof forestParamsSchema>
-/** A trial's params, resolved with defaults. */
-export type IForestTrialParams = z.output<typeof iforestParamsSchema>
 
 export interface IsolationTree {
   /** Features this tree may split on (sklearn's per-estimator feature subset). */
@@ -123,13 +119,8 @@ export function resolveMaxFeatures(maxFeatures: number, nFeatures: number): numb
  * quantile with numpy's linear interpolation, which is what sklearn's offset_ amounts to.
  */
 export function contaminationThreshold(scores: ArrayLike<number>, contamination: number): number {
-  const sorted = Float64Array.from(scores).sort()
-  const n = sorted.length
-  if (n === 0) throw new Error('no scores to take a contamination threshold from')
-  const pos = (1 - contamination) * (n - 1)
-  const lo = Math.floor(pos)
-  const hi = Math.min(n - 1, lo + 1)
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo)
+  if (scores.length === 0) throw new Error('no scores to take a contamination threshold from')
+  return quantile(scores, 1 - contamination)
 }
 
 function buildTree(
@@ -340,14 +331,6 @@ export function scoreSamples(model: IsolationForestModel, X: Matrix): Float64Arr
   const norm = model.trees.length * averagePathLength(model.psi)
   for (let i = 0; i < rows; i++) total[i] = Math.pow(2, -total[i] / norm)
   return total
-}
-
-/** 1 where score >= model.threshold. */
-export function predict(model: IsolationForestModel, X: Matrix): Uint8Array {
-  const s = scoreSamples(model, X)
-  const out = new Uint8Array(s.length)
-  for (let i = 0; i < s.length; i++) out[i] = s[i] >= model.threshold ? 1 : 0
-  return out
 }
 
 // --- serialisation -----------------------------------------------------------------------------

@@ -8,21 +8,13 @@ import { createHash } from 'node:crypto'
 import type { ExperimentSpec } from './spec'
 import { modelParamsSchemas } from './spec'
 import { createRng } from '../data/rng'
+import { canonicalJson } from '../canonical-json'
 
 export interface TrialPlan {
   /** Position in the search's order (grid order, or the shuffled / sampled order). */
   ordinal: number
   /** Model params with every default resolved. */
   params: Record<string, unknown>
-}
-
-/** Stable JSON: object keys sorted at every depth. */
-export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v
-  )
 }
 
 function resolveParams(spec: ExperimentSpec, overrides: Record<string, unknown>): Record<string, unknown> {
@@ -116,7 +108,7 @@ export function* iterateTrials(spec: ExperimentSpec): Generator<TrialPlan> {
   let ordinal = 0
   for (const c of combos(spec)) {
     const params = resolveParams(spec, c)
-    const key = canonical(params)
+    const key = canonicalJson(params)
     if (seen.has(key)) continue
     seen.add(key)
     yield { ordinal: ordinal++, params }
@@ -131,9 +123,9 @@ export function expandTrials(spec: ExperimentSpec): TrialPlan[] {
 /** What a trial's data is: the dataset versions it reads and how the experiment splits them. */
 export function dataIdentity(spec: ExperimentSpec, versions: { dataset: string; test?: string; validation?: string }): string {
   const split = spec.split.kind === 'separate-test' ? { kind: 'separate-test', validationShare: spec.split.validationShare } : spec.split
-  return canonical({ dataset: versions.dataset, test: versions.test ?? null, ...(versions.validation ? { validation: versions.validation } : {}), split })
+  return canonicalJson({ dataset: versions.dataset, test: versions.test ?? null, ...(versions.validation ? { validation: versions.validation } : {}), split })
 }
 
 export function trialIdentity(modelKind: string, params: Record<string, unknown>, data: string, workbenchVersion: string): string {
-  return createHash('sha256').update(canonical({ modelKind, params, data, workbenchVersion })).digest('hex')
+  return createHash('sha256').update(canonicalJson({ modelKind, params, data, workbenchVersion })).digest('hex')
 }

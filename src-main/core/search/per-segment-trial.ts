@@ -15,7 +15,7 @@ import type { TrialHooks } from './run-trial'
 import type { LabelledSeries } from '../data/series'
 import type { RunResults, PerSegmentResult } from '../store/run-schemas'
 import { perSegmentParts, type PerSegmentRule } from '../data/splits'
-import { evaluateScores, predictAtThreshold, prCurve, recallByType, rocCurve, scoreHistogram } from '../eval/metrics'
+import { evaluateScores, predictAtThreshold, recallByType, testScoreCurves } from '../eval/metrics'
 import { pickMetrics } from '../eval/pick-metrics'
 import { checkTargets } from '../eval/targets'
 
@@ -104,7 +104,7 @@ function pool(spec: ExperimentSpec, full: LabelledSeries, outputs: { id: string;
   const test = pooled.find((p) => p.split === 'test')!
   const at = (p: TrialScores | undefined) => (p ? evaluateScores(p.labels, p.scores, 0) : null)
   const testReport = at(test)!
-  const metrics = pickMetrics(testReport as unknown as Record<string, unknown>)
+  const metrics = pickMetrics(testReport)
   const valReport = at(pooled.find((p) => p.split === 'validation'))
   const trainReport = at(pooled.find((p) => p.split === 'train'))
   const perSegment: PerSegmentResult[] = outputs.map(({ id, out, rows }) => {
@@ -117,23 +117,19 @@ function pool(spec: ExperimentSpec, full: LabelledSeries, outputs: { id: string;
       rows,
       threshold: out.results.threshold,
       confusion: tr.confusion,
-      metrics: pickMetrics(tr as unknown as Record<string, unknown>),
-      validationMetrics: v ? pickMetrics(evaluateScores(v.labels, v.scores, out.results.threshold) as unknown as Record<string, unknown>) : null
+      metrics: pickMetrics(tr),
+      validationMetrics: v ? pickMetrics(evaluateScores(v.labels, v.scores, out.results.threshold)) : null
     }
   })
-  const roc = rocCurve(test.labels, test.scores)
-  const pr = prCurve(test.labels, test.scores)
   const results: RunResults = {
     threshold: 0,
     metrics,
-    trainMetrics: trainReport ? pickMetrics(trainReport as unknown as Record<string, unknown>) : null,
-    validationMetrics: valReport ? pickMetrics(valReport as unknown as Record<string, unknown>) : null,
+    trainMetrics: trainReport ? pickMetrics(trainReport) : null,
+    validationMetrics: valReport ? pickMetrics(valReport) : null,
     confusion: testReport.confusion,
     targets: checkTargets(metrics, spec.targets),
     curves: {
-      roc: { fpr: roc.fpr, tpr: roc.tpr },
-      pr: { recall: pr.recall, precision: pr.precision },
-      histogram: scoreHistogram(test.labels, test.scores),
+      ...testScoreCurves(test.labels, test.scores),
       scoreIs: 'margin to each segment model threshold'
     },
     recallByType: test.types ? recallByType(test.labels, predictAtThreshold(test.scores, 0), test.types, full.anomalyTypeNames) : {},

@@ -6,7 +6,7 @@
  */
 import type { ExperimentSpec } from './spec'
 import { modelParamsSchemas } from './spec'
-import { canonical } from './expand'
+import { canonicalJson } from '../canonical-json'
 
 export const MAX_REPEATS = 100
 
@@ -44,7 +44,7 @@ export function seedSpread(trials: { params: Record<string, unknown>; runId: num
   for (const t of trials) {
     if (!t.metrics || t.runId === null) continue
     const { seed, ...rest } = t.params
-    const key = canonical(rest)
+    const key = canonicalJson(rest)
     let g = groups.get(key)
     if (!g) groups.set(key, (g = { params: rest, seeds: [], runIds: [], values: new Map() }))
     g.seeds.push(seed as number)

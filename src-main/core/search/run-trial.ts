@@ -14,7 +14,6 @@ import { loadTrainer } from '../models/trainers'
 import type { TrainerHooks, TrialOutput } from '../models/trainer'
 import type { DataRole } from '../store/run-schemas'
 import { withSeededMathRandom } from '../data/rng'
-export { pickMetrics } from '../eval/pick-metrics'
 
 /** Where a trial's data came from: a generated series or a stored version. */
 export type DataSource =

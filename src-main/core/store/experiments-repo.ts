@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import type { Db } from './database'
 import { nowIso, stmt } from './database'
 import type { ExperimentSpec } from '../search/spec'
+import { canonicalJson } from '../canonical-json'
 
 export interface ExperimentRow {
   id: number
@@ -17,15 +18,6 @@ export interface ExperimentRow {
   status: 'active' | 'paused' | 'cancelled'
   priority: number
   createdAt: string
-}
-
-/** Stable JSON: keys sorted, so the same spec written in another key order hashes the same. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v
-  )
 }
 
 export function specHash(spec: ExperimentSpec): string {

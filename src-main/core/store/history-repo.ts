@@ -8,8 +8,7 @@ import { stmt, writeTransaction } from './database'
 import { toSummaryRecord, type RunSummaryRecord, type SummaryRow } from './runs-repo'
 import type { RunStatus } from './run-schemas'
 import { METRIC_KEYS } from '../eval/pick-metrics'
-
-export type TargetsVerdict = 'met' | 'not-met' | 'none'
+import type { TargetsVerdict } from '../eval/targets'
 
 export interface RunFilter {
   experimentIds?: number[]

@@ -12,7 +12,7 @@ import type { Confusion, ScoreHistogram, TypeRecall } from '../eval/result-schem
 import type { TargetResult } from '../eval/targets'
 
 export { FINAL_STATUSES } from './run-schemas'
-export type { RunStatus, RunResults, PartRows, PerSegmentResult, BackendReport, Epoch, RunLog } from './run-schemas'
+export type { RunStatus, PartRows, PerSegmentResult, BackendReport, Epoch, RunLog } from './run-schemas'
 
 /**
  * What a run summary shows (the runs list, `run.changed`, the history list): none of the large
@@ -202,10 +202,6 @@ export function doneTrialBriefs(db: Db, experimentId: number): (RunBrief & { tri
 export function getRun(db: Db, id: number): RunRecord | null {
   const r = stmt(db, `${SELECT} WHERE runs.id = ?`).get(id) as Row | undefined
   return r ? toRecord(r) : null
-}
-
-export function listRuns(db: Db): RunRecord[] {
-  return (stmt(db, `${SELECT} ORDER BY runs.id DESC`).all() as Row[]).map(toRecord)
 }
 
 const SELECT_SUMMARY = `SELECT runs.id, runs.experiment_id, experiments.name AS experiment_name, runs.model_kind, runs.params, runs.status,

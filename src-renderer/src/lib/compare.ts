@@ -3,7 +3,7 @@
  * value of each marked), the training curves to overlay, per-type recall rows and the
  * disagreement list's tabs. No DOM, no Svelte; every number comes from `runs.compare`.
  */
-import type { CompareRun, Disagreements, SplitMetrics, TypeRecall } from '../../../src-main/contract/api'
+import type { CompareRun, DisagreementKind, Disagreements, HistoryAxis, SplitMetrics, TypeRecall } from '../../../src-main/contract/api'
 import { lowerIsBetter } from './bundles'
 import { METRIC_LABELS } from './format'
 
@@ -65,7 +65,7 @@ export function metricRows(runs: readonly CompareRun[]): MetricRow[] {
 }
 
 /** The metric names of the runs' training histories on one axis (losses first), for the overlay picker. */
-export function historyKeys(runs: readonly CompareRun[], axis: 'epoch' | 'trees'): string[] {
+export function historyKeys(runs: readonly CompareRun[], axis: HistoryAxis): string[] {
   const keys = new Set<string>()
   for (const r of runs) if (r.history.axis === axis) for (const e of r.history.epochs) for (const k of Object.keys(e.metrics)) keys.add(k)
   const isLoss = (k: string) => /loss/i.test(k)
@@ -109,7 +109,7 @@ export interface DisagreementTab {
   key: string
   label: string
   count: number
-  select: { kind: 'all' | 'anomaly' | 'normal' | 'mixed'; flaggedBy?: number; notFlaggedBy?: number }
+  select: { kind: DisagreementKind | 'all'; flaggedBy?: number; notFlaggedBy?: number }
 }
 
 /**

@@ -5,7 +5,7 @@
  * per-segment table's rows and their order, and how a detector decided, in plain words.
  * They read what `runs.get` returns; they never recompute a metric the engine already reports.
  */
-import type { Confusion, Metrics, PointMetricsInfo, RunDetail, RunLog, ScoreSplit } from '../../../src-main/contract/api'
+import type { Confusion, DatasetRef, Metrics, PartRows, PerSegmentResult, PointMetricsInfo, RunDetail, RunLog, ScoreSplit } from '../../../src-main/contract/api'
 import { describePostprocess, postprocessSchema, thresholdRuleSchema, trainingModeSchema } from '../../../src-main/core/eval/detector-rules'
 import { formatCount, formatPercent, formatShortNumber, plural } from './format'
 
@@ -20,7 +20,7 @@ export type UnlabelledParts = Record<Part, boolean>
  * third one validated, else from the training version's rows.
  * @example unlabelledParts([{ role: 'train', unlabelled: true }, { role: 'test', unlabelled: false }]) // { train: true, validation: true, test: false }
  */
-export function unlabelledParts(datasets: readonly Pick<RunDetail['datasets'][number], 'role' | 'unlabelled'>[]): UnlabelledParts {
+export function unlabelledParts(datasets: readonly Pick<DatasetRef, 'role' | 'unlabelled'>[]): UnlabelledParts {
   const of = (role: Part) => datasets.find((d) => d.role === role)
   const train = of('train')?.unlabelled ?? false
   return { train, validation: of('validation')?.unlabelled ?? train, test: of('test')?.unlabelled ?? false }
@@ -118,7 +118,7 @@ export interface PartSize {
  * before parts were counted.
  * @example partSizes({ train: 60, validation: 15, test: 25 })?.map((p) => p.share) // [0.6, 0.15, 0.25]
  */
-export function partSizes(partRows: RunDetail['partRows']): PartSize[] | null {
+export function partSizes(partRows: PartRows | null): PartSize[] | null {
   if (!partRows) return null
   const total = partRows.train + partRows.validation + partRows.test
   return (['train', 'validation', 'test'] as const).map((part) => ({ part, rows: partRows[part], share: total > 0 ? partRows[part] / total : 0 }))
@@ -128,7 +128,7 @@ export function partSizes(partRows: RunDetail['partRows']): PartSize[] | null {
  * Where the validation rows come from, in words.
  * @example validationSource([{ role: 'train' }, { role: 'test' }], false) // "the last rows of the training part, in time order"
  */
-export function validationSource(datasets: readonly Pick<RunDetail['datasets'][number], 'role'>[], perSegment: boolean): string {
+export function validationSource(datasets: readonly Pick<DatasetRef, 'role'>[], perSegment: boolean): string {
   if (perSegment) return "the last of each segment's training rows"
   if (datasets.some((d) => d.role === 'validation')) return 'its own dataset version'
   return 'the last rows of the training part, in time order'
@@ -170,7 +170,7 @@ export interface SegmentRow {
  * (a segment without anomalies has no recall; it is not 0).
  * @example segmentRows([{ segment: 'a/0', rows: { train: 34, validation: 6, test: 80 }, threshold: 0.6, confusion: { tn: 70, fp: 0, fn: 0, tp: 0 }, metrics: { precision: 0, recall: 0, f1: 0, fpr: 0 }, validationMetrics: null }])[0].recall // null
  */
-export function segmentRows(perSegment: NonNullable<RunDetail['perSegment']>): SegmentRow[] {
+export function segmentRows(perSegment: readonly PerSegmentResult[]): SegmentRow[] {
   return perSegment.map((s) => {
     const { tn, fp, fn, tp } = s.confusion
     const why = undefinedMetrics(s.confusion)

@@ -1,4 +1,4 @@
-import type { RunAnnotation, RunFilter, RunListRow, RunQueryResult, RunSort, RunSummary } from '../../../src-main/contract/api'
+import type { RunAnnotation, RunFilter, RunListRow, RunQueryResult, RunsCsv, RunSort, RunSummary } from '../../../src-main/contract/api'
 import type { WorkbenchClient } from '../api/client'
 import { errorMessage } from '../api/types'
 import { compareRunsNewestFirst, upsertRun } from '../lib/format'
@@ -231,7 +231,7 @@ export class RunsList {
   }
 
   /** Every run the filter matches, in the list's order, as CSV text (the page offers it as a download). */
-  async exportCsv(): Promise<{ csv: string; rows: number } | null> {
+  async exportCsv(): Promise<Pick<RunsCsv, 'csv' | 'rows'> | null> {
     this.exporting = true
     this.exportError = null
     try {

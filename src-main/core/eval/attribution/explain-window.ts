@@ -10,14 +10,14 @@
  * Plus a one-line summary a person can read.
  */
 import type { ExplainableModel } from './explainable-model'
-import type { ExplainMethodName, WindowExplanation } from './schemas'
+import type { ExplainMethodName, FeatureContribution, WindowExplanation } from './schemas'
 import { scaleWindows } from './explainable-model'
 import { iforestPathAttribution } from './iforest-attribution'
 import { autoencoderFeatureErrors } from './reconstruction-errors'
 import { occlusionAttribution } from './occlusion'
 import { rankDescending } from './ranking'
 
-export type { ExplainMethodName, WindowExplanation } from './schemas'
+export type { WindowExplanation } from './schemas'
 
 const METHOD_NOTES: Record<ExplainMethodName, string> = {
   'path-length':
@@ -35,7 +35,7 @@ export function positiveShares(values: ArrayLike<number>): Float64Array {
   return Float64Array.from({ length: values.length }, (_, i) => (sum > 0 && values[i] > 0 ? values[i] / sum : 0))
 }
 
-function ranked(names: string[], values: ArrayLike<number>): WindowExplanation['features'] {
+function ranked(names: string[], values: ArrayLike<number>): FeatureContribution[] {
   const share = positiveShares(values)
   return rankDescending(values).map((f) => ({ name: names[f], contribution: values[f], share: share[f] }))
 }

@@ -33,8 +33,6 @@ export type ExplainableModel =
     })
   | (Common & { kind: 'lstm-classifier' | 'lstm-attention' })
 
-export type ExplainableKind = ExplainableModel['kind']
-
 /** Scales `count` raw windows [count, length, F] as training did (float64 then float32, applyScaler). */
 export function scaleWindows(raw: Float32Array, features: number, scaler: StandardScaler): Float32Array {
   return applyScaler({ data: raw, rows: raw.length / features, cols: features }, scaler).data

@@ -117,7 +117,9 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D
       const [batch, time] = x.shape
-      let { probs, v } = this.attend(x)
+      const attended = this.attend(x)
+      const v = attended.v
+      let probs = attended.probs
       if (kwargs?.training === true && this.dropoutRate > 0) probs = tf.dropout(probs, this.dropoutRate) as tf.Tensor4D
       const ctx = tf.matMul(probs, v) // [b, h, t, k]
       const merged = tf.reshape(tf.transpose(ctx, [0, 2, 1, 3]), [batch, time, this.numHeads * this.keyDim]) as tf.Tensor3D
@@ -143,7 +145,3 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
 }
 
 tf.serialization.registerClass(MultiHeadSelfAttention)
-
-export function multiHeadSelfAttention(args: MultiHeadSelfAttentionArgs): MultiHeadSelfAttention {
-  return new MultiHeadSelfAttention(args)
-}

@@ -12,12 +12,13 @@ import * as tf from '@tensorflow/tfjs'
 import { sourceRows, type LabelledSeries } from '../../data/series'
 import { fitStandardScaler, applyScaler, type StandardScaler } from '../../data/scaler'
 import { fillBatchIndexed, windowLabels, windowStarts, windowTypes, type LabelRule } from '../../data/windows'
-import { evaluateScores, predictAtThreshold, prCurve, recallByType, rocCurve, scoreHistogram } from '../../eval/metrics'
+import { evaluateScores, predictAtThreshold, recallByType, testScoreCurves } from '../../eval/metrics'
 import { pickMetrics } from '../../eval/pick-metrics'
 import { checkTargets } from '../../eval/targets'
 import type { TrainerContext, TrialOutput } from '../trainer'
 import type { BackendReport, RunResults } from '../../store/run-schemas'
-import { trainingStep, type BatchProgress, type BatchSource } from './train-loop'
+import { trainingStep, type BatchProgress, type BatchSource, type EpochRecord, type TrainLoopOptions } from './train-loop'
+import type { DeepTrainingParams } from './params'
 import { initTfjs } from './tfjs-runtime'
 import { stopIfAsked } from '../../cancelled'
 
@@ -175,13 +176,9 @@ export async function scoreSource(
   shouldStop?: () => boolean
 ): Promise<Float32Array> {
   let out: Float32Array | null = null
-  const idx = new Int32Array(source.size)
-  for (let i = 0; i < idx.length; i++) idx[i] = i
-  for (let from = 0; from < source.size; from += batchSize) {
-    stopIfAsked(shouldStop, 'while scoring')
-    const to = Math.min(source.size, from + batchSize)
+  for (const { from, to, positions } of inOrderBatches(source.size, batchSize, shouldStop)) {
     const s = tf.tidy(() => {
-      const { x } = source.take(idx.subarray(from, to))
+      const { x } = source.take(positions)
       return toScores(model.apply(x, { training: false }) as tf.Tensor, x)
     })
     const values = (await s.data()) as Float32Array
@@ -192,6 +189,42 @@ export async function scoreSource(
     await new Promise<void>((r) => setImmediate(r))
   }
   return out ?? new Float32Array(0)
+}
+
+/**
+ * The batches of a whole source in order, for scoring it: each batch's window range [from, to)
+ * and the positions to `take` it by. Stops the trial (throws) before a batch when asked.
+ */
+export function* inOrderBatches(size: number, batchSize: number, shouldStop?: () => boolean): Generator<{ from: number; to: number; positions: Int32Array }> {
+  const positions = new Int32Array(size)
+  for (let i = 0; i < size; i++) positions[i] = i
+  for (let from = 0; from < size; from += batchSize) {
+    stopIfAsked(shouldStop, 'while scoring')
+    const to = Math.min(size, from + batchSize)
+    yield { from, to, positions: positions.subarray(from, to) }
+  }
+}
+
+/**
+ * The training-loop options the windowed trainers set alike: the shared deep training params
+ * (params.ts) and the run's hooks (stop, progress, epochs, log lines, checkpoint folder).
+ */
+export function sharedTrainLoopOptions(ctx: TrainerContext, p: DeepTrainingParams) {
+  const { hooks } = ctx
+  return {
+    epochs: p.epochs,
+    batchSize: p.batchSize,
+    learningRate: p.learningRate,
+    clipNorm: p.clipNorm,
+    earlyStopping: p.earlyStoppingPatience ? { patience: p.earlyStoppingPatience } : null,
+    reduceLrOnPlateau: p.reduceLrPatience ? { patience: p.reduceLrPatience, factor: p.reduceLrFactor, minLr: p.minLr } : null,
+    seed: p.seed,
+    checkpointDir: hooks.artifactsDir ?? null,
+    shouldStop: hooks.shouldStop,
+    onBatch: progressOver(ctx),
+    onEpoch: (e: EpochRecord) => hooks.onEpoch?.(e),
+    onLog: (level: 'info' | 'warn', m: string) => hooks.onLog?.(level, m)
+  } satisfies Partial<TrainLoopOptions>
 }
 
 /** The trial's overall progress over epochs x batches, with an ETA from the elapsed training time. */
@@ -273,23 +306,16 @@ export function assembleScoredResults(r: ScoredResultsInput): TrialOutput {
   const { ctx, threshold, validation, test } = r
   const testReport = evaluateScores(test.labels, test.scores, threshold)
   const valReport = evaluateScores(validation.labels, validation.scores, threshold)
-  const metrics = { ...pickMetrics(testReport as unknown as Record<string, unknown>), ...r.extraMetrics?.test }
-  const roc = rocCurve(test.labels, test.scores)
-  const pr = prCurve(test.labels, test.scores)
+  const metrics = { ...pickMetrics(testReport), ...r.extraMetrics?.test }
   const results: RunResults = {
     threshold,
     metrics,
     // Deep models do not score their training windows; validation is what they chose on.
     trainMetrics: null,
-    validationMetrics: { ...pickMetrics(valReport as unknown as Record<string, unknown>), ...r.extraMetrics?.validation },
+    validationMetrics: { ...pickMetrics(valReport), ...r.extraMetrics?.validation },
     confusion: testReport.confusion,
     targets: checkTargets(metrics, ctx.spec.targets),
-    curves: {
-      roc: { fpr: roc.fpr, tpr: roc.tpr },
-      pr: { recall: pr.recall, precision: pr.precision },
-      histogram: scoreHistogram(test.labels, test.scores),
-      ...r.extraCurves
-    },
+    curves: { ...testScoreCurves(test.labels, test.scores), ...r.extraCurves },
     recallByType: recallByType(test.labels, predictAtThreshold(test.scores, threshold), test.types, ctx.test.anomalyTypeNames),
     model: r.model
   }

@@ -493,7 +493,11 @@ function mcUncertainty(model: tf.LayersModel, p: LstmAttentionParams, test: Pane
   const stdBy = (h: number, label: 0 | 1) => {
     let sum = 0
     let n = 0
-    for (let i = 0; i < mc.rows; i++) if (set.y[i * H + h] === label) (sum += mc.std[i * H + h]), n++
+    for (let i = 0; i < mc.rows; i++) {
+      if (set.y[i * H + h] !== label) continue
+      sum += mc.std[i * H + h]
+      n++
+    }
     return n > 0 ? sum / n : NaN
   }
   ctx.hooks.onLog?.('info', `MC-dropout on ${mc.rows} test windows x ${p.mcSamples}: mean std ${meanStd.map((v, j) => `${horizonSuffix(p.horizons[j])} ${v.toFixed(4)}`).join(', ')} (${ms.toFixed(0)} ms)`)

@@ -17,9 +17,8 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { MultiHeadSelfAttention } from './attention-layer'
-import type { LstmAttentionParams } from './params'
 
-export { RISK_HORIZONS, lstmAttentionParamsSchema, type LstmAttentionParams } from './params'
+export { lstmAttentionParamsSchema, type LstmAttentionParams } from './params'
 
 
 export interface LstmAttentionShape {

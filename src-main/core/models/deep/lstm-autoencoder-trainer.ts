@@ -10,11 +10,10 @@ import * as tf from '@tensorflow/tfjs'
 import { parseModelParams } from './params'
 import type { Trainer } from '../trainer'
 import { initTfjs } from './tfjs-runtime'
-import { stopIfAsked } from '../../cancelled'
 import type { LabelledSeries } from '../../data/series'
 import { describePostprocess, postprocessScores, thresholdByRule, type ThresholdRule } from '../../eval/detector-rules'
 import { trainLoop, type BatchSource } from './train-loop'
-import { assembleResults, beginWindowedTrial, progressOver, scoreSource, subsetWindows, windowSource, type WindowSet } from './deep-trial'
+import { assembleResults, beginWindowedTrial, inOrderBatches, scoreSource, sharedTrainLoopOptions, subsetWindows, windowSource, type WindowSet } from './deep-trial'
 import {
   buildLstmAutoencoder,
   encoderUnits,
@@ -55,13 +54,9 @@ async function errorsWithFeatures(
   const errors = new Float32Array(source.size)
   const sums = { all: new Float64Array(f), normal: new Float64Array(f), anomalous: new Float64Array(f) }
   const counts = { all: 0, normal: 0, anomalous: 0 }
-  const idx = new Int32Array(source.size)
-  for (let i = 0; i < idx.length; i++) idx[i] = i
-  for (let from = 0; from < source.size; from += batchSize) {
-    stopIfAsked(shouldStop, 'while scoring')
-    const to = Math.min(source.size, from + batchSize)
+  for (const { from, to, positions } of inOrderBatches(source.size, batchSize, shouldStop)) {
     const [err, feat] = tf.tidy(() => {
-      const { x } = source.take(idx.subarray(from, to))
+      const { x } = source.take(positions)
       const sq = tf.squaredDifference(x, model.apply(x, { training: false }) as tf.Tensor)
       return [tf.mean(sq, [1, 2]), tf.mean(sq, 1)]
     })
@@ -129,18 +124,7 @@ export const lstmAutoencoderTrainer: Trainer = {
             return percentile(normalOnly ? normalErrors(s, labels) : s, 95)
           }
         },
-        epochs: p.epochs,
-        batchSize: p.batchSize,
-        learningRate: p.learningRate,
-        clipNorm: p.clipNorm,
-        earlyStopping: p.earlyStoppingPatience ? { patience: p.earlyStoppingPatience } : null,
-        reduceLrOnPlateau: p.reduceLrPatience ? { patience: p.reduceLrPatience, factor: p.reduceLrFactor, minLr: p.minLr } : null,
-        seed: p.seed,
-        checkpointDir: hooks.artifactsDir ?? null,
-        shouldStop: hooks.shouldStop,
-        onBatch: progressOver(ctx),
-        onEpoch: (e) => hooks.onEpoch?.(e),
-        onLog: (level, m) => hooks.onLog?.(level, m)
+        ...sharedTrainLoopOptions(ctx, p)
       })
       const valErrors = smooth(r.bestValScores ?? (await scoreSource(model, windowSource(data.validation, 'input'), p.batchSize * 4, rawErrors, hooks.shouldStop)), data.validation, valSeries)
       // Training errors only when the rule reads them (one more pass over the training windows).

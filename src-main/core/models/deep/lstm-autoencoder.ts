@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { seededInit } from './lstm-classifier'
 import type { LstmAutoencoderParams } from './params'
+import { quantile } from '../../eval/detector-rules'
 
 export { lstmAutoencoderParamsSchema, type LstmAutoencoderParams } from './params'
 
@@ -74,11 +75,5 @@ export function errorsToScores(errors: Float32Array, thresholdError: number): Fl
 
 /** numpy.percentile's default (linear interpolation between closest ranks). */
 export function percentile(values: ArrayLike<number>, q: number): number {
-  const n = values.length
-  if (n === 0) return NaN
-  const sorted = Float64Array.from(values as ArrayLike<number>).sort()
-  const pos = (q / 100) * (n - 1)
-  const lo = Math.floor(pos)
-  const hi = Math.min(n - 1, lo + 1)
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo)
+  return quantile(values, q / 100)
 }

@@ -8,7 +8,7 @@ import { parseModelParams } from './params'
 import type { Trainer } from '../trainer'
 import { initTfjs } from './tfjs-runtime'
 import { trainLoop } from './train-loop'
-import { bestF1Threshold, beginWindowedTrial, progressOver, scoreSource, windowSource, assembleResults } from './deep-trial'
+import { bestF1Threshold, beginWindowedTrial, scoreSource, sharedTrainLoopOptions, windowSource, assembleResults } from './deep-trial'
 import { bceLoss, buildLstmClassifier, lstmClassifierParamsSchema, resolveClassWeight, type LstmClassifierParams } from './lstm-classifier'
 
 export function parseClassifierParams(params: unknown): LstmClassifierParams {
@@ -38,19 +38,8 @@ export const lstmClassifierTrainer: Trainer = {
         train: windowSource(data.train, 'label'),
         val: windowSource(data.validation, 'label'),
         valLabels: data.validation.labels,
-        epochs: p.epochs,
-        batchSize: p.batchSize,
-        learningRate: p.learningRate,
-        clipNorm: p.clipNorm,
-        earlyStopping: p.earlyStoppingPatience ? { patience: p.earlyStoppingPatience } : null,
-        reduceLrOnPlateau: p.reduceLrPatience ? { patience: p.reduceLrPatience, factor: p.reduceLrFactor, minLr: p.minLr } : null,
-        seed: p.seed,
         threshold: chooseThreshold,
-        checkpointDir: hooks.artifactsDir ?? null,
-        shouldStop: hooks.shouldStop,
-        onBatch: progressOver(ctx),
-        onEpoch: (e) => hooks.onEpoch?.(e),
-        onLog: (level, m) => hooks.onLog?.(level, m)
+        ...sharedTrainLoopOptions(ctx, p)
       })
       hooks.onProgress({ stage: 'scoring', fraction: 0.93, message: `scoring ${data.test.starts.length} test windows`, etaMs: null })
       // The model is a probability already: the score of a window is its output.

@@ -4,9 +4,9 @@
  * - Dense(1, sigmoid), binary cross-entropy (optionally class-weighted). Sizes are params.
  */
 import * as tf from '@tensorflow/tfjs'
-import { lstmClassifierParamsSchema, type LstmClassifierParams } from './params'
+import type { LstmClassifierParams } from './params'
 
-export { deepTrainingParams, windowParams, lstmClassifierParamsSchema, type LstmClassifierParams } from './params'
+export { lstmClassifierParamsSchema, type LstmClassifierParams } from './params'
 
 /** Distinct, reproducible initializer seeds per layer. */
 export function seededInit(seed: number, layer: number) {

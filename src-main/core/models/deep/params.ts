@@ -28,6 +28,8 @@ export const deepTrainingParams = {
   /** Seeds weight initialisation and the shuffle order. */
   seed: z.number().int().default(42)
 }
+/** The values of `deepTrainingParams` once a model's params are parsed. */
+export type DeepTrainingParams = z.output<z.ZodObject<typeof deepTrainingParams>>
 
 /** Window options every windowed model shares. */
 export const windowParams = {

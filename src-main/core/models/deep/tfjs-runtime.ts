@@ -59,11 +59,6 @@ export function initTfjs(opts: InitOptions = {}): Promise<RuntimeReport> {
   return current
 }
 
-/** For tests and benches that switch backends within one process. */
-export function resetTfjsRuntime(): void {
-  current = null
-}
-
 async function pick(opts: InitOptions): Promise<RuntimeReport> {
   const order: BackendCandidate['name'][] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
   const from = opts.prefer ? order.indexOf(opts.prefer) : 0
