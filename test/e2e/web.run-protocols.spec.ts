@@ -41,8 +41,14 @@ async function waitDone(wb: ServedWorkbench, id: number): Promise<Detail> {
   return api<Detail>(wb, 'runs.get', { id })
 }
 
-/** Imports a folder as one dataset and waits for its version. */
+/**
+ * Imports a folder as one dataset and waits for it. The served workbench is shared by the spec
+ * files of a worker, so the name must be one no other spec uses: an existing dataset of that name
+ * is refused here rather than silently taken for the new one.
+ */
 async function importFolder(wb: ServedWorkbench, root: string, options: Record<string, unknown>): Promise<string> {
+  const before = await api<{ name: string }[]>(wb, 'datasets.list', {})
+  expect(before.map((d) => d.name), `a dataset named ${String(options.name)} exists already`).not.toContain(options.name)
   await api(wb, 'datasets.import', { files: [root], options })
   let id: string | undefined
   await expect
@@ -107,10 +113,11 @@ test.describe.serial('run page: honest evaluation', () => {
   test.beforeAll(async ({ workbench }) => {
     test.setTimeout(300_000)
     // Inside the workspace (allowed without asking), outside its watched import/ folder.
-    const labelled = writeSegmentedFixture(join(workbench.workspace, 'data'))
-    const unlabelled = writeSegmentedFixture(join(workbench.workspace, 'data-unlabelled'), { unlabelled: true })
-    const version = await importFolder(workbench, labelled.root, { name: 'segmented', extraLabelColumns: ['changepoint'] })
-    const bare = await importFolder(workbench, unlabelled.root, { name: 'segmented-unlabelled', ignoreColumns: ['changepoint'], labelColumn: null })
+    // A seed of their own: the same content as another spec's import would be that dataset (versions are content-addressed).
+    const labelled = writeSegmentedFixture(join(workbench.workspace, 'protocols-labelled'), { seed: 11 })
+    const unlabelled = writeSegmentedFixture(join(workbench.workspace, 'protocols-unlabelled'), { unlabelled: true, seed: 11 })
+    const version = await importFolder(workbench, labelled.root, { name: 'protocols-segmented', extraLabelColumns: ['changepoint'] })
+    const bare = await importFolder(workbench, unlabelled.root, { name: 'protocols-segmented-unlabelled', ignoreColumns: ['changepoint'], labelColumn: null })
     const perSegment = (v: string, name: string) => ({
       name,
       dataset: { version: v },
