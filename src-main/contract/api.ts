@@ -18,6 +18,7 @@ import {
 import { MISSING_RULES } from '../core/data/missing-values'
 import { columnHistogramSchema } from '../core/data/column-stats'
 import { datasetIdSchema } from '../core/data/dataset-id'
+import { bundleEvaluationRecordSchema } from '../core/eval/result-schemas'
 // Typed arrays cross every front door as typed arrays (wire.ts encodes them for JSON transports).
 import { float32Array, float64Array, uint8Array, int32Array } from './typed-arrays'
 import { analysisMethods, runThresholdsSchema } from './analysis'
@@ -39,7 +40,8 @@ import {
   historyAxisSchema,
   partRowsSchema,
   perSegmentResultSchema,
-  trialStatusSchema
+  trialStatusSchema,
+  experimentStatusSchema
 } from './run-schemas'
 
 export * from './run-schemas'
@@ -371,7 +373,7 @@ export const queuedExperimentSchema = z.object({
   id: z.number().int(),
   name: z.string(),
   modelKind: z.string(),
-  status: z.enum(['active', 'paused', 'cancelled']),
+  status: experimentStatusSchema,
   priority: z.number().int(),
   sourceFile: z.string().nullable(),
   search: z.enum(['single', 'grid', 'random']),
@@ -443,16 +445,7 @@ export type QueueResult = z.infer<typeof queueResultSchema>
 // ---------------------------------------------------------------------------------------------
 // Bundles (workbench-bundle/1): exported runs in the local library and the shared folder.
 
-export const bundleEvaluationSchema = z.object({
-  id: z.number().int(),
-  datasetId: z.string(),
-  datasetName: z.string().nullable(),
-  threshold: z.number(),
-  windows: z.number().int(),
-  metrics: z.record(z.string(), z.number()),
-  confusion: confusionSchema,
-  createdAt: z.string()
-})
+export const bundleEvaluationSchema = bundleEvaluationRecordSchema.extend({ datasetName: z.string().nullable() })
 export type BundleEvaluation = z.infer<typeof bundleEvaluationSchema>
 
 export const bundleInfoSchema = z.object({

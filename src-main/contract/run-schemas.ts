@@ -15,6 +15,7 @@ export { targetResultSchema, type TargetResult } from '../core/eval/targets'
 export {
   runStatusSchema,
   trialStatusSchema,
+  experimentStatusSchema,
   scoreSplitSchema,
   backendReportSchema,
   runProgressSchema,

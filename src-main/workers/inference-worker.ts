@@ -13,7 +13,10 @@ import { buildBundleContents } from '../core/export/build-bundle'
 import { rerunGolden, scoreSeries } from '../core/export/score-bundle'
 import { importFiles } from '../core/data/import'
 import { serveRequest } from './inference-requests'
+import { quietTfjsNotes } from '../core/models/deep/tfjs-runtime'
 
+// Exports and explanations run tfjs on its cpu backend here; its notes would reach the user's terminal.
+quietTfjsNotes()
 const channel = parentChannel<ToInferenceWorker, FromInferenceWorker>()
 let started = false
 

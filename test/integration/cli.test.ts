@@ -1,8 +1,9 @@
 /** The `workbench` command as a user runs it: real processes, real exit codes, stdout vs stderr. */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { runWorkbench, tempDir } from '../helpers/workspace'
+import { REPO, runWorkbench, tempDir, tinyLstmSpec } from '../helpers/workspace'
 
 let tmp: ReturnType<typeof tempDir>
 beforeAll(() => {
@@ -70,6 +71,31 @@ describe('workbench CLI', () => {
     expect(workbench('frobnicate').code).toBe(2)
     expect(workbench('run', '--bogus-flag').code).toBe(2)
   })
+
+  it('`npx workbench --help` prints the help on stdout and nothing on stderr (no npm or Node notices)', () => {
+    // As a user types it in the checkout: through npm's own npx, on whatever Node the machine has.
+    const r = spawnSync('npx', ['--no-install', 'workbench', '--help'], { cwd: REPO, encoding: 'utf8', timeout: 60_000 })
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^workbench \d+\.\d+\.\d+: /)
+    expect(r.stdout).toContain('workbench run <spec.json>')
+    expect(r.stderr).toBe('')
+  })
+
+  it("a deep run's export says only its progress on stderr: no tfjs banner from the inference worker", () => {
+    const spec = join(tmp.dir, 'tiny-lstm.json')
+    writeFileSync(spec, JSON.stringify(tinyLstmSpec('cli-tiny-lstm', { epochs: 1 })))
+    const run = workbench('run', spec, '--json')
+    expect(run.code, run.stderr).toBe(0)
+    const runId = String(JSON.parse(run.stdout).runId)
+    const exp = workbench('export', runId, '--to', join(tmp.dir, 'bundles'), '--json')
+    expect(exp.code, exp.stderr).toBe(0)
+    expect(JSON.parse(exp.stdout).dir).toContain(join(tmp.dir, 'bundles'))
+    for (const r of [run, exp]) {
+      expect(r.stderr).not.toContain('TensorFlow.js')
+      // Every stderr line is a progress line of this command (the bar), nothing else.
+      for (const line of r.stderr.split(/[\r\n]+/).filter((l) => l.trim() !== '')) expect(line).toMatch(/\[[█░]+\] +\d+%/)
+    }
+  }, 180_000)
 
   it('doctor --json reports the backend ladder, ONNX Runtime and the Electron binary', () => {
     const r = workbench('doctor', '--json')

@@ -8,6 +8,7 @@ import { migrations } from '../../src-main/core/store/migrations'
 import { saveDataset, loadDataset, listDatasets } from '../../src-main/core/store/datasets-repo'
 import { upsertExperiment } from '../../src-main/core/store/experiments-repo'
 import * as runs from '../../src-main/core/store/runs-repo'
+import * as trials from '../../src-main/core/store/trials-repo'
 import { recordRunOutcome, reclaimOrphans } from '../../src-main/core/store/outcomes-repo'
 import { registerHost } from '../../src-main/core/store/hosts-repo'
 import { generateScenario } from '../../src-main/core/data/scenarios'
@@ -119,6 +120,28 @@ describe('runs', () => {
     // A final state is final.
     expect(runs.endRun(db, run.id, 'failed', 'late')).toBe(false)
     expect(runs.getRun(db, run.id)!.status).toBe('done')
+  })
+
+  it('a skipped trial keeps no run (its never-started run is removed); a cancelled trial\'s queued run is cancelled', () => {
+    const exp = upsertExperiment(db, spec, null)
+    const [a, b] = trials.addTrials(db, exp.id, [
+      { identity: 'a', ordinal: 0, params: {} },
+      { identity: 'b', ordinal: 1, params: {} }
+    ])
+    // Both queued with a run each (as a single trial, or a workspace from before 0.2, has one).
+    const runA = runs.createRun(db, { experimentId: exp.id, modelKind: 'iforest', params: {}, targets: [], workbenchVersion: 't', trialId: a })
+    const runB = runs.createRun(db, { experimentId: exp.id, modelKind: 'iforest', params: {}, targets: [], workbenchVersion: 't', trialId: b })
+    trials.setTrialRun(db, a, runA.id)
+    trials.setTrialRun(db, b, runB.id)
+
+    const skipped = trials.endQueuedTrials(db, [a], 'skipped', 'skipped: another trial met every target')
+    expect(skipped.map((t) => [t.id, t.status, t.runId])).toEqual([[a, 'skipped', null]])
+    expect(trials.getTrial(db, a)).toMatchObject({ status: 'skipped', runId: null })
+    expect(runs.getRun(db, runA.id)).toBeNull()
+
+    trials.endQueuedTrials(db, [b], 'cancelled', 'cancelled by the user')
+    expect(trials.getTrial(db, b)).toMatchObject({ status: 'cancelled', runId: runB.id })
+    expect(runs.getRun(db, runB.id)).toMatchObject({ status: 'cancelled', statusReason: 'cancelled by the user' })
   })
 
   it('reads a run summary from its summary columns only, never parsing curves or the model', () => {

@@ -28,3 +28,15 @@ export type ScoreHistogram = z.infer<typeof scoreHistogramSchema>
 /** Recall over the labelled windows (or rows) of one anomaly type. */
 export const typeRecallSchema = z.object({ total: z.number().int(), detected: z.number().int(), recall: measuredNumber })
 export type TypeRecall = z.infer<typeof typeRecallSchema>
+
+/** A bundle evaluated on a local dataset version, as stored; the contract's `BundleEvaluation` adds the version's name. */
+export const bundleEvaluationRecordSchema = z.object({
+  id: z.number().int(),
+  datasetId: z.string(),
+  threshold: z.number(),
+  windows: z.number().int(),
+  metrics: z.record(z.string(), z.number()),
+  confusion: confusionSchema,
+  createdAt: z.string()
+})
+export type BundleEvaluationRecord = z.infer<typeof bundleEvaluationRecordSchema>

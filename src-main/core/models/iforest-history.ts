@@ -10,13 +10,10 @@ import type { Matrix } from '../data/matrix'
 import type { Confusion } from '../eval/metrics'
 import { evaluateScores } from '../eval/metrics'
 import { averagePathLength, contaminationThreshold, scoreSamples, type IsolationForestModel } from './iforest'
+import type { Epoch } from '../store/run-schemas'
 
-export interface EnsembleCheckpoint {
-  /** The number of trees (the "epoch" axis for this model kind). */
-  epoch: number
-  metrics: Record<string, number>
-  confusion: Confusion
-}
+/** A run history point whose `epoch` is the number of trees (the history axis "trees"); always with its confusion. */
+export type EnsembleCheckpoint = Epoch & { confusion: Confusion }
 
 export function ensembleHistory(
   model: IsolationForestModel,

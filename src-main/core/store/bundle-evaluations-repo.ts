@@ -5,17 +5,7 @@
  */
 import type { Db } from './database'
 import { nowIso, stmt } from './database'
-import type { Confusion } from '../eval/result-schemas'
-
-export interface BundleEvaluationRecord {
-  id: number
-  datasetId: string
-  threshold: number
-  windows: number
-  metrics: Record<string, number>
-  confusion: Confusion
-  createdAt: string
-}
+import type { BundleEvaluationRecord, Confusion } from '../eval/result-schemas'
 
 interface Row {
   id: number

@@ -8,6 +8,7 @@ import type { Db } from './database'
 import { nowIso, stmt } from './database'
 import type { ExperimentSpec } from '../search/spec'
 import { canonicalJson } from '../canonical-json'
+import type { ExperimentStatus } from './run-schemas'
 
 export interface ExperimentRow {
   id: number
@@ -15,7 +16,7 @@ export interface ExperimentRow {
   spec: ExperimentSpec
   specHash: string
   sourceFile: string | null
-  status: 'active' | 'paused' | 'cancelled'
+  status: ExperimentStatus
   priority: number
   createdAt: string
 }
@@ -40,8 +41,6 @@ export function upsertExperiment(db: Db, spec: ExperimentSpec, sourceFile: strin
   return getExperimentByName(db, spec.name)!
 }
 
-export type ExperimentStatus = 'active' | 'paused' | 'cancelled'
-
 export function setExperimentStatus(db: Db, id: number, status: ExperimentStatus): void {
   stmt(db, 'UPDATE experiments SET status = ?, updated_at = ? WHERE id = ?').run(status, nowIso(), id)
 }
@@ -65,7 +64,7 @@ interface Row {
   spec: string
   spec_hash: string
   source_file: string | null
-  status: 'active' | 'paused' | 'cancelled'
+  status: ExperimentStatus
   priority: number
   created_at: string
 }

@@ -19,6 +19,10 @@ export const FINAL_STATUSES: readonly RunStatus[] = ['done', 'failed', 'cancelle
 export const trialStatusSchema = z.enum(['queued', 'running', 'done', 'failed', 'cancelled', 'skipped'])
 export type TrialStatus = z.infer<typeof trialStatusSchema>
 
+/** A search's status as the user set it (whether its trials are all ended is read from their counts). */
+export const experimentStatusSchema = z.enum(['active', 'paused', 'cancelled'])
+export type ExperimentStatus = z.infer<typeof experimentStatusSchema>
+
 /** The parts of a run's data that stored per-window scores (threshold studio, error lists, windows). */
 export const scoreSplitSchema = z.enum(['train', 'validation', 'test'])
 export type ScoreSplit = z.infer<typeof scoreSplitSchema>

@@ -266,6 +266,11 @@ export function endRun(db: Db, id: number, status: 'failed' | 'cancelled' | 'int
   return true
 }
 
+/** Removes a run that never started (nothing refers to it but its trial, which the caller clears). */
+export function deleteQueuedRun(db: Db, id: number): boolean {
+  return stmt(db, `DELETE FROM runs WHERE id = ? AND status = 'queued'`).run(id).changes === 1
+}
+
 /** A split's per-window scores as stored: with each window's first row in its dataset version. */
 export interface ScoresToStore {
   split: ScoreSplit

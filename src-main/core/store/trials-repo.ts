@@ -7,7 +7,7 @@
  */
 import type { Db } from './database'
 import { nowIso, writeTransaction, stmt } from './database'
-import { endRun } from './runs-repo'
+import { deleteQueuedRun, endRun, getRun } from './runs-repo'
 
 import type { TrialStatus } from './run-schemas'
 
@@ -128,8 +128,11 @@ export function setTrialRun(db: Db, trialId: number, runId: number): void {
 }
 
 /**
- * Queued trials become cancelled or skipped, and their queued runs cancelled with the reason, in
- * one transaction. Trials no longer queued (another process started one) are left alone.
+ * Queued trials become cancelled or skipped, in one transaction. A cancelled trial's queued run
+ * is cancelled with the reason (the user stopped it: its page says so). A skipped trial never ran
+ * and never will: a run still queued for it (a single trial gets one at once; workspaces from
+ * before 0.2 made one per trial) is removed rather than shown as a cancelled run. Trials no longer
+ * queued (another process started one) are left alone.
  */
 export function endQueuedTrials(db: Db, trialIds: number[], status: 'cancelled' | 'skipped', reason: string): TrialRecord[] {
   const end = stmt(db, `UPDATE trials SET status = ?, owner = NULL, host_pid = NULL, updated_at = ? WHERE id = ? AND status = 'queued'`)
@@ -138,8 +141,14 @@ export function endQueuedTrials(db: Db, trialIds: number[], status: 'cancelled' 
     for (const id of trialIds) {
       if (end.run(status, nowIso(), id).changes === 0) continue
       const t = getTrial(db, id)!
-      if (t.runId) endRun(db, t.runId, 'cancelled', reason)
-      ended.push(t)
+      if (t.runId && status === 'skipped' && getRun(db, t.runId)?.status === 'queued') {
+        stmt(db, 'UPDATE trials SET run_id = NULL WHERE id = ?').run(id)
+        deleteQueuedRun(db, t.runId)
+        ended.push({ ...t, runId: null })
+      } else {
+        if (t.runId) endRun(db, t.runId, 'cancelled', reason)
+        ended.push(t)
+      }
     }
     return ended
   })

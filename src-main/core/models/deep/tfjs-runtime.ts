@@ -24,14 +24,24 @@ import * as tf from '@tensorflow/tfjs'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import { probeTfjsBackends, wasmSimdSupported, type BackendCandidate } from '../tfjs-backends'
+import type { BackendReport } from '../../store/run-schemas'
 
 const nodeRequire = createRequire(import.meta.url)
 
-export interface RuntimeReport {
-  name: string
-  skipped: { name: string; reason: string }[]
-  /** Extra facts about the rung in use (wasm: SIMD, threads, patch). */
+/** The run record's backend report, with extra facts about the rung in use (wasm: SIMD, threads, patch). */
+export interface RuntimeReport extends BackendReport {
   details?: Record<string, string | number | boolean>
+}
+
+/**
+ * Silences tfjs's console notes in a worker, whose stderr is the user's terminal: without it the
+ * cpu backend prints "Hi, looks like you are running TensorFlow.js in Node.js…" on first use (an
+ * ONNX export, an explanation). What it says is reported properly instead: the backend a run used
+ * and why better ones were skipped are in the run record and `workbench doctor`. tfjs reads the
+ * PROD flag only to decide whether to log (tfjs-core log.ts, environment.ts): nothing computed changes.
+ */
+export function quietTfjsNotes(): void {
+  tf.env().set('PROD', true)
 }
 
 export interface InitOptions {
@@ -55,6 +65,7 @@ export function wasmDistDir(): string {
  * processes call this from `Trainer.backend()`.
  */
 export function initTfjs(opts: InitOptions = {}): Promise<RuntimeReport> {
+  quietTfjsNotes()
   current ??= pick(opts)
   return current
 }
