@@ -1,62 +1,144 @@
 /**
- * Training and inference windows/s of the seed-000 LSTM classifier (batch 128, window 60 x 8) on
- * the backend the ladder picks, with and without the wasm BatchMatMul patch.
- * `npm run bench deep-models`; BENCH_STEPS (default 4) timed training steps per variant.
+ * Training and inference speed of the seed-000 LSTM classifier (batch 128, window 60 x 8) on the
+ * backend the ladder picks (wasm: one thread, SIMD, BatchMatMul patch): tfjs's per-time-step LSTM
+ * layer (`fusedLstm: false`, the old path) against the sequence-level LSTM (sequence-lstm.ts, the
+ * new path), same weights, measured interleaved (old, new, new, old, ...) so that a machine's
+ * changing load falls on both alike. Reports windows per CPU-second (process.cpuUsage: user +
+ * system of this single-threaded process) and per wall-second, and the ratio new / old.
+ *
+ * `npm run bench deep-models`. BENCH_ROUNDS (default 3) rounds of BENCH_STEPS (default 2) timed
+ * training steps per variant; BENCH_UNPATCHED=1 adds both paths without the BatchMatMul patch.
  */
 import * as tf from '@tensorflow/tfjs'
-import { initTfjs, isBatchMatMulPatched, patchWasmBatchMatMul, unpatchWasmBatchMatMul } from '../src-main/core/models/deep/tfjs-runtime'
+import { loadavg } from 'node:os'
+import { initTfjs, patchWasmBatchMatMul, unpatchWasmBatchMatMul } from '../src-main/core/models/deep/tfjs-runtime'
 import { buildLstmClassifier, lstmClassifierParamsSchema, bceLoss } from '../src-main/core/models/deep/lstm-classifier'
 
-const STEPS = Number(process.env.BENCH_STEPS ?? 4)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const STEPS = Number(process.env.BENCH_STEPS ?? 2)
 const BATCH = 128
 
 const backend = await initTfjs({ wasmThreads: process.env.BENCH_WASM_THREADS === '1' })
 console.log(`backend: ${backend.name} ${JSON.stringify(backend.details ?? {})}`)
 for (const s of backend.skipped) console.log(`  skipped ${s.name}: ${s.reason}`)
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ')
+console.log(`load average at start: ${load()}`)
 
-const p = lstmClassifierParamsSchema.parse({})
-const model = buildLstmClassifier(p, 8)
-console.log(`seed-000 model: ${model.countParams()} parameters`)
 const x = tf.randomNormal([BATCH, 60, 8], 0, 1, 'float32', 1)
 const y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([BATCH, 1], 0, 1, 'float32', 2), 0.9), 'float32'))
 const loss = bceLoss(null)
-const opt = tf.train.adam(1e-3)
-const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
 
-function trainStep(): void {
+interface Variant {
+  label: string
+  fused: boolean
+  patched: boolean
+  model: tf.Sequential
+  opt: tf.Optimizer
+  vars: tf.Variable[]
+  train: { windows: number; cpuMs: number; wallMs: number }
+  infer: { windows: number; cpuMs: number; wallMs: number }
+}
+
+const wasm = backend.name === 'wasm'
+const combos = [
+  { fused: false, patched: true },
+  { fused: true, patched: true },
+  ...(wasm && process.env.BENCH_UNPATCHED === '1'
+    ? [
+        { fused: false, patched: false },
+        { fused: true, patched: false }
+      ]
+    : [])
+]
+const variants: Variant[] = combos.map(({ fused, patched }) => {
+  const model = buildLstmClassifier(lstmClassifierParamsSchema.parse({ fusedLstm: fused }), 8)
+  return {
+    label: `${fused ? 'new: sequence LSTM' : 'old: per-step tf.layers.lstm'}${wasm && !patched ? ' (unpatched)' : ''}`,
+    fused,
+    patched,
+    model,
+    opt: tf.train.adam(1e-3),
+    vars: model.trainableWeights.map((w) => w.read() as tf.Variable),
+    train: { windows: 0, cpuMs: 0, wallMs: 0 },
+    infer: { windows: 0, cpuMs: 0, wallMs: 0 }
+  }
+})
+console.log(`seed-000 model: ${variants[0].model.countParams()} parameters, batch ${BATCH}; ${ROUNDS} rounds x ${STEPS} training steps per variant`)
+
+function usePatch(v: Variant): void {
+  if (!wasm) return
+  if (v.patched) patchWasmBatchMatMul()
+  else unpatchWasmBatchMatMul()
+}
+
+function trainStep(v: Variant): void {
   tf.tidy(() => {
-    const { grads } = tf.variableGrads(() => loss(y, model.apply(x, { training: true }) as tf.Tensor), vars)
-    opt.applyGradients(grads as unknown as { [name: string]: tf.Variable })
+    const { grads } = tf.variableGrads(() => loss(y, v.model.apply(x, { training: true }) as tf.Tensor), v.vars)
+    v.opt.applyGradients(grads as unknown as { [name: string]: tf.Variable })
   })
 }
 
-async function time(label: string, fn: () => void, steps: number): Promise<number> {
-  fn() // warm-up: kernel setup, optimizer slots
-  await tf.ready()
+const inferStep = (v: Variant) => tf.tidy(() => (v.model.apply(x, { training: false }) as tf.Tensor).dataSync())
+
+function measure(v: Variant, what: 'train' | 'infer', steps: number): { cpuMs: number; wallMs: number } {
+  usePatch(v)
+  const c0 = process.cpuUsage()
   const t0 = performance.now()
-  for (let i = 0; i < steps; i++) fn()
-  const ms = (performance.now() - t0) / steps
-  const wps = (BATCH * 1000) / ms
-  console.log(`${label.padEnd(34)} ${ms.toFixed(0).padStart(6)} ms/batch  ${wps.toFixed(0).padStart(6)} windows/s`)
-  return wps
+  for (let i = 0; i < steps; i++) {
+    if (what === 'train') trainStep(v)
+    else inferStep(v)
+  }
+  const wallMs = performance.now() - t0
+  const c = process.cpuUsage(c0)
+  const cpuMs = (c.user + c.system) / 1000
+  const acc = v[what]
+  acc.windows += steps * BATCH
+  acc.cpuMs += cpuMs
+  acc.wallMs += wallMs
+  return { cpuMs, wallMs }
 }
 
-const infer = () => tf.tidy(() => (model.apply(x, { training: false }) as tf.Tensor).dataSync())
-const variants = backend.name === 'wasm' ? [true, false] : [isBatchMatMulPatched()]
-const results: Record<string, number> = {}
-for (const patched of variants) {
-  if (backend.name === 'wasm') {
-    if (patched) patchWasmBatchMatMul()
-    else unpatchWasmBatchMatMul()
+// Warm-up: kernel setup, optimizer slots (not counted).
+for (const v of variants) {
+  usePatch(v)
+  trainStep(v)
+  inferStep(v)
+}
+
+const rate = (windows: number, ms: number) => ((windows * 1000) / ms).toFixed(1).padStart(7)
+for (let r = 0; r < ROUNDS; r++) {
+  // Alternate the order (old-new, new-old, ...) so neither path always runs first.
+  const order = r % 2 === 0 ? variants : [...variants].reverse()
+  for (const v of order) {
+    const t = measure(v, 'train', STEPS)
+    console.log(`round ${r + 1}  train  ${v.label.padEnd(40)} ${rate(STEPS * BATCH, t.cpuMs)} windows/CPU-s ${rate(STEPS * BATCH, t.wallMs)} windows/wall-s`)
   }
-  const tag = backend.name === 'wasm' ? (patched ? 'patched' : 'unpatched') : 'native'
-  results[`train ${tag}`] = await time(`train (${tag})`, trainStep, STEPS)
-  results[`infer ${tag}`] = await time(`inference (${tag})`, infer, STEPS * 2)
+  for (const v of order) measure(v, 'infer', STEPS)
 }
-if (backend.name === 'wasm') {
-  console.log(`speed-up from the BatchMatMul patch: training x${(results['train patched'] / results['train unpatched']).toFixed(2)}, inference x${(results['infer patched'] / results['infer unpatched']).toFixed(2)}`)
-  patchWasmBatchMatMul()
+
+console.log(`\nload average at end: ${load()}`)
+console.log(`${''.padEnd(47)} windows/CPU-s  windows/wall-s`)
+for (const v of variants) {
+  for (const what of ['train', 'infer'] as const) {
+    const a = v[what]
+    console.log(`${what.padEnd(6)} ${v.label.padEnd(40)} ${rate(a.windows, a.cpuMs)}        ${rate(a.windows, a.wallMs)}`)
+  }
 }
+const ratio = (what: 'train' | 'infer', patched: boolean, per: 'cpuMs' | 'wallMs') => {
+  const old = variants.find((v) => !v.fused && v.patched === patched)![what]
+  const nu = variants.find((v) => v.fused && v.patched === patched)![what]
+  return (old[per] / old.windows / (nu[per] / nu.windows)).toFixed(2)
+}
+for (const patched of wasm && process.env.BENCH_UNPATCHED === '1' ? [true, false] : [true]) {
+  const tag = wasm ? (patched ? ' (patched BatchMatMul)' : ' (unpatched BatchMatMul)') : ''
+  console.log(
+    `new / old${tag}: training x${ratio('train', patched, 'cpuMs')} per CPU-second, x${ratio('train', patched, 'wallMs')} wall; ` +
+      `inference x${ratio('infer', patched, 'cpuMs')} per CPU-second, x${ratio('infer', patched, 'wallMs')} wall`
+  )
+}
+if (wasm) patchWasmBatchMatMul()
 tf.dispose([x, y])
-opt.dispose()
-model.dispose()
+for (const v of variants) {
+  v.opt.dispose()
+  v.model.dispose()
+}

@@ -19,7 +19,7 @@ import { exportTfjsModel, type TfjsHead } from '../../src-main/core/export/onnx/
 import { exportRunModel } from '../../src-main/core/export/onnx/export-run'
 import { tfjsReference } from '../../src-main/core/export/onnx/reference'
 import { checkParity } from '../../src-main/core/export/onnx/parity'
-import { graphIO, readMetadata } from '../../src-main/core/export/onnx/graph'
+import { decodeModel, graphIO, readMetadata } from '../../src-main/core/export/onnx/graph'
 import { randomInput, randomiseWeights } from '../../src-main/core/export/onnx/random-weights'
 
 const TOL = 1e-4
@@ -69,6 +69,23 @@ describe('seed architectures -> ONNX', { timeout: 120_000 }, () => {
     // measures it (p50 / p95 over 1,000 calls); a unit test on a loaded machine cannot.
     model.dispose()
   })
+
+  for (const recurrentActivation of ['hard_sigmoid', 'sigmoid'] as const) {
+    it(`lstm-classifier with ${recurrentActivation} gates (the sequence-level LSTM): the LSTM nodes say so, parity`, async () => {
+      const p = lstmClassifierParamsSchema.parse({ window: 20, units: [32, 16], denseUnits: 8, recurrentActivation })
+      expect(p.fusedLstm).toBe(true)
+      const model = buildLstmClassifier(p, 8)
+      const { onnx } = await wholeParity(`lstm-classifier 20x8 ${recurrentActivation}`, model, 20, 8)
+      const lstms = decodeModel(onnx).graph!.node!.filter((nd) => nd.opType === 'LSTM')
+      const acts = lstms.map((nd) => nd.attribute!.find((a) => a.name === 'activations')!.strings!.map((b) => new TextDecoder().decode(b)))
+      const gate = recurrentActivation === 'sigmoid' ? 'Sigmoid' : 'HardSigmoid'
+      expect(acts).toEqual([
+        [gate, 'Tanh', 'Tanh'],
+        [gate, 'Tanh', 'Tanh']
+      ])
+      model.dispose()
+    })
+  }
 
   for (const T of [60, 10]) {
     it(`lstm-autoencoder 128-64-32 / 32-64-128, window ${T} x 7: score and reconstruction_error`, async () => {

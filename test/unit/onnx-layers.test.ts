@@ -6,6 +6,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import * as tf from '@tensorflow/tfjs'
 import { initTfjs } from '../../src-main/core/models/deep/tfjs-runtime'
 import { MultiHeadSelfAttention } from '../../src-main/core/models/deep/attention-layer'
+import { SequenceLSTM } from '../../src-main/core/models/deep/sequence-lstm'
 import { exportTfjsModel, type TfjsHead } from '../../src-main/core/export/onnx/tfjs-onnx'
 import { tfjsReference } from '../../src-main/core/export/onnx/reference'
 import { checkParity } from '../../src-main/core/export/onnx/parity'
@@ -63,6 +64,17 @@ describe('tfjs layer -> ONNX parity', () => {
   it('LSTM with sigmoid gates and relu activation, no bias', async () => {
     await parity('lstm-sigmoid-relu-nobias', seq([tf.layers.lstm({ units: 8, recurrentActivation: 'sigmoid', activation: 'relu', useBias: false, returnSequences: true, inputShape: [5, 3] })]))
   })
+
+  for (const [recurrentActivation, gate] of [
+    ['sigmoid', 'Sigmoid'],
+    ['hardSigmoid', 'HardSigmoid']
+  ] as const) {
+    it(`the sequence-level LSTM layer with ${recurrentActivation} gates exports as an LSTM`, async () => {
+      const { onnx } = await parity(`sequence-lstm-${recurrentActivation}`, seq([new SequenceLSTM({ units: 16, returnSequences: true, recurrentActivation, inputShape: [9, 5] })]), { spread: 2 })
+      const lstm = decodeModel(onnx).graph!.node!.find((nd) => nd.opType === 'LSTM')!
+      expect(lstm.attribute!.find((a) => a.name === 'activations')!.strings!.map((s) => new TextDecoder().decode(s))).toEqual([gate, 'Tanh', 'Tanh'])
+    })
+  }
 
   for (const activation of ['linear', 'relu', 'sigmoid', 'tanh'] as const) {
     it(`Dense ${activation}`, async () => {

@@ -327,6 +327,8 @@ function convertLayer(g: GraphBuilder, layer: Layer, ins: Val[]): Val {
   }
   switch (cls) {
     case 'LSTM':
+      // tf.layers.lstm, and the sequence-level layer (models/deep/sequence-lstm.ts): same class
+      // name, config and weights, so the same node.
       return lstm(g, layer, one())
     case 'Dense':
       return dense(g, layer, one())

@@ -215,7 +215,18 @@ async function fit(o: FitOptions): Promise<FitResult> {
     prevalence: prevalence(train),
     balanceClasses: p.balanceClasses
   })
-  const model = buildLstmAttention({ window: p.window, features: o.features, horizons: H, lstmUnits: p.lstmUnits, heads: p.heads, keyDim: p.keyDim, dropout: p.dropout, seed: o.seed })
+  const model = buildLstmAttention({
+    window: p.window,
+    features: o.features,
+    horizons: H,
+    lstmUnits: p.lstmUnits,
+    heads: p.heads,
+    keyDim: p.keyDim,
+    dropout: p.dropout,
+    seed: o.seed,
+    recurrentActivation: p.recurrentActivation,
+    fusedLstm: p.fusedLstm
+  })
   const n = o.val.starts.length
   // The validation outputs are captured from the loop's own val-loss pass instead of running
   // the model over the validation windows again for scores (that pass was ~1/3 of a run):

@@ -17,11 +17,12 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { MultiHeadSelfAttention } from './attention-layer'
+import { lstmLayer, type LstmChoice } from './sequence-lstm'
 
 export { lstmAttentionParamsSchema, type LstmAttentionParams } from './params'
 
 
-export interface LstmAttentionShape {
+export interface LstmAttentionShape extends LstmChoice {
   window: number
   features: number
   horizons: number
@@ -41,9 +42,7 @@ export function buildLstmAttention(s: LstmAttentionShape): tf.LayersModel {
   const input = tf.input({ shape: [s.window, s.features], name: 'window' })
   let x: tf.SymbolicTensor = input
   s.lstmUnits.forEach((units, i) => {
-    x = tf.layers
-      .lstm({ units, returnSequences: true, kernelInitializer: init(i), recurrentInitializer: orth(i), name: `lstm_${i + 1}` })
-      .apply(x) as tf.SymbolicTensor
+    x = lstmLayer(s, { units, returnSequences: true, kernelInitializer: init(i), recurrentInitializer: orth(i), name: `lstm_${i + 1}` }).apply(x) as tf.SymbolicTensor
     if (s.dropout > 0) x = tf.layers.dropout({ rate: s.dropout, name: `dropout_${i + 1}` }).apply(x) as tf.SymbolicTensor
   })
   x = new MultiHeadSelfAttention({

@@ -15,6 +15,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { seededInit } from './lstm-classifier'
 import type { LstmAutoencoderParams } from './params'
+import { lstmLayer, type LstmChoice } from './sequence-lstm'
 import { quantile } from '../../eval/detector-rules'
 
 export { lstmAutoencoderParamsSchema, type LstmAutoencoderParams } from './params'
@@ -28,18 +29,18 @@ export function encoderUnits(p: Pick<LstmAutoencoderParams, 'units' | 'encodingD
   return u
 }
 
-export function buildLstmAutoencoder(p: Pick<LstmAutoencoderParams, 'window' | 'units' | 'encodingDim' | 'dropout' | 'seed'>, features: number): tf.Sequential {
+export function buildLstmAutoencoder(p: Pick<LstmAutoencoderParams, 'window' | 'units' | 'encodingDim' | 'dropout' | 'seed'> & LstmChoice, features: number): tf.Sequential {
   const units = encoderUnits(p)
   const m = tf.sequential({ name: 'lstm_autoencoder' })
   let layer = 0
   units.forEach((u, i) => {
     const last = i === units.length - 1
-    m.add(tf.layers.lstm({ units: u, returnSequences: !last, ...(i === 0 ? { inputShape: [p.window, features] } : {}), ...seededInit(p.seed, layer++) }))
+    m.add(lstmLayer(p, { units: u, returnSequences: !last, ...(i === 0 ? { inputShape: [p.window, features] } : {}), ...seededInit(p.seed, layer++) }))
     if (!last && p.dropout > 0) m.add(tf.layers.dropout({ rate: p.dropout }))
   })
   m.add(tf.layers.repeatVector({ n: p.window }))
   for (const u of [...units].reverse()) {
-    m.add(tf.layers.lstm({ units: u, returnSequences: true, ...seededInit(p.seed, layer++) }))
+    m.add(lstmLayer(p, { units: u, returnSequences: true, ...seededInit(p.seed, layer++) }))
     if (p.dropout > 0) m.add(tf.layers.dropout({ rate: p.dropout }))
   }
   m.add(tf.layers.timeDistributed({ layer: tf.layers.dense({ units: features, kernelInitializer: seededInit(p.seed, layer++).kernelInitializer }) }))

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { LstmClassifierParams } from './params'
+import { lstmLayer, type LstmChoice } from './sequence-lstm'
 
 export { lstmClassifierParamsSchema, type LstmClassifierParams } from './params'
 
@@ -17,12 +18,12 @@ export function seededInit(seed: number, layer: number) {
   }
 }
 
-export function buildLstmClassifier(p: Pick<LstmClassifierParams, 'window' | 'units' | 'dropout' | 'batchNorm' | 'denseUnits' | 'denseDropout' | 'seed'>, features: number): tf.Sequential {
+export function buildLstmClassifier(p: Pick<LstmClassifierParams, 'window' | 'units' | 'dropout' | 'batchNorm' | 'denseUnits' | 'denseDropout' | 'seed'> & LstmChoice, features: number): tf.Sequential {
   const m = tf.sequential({ name: 'lstm_classifier' })
   p.units.forEach((units, i) => {
     const last = i === p.units.length - 1
     m.add(
-      tf.layers.lstm({
+      lstmLayer(p, {
         units,
         returnSequences: !last,
         ...(i === 0 ? { inputShape: [p.window, features] } : {}),

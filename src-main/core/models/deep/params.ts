@@ -31,6 +31,21 @@ export const deepTrainingParams = {
 /** The values of `deepTrainingParams` once a model's params are parsed. */
 export type DeepTrainingParams = z.output<z.ZodObject<typeof deepTrainingParams>>
 
+/** LSTM options every LSTM model shares (sequence-lstm.ts). */
+const lstmParams = {
+  /**
+   * The gates' activation: tfjs's default 'hard_sigmoid' (clip(0.2 x + 0.5, 0, 1), what every run
+   * before this option used) or the standard 'sigmoid' (Keras 2.x+ and PyTorch). ONNX export emits either.
+   */
+  recurrentActivation: z.enum(['hard_sigmoid', 'sigmoid']).default('hard_sigmoid'),
+  /**
+   * The sequence-level LSTM (one input-projection matmul for all steps, fused gates, hand-written
+   * backward through time); false: tfjs's per-time-step LSTM layer. The same function and weights,
+   * equal to float32 rounding (test/unit/lstm-sequence.test.ts); the sequence path is the faster.
+   */
+  fusedLstm: z.boolean().default(true)
+}
+
 /** Window options every windowed model shares. */
 export const windowParams = {
   /** Window length in rows (seed 000: 60 minutes). */
@@ -48,6 +63,7 @@ export const lstmClassifierParamsSchema = z
     ...windowParams,
     /** LSTM layer sizes; every layer but the last returns sequences. */
     units: z.array(z.number().int().min(1).max(1024)).min(1).max(4).default([128, 64]),
+    ...lstmParams,
     /** Dropout after each LSTM layer. */
     dropout: z.number().min(0).lt(1).default(0.3),
     /** BatchNormalization after each LSTM's dropout. */
@@ -73,6 +89,7 @@ export const lstmAutoencoderParamsSchema = z
     ...windowParams,
     /** Encoder LSTM sizes (the decoder mirrors them); the last is the bottleneck. */
     units: z.array(z.number().int().min(1).max(1024)).min(1).max(4).default([128, 64, 32]),
+    ...lstmParams,
     /** Overrides the last encoder size (seed 003's `--encoding-dim`). */
     encodingDim: z.number().int().min(1).max(1024).optional(),
     /** Dropout after every LSTM but the bottleneck (seed 001: 0.2). */
@@ -104,6 +121,7 @@ export const lstmAttentionParamsSchema = z
     /** Target columns predicted, nearest horizon first; the first is the primary one. */
     horizons: z.array(z.string().min(1)).min(1).max(8).default([...RISK_HORIZONS]),
     lstmUnits: z.array(z.number().int().min(1).max(1024)).min(1).max(4).default([128, 128]),
+    ...lstmParams,
     heads: z.number().int().min(1).max(16).default(4),
     keyDim: z.number().int().min(1).max(256).default(32),
     dropout: z.number().min(0).lt(1).default(0.3),

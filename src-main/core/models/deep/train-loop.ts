@@ -46,6 +46,8 @@ import { createRng } from '../../data/rng'
 import { averagePrecision, confusionMatrix, predictAtThreshold, rocAuc, scoreHistogram } from '../../eval/metrics'
 import type { Epoch, TrainingStep } from '../../store/run-schemas'
 import { stopIfAsked } from '../../cancelled'
+// Registers the sequence-level LSTM under tfjs's 'LSTM' class name: checkpoints load into it.
+import './sequence-lstm'
 
 /** Examples addressed by index; the loop asks for one batch at a time and disposes it. */
 export interface BatchSource {
