@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 import { parsedMessages } from '../workers/protocol'
 import type { WorkerHandle, WorkerKind, WorkerLauncher, WorkerExit } from './worker-launcher'
-import { pipeWorkerOutput } from './worker-launcher'
+import { pipeWorkerOutput, yieldToHost } from './worker-launcher'
 
 const entries: Record<WorkerKind, string> = {
   training: fileURLToPath(new URL('../workers/training-worker.ts', import.meta.url)),
@@ -36,6 +36,7 @@ export class NodeWorkerLauncher implements WorkerLauncher {
       // stdout is piped too: a library printing to stdout must never corrupt `--json` output.
       stdio: ['ignore', 'pipe', 'pipe', 'ipc']
     })
+    yieldToHost(kind, child.pid)
     const stderr = pipeWorkerOutput(child.stdout, child.stderr)
     const exitListeners: ((e: WorkerExit) => void)[] = []
     child.on('exit', (code, signal) => {

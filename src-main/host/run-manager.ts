@@ -1,8 +1,11 @@
 /**
  * Executes runs in worker processes and records everything they report. The host is the only
- * writer of the database; a worker that crashes or is killed marks its run failed with the
- * reason, and the host carries on. What runs when is the scheduler's decision
- * (core/search/scheduler.ts): this is its `TrialLauncher`.
+ * writer of the database. Runs go to warm workers by default (training-workers.ts). A worker
+ * that crashes or is killed ends only the trial it was running: a fresh process's trial fails
+ * with the reason (the trial is the likely cause); a warm worker's trial — the death may come
+ * from what earlier trials left, such as memory — is interrupted, goes back to the queue and runs
+ * again in a fresh process, where a second death fails it. The host carries on either way. What
+ * runs when is the scheduler's decision (core/search/scheduler.ts): this is its `TrialLauncher`.
  *
  * A run's outcome and its trial's are one write (recordRunOutcome). When another process holds
  * the database, the write is retried until it lands: a finished trial's results are never
@@ -19,12 +22,13 @@ import { recordRunOutcome, type RunOutcome } from '../core/store/outcomes-repo'
 import { crashPoint } from '../core/crash-point'
 import type { FromWorker } from '../workers/protocol'
 import type { DataRole, RunProgress } from '../core/store/run-schemas'
-import type { WorkerHandle, WorkerLauncher, WorkerExit } from './worker-launcher'
+import type { WorkerLauncher, WorkerExit } from './worker-launcher'
+import { TrainingWorkers, DEFAULT_WARM_WORKERS, type TrialOnWorker, type WarmWorkerOptions } from './training-workers'
 
 interface ActiveRun {
   runId: number
   spec: ExperimentSpec
-  worker: WorkerHandle<'training'> | null
+  worker: TrialOnWorker | null
   datasets: { train?: string; validation?: string; test?: string }
   finished: boolean
   cancelRequested: string | null
@@ -45,24 +49,34 @@ const OUTCOME_RETRY_MS = [100, 250, 500, 1000, 2000, 4000, 8000, ...Array<number
 export class RunManager extends EventEmitter<RunManagerEvents> implements TrialLauncher {
   private readonly active = new Map<number, ActiveRun>()
   private readonly progress = new Map<number, RunProgress>()
+  /** Trials whose warm worker died under them: their next run gets a fresh process. */
+  private readonly freshFor = new Set<number>()
+  private readonly workers: TrainingWorkers
   private closed = false
 
   constructor(
     private readonly db: Db,
     private readonly dbFile: string,
     private readonly artifactsRoot: string,
-    private readonly launcher: WorkerLauncher,
+    launcher: WorkerLauncher,
     /** This process's lease (hosts-repo owner id), recorded on the runs it starts. */
-    private readonly owner: string
+    private readonly owner: string,
+    warm: WarmWorkerOptions = DEFAULT_WARM_WORKERS
   ) {
     super()
+    this.workers = new TrainingWorkers(launcher, warm)
+  }
+
+  /** Training worker processes alive now, busy or idle. */
+  workerCount(): number {
+    return this.workers.size
   }
 
   liveProgress(runId: number): RunProgress | null {
     return this.progress.get(runId) ?? null
   }
 
-  /** Starts a queued run now, in a new worker process. */
+  /** Starts a queued run now, on a warm worker or in a new process (the spec's `isolation`). */
   launchRun(runId: number, spec: ExperimentSpec): void {
     if (this.closed) throw new Error('the workbench is shutting down')
     const entry: ActiveRun = { runId, spec, worker: null, datasets: {}, finished: false, cancelRequested: null }
@@ -75,9 +89,10 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
     const entry = this.active.get(runId)
     if (!entry || entry.finished) return false
     entry.cancelRequested = reason
-    entry.worker?.send({ type: 'cancel', reason })
+    entry.worker?.cancel(reason)
     // Synchronous engine code (a forest being fitted) cannot read the message until it yields:
-    // give it a moment to stop cleanly, then end the process. Either way the run is 'cancelled'.
+    // give it a moment to stop cleanly, then end the process (a warm one is then not reused).
+    // Either way the run is 'cancelled'.
     const worker = entry.worker
     setTimeout(() => {
       if (!entry.finished) worker?.kill()
@@ -107,9 +122,9 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
    */
   shutdown(reason = 'the workbench was closed while the run was in progress'): void {
     this.closed = true
+    this.workers.close()
     for (const entry of this.active.values()) {
       entry.finished = true
-      entry.worker?.kill()
       try {
         recordRunOutcome(this.db, entry.runId, { status: 'interrupted', reason })
       } catch {
@@ -120,26 +135,35 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
   }
 
   private launch(entry: ActiveRun): void {
-    let worker: WorkerHandle<'training'>
+    const id = entry.runId
+    const trialId = runs.getRun(this.db, id)?.trialId ?? null
+    const fresh = trialId !== null && this.freshFor.delete(trialId)
+    const job = { runId: id, spec: entry.spec, dbFile: this.dbFile, artifactsDir: join(this.artifactsRoot, `run-${id}`) }
     try {
-      worker = this.launcher.launch('training')
+      entry.worker = this.workers.start(job, fresh ? 'fresh' : (entry.spec.isolation ?? 'warm'), {
+        onMessage: (m) => {
+          try {
+            this.onWorkerMessage(entry, m)
+          } catch (err) {
+            // A progress message we cannot record (a locked or full disk) costs that message only;
+            // the outcome is written with retries (finish).
+            this.log(id, 'warn', `host could not record a ${m.type} message: ${(err as Error).message}`, true)
+          }
+        },
+        onExit: (exit) => this.onWorkerExit(entry, exit)
+      })
     } catch (err) {
       this.finish(entry, { status: 'failed', reason: `could not start a worker: ${(err as Error).message}` })
       return
     }
-    entry.worker = worker
-    runs.markRunning(this.db, entry.runId, worker.pid, this.owner)
-    this.emit('changed', entry.runId)
-    worker.onMessage((m) => {
-      try {
-        this.onWorkerMessage(entry, m)
-      } catch (err) {
-        // A progress message we cannot record (a locked or full disk) costs that message only;
-        // the outcome is written with retries (finish).
-        this.log(entry.runId, 'warn', `host could not record a ${m.type} message: ${(err as Error).message}`, true)
-      }
-    })
-    worker.onExit((exit) => this.onWorkerExit(entry, exit))
+    runs.markRunning(this.db, id, entry.worker.pid, this.owner)
+    this.emit('changed', id)
+  }
+
+  /** Which worker a trial runs on, in words: warm (and its how-manieth trial) or fresh (and its start-up). */
+  private describeWorker(w: TrialOnWorker): string {
+    if (w.earlier > 0) return `warm worker pid ${w.pid ?? '?'} (trial ${w.earlier + 1} on it${w.residentBytes ? `, ${Math.round(w.residentBytes / 2 ** 20)} MB resident` : ''})`
+    return `new worker pid ${w.pid ?? '?'}${w.startupMs !== null ? ` (process up in ${Math.round(w.startupMs)} ms)` : ''}`
   }
 
   private onWorkerMessage(entry: ActiveRun, m: FromWorker): void {
@@ -147,14 +171,12 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
     const id = entry.runId
     switch (m.type) {
       case 'ready':
-        entry.worker?.send({
-          type: 'start',
-          job: { runId: id, spec: entry.spec, dbFile: this.dbFile, artifactsDir: join(this.artifactsRoot, `run-${id}`) }
-        })
+      case 'usage':
+        // The worker's own (training-workers.ts reads them).
         return
       case 'started':
         runs.setRunBackend(this.db, id, m.backend)
-        this.log(id, 'info', `worker pid ${entry.worker?.pid ?? '?'} started on backend ${m.backend.name}`)
+        this.log(id, 'info', `${entry.worker ? this.describeWorker(entry.worker) : 'worker'} started on backend ${m.backend.name}`)
         return
       case 'datasetRef':
         this.recordDataset(entry, m.role, m.id)
@@ -210,6 +232,16 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
     }
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
     const tail = exit.stderrTail ? `; last output: ${exit.stderrTail.split('\n').slice(-3).join(' | ')}` : ''
+    const earlier = entry.worker?.earlier ?? 0
+    if (earlier > 0) {
+      // A warm worker: what killed it may be what earlier trials left. This trial runs again, fresh.
+      const trialId = runs.getRun(this.db, entry.runId)?.trialId
+      if (trialId != null) {
+        this.freshFor.add(trialId)
+        this.finish(entry, { status: 'interrupted', reason: `warm worker process (after ${earlier} earlier trial${earlier === 1 ? '' : 's'}) ${how} before finishing; the trial runs again in a fresh process${tail}` })
+        return
+      }
+    }
     this.finish(entry, { status: 'failed', reason: `worker process ${how} before finishing${tail}` })
   }
 

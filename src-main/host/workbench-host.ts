@@ -5,13 +5,14 @@
  * `Handlers` (a method without a handler is a compile error), and translates the services' own
  * events into the contract's.
  */
-import { cpus } from 'node:os'
+import { availableParallelism } from 'node:os'
 import type { AppInfo, MethodInput, RunDetail, RunScores, ScoreSplit } from '../contract/api'
 import { dispatch, type Handlers } from './dispatch'
 import { openWorkspace, type Workspace } from './workspace'
 import { ExperimentsCatalog } from './experiments-catalog'
 import { RunManager } from './run-manager'
 import type { WorkerLauncher } from './worker-launcher'
+import type { WarmWorkerOptions } from './training-workers'
 import { WORKBENCH_VERSION, DEFAULT_EXPERIMENTS_DIR } from './app-meta'
 import * as runs from '../core/store/runs-repo'
 import { Scheduler, DEFAULT_LEASE, type LeaseOptions } from '../core/search/scheduler'
@@ -45,8 +46,14 @@ export interface HostOptions {
   launcher: WorkerLauncher
   frontDoor: AppInfo['frontDoor']
   experimentsDir?: string
-  /** Worker processes at once; default cores - 1, at least 1. */
+  /**
+   * Trials at once (scheduler slots); default one per core (`os.availableParallelism()`). Training
+   * workers run one step nicer than the host (worker-launcher.ts `yieldToHost`), so using every core
+   * never starves the host's event loop or the UI; a warm worker per slot costs no start-up per trial.
+   */
   concurrency?: number
+  /** How long idle warm training workers stay, how many trials and how much memory each may take (training-workers.ts). */
+  warmWorkers?: WarmWorkerOptions
   /** Watch the experiments folder: specs added, edited or removed show up (`experiments.changed`). */
   watchExperiments?: boolean
   /** Import the files dropped into `<workspace>/import` (import-watcher.ts). */
@@ -145,8 +152,8 @@ export class WorkbenchHost {
     this.runChanges = new RunChanges((id) => this.views.summaryOf(id), (summary) => emit('run.changed', summary))
     const runChanged = (id: number) => this.runChanges.changed(id)
 
-    this.runs = new RunManager(ws.db, ws.dbFile, ws.artifactsDir, opts.launcher, ws.owner)
-    this.scheduler = new Scheduler(ws.db, this.runs, opts.concurrency ?? Math.max(1, cpus().length - 1), WORKBENCH_VERSION, ws.owner, lease)
+    this.runs = new RunManager(ws.db, ws.dbFile, ws.artifactsDir, opts.launcher, ws.owner, opts.warmWorkers)
+    this.scheduler = new Scheduler(ws.db, this.runs, opts.concurrency ?? availableParallelism(), WORKBENCH_VERSION, ws.owner, lease)
     this.jobs = new DatasetJobs(ws.db, opts.launcher)
     this.datasets = new DatasetsService(ws.db, this.jobs, ws.dbFile)
     this.queue = new QueueService(ws.db, this.jobs, this.scheduler, this.runs)

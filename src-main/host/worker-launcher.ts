@@ -3,6 +3,7 @@
  * (`node-worker-launcher.ts`: CLI, web host, tests) and Electron's utilityProcess.fork
  * (`src-main/electron/utility-launcher.ts`). The run manager sees only this interface.
  */
+import { getPriority, setPriority } from 'node:os'
 import type { WorkerKind, WorkerMessages } from '../workers/protocol'
 
 export type { WorkerKind } from '../workers/protocol'
@@ -53,5 +54,23 @@ export class TailBuffer {
   }
   toString(): string {
     return this.text.trim()
+  }
+}
+
+/** How much nicer than the host a training worker runs (Unix nice steps). */
+const WORKER_NICENESS = 5
+
+/**
+ * Lowers a training worker's scheduling priority below this process's, so that trials on every
+ * core leave the host's event loop (database writes, the UI's requests) the CPU whenever it needs
+ * it. Never raises it (a host already niced keeps its workers at least as nice); where the OS
+ * refuses, the worker keeps the host's priority.
+ */
+export function yieldToHost(kind: WorkerKind, pid: number | null | undefined): void {
+  if (kind !== 'training' || !pid) return
+  try {
+    setPriority(pid, Math.min(19, getPriority() + WORKER_NICENESS))
+  } catch {
+    // Not permitted here: the worker runs at the host's priority.
   }
 }

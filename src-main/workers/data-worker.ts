@@ -8,7 +8,7 @@
  *   the workspace database opened read-only, so the host's event loop stays free.
  * Runs unchanged under utilityProcess.fork and child_process.fork.
  */
-import { parentChannel, sendJobFailure } from './parent-channel'
+import { parentChannel, jobFailure } from './parent-channel'
 import type { DataJob, DataQuery, FromDataWorker, ToDataWorker } from './protocol'
 import { generateScenario } from '../core/data/scenarios'
 import type { LabelledSeries } from '../core/data/series'
@@ -82,7 +82,7 @@ async function run(job: DataJob): Promise<void> {
     }
     channel.sendFinal({ type: 'done' })
   } catch (err) {
-    sendJobFailure(channel, err, cancelReason)
+    channel.sendFinal(jobFailure(err, cancelReason))
   }
 }
 

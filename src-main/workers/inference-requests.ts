@@ -1,7 +1,7 @@
 /**
  * What a warm inference worker does with requests (protocol.ts `InferenceRequest`): one at a
  * time, in arrival order, each answered with a `reply` carrying its id. The models of the last
- * few runs stay open between requests — an Isolation Forest parsed from its JSON, a deep model
+ * few runs stay open between requests — an Isolation Forest decoded from what the run stored, a deep model
  * exported to ONNX once and kept as an ONNX Runtime session — so clicking from one missed window
  * to the next costs a forward pass, not an export.
  */

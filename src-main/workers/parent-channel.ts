@@ -15,13 +15,13 @@ export interface ParentChannel<In, Out> {
 }
 
 /**
- * Reports a job that threw as its last message: cancelled when the host asked it to stop (or it
- * stopped on a cancellation), else an error with the stack, for the host to log.
+ * The last message of a job that threw: cancelled when the host asked it to stop (or it stopped
+ * on a cancellation), else an error with the stack, for the host to log.
  */
-export function sendJobFailure(channel: Pick<ParentChannel<unknown, JobFailure>, 'sendFinal'>, err: unknown, cancelReason: string | null): void {
+export function jobFailure(err: unknown, cancelReason: string | null): JobFailure {
   const e = err as Error
-  if (e instanceof CancelledError || cancelReason !== null) channel.sendFinal({ type: 'cancelled', reason: cancelReason ?? e.message })
-  else channel.sendFinal({ type: 'error', message: e.message, stack: e.stack })
+  if (e instanceof CancelledError || cancelReason !== null) return { type: 'cancelled', reason: cancelReason ?? e.message }
+  return { type: 'error', message: e.message, stack: e.stack }
 }
 
 interface ParentPort {

@@ -35,7 +35,8 @@ export type JobFailure = z.infer<typeof failed> | z.infer<typeof cancelled>
 const jobProgress = z.object({ type: z.literal('progress'), fraction: z.number(), message: z.string() })
 
 // ---------------------------------------------------------------------------------------------
-// Training worker: one trial per process.
+// Training worker: trials one after another, for as long as the host keeps the process
+// (host/training-workers.ts): a warm worker serves the next trial without a process start.
 
 export interface TrainingJob {
   runId: number
@@ -46,8 +47,11 @@ export interface TrainingJob {
   artifactsDir: string
 }
 
-/** Host → training worker. */
-export type ToWorker = { type: 'start'; job: TrainingJob } | { type: 'cancel'; reason: string }
+/**
+ * Host → training worker: run a trial (only when the last one ended), stop the trial of `runId`
+ * (a cancel that arrives after it ended is ignored), end the process (an idle worker retired).
+ */
+export type ToWorker = { type: 'start'; job: TrainingJob } | { type: 'cancel'; runId: number; reason: string } | { type: 'exit' }
 
 /** Training worker → host. */
 export const fromTrainingWorkerSchema = z.discriminatedUnion('type', [
@@ -60,11 +64,15 @@ export const fromTrainingWorkerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('log'), level: logLevelSchema, message: z.string() }),
   /** One point of the run's history (store/run-schemas.ts `epochSchema`). */
   epochSchema.extend({ type: z.literal('epoch') }),
+  /** Sent right before a trial's last message: the process's memory then, to retire a worker that grew. */
+  z.object({ type: z.literal('usage'), rssBytes: z.number().min(0) }),
   trialOutputSchema.extend({ type: z.literal('done') }),
   cancelled,
   failed
 ])
 export type FromWorker = z.infer<typeof fromTrainingWorkerSchema>
+/** The last message of a trial: the worker is free for the next one after it. */
+export type TrialEnd = Extract<FromWorker, { type: 'done' | 'cancelled' | 'error' }>
 
 // ---------------------------------------------------------------------------------------------
 // Data worker: generating a scenario or importing files, off the host's thread; and the

@@ -1,10 +1,12 @@
 /**
- * Training worker entry: one process per trial. Runs unchanged under Electron's
- * `utilityProcess.fork` and Node's `child_process.fork`; `parentChannel` hides which.
- * It computes and reports; the host owns the database and decides what a crash means.
+ * Training worker entry: trials one after another, as the host sends them — a warm worker serves
+ * the next trial without a process start, and the host decides when it retires
+ * (host/training-workers.ts). Runs unchanged under Electron's `utilityProcess.fork` and Node's
+ * `child_process.fork`; `parentChannel` hides which. It computes and reports; the host owns the
+ * database and decides what a crash means.
  */
-import { parentChannel, sendJobFailure } from './parent-channel'
-import type { FromWorker, ToWorker, TrainingJob } from './protocol'
+import { parentChannel, jobFailure } from './parent-channel'
+import type { FromWorker, ToWorker, TrainingJob, TrialEnd } from './protocol'
 import { runTrial } from '../core/search/run-trial'
 import { backendFor } from '../core/models/trainers'
 import { openReadonlyDatabase } from '../core/store/database'
@@ -12,8 +14,8 @@ import type { RunProgress } from '../core/store/run-schemas'
 import { loadDataset, resolveDatasetId } from '../core/store/datasets-repo'
 
 const channel = parentChannel<ToWorker, FromWorker>()
-let cancelReason: string | null = null
-let started = false
+/** The trial in progress (one at a time) and whether the host asked it to stop. */
+let current: { runId: number; cancelReason: string | null } | null = null
 
 // Progress is throttled: a UI needs a few updates a second, not one per tree.
 let lastProgressAt = 0
@@ -24,12 +26,20 @@ function progress(p: RunProgress): void {
   channel.send({ type: 'progress', ...p })
 }
 
+/** A trial's last message, after the process's memory then (the host retires a worker that grew). */
+function end(message: TrialEnd): void {
+  channel.send({ type: 'usage', rssBytes: process.memoryUsage().rss })
+  channel.send(message)
+}
+
 async function run(job: TrainingJob): Promise<void> {
+  const trial = (current = { runId: job.runId, cancelReason: null as string | null })
+  lastProgressAt = 0
+  // Stored versions are read straight from the workspace database (WAL: readers never block the
+  // host's writes); only freshly generated data travels back to be stored.
+  let db: ReturnType<typeof openReadonlyDatabase> | null = null
   try {
     channel.send({ type: 'started', backend: await backendFor(job.spec.model.kind) })
-    // Stored versions are read straight from the workspace database (WAL: readers never block
-    // the host's writes); only freshly generated data travels back to be stored.
-    let db: ReturnType<typeof openReadonlyDatabase> | null = null
     const out = await runTrial(job.spec, {
       artifactsDir: job.artifactsDir,
       loadVersion: (idOrPrefix) => {
@@ -48,21 +58,27 @@ async function run(job: TrainingJob): Promise<void> {
       onProgress: progress,
       onLog: (level, message) => channel.send({ type: 'log', level, message }),
       onEpoch: (e) => channel.send({ type: 'epoch', ...e }),
-      shouldStop: () => cancelReason !== null
+      shouldStop: () => trial.cancelReason !== null
     })
-    ;(db as ReturnType<typeof openReadonlyDatabase> | null)?.close()
-    // A worker serves exactly one trial, then ends.
-    channel.sendFinal({ type: 'done', results: out.results, scores: out.scores })
+    end({ type: 'done', results: out.results, scores: out.scores })
   } catch (err) {
-    sendJobFailure(channel, err, cancelReason)
+    end(jobFailure(err, trial.cancelReason))
+  } finally {
+    ;(db as ReturnType<typeof openReadonlyDatabase> | null)?.close()
+    // Synchronously after the last message: a 'start' the host sends on reading it finds the worker free.
+    current = null
   }
 }
 
 channel.onMessage((message) => {
-  if (message.type === 'cancel') cancelReason = message.reason
-  else if (message.type === 'start' && !started) {
-    started = true
-    void run(message.job)
+  if (message.type === 'cancel') {
+    if (current?.runId === message.runId) current.cancelReason = message.reason
+  } else if (message.type === 'start') {
+    // The host sends a trial only to a free worker; a second one at once is a host bug, said loudly.
+    if (current) process.stderr.write(`training worker: trial of run ${message.job.runId} refused: run ${current.runId} is in progress\n`)
+    else void run(message.job)
+  } else if (message.type === 'exit') {
+    process.exit(0)
   }
 })
 channel.send({ type: 'ready', pid: process.pid })

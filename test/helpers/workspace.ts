@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path'
 import { WorkbenchHost } from '../../src-main/host/workbench-host'
 import { NodeWorkerLauncher } from '../../src-main/host/node-worker-launcher'
 import type { RunDetail } from '../../src-main/contract/api'
+import type { WarmWorkerOptions } from '../../src-main/host/training-workers'
 
 export const REPO = resolve(__dirname, '../..')
 export const EXPERIMENTS = join(REPO, 'experiments')
@@ -16,13 +17,14 @@ export function tempDir(prefix = 'wb-test-'): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
-export function makeHost(workspaceDir: string, opts: { concurrency?: number; experimentsDir?: string } = {}): WorkbenchHost {
+export function makeHost(workspaceDir: string, opts: { concurrency?: number; experimentsDir?: string; warmWorkers?: WarmWorkerOptions } = {}): WorkbenchHost {
   return new WorkbenchHost({
     workspaceDir,
     launcher: new NodeWorkerLauncher(),
     frontDoor: 'web',
     experimentsDir: opts.experimentsDir ?? EXPERIMENTS,
-    concurrency: opts.concurrency ?? 2
+    concurrency: opts.concurrency ?? 2,
+    warmWorkers: opts.warmWorkers
   })
 }
 
@@ -93,7 +95,7 @@ type Cleanup = () => Promise<void> | void
  */
 export function hostsPerTest(): {
   defer(fn: Cleanup): void
-  newHost(opts?: { prefix?: string; concurrency?: number }): { host: WorkbenchHost; dir: string }
+  newHost(opts?: { prefix?: string; concurrency?: number; warmWorkers?: WarmWorkerOptions }): { host: WorkbenchHost; dir: string }
 } {
   const cleanups: Cleanup[] = []
   afterEach(async () => {
@@ -104,7 +106,7 @@ export function hostsPerTest(): {
     defer,
     newHost(opts = {}) {
       const tmp = tempDir(opts.prefix)
-      const host = makeHost(tmp.dir, { concurrency: opts.concurrency })
+      const host = makeHost(tmp.dir, { concurrency: opts.concurrency, warmWorkers: opts.warmWorkers })
       defer(tmp.remove)
       defer(() => host.close())
       return { host, dir: tmp.dir }

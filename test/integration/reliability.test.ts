@@ -119,6 +119,45 @@ describe('exactly-once outcomes', () => {
   })
 })
 
+describe('warm workers under kill', () => {
+  it('a CLI killed while its warm worker is mid-trial: the worker exits, and the next run does every trial exactly once', async () => {
+    const tmp = tempDir('wb-warm-cli-')
+    cleanups.push(tmp.remove)
+    const ws = join(tmp.dir, 'ws')
+    const file = spec(tmp.dir, 'warm-cli', { ...slow, search: { kind: 'grid', space: { seed: [1, 2, 3, 4] } } })
+    const first = cli(['run', file, '--workspace', ws, '--json'])
+    // A trial running in a process that ran an earlier one (two slots on two cores: the third trial or later).
+    const warm = () =>
+      query<{ trial_id: number; worker_pid: number }>(
+        ws,
+        `SELECT r.trial_id, r.worker_pid FROM runs r WHERE r.status = 'running' AND EXISTS (SELECT 1 FROM runs d WHERE d.status = 'done' AND d.worker_pid = r.worker_pid)`
+      )[0]
+    let found: ReturnType<typeof warm>
+    await until(() => (found = warm()) !== undefined, 90_000, 'a trial to run in a warm worker')
+    const { trial_id: victim, worker_pid: workerPid } = found!
+    first.child.kill('SIGKILL')
+    await first.exited
+    // The orphaned warm worker notices its parent is gone and ends (parent-channel.ts).
+    await until(
+      () => {
+        try {
+          process.kill(workerPid, 0)
+          return false
+        } catch {
+          return true
+        }
+      },
+      10_000,
+      'the orphaned warm worker to exit'
+    )
+    const second = await cli(['run', file, '--workspace', ws, '--json']).exited
+    expect(second.code, second.stderr).toBe(0)
+    expect(JSON.parse(second.stdout).counts).toMatchObject({ done: 4, queued: 0, running: 0, failed: 0 })
+    expect(doneRunsPerTrial(ws)).toEqual([1, 2, 3, 4].map((id) => ({ trial_id: id, n: 1 })))
+    expect(query<{ status: string }>(ws, 'SELECT status FROM runs WHERE trial_id = ? ORDER BY id', victim).map((r) => r.status)).toEqual(['interrupted', 'done'])
+  })
+})
+
 describe('several processes on one workspace', () => {
   it('two CLIs on one spec both exit when the search is done, every trial done once', async () => {
     const tmp = tempDir('wb-two-')

@@ -1,7 +1,8 @@
 /**
  * One spec, one seed, one backend: the same model every time. Two runs of a tiny seeded LSTM
- * classifier (dropout on) in separate worker processes give bit-identical scores and metrics;
- * another seed gives another model.
+ * classifier (dropout on), the first in a fresh worker process and the second in the same process
+ * kept warm (tfjs initialised, layers and kernels of the first trial behind it), give bit-identical
+ * scores and metrics; another seed gives another model.
  */
 import { describe, it, expect } from 'vitest'
 import { hostsPerTest, tinyLstmSpec } from '../helpers/workspace'
@@ -23,10 +24,12 @@ async function run(host: WorkbenchHost, name: string, seed: number): Promise<{ d
 }
 
 describe('reproducible runs', () => {
-  it('a seeded deep spec run twice in two worker processes gives identical scores and metrics', async () => {
+  it('a seeded deep spec run twice, fresh then warm, gives identical scores and metrics', async () => {
     const { host } = newHost({ prefix: 'wb-repro-', concurrency: 1 })
     const a = await run(host, 'repro-a', 7)
     const b = await run(host, 'repro-b', 7)
+    const pid = (id: number) => host.workspace.db.prepare('SELECT worker_pid FROM runs WHERE id = ?').pluck().get(id)
+    expect(pid(b.detail.id)).toBe(pid(a.detail.id))
     expect(Array.from(b.scores)).toEqual(Array.from(a.scores))
     expect(b.detail.metrics).toEqual(a.detail.metrics)
     expect(b.detail.threshold).toBe(a.detail.threshold)

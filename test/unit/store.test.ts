@@ -122,6 +122,32 @@ describe('runs', () => {
     expect(runs.getRun(db, run.id)!.status).toBe('done')
   })
 
+  it('packs labels, types and starts of stored scores, and still reads splits stored raw', () => {
+    const exp = upsertExperiment(db, spec, null)
+    const run = runs.createRun(db, { experimentId: exp.id, modelKind: 'iforest', params: {}, targets: [], workbenchVersion: 't' })
+    const n = 5000
+    const labels = Uint8Array.from({ length: n }, (_, i) => (i % 700 < 20 ? 1 : 0))
+    const types = Uint8Array.from(labels, (l, i) => l * (1 + (i % 3)))
+    // Strided windows over two segments, and a jump to -2^31 whose delta wraps: it still comes back.
+    const starts = Int32Array.from({ length: n }, (_, i) => (i < 3000 ? 10 + 4 * i : 20_000 + 4 * i))
+    starts[n - 1] = -2_147_483_648
+    const scores = Float32Array.from({ length: n }, (_, i) => Math.sin(i))
+    runs.saveScores(db, run.id, { split: 'test', datasetId: null, scores, labels, types, starts, windowLength: 8 })
+    const back = runs.loadScores(db, run.id, 'test')!
+    expect(Array.from(back.labels)).toEqual(Array.from(labels))
+    expect(Array.from(back.types!)).toEqual(Array.from(types))
+    expect(Array.from(back.starts!)).toEqual(Array.from(starts))
+    expect(Array.from(back.scores)).toEqual(Array.from(scores))
+    const bytes = db.prepare("SELECT length(labels) + length(types) + length(starts) FROM run_scores WHERE run_id = ?").pluck().get(run.id) as number
+    expect(bytes).toBeLessThan(n / 4)
+    // A split stored before packing (raw arrays, packing NULL) reads as it did.
+    db.prepare("UPDATE run_scores SET labels = ?, types = NULL, starts = ?, packing = NULL WHERE run_id = ?").run(Buffer.from(labels), Buffer.from(starts.buffer), run.id)
+    const raw = runs.loadScores(db, run.id, 'test')!
+    expect(Array.from(raw.labels)).toEqual(Array.from(labels))
+    expect(raw.types).toBeNull()
+    expect(Array.from(raw.starts!)).toEqual(Array.from(starts))
+  })
+
   it('a skipped trial keeps no run (its never-started run is removed); a cancelled trial\'s queued run is cancelled', () => {
     const exp = upsertExperiment(db, spec, null)
     const [a, b] = trials.addTrials(db, exp.id, [

@@ -68,6 +68,11 @@ async function runToEnd(
   // Failed trials of an earlier attempt get another try; done ones are never rerun.
   await client.call('queue.retry', { experimentId, includeCancelled: false })
   if (queued.alreadyDone > 0) process.stderr.write(`${queued.alreadyDone} of ${queued.total} trials already done in this workspace; running the rest\n`)
+  // A search that asks for more trials at once than this host runs says so, and why.
+  const slots = (await client.call('app.info', {})).concurrency
+  if (queued.total > 1 && spec.concurrency !== undefined && spec.concurrency > slots) {
+    process.stderr.write(`runs ${slots} trial${slots === 1 ? '' : 's'} at a time, not the ${spec.concurrency} the spec asks for: this host has ${slots} trial slot${slots === 1 ? '' : 's'} (one per CPU core)\n`)
+  }
 
   const single = queued.total === 1
   const bar = progressBar(single ? spec.name : `${spec.name} (${queued.total} trials)`)

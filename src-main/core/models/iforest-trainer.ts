@@ -7,7 +7,8 @@ import type { Trainer, TrialScores } from './trainer'
 import { pickMetrics } from '../eval/pick-metrics'
 import type { RunResults } from '../store/run-schemas'
 import { runIForestTrial } from './iforest-trial'
-import { iforestParamsSchema, toJSON as iforestToJSON, scoreSamples, type IsolationForestModel } from './iforest'
+import { iforestParamsSchema, scoreSamples, type IsolationForestModel } from './iforest'
+import { encodeForest } from './iforest-codec'
 import { sourceRows, type LabelledSeries } from '../data/series'
 import { ensembleHistory } from './iforest-history'
 import { applyScaler, type StandardScaler } from '../data/scaler'
@@ -68,8 +69,9 @@ export const iforestTrainer: Trainer = {
     for (const e of ensembleHistory(r.model, applyScaler(fromColumns(train.values), r.scaler), train.labels)) hooks.onEpoch?.(e)
 
     // Every part scored (smoothed over time when the spec asks), then the threshold by the rule.
-    const score = (series: LabelledSeries) => postprocessScores(rawScores(r.model, r.scaler, series), rowIndex(series.timestamps.length), series, params.postprocess)
-    const trainS = score(train)
+    const score = (series: LabelledSeries, raw = rawScores(r.model, r.scaler, series)) => postprocessScores(raw, rowIndex(series.timestamps.length), series, params.postprocess)
+    // Fitted on every training row: the trial scored them already.
+    const trainS = score(train, fitOn === train ? r.trainScores : undefined)
     const valS = validation && validation.timestamps.length > 0 ? score(validation) : null
     const testS = params.postprocess.kind === 'none' ? Float32Array.from(r.testScores) : score(test)
     const smoothed = params.postprocess.kind !== 'none'
@@ -92,7 +94,7 @@ export const iforestTrainer: Trainer = {
       targets: checkTargets(metrics, spec.targets),
       curves: testScoreCurves(test.labels, testS),
       recallByType: recallByType(test.labels, predictAtThreshold(testS, threshold), test.anomalyType, test.anomalyTypeNames),
-      model: { kind: 'iforest', featureNames: r.featureNames, scaler: r.scaler, forest: iforestToJSON({ ...r.model, threshold }), thresholdRule: decided.how, postprocess: params.postprocess }
+      model: { kind: 'iforest', featureNames: r.featureNames, scaler: r.scaler, forest: encodeForest({ ...r.model, threshold }), thresholdRule: decided.how, postprocess: params.postprocess }
     }
     hooks.onLog?.(
       'info',

@@ -345,15 +345,19 @@ const treeJsonSchema = z.object({
   depth: z.array(z.number().int())
 })
 
-const modelJsonSchema = z.object({
-  format: z.literal('workbench-iforest/1'),
-  kind: z.literal('iforest'),
+/** What a stored forest says besides its trees (every storage format: see also iforest-codec.ts). */
+export const forestHeaderSchema = z.object({
   params: forestParamsSchema,
   nFeatures: z.number().int().positive(),
   psi: z.number().int().min(2),
   maxFeaturesUsed: z.number().int().positive(),
   heightLimit: z.number().int().min(0),
-  threshold: z.number(),
+  threshold: z.number()
+})
+
+const modelJsonSchema = forestHeaderSchema.extend({
+  format: z.literal('workbench-iforest/1'),
+  kind: z.literal('iforest'),
   trees: z.array(treeJsonSchema)
 })
 

@@ -131,8 +131,14 @@ export const experimentSpecSchema = z
     targets: z.array(z.string()).default([]),
     /** A hyperparameter search over model params; absent = one trial with `model.params`. */
     search: searchSchema.optional(),
-    /** Trials at once for this experiment (default: the scheduler's, cores - 1). */
+    /** Trials at once for this experiment (default: the scheduler's, one per core). */
     concurrency: z.number().int().min(1).max(64).optional(),
+    /**
+     * How its trials get worker processes: `warm` (absent: the default) reuses an idle training
+     * worker that served earlier trials, skipping a process start per trial; `process-per-trial`
+     * starts a fresh process for each and ends it after (nothing an earlier trial left in memory).
+     */
+    isolation: z.enum(['warm', 'process-per-trial']).optional(),
     /** Stop queuing further trials once one trial meets every target. */
     stopWhenTargetsMet: z.boolean().default(false)
   })

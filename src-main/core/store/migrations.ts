@@ -283,5 +283,23 @@ export const migrations: Migration[] = [
       -- 1 when the data came without labels: its labels are all 0 and mean "unknown", not "normal".
       ALTER TABLE datasets ADD COLUMN unlabelled INTEGER NOT NULL DEFAULT 0;
     `
+  },
+  {
+    version: 12,
+    name: 'model blobs, packed score arrays',
+    sql: `
+      -- The binary parts of trained models (model-blobs-repo.ts), e.g. an Isolation Forest's
+      -- trees (core/models/iforest-codec.ts), by content: runs.model refers to them as
+      -- {"$blob": hash, "type": ...}, and a forest that several trials grew alike (a search over
+      -- the threshold only) is stored once. Runs stored before keep their models as JSON.
+      CREATE TABLE model_blobs (
+        hash          TEXT PRIMARY KEY,            -- sha256 of bytes
+        bytes         BLOB NOT NULL
+      );
+      -- How a split's labels, types and starts are stored (runs-repo.ts saveScores): NULL raw
+      -- little-endian arrays (rows stored before); 'deflate': labels and types deflated, starts
+      -- as deflated deltas. Scores stay raw float32 (they do not compress, and are read most).
+      ALTER TABLE run_scores ADD COLUMN packing TEXT;
+    `
   }
 ]

@@ -12,6 +12,7 @@ import { crashPoint } from '../crash-point'
 import { durationSince, getRun, saveScores } from './runs-repo'
 import { FINAL_STATUSES, type RunResults, type RunStatus, type TrialStatus } from './run-schemas'
 import { deadOwnerCheck, forgetDeadHosts } from './hosts-repo'
+import { modelToStore } from './model-blobs-repo'
 
 export type { ScoresToStore } from './runs-repo'
 import type { ScoresToStore } from './runs-repo'
@@ -61,7 +62,7 @@ export function recordRunOutcome(db: Db, runId: number, outcome: RunOutcome): bo
         JSON.stringify(r.targets),
         JSON.stringify(r.curves),
         JSON.stringify(r.recallByType),
-        JSON.stringify(r.model),
+        modelToStore(db, r.model),
         finishedAt,
         durationSince(run.startedAt),
         runId

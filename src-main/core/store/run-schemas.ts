@@ -126,7 +126,7 @@ export const runResultsSchema = z.object({
   /** ROC / PR / histogram of the test scores (contract `curvesSchema`), plus model-specific extras. */
   curves: z.unknown(),
   recallByType: z.record(z.string(), typeRecallSchema),
-  /** The trained model as JSON (kind, params, scaler, weights file…): what exports and explanations load. */
+  /** The trained model (kind, params, scaler, weights file…; typed arrays such as a forest's trees are stored as blobs): what exports and explanations load. */
   model: z.unknown()
 })
 export type RunResults = z.infer<typeof runResultsSchema>

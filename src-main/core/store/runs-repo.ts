@@ -6,7 +6,8 @@
  */
 import type { Db } from './database'
 import { nowIso, stmt } from './database'
-import { toBlob, fromBlob } from './arrays'
+import { toBlob, fromBlob, packedBlob, fromPackedBlob } from './arrays'
+import { modelFromStore } from './model-blobs-repo'
 import { FINAL_STATUSES, type BackendReport, type Epoch, type PartRows, type PerSegmentResult, type RunLog, type RunStatus, type ScoreSplit } from './run-schemas'
 import type { Confusion, ScoreHistogram, TypeRecall } from '../eval/result-schemas'
 import type { TargetResult } from '../eval/targets'
@@ -283,35 +284,38 @@ export interface ScoresToStore {
   windowLength: number | null
 }
 
+/** Labels, types and starts packed (`packing` 'deflate', migration 12): a few hundred bytes where they were 10 per window. */
 export function saveScores(db: Db, runId: number, s: ScoresToStore): void {
   stmt(
     db,
-    `INSERT OR REPLACE INTO run_scores (run_id, split, dataset_id, count, scores, labels, types, starts, window_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    `INSERT OR REPLACE INTO run_scores (run_id, split, dataset_id, count, scores, labels, types, starts, window_length, packing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'deflate')`
   ).run(
     runId,
     s.split,
     s.datasetId,
     s.scores.length,
     toBlob(s.scores),
-    toBlob(s.labels),
-    s.types ? toBlob(s.types) : null,
-    s.starts ? toBlob(s.starts) : null,
+    packedBlob.u8(s.labels),
+    s.types ? packedBlob.u8(s.types) : null,
+    s.starts ? packedBlob.i32Steps(s.starts) : null,
     s.windowLength
   )
 }
 
 export function loadScores(db: Db, runId: number, split: ScoreSplit): ScoresToStore | null {
   const r = stmt(db, 'SELECT * FROM run_scores WHERE run_id = ? AND split = ?').get(runId, split) as
-    | { split: ScoreSplit; scores: Buffer; labels: Buffer; types: Buffer | null; dataset_id: string | null; starts: Buffer | null; window_length: number | null }
+    | { split: ScoreSplit; scores: Buffer; labels: Buffer; types: Buffer | null; dataset_id: string | null; starts: Buffer | null; window_length: number | null; packing: string | null }
     | undefined
   if (!r) return null
+  const packed = r.packing === 'deflate'
+  const u8 = packed ? fromPackedBlob.u8 : fromBlob.u8
   return {
     split: r.split,
     scores: fromBlob.f32(r.scores),
-    labels: fromBlob.u8(r.labels),
-    types: r.types ? fromBlob.u8(r.types) : null,
+    labels: u8(r.labels),
+    types: r.types ? u8(r.types) : null,
     datasetId: r.dataset_id,
-    starts: r.starts ? fromBlob.i32(r.starts) : null,
+    starts: r.starts ? (packed ? fromPackedBlob.i32Steps : fromBlob.i32)(r.starts) : null,
     windowLength: r.window_length
   }
 }
@@ -373,10 +377,10 @@ export function listLogs(db: Db, runId: number, limit = 500): RunLog[] {
   ).map((r) => ({ runId: r.run_id, at: r.at, level: r.level, message: r.message }))
 }
 
-/** The trained model a run stored (results.model), or null before it finished. */
+/** The trained model a run stored (results.model, its typed arrays read back), or null before it finished. */
 export function getRunModel(db: Db, id: number): Record<string, unknown> | null {
   const r = stmt(db, 'SELECT model FROM runs WHERE id = ?').pluck().get(id) as string | null | undefined
-  return r ? (JSON.parse(r) as Record<string, unknown>) : null
+  return r ? modelFromStore(db, r) : null
 }
 
 /** Runs that trained or tested on a dataset version, oldest first. */

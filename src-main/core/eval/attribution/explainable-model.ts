@@ -2,11 +2,12 @@
  * A finished run's model as the explanation code sees it: its features, window, scaler and a
  * scorer over RAW windows (the scaler is the model's business), plus what a method needs beyond
  * scores — the forest's trees, the autoencoder's reconstruction. Platform-free: the forest is
- * built here from the stored JSON; the deep kinds are opened over ONNX Runtime by
+ * read here from what the run stored (iforest-codec.ts); the deep kinds are opened over ONNX Runtime by
  * `core/export/onnx/explainable-run.ts`.
  */
 import { applyScaler, type StandardScaler } from '../../data/scaler'
-import { fromJSON, scoreSamples, type IsolationForestModel } from '../../models/iforest'
+import { scoreSamples, type IsolationForestModel } from '../../models/iforest'
+import { readForest } from '../../models/iforest-codec'
 import type { BatchScorer } from './batch-scorer'
 
 interface Common {
@@ -40,7 +41,7 @@ export function scaleWindows(raw: Float32Array, features: number, scaler: Standa
 
 /** The stored Isolation Forest of a run (`{ kind: 'iforest', featureNames, scaler, forest }`). */
 export function iforestExplainable(runModel: { featureNames: string[]; scaler: StandardScaler; forest: unknown }, storedScoresNote: string | null = null): ExplainableModel {
-  const forest = fromJSON(runModel.forest)
+  const forest = readForest(runModel.forest)
   const F = forest.nFeatures
   if (runModel.featureNames.length !== F) throw new Error(`the run names ${runModel.featureNames.length} features for a forest of ${F}`)
   return {

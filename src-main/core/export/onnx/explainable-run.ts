@@ -1,6 +1,6 @@
 /**
  * A finished run's model, opened for explanations and importance (explainable-model.ts): the
- * Isolation Forest from its stored JSON; a deep model as an ONNX Runtime session over an
+ * Isolation Forest as the run stored it (iforest-codec.ts); a deep model as an ONNX Runtime session over an
  * in-memory export of its checkpoint (ORT scores ~10x faster than tfjs on CPU: DESIGN.md
  * section 2, and occlusion or permutation score hundreds to tens of thousands of windows).
  *

@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { fromJSON } from '../../models/iforest'
+import { readForest } from '../../models/iforest-codec'
 import { loadModelFiles } from '../../models/deep/train-loop'
 import { scoreK, SCORE_BANDS } from '../../models/deep/lstm-autoencoder'
 import { exportIsolationForest } from './iforest-onnx'
@@ -103,7 +103,7 @@ export async function exportRunModel(runModel: unknown, opts: ExportRunOptions =
   const kind = kindOf(runModel)
   if (kind === 'iforest') {
     const m = iforestRunSchema.parse(runModel)
-    const forest = fromJSON(m.forest)
+    const forest = readForest(m.forest)
     if (m.featureNames.length !== forest.nFeatures) throw new Error(`ONNX export: ${m.featureNames.length} feature names for a forest of ${forest.nFeatures} features`)
     const metadata = {
       model_kind: 'iforest',

@@ -13,7 +13,8 @@
  * both, so both go right (nodes_missing_value_tracks_true = 0).
  * `nodes_hitrates` must be floats (ORT rejects ints there).
  */
-import { averagePathLength, fromJSON, type IsolationForestModel } from '../../models/iforest'
+import { averagePathLength, type IsolationForestModel } from '../../models/iforest'
+import { readForest } from '../../models/iforest-codec'
 import { DataType, GraphBuilder, ML_DOMAIN, attr } from './graph'
 import { foldScaler, type ScalerLike } from './scaler'
 
@@ -85,11 +86,11 @@ export function treeEnsembleAttributes(model: IsolationForestModel) {
 }
 
 /**
- * `modelJson`: the forest as stored in a run (`results.model.forest`, IsolationForestJSON) or an
- * IsolationForestModel. `scaler`: the run's StandardScaler (the forest was fitted on scaled rows).
+ * `modelJson`: the forest as stored in a run (`results.model.forest`: compact or JSON, see
+ * iforest-codec.ts `readForest`) or an IsolationForestModel. `scaler`: the run's StandardScaler (the forest was fitted on scaled rows).
  */
 export function exportIsolationForest(modelJson: unknown, scaler: ScalerLike, opts: IForestExportOptions = {}): Uint8Array {
-  const model = isModel(modelJson) ? modelJson : fromJSON(modelJson)
+  const model = readForest(modelJson)
   const F = model.nFeatures
   if (model.trees.length === 0) throw new Error('the forest has no trees')
   const g = new GraphBuilder({ graphName: 'isolation_forest', producerVersion: opts.producerVersion })
@@ -114,9 +115,4 @@ export function exportIsolationForest(modelJson: unknown, scaler: ScalerLike, op
   g.setMetadata('max_samples', String(model.psi))
   for (const [k, v] of Object.entries(opts.metadata ?? {})) g.setMetadata(k, v)
   return g.encode()
-}
-
-function isModel(m: unknown): m is IsolationForestModel {
-  const t = (m as IsolationForestModel | null)?.trees?.[0]
-  return t !== undefined && t.left instanceof Int32Array
 }
