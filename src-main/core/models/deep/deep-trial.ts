@@ -17,10 +17,9 @@ import { pickMetrics } from '../../eval/pick-metrics'
 import { checkTargets } from '../../eval/targets'
 import type { TrainerContext, TrialOutput } from '../trainer'
 import type { BackendReport, RunResults } from '../../store/run-schemas'
-import { trainingStep, type BatchProgress, type BatchSource, type EpochRecord, type TrainLoopOptions } from './train-loop'
+import { forEachBatch, trainingStep, type BatchProgress, type BatchSource, type EpochRecord, type Scorer, type TrainLoopOptions } from './train-loop'
 import type { DeepTrainingParams } from './params'
 import { initTfjs } from './tfjs-runtime'
-import { stopIfAsked } from '../../cancelled'
 
 /** Share of the validation fallback taken from the end of the train windows. */
 export const VALIDATION_TAIL = 0.15
@@ -166,43 +165,30 @@ export function prepareDeepData(
 /**
  * The model's scores of a whole source, in batches (inference mode). `toScores` maps one batch's
  * outputs to its scores: one per window ([b]), or several ([b, k]: a multi-horizon model's
- * outputs), returned row-major ([windows x k]).
+ * outputs), returned row-major ([windows x k]). `model`: the model (tfjs) or a predictor
+ * (predictor.ts: `openPredictor` picks ONNX Runtime for large passes).
  */
 export async function scoreSource(
-  model: tf.LayersModel,
+  model: Scorer,
   source: BatchSource,
   batchSize: number,
   toScores: (yPred: tf.Tensor, x: tf.Tensor) => tf.Tensor,
   shouldStop?: () => boolean
 ): Promise<Float32Array> {
   let out: Float32Array | null = null
-  for (const { from, to, positions } of inOrderBatches(source.size, batchSize, shouldStop)) {
-    const s = tf.tidy(() => {
-      const { x } = source.take(positions)
-      return toScores(model.apply(x, { training: false }) as tf.Tensor, x)
-    })
-    const values = (await s.data()) as Float32Array
-    s.dispose()
-    const per = values.length / (to - from)
-    out ??= new Float32Array(source.size * per)
-    out.set(values, from * per)
-    await new Promise<void>((r) => setImmediate(r))
-  }
+  await forEachBatch(
+    model,
+    source,
+    batchSize,
+    (yPred, _y, from, to, x) => {
+      const values = toScores(yPred, x).dataSync() as Float32Array
+      const per = values.length / (to - from)
+      out ??= new Float32Array(source.size * per)
+      out.set(values, from * per)
+    },
+    shouldStop
+  )
   return out ?? new Float32Array(0)
-}
-
-/**
- * The batches of a whole source in order, for scoring it: each batch's window range [from, to)
- * and the positions to `take` it by. Stops the trial (throws) before a batch when asked.
- */
-export function* inOrderBatches(size: number, batchSize: number, shouldStop?: () => boolean): Generator<{ from: number; to: number; positions: Int32Array }> {
-  const positions = new Int32Array(size)
-  for (let i = 0; i < size; i++) positions[i] = i
-  for (let from = 0; from < size; from += batchSize) {
-    stopIfAsked(shouldStop, 'while scoring')
-    const to = Math.min(size, from + batchSize)
-    yield { from, to, positions: positions.subarray(from, to) }
-  }
 }
 
 /**

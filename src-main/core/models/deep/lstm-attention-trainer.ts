@@ -47,11 +47,12 @@ import {
 } from '../../eval/horizon-targets'
 import { initTfjs } from './tfjs-runtime'
 import { stopIfAsked } from '../../cancelled'
-import { trainLoop, trainingStep, type BatchProgress, type BatchSource, type EpochRecord } from './train-loop'
+import { trainLoop, trainingStep, type BatchProgress, type BatchSource, type EpochRecord, type Scorer } from './train-loop'
 import { assembleScoredResults, fitColumnScaler, scaleColumns, scoreSource, startDeepTrial, type ScoredWindows } from './deep-trial'
 import { buildLstmAttention, lstmAttentionParamsSchema, type LstmAttentionParams } from './lstm-attention'
 import { horizonMonths, riskAwareLoss, riskLossWeights } from './risk-loss'
 import { mcDropoutPredict, meanStdPerOutput } from './mc-dropout'
+import { withPredictor } from './predictor'
 
 export { lstmAttentionParamsSchema } from './lstm-attention'
 
@@ -155,8 +156,8 @@ export function panelSource(w: PanelWindows): BatchSource {
   }
 }
 
-/** Deterministic outputs [n x H] (row-major) of the model over a source: every horizon's probability. */
-export function predictAll(model: tf.LayersModel, source: BatchSource, batchSize: number, shouldStop?: () => boolean): Promise<Float32Array> {
+/** Deterministic outputs [n x H] (row-major) of the model (or a predictor) over a source: every horizon's probability. */
+export function predictAll(model: Scorer, source: BatchSource, batchSize: number, shouldStop?: () => boolean): Promise<Float32Array> {
   return scoreSource(model, source, batchSize, (y) => y, shouldStop)
 }
 
@@ -231,9 +232,9 @@ async function fit(o: FitOptions): Promise<FitResult> {
   // The validation outputs are captured from the loop's own val-loss pass instead of running
   // the model over the validation windows again for scores (that pass was ~1/3 of a run):
   // `take` on the val source marks the batch, and the loss, called next with that batch's
-  // predictions (train-loop's forEachBatch: take -> apply -> loss), copies them. Train batches
-  // clear the mark. If the capture is incomplete (a loop that calls differently), `score` falls
-  // back to a separate prediction pass.
+  // predictions (train-loop's forEachBatch: take -> predict -> loss, in ONNX Runtime or tfjs),
+  // copies them. Train batches clear the mark. If the capture is incomplete (a loop that calls
+  // differently), `score` falls back to a separate prediction pass.
   let mark: Int32Array | null = null
   let captured = new Float32Array(n * H)
   let capturedRows = 0
@@ -309,7 +310,7 @@ async function fit(o: FitOptions): Promise<FitResult> {
       onLog: o.onLog
     })
     // Outputs of the restored best weights (captured at the best epoch, else one more pass).
-    const valOutputs = bestVal ?? (await predictAll(model, baseVal, p.batchSize * 4, o.shouldStop))
+    const valOutputs = bestVal ?? (await withPredictor(model, n, { onLog: o.onLog }, (final) => predictAll(final, baseVal, p.batchSize * 4, o.shouldStop)))
     return { model, history: r.history, bestEpoch: r.bestEpoch, stoppedEarly: r.stoppedEarly, checkpointFile: r.checkpointFile, valOutputs }
   } catch (err) {
     model.dispose()
@@ -574,7 +575,8 @@ export const lstmAttentionTrainer: Trainer = {
       // 3. Thresholds on validation; 4. test, uncertainty, latency.
       const thresholds = chooseThresholds(p, valW, r.valOutputs)
       hooks.onProgress({ stage: 'scoring', fraction: 0.9, message: `scoring ${data.test.starts.length} test windows`, etaMs: null })
-      const testOut = await predictAll(model, panelSource(data.test), p.batchSize * 4, hooks.shouldStop)
+      // ONNX Runtime when worth it (predictor.ts); MC-dropout and the latency below stay in tfjs.
+      const testOut = await withPredictor(model, data.test.starts.length, { onLog: log }, (final) => predictAll(final, panelSource(data.test), p.batchSize * 4, hooks.shouldStop))
       const testReports = reportsAt(p, data.test, testOut, thresholds)
       const valReports = reportsAt(p, valW, r.valOutputs, thresholds)
       log('info', `best epoch ${r.bestEpoch} of ${r.history.length}; thresholds ${thresholds.map((t) => t.toFixed(3)).join('/')}; test: ${fmtReports(testReports)}`)

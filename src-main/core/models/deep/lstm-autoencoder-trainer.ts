@@ -12,8 +12,9 @@ import type { Trainer } from '../trainer'
 import { initTfjs } from './tfjs-runtime'
 import type { LabelledSeries } from '../../data/series'
 import { describePostprocess, postprocessScores, thresholdByRule, type ThresholdRule } from '../../eval/detector-rules'
-import { trainLoop, type BatchSource } from './train-loop'
-import { assembleResults, beginWindowedTrial, inOrderBatches, scoreSource, sharedTrainLoopOptions, subsetWindows, windowSource, type WindowSet } from './deep-trial'
+import { forEachBatch, trainLoop, type BatchSource, type Scorer } from './train-loop'
+import { withPredictor } from './predictor'
+import { assembleResults, beginWindowedTrial, scoreSource, sharedTrainLoopOptions, subsetWindows, windowSource, type WindowSet } from './deep-trial'
 import {
   buildLstmAutoencoder,
   encoderUnits,
@@ -44,7 +45,7 @@ function normalErrors(errors: Float32Array, labels: Uint8Array): Float32Array {
  * by window label: what the results keep for inspection ("which metric broke").
  */
 async function errorsWithFeatures(
-  model: tf.LayersModel,
+  model: Scorer,
   set: WindowSet,
   source: BatchSource,
   batchSize: number,
@@ -54,28 +55,28 @@ async function errorsWithFeatures(
   const errors = new Float32Array(source.size)
   const sums = { all: new Float64Array(f), normal: new Float64Array(f), anomalous: new Float64Array(f) }
   const counts = { all: 0, normal: 0, anomalous: 0 }
-  for (const { from, to, positions } of inOrderBatches(source.size, batchSize, shouldStop)) {
-    const [err, feat] = tf.tidy(() => {
-      const { x } = source.take(positions)
-      const sq = tf.squaredDifference(x, model.apply(x, { training: false }) as tf.Tensor)
-      return [tf.mean(sq, [1, 2]), tf.mean(sq, 1)]
-    })
-    errors.set(await err.data(), from)
-    const fd = await feat.data()
-    tf.dispose([err, feat])
-    for (let i = from; i < to; i++) {
-      const group = set.labels[i] ? sums.anomalous : sums.normal
-      for (let j = 0; j < f; j++) {
-        const v = fd[(i - from) * f + j]
-        group[j] += v
-        sums.all[j] += v
+  await forEachBatch(
+    model,
+    source,
+    batchSize,
+    (yPred, _y, from, to, x) => {
+      const sq = tf.squaredDifference(x, yPred)
+      errors.set(tf.mean(sq, [1, 2]).dataSync(), from)
+      const fd = tf.mean(sq, 1).dataSync()
+      for (let i = from; i < to; i++) {
+        const group = set.labels[i] ? sums.anomalous : sums.normal
+        for (let j = 0; j < f; j++) {
+          const v = fd[(i - from) * f + j]
+          group[j] += v
+          sums.all[j] += v
+        }
+        counts.all++
+        if (set.labels[i]) counts.anomalous++
+        else counts.normal++
       }
-      counts.all++
-      if (set.labels[i]) counts.anomalous++
-      else counts.normal++
-    }
-    await new Promise<void>((r) => setImmediate(r))
-  }
+    },
+    shouldStop
+  )
   const mean = (s: Float64Array, n: number) => Array.from(s, (v) => (n > 0 ? v / n : NaN))
   return { errors, perFeature: { all: mean(sums.all, counts.all), normal: mean(sums.normal, counts.normal), anomalous: mean(sums.anomalous, counts.anomalous) } }
 }
@@ -126,20 +127,24 @@ export const lstmAutoencoderTrainer: Trainer = {
         },
         ...sharedTrainLoopOptions(ctx, p)
       })
-      const valErrors = smooth(r.bestValScores ?? (await scoreSource(model, windowSource(data.validation, 'input'), p.batchSize * 4, rawErrors, hooks.shouldStop)), data.validation, valSeries)
       // Training errors only when the rule reads them (one more pass over the training windows).
-      const trainErrors =
-        rule.kind === 'train-quantile' || rule.kind === 'contamination'
-          ? smooth(await scoreSource(model, windowSource(data.train, 'input'), p.batchSize * 4, rawErrors, hooks.shouldStop), data.train, ctx.train)
-          : null
+      const readsTrain = rule.kind === 'train-quantile' || rule.kind === 'contamination'
+      // The final passes (best weights restored) share one predictor: ONNX Runtime when worth it.
+      const windows = (r.bestValScores ? 0 : data.validation.starts.length) + (readsTrain ? data.train.starts.length : 0) + data.test.starts.length
+      const { valErrors, trainErrors, test } = await withPredictor(model, windows, { onLog: hooks.onLog }, async (final) => {
+        const errorsOf = (set: WindowSet) => scoreSource(final, windowSource(set, 'input'), p.batchSize * 4, rawErrors, hooks.shouldStop)
+        const valErrors = smooth(r.bestValScores ?? (await errorsOf(data.validation)), data.validation, valSeries)
+        const trainErrors = readsTrain ? smooth(await errorsOf(data.train), data.train, ctx.train) : null
+        hooks.onProgress({ stage: 'scoring', fraction: 0.93, message: `scoring ${data.test.starts.length} test windows`, etaMs: null })
+        const test = await errorsWithFeatures(final, data.test, windowSource(data.test, 'input'), p.batchSize * 4, hooks.shouldStop)
+        return { valErrors, trainErrors, test }
+      })
       const decided = thresholdByRule(rule, {
         mode: p.trainingMode,
         train: trainErrors && { scores: trainErrors, labels: data.train.labels },
         validation: { scores: valErrors, labels: data.validation.labels }
       })
       const thresholdError = decided.threshold
-      hooks.onProgress({ stage: 'scoring', fraction: 0.93, message: `scoring ${data.test.starts.length} test windows`, etaMs: null })
-      const test = await errorsWithFeatures(model, data.test, windowSource(data.test, 'input'), p.batchSize * 4, hooks.shouldStop)
       const testErrors = smooth(test.errors, data.test, ctx.test)
       // Scores are stored as float32: the run's threshold is 0.7 rounded the same way, so a window
       // whose error equals the error threshold is flagged however it is re-evaluated later.

@@ -8,6 +8,7 @@ import { parseModelParams } from './params'
 import type { Trainer } from '../trainer'
 import { initTfjs } from './tfjs-runtime'
 import { trainLoop } from './train-loop'
+import { withPredictor } from './predictor'
 import { bestF1Threshold, beginWindowedTrial, scoreSource, sharedTrainLoopOptions, windowSource, assembleResults } from './deep-trial'
 import { bceLoss, buildLstmClassifier, lstmClassifierParamsSchema, resolveClassWeight, type LstmClassifierParams } from './lstm-classifier'
 
@@ -44,8 +45,12 @@ export const lstmClassifierTrainer: Trainer = {
       hooks.onProgress({ stage: 'scoring', fraction: 0.93, message: `scoring ${data.test.starts.length} test windows`, etaMs: null })
       // The model is a probability already: the score of a window is its output.
       const probability = (yPred: tf.Tensor) => tf.reshape(yPred, [-1])
-      const valScores = r.bestValScores ?? (await scoreSource(model, windowSource(data.validation, 'label'), p.batchSize * 4, probability, hooks.shouldStop))
-      const testScores = await scoreSource(model, windowSource(data.test, 'label'), p.batchSize * 4, probability, hooks.shouldStop)
+      // Best weights restored: one predictor (ONNX Runtime when worth it) for the final passes.
+      const windows = (r.bestValScores ? 0 : data.validation.starts.length) + data.test.starts.length
+      const { valScores, testScores } = await withPredictor(model, windows, { onLog: hooks.onLog }, async (final) => ({
+        valScores: r.bestValScores ?? (await scoreSource(final, windowSource(data.validation, 'label'), p.batchSize * 4, probability, hooks.shouldStop)),
+        testScores: await scoreSource(final, windowSource(data.test, 'label'), p.batchSize * 4, probability, hooks.shouldStop)
+      }))
       const threshold = typeof chooseThreshold === 'number' ? chooseThreshold : chooseThreshold(valScores, data.validation.labels)
       hooks.onLog?.('info', `best epoch ${r.bestEpoch} of ${r.history.length} (val loss ${r.bestMonitored.toPrecision(5)}); threshold ${threshold.toPrecision(4)}`)
       const out = assembleResults({

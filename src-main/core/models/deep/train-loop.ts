@@ -6,9 +6,12 @@
  * - `loss(yTrue, yPred)`: a scalar tensor (class weights etc. live inside it);
  * - `train` / `val`: BatchSources that build input/target tensors lazily for a list of example
  *   indices (nothing is materialised beyond one batch);
- * - optionally `score(model, source)`: per-example anomaly scores (higher = more anomalous) of
+ * - optionally `score(predictor, source)`: per-example anomaly scores (higher = more anomalous) of
  *   `scoreSource` (default `val`) for the validation metrics. Without it, the model outputs of the
  *   validation-loss pass are the scores (one value per example: a classifier's probability).
+ * - Validation passes (loss and scores) run on a predictor opened per epoch over its weights
+ *   (predictor.ts): ONNX Runtime over an in-memory ONNX export when the passes are large enough
+ *   and the model exports, else tfjs. Training steps are always tfjs.
  *
  * Usage (see lstm-classifier-trainer.ts for a full example):
  *
@@ -46,6 +49,7 @@ import { createRng } from '../../data/rng'
 import { averagePrecision, confusionMatrix, predictAtThreshold, rocAuc, scoreHistogram } from '../../eval/metrics'
 import type { Epoch, TrainingStep } from '../../store/run-schemas'
 import { stopIfAsked } from '../../cancelled'
+import { tfjsPredictor, withPredictor, type Predictor, type PredictorOptions } from './predictor'
 // Registers the sequence-level LSTM under tfjs's 'LSTM' class name: checkpoints load into it.
 import './sequence-lstm'
 
@@ -58,7 +62,8 @@ export interface BatchSource {
 }
 
 export type LossFn = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar
-export type ScoreFn = (model: tf.LayersModel, source: BatchSource) => Promise<Float32Array>
+/** Scores of a source; `model` is the epoch's predictor (predictor.ts: ONNX Runtime or tfjs over the current weights). */
+export type ScoreFn = (model: Predictor, source: BatchSource) => Promise<Float32Array>
 
 /** A run's epoch (store/run-schemas.ts) with the metrics every deep model's loop reports. */
 export type EpochRecord = Epoch & { metrics: DeepEpochMetrics }
@@ -117,6 +122,8 @@ export interface TrainLoopOptions {
   /** Folder for the best-weights checkpoint (model.json + weights.bin); none when absent. */
   checkpointDir?: string | null
   shouldStop?: () => boolean
+  /** How the validation passes run (predictor.ts; default: ONNX Runtime when worth it, else tfjs). */
+  inference?: Omit<PredictorOptions, 'onLog'>
   onBatch?: (p: BatchProgress) => void
   onEpoch?: (e: EpochRecord) => void
   onLog?: (level: 'info' | 'warn', message: string) => void
@@ -155,31 +162,48 @@ function setLr(opt: tf.Optimizer, lr: number): void {
 
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve))
 
-/** Runs the model over a source in batches (inference mode); calls `each` with the outputs. */
+/** The model itself (scored in tfjs) or a predictor (predictor.ts: tfjs or ONNX Runtime). */
+export type Scorer = tf.LayersModel | Predictor
+
+function asPredictor(m: Scorer): Predictor {
+  return m instanceof tf.LayersModel ? tfjsPredictor(m) : m
+}
+
+/**
+ * Runs the model over a source in order, in batches (inference mode); calls `each` with a batch's
+ * outputs, targets, window range and inputs (inside tf.tidy: tensors it makes are freed).
+ */
 export async function forEachBatch(
-  model: tf.LayersModel,
+  model: Scorer,
   source: BatchSource,
   batchSize: number,
-  each: (yPred: tf.Tensor, y: tf.Tensor, from: number, to: number) => void,
+  each: (yPred: tf.Tensor, y: tf.Tensor, from: number, to: number, x: tf.Tensor) => void,
   shouldStop?: () => boolean
 ): Promise<void> {
+  const predictor = asPredictor(model)
   const idx = new Int32Array(source.size)
   for (let i = 0; i < idx.length; i++) idx[i] = i
   for (let from = 0; from < source.size; from += batchSize) {
-    stopIfAsked(shouldStop, 'during validation')
+    stopIfAsked(shouldStop, 'while scoring')
     const to = Math.min(source.size, from + batchSize)
-    tf.tidy(() => {
-      const { x, y } = source.take(idx.subarray(from, to))
-      const p = model.apply(x, { training: false }) as tf.Tensor
-      each(p, y, from, to)
-    })
+    const { x, y } = source.take(idx.subarray(from, to))
+    try {
+      const p = await predictor.predict(x)
+      try {
+        tf.tidy(() => each(p, y, from, to, x))
+      } finally {
+        p.dispose()
+      }
+    } finally {
+      tf.dispose([x, y])
+    }
     await nextTick()
   }
 }
 
 /** Mean loss over a source (each batch's scalar weighted by its size) and its raw outputs. */
 export async function evaluateLoss(
-  model: tf.LayersModel,
+  model: Scorer,
   source: BatchSource,
   loss: LossFn,
   batchSize: number,
@@ -317,14 +341,21 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
       const trainLoss = lossSum / train.size
 
       // Validation: loss on `val`, scores on the score source (the same outputs by default).
+      // One predictor over this epoch's weights serves both passes (ONNX Runtime when they are
+      // large enough and the model exports: predictor.ts).
       let valLoss = NaN
       let scores: Float32Array | null = null
-      if (val) {
-        const r = await evaluateLoss(model, val, loss, batchSize, o.shouldStop)
+      const scored = o.score ? scoreSource : null
+      if (val || scored) {
+        const windows = (val?.size ?? 0) + (scored?.size ?? 0)
+        const r = await withPredictor(model, windows, { onLog: o.onLog, ...o.inference }, async (predictor) => {
+          if (epoch === 1) o.onLog?.('info', `validation passes in ${predictor.engine} (${windows} windows per epoch)`)
+          const v = val ? await evaluateLoss(predictor, val, loss, batchSize, o.shouldStop) : null
+          return { loss: v?.loss ?? NaN, scores: o.score && scored ? await o.score(predictor, scored) : scoreSource === val ? (v?.outputs ?? null) : null }
+        })
         valLoss = r.loss
-        if (!o.score && scoreSource === val) scores = r.outputs
+        scores = r.scores
       }
-      if (o.score && scoreSource) scores = await o.score(model, scoreSource)
       const labels = o.valLabels
       let thr = typeof o.threshold === 'number' ? o.threshold : 0.5
       let vm: ReturnType<typeof validationMetrics> | null = null
