@@ -125,14 +125,16 @@ describe('trial queue', () => {
       const before = Math.max(0, doneCount())
       if (before >= 8) break
       const cli = spawn(process.execPath, args, { stdio: 'ignore' })
+      // Listened for at once: a CLI that finishes the search before the kill has exited by then.
+      const exited = new Promise((r) => cli.once('exit', r))
       // Kill it once it has made progress, in the middle of the search.
       await until(() => doneCount() > before, 120_000, 'a trial to finish')
       await new Promise((r) => setTimeout(r, 300 + attempt * 200))
-      if (cli.exitCode === null) {
+      if (cli.exitCode === null && cli.signalCode === null) {
         cli.kill('SIGKILL')
         killed++
       }
-      await new Promise((r) => cli.once('exit', r))
+      await exited
     }
     expect(killed).toBeGreaterThan(0)
     const final = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 300_000 })
