@@ -1,18 +1,19 @@
 /**
  * The trial queue in the browser UI against a real `workbench serve`: a small Isolation Forest
- * grid (6 fast trials, one at a time) is queued through the API the UI uses; the queue view
- * pauses it (no new trial starts while paused), resumes it, follows it to 6/6 (then it reads
- * finished, not active), and the leaderboard ranks the 6 trials and opens a trial's run page.
+ * grid (6 trials of a second or two, one at a time — long enough to pause between two and to see
+ * it active again after resuming, now that a warm worker starts a trial in milliseconds) is
+ * queued through the API the UI uses; the queue view pauses it (no new trial starts while
+ * paused), resumes it, follows it to 6/6 (then it reads finished, not active), and the leaderboard ranks the 6 trials and opens a trial's run page.
  * How many trials run at once is the host's to say: the view shows its slots from `app.info`.
  */
 import { test, expect, collectPageProblems } from './serve-fixture'
 
 const GRID = {
   name: 'e2e-queue-grid',
-  dataset: { generator: 'helios-detection', params: { days: 6, seed: 3 } },
+  dataset: { generator: 'helios-detection', params: { days: 60, seed: 3 } },
   split: { kind: 'time', trainFraction: 0.6 },
   model: { kind: 'iforest', params: { maxSamples: 256, seed: 1 } },
-  search: { kind: 'grid', space: { nEstimators: [40, 80, 120], contamination: [0.04, 0.06] } },
+  search: { kind: 'grid', space: { nEstimators: [400, 800, 1200], contamination: [0.04, 0.06] } },
   concurrency: 1,
   objective: { metric: 'f1', direction: 'maximize' },
   targets: ['precision >= 0.5']
