@@ -102,9 +102,12 @@ export class DatasetJobs extends EventEmitter<{ progress: [JobProgress]; stored:
         case 'done':
           if (!staged) return fail('could not store the dataset: the data worker finished without sending it')
           try {
-            const meta = staged.commit(saveOptions(job, filled, provenance))
-            finish(meta, null)
-            this.emit('stored', meta)
+            const { dataset, created } = staged.commit(saveOptions(job, filled, provenance))
+            // Versions are content-addressed: the same content under another name is the version
+            // already stored, under its own name. Saying so beats a silently ignored new name.
+            if (!created) warnings = [...warnings, alreadyStored(dataset)]
+            finish(dataset, null)
+            this.emit('stored', dataset)
           } catch (err) {
             finish(null, `could not store the dataset: ${(err as Error).message}`)
           }
@@ -195,4 +198,8 @@ function saveOptions(job: DataJob, filled: FillReport | null, p: Provenance): Sa
 
 function workerDied(exit: WorkerExit): string {
   return `data worker ${exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`}${exit.stderrTail ? `: ${exit.stderrTail.split('\n').slice(-2).join(' | ')}` : ''}`
+}
+
+function alreadyStored(d: DatasetMeta): string {
+  return `the same content is already stored as version ${d.id.slice(0, 12)} '${d.name}' (${d.source}, ${d.createdAt}): no new version was made, and that version keeps its name`
 }

@@ -321,10 +321,11 @@ describe('column roles, folders and unlabelled data through the host', () => {
     const d = (await host.call('datasets.get', { id: outcome.dataset!.id })) as DatasetDetail
     expect(d.name).toBe('segmented (2)')
     expect(d.labelLike.map((l) => l.column)).toEqual(['changepoint'])
-    // The same data again is the same version, under its first name.
+    // The same data again is the same version, under its first name — and the job says so.
     const again = await importVia([fixtureRoot], { extraLabelColumns: ['changepoint'] })
     expect(again.dataset!.id).toBe(withExtra)
     expect(again.dataset!.name).toBe('segmented')
+    expect(again.warnings).toContainEqual(expect.stringMatching(new RegExp(`already stored as version ${withExtra.slice(0, 12)} 'segmented'.*no new version was made`)))
   })
 
   it('role changes make a child version with lineage; the parent is untouched', async () => {

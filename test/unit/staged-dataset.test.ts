@@ -32,7 +32,8 @@ describe('StagedDataset', () => {
   it('stores the same version (id, metadata, arrays) as saving the whole series', () => {
     const s = new StagedDataset(db, seriesHeader(series))
     for (const a of seriesArrays(series)) s.add(a)
-    const meta = s.commit({ source: 'generated', generator: 'business-risk', params: { scale: 0.005 } })
+    const { dataset: meta, created } = s.commit({ source: 'generated', generator: 'business-risk', params: { scale: 0.005 } })
+    expect(created).toBe(true)
     expect(staged()).toBe(0)
     const other = openDatabase(join(dir, 'other.db'))
     try {
@@ -42,10 +43,11 @@ describe('StagedDataset', () => {
       other.close()
     }
     expect(loadDataset(db, meta.id)).toEqual(series)
-    // The same content again: the existing version, nothing staged left behind.
+    // The same content again: the existing version (said so), nothing staged left behind.
     const again = new StagedDataset(db, seriesHeader(series))
     for (const a of seriesArrays(series)) again.add(a)
-    expect(again.commit({ source: 'imported' }).id).toBe(meta.id)
+    const second = again.commit({ source: 'imported' })
+    expect(second).toMatchObject({ created: false, dataset: { id: meta.id, name: meta.name, source: 'generated' } })
     expect(listDatasets(db)).toHaveLength(1)
     expect(staged()).toBe(0)
   })

@@ -234,12 +234,18 @@ export class StagedDataset {
     this.received_++
   }
 
-  /** Publishes the version (or finds the same content already stored) in one transaction. */
-  commit(opts: SaveDatasetOptions): DatasetMeta {
+  /**
+   * Publishes the version (or finds the same content already stored) in one transaction.
+   * `created` is false when that content was stored before: versions are content-addressed, so
+   * the stored one keeps its name and provenance, and the caller must say so to the user.
+   */
+  commit(opts: SaveDatasetOptions): { dataset: DatasetMeta; created: boolean } {
     if (this.expecting !== null) throw new Error(`the dataset is incomplete: array '${this.expecting}' has not arrived`)
     const id = this.hasher.digest()
+    let created = false
     writeTransaction(this.db, () => {
-      if (!getDatasetMeta(this.db, id)) {
+      created = !getDatasetMeta(this.db, id)
+      if (created) {
         insertDatasetRow(this.db, id, named(this.db, this.header, opts), { labels: this.labels!, anomalyType: this.types!, anomalyTypeNames: this.header.anomalyTypeNames }, opts)
         this.db
           .prepare('INSERT INTO dataset_arrays (dataset_id, name, dtype, data) SELECT ?, name, dtype, data FROM temp.staged_arrays WHERE stage = ?')
@@ -247,7 +253,7 @@ export class StagedDataset {
       }
       this.discard()
     })
-    return getDatasetMeta(this.db, id)!
+    return { dataset: getDatasetMeta(this.db, id)!, created }
   }
 
   /** Drops whatever arrived (a failed or cancelled job); safe to call more than once. */
