@@ -18,7 +18,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const STEPS = Number(process.env.BENCH_STEPS ?? 2)
 const BATCH = 128
 
-const backend = await initTfjs({ wasmThreads: process.env.BENCH_WASM_THREADS === '1' })
+const backend = await initTfjs({ wasmThreads: Number(process.env.BENCH_WASM_THREADS ?? 1) })
 console.log(`backend: ${backend.name} ${JSON.stringify(backend.details ?? {})}`)
 for (const s of backend.skipped) console.log(`  skipped ${s.name}: ${s.reason}`)
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ')
