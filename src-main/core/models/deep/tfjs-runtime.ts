@@ -29,10 +29,6 @@ import { registerThreadedWasm } from './wasm-threads'
 
 const nodeRequire = createRequire(import.meta.url)
 
-/** The run record's backend report, with extra facts about the rung in use (wasm: SIMD, threads, patch). */
-export interface RuntimeReport extends BackendReport {
-  details?: Record<string, string | number | boolean>
-}
 
 /**
  * Silences tfjs's console notes in a worker, whose stderr is the user's terminal: without it the
@@ -54,7 +50,7 @@ export interface InitOptions {
   patchBatchMatMul?: boolean
 }
 
-let current: Promise<RuntimeReport> | null = null
+let current: Promise<BackendReport> | null = null
 
 /** The package folder holding the .wasm binaries, with a trailing slash (setWasmPaths wants one). */
 export function wasmDistDir(): string {
@@ -65,13 +61,13 @@ export function wasmDistDir(): string {
  * Initialises the backend once per process; later calls return the same report. Worker
  * processes call this from `Trainer.backend()`.
  */
-export function initTfjs(opts: InitOptions = {}): Promise<RuntimeReport> {
+export function initTfjs(opts: InitOptions = {}): Promise<BackendReport> {
   quietTfjsNotes()
   current ??= pick(opts)
   return current
 }
 
-async function pick(opts: InitOptions): Promise<RuntimeReport> {
+async function pick(opts: InitOptions): Promise<BackendReport> {
   const order: BackendCandidate['name'][] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
   const from = opts.prefer ? order.indexOf(opts.prefer) : 0
   // Only load native bindings when they would be tried: loading takes seconds.
