@@ -17,10 +17,15 @@
  *    machine, whatever `setThreadsCount` asks. The `instantiateWasm` hook wraps that import so
  *    the cap is the thread count this process was given (the host decides it: threads.ts).
  *
- * The glue pre-starts a pool of 8 pthread workers (its compiled-in PTHREAD_POOL_SIZE); XNNPACK's
- * pool takes `threads - 1` of them at initialisation and never starts another, so the spare ones
- * are ended once the backend is up (each is a V8 isolate holding the instantiated module). The
- * running ones are unref'd: they sleep between kernels and must not keep a finished process alive.
+ * The glue pre-starts a pool of pthread workers (its compiled-in PTHREAD_POOL_SIZE, 8) and waits
+ * for each to load the module; XNNPACK's pool takes `threads - 1` of them when the backend starts
+ * and never asks for another. A real worker is a Node isolate that evaluates the glue and
+ * instantiates the module: seconds and tens of MB each. So only the first `threads - 1` workers of
+ * the pre-start are real; the others are placeholders that answer 'loaded' at once and are ended
+ * before XNNPACK picks its workers (the glue hands out the pool's last entries first, so the
+ * placeholders are taken out of it). Workers asked for later (none are) would be real ones.
+ * The running workers are unref'd: they sleep between kernels and must not keep a finished
+ * process alive.
  */
 import * as tf from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
@@ -83,16 +88,25 @@ function pthreadWorkerUrl(dir: string): URL {
   return new URL('data:text/javascript,' + encodeURIComponent(prologue + wasmWorkerContents.replace(/\n/g, '\\n')))
 }
 
-/** Instantiates the threaded SIMD build with room for `threads` threads (the caller's thread included). */
+/** A pre-started pool worker that is never used: it only tells the glue it has loaded. */
+const PLACEHOLDER_WORKER = new URL(
+  'data:text/javascript,' +
+    encodeURIComponent(`import { parentPort } from 'node:worker_threads'; parentPort.on('message', (m) => { if (m.cmd === 'load') parentPort.postMessage({ cmd: 'loaded' }) })`)
+)
+
+/** Instantiates the threaded SIMD build with `threads - 1` pthread workers ready (the caller's thread is the other). */
 async function instantiate(threads: number): Promise<ThreadedModule> {
   const dir = packageDir()
   const gluePath = join(dir, 'wasm-out/tfjs-backend-wasm-threaded-simd.js')
   const wasmPath = join(dir, 'dist/tfjs-backend-wasm-threaded-simd.wasm')
   const factory = nodeRequire(gluePath) as Factory
   const workerUrl = pthreadWorkerUrl(dir)
-  return new Promise<ThreadedModule>((resolve, reject) => {
+  let prestarting = true
+  let real = 0
+  const nextWorker = () => (!prestarting || real++ < threads - 1 ? workerUrl : PLACEHOLDER_WORKER)
+  const mod = await new Promise<ThreadedModule>((resolve, reject) => {
     factory({
-      locateFile: (path) => (path.endsWith('.worker.js') ? workerUrl : path.endsWith('.wasm') ? wasmPath : join(dir, 'wasm-out', path)),
+      locateFile: (path) => (path.endsWith('.worker.js') ? nextWorker() : path.endsWith('.wasm') ? wasmPath : join(dir, 'wasm-out', path)),
       // Posted to each pthread worker, which reads it with fs.readFileSync and evaluates it.
       mainScriptUrlOrBlob: gluePath,
       instantiateWasm: (imports, receive) => {
@@ -107,6 +121,10 @@ async function instantiate(threads: number): Promise<ThreadedModule> {
       onAbort: (what) => reject(new Error(`the threaded wasm build aborted: ${String(what)}`))
     }).then(resolve, reject)
   })
+  prestarting = false
+  // The pool in start order: the real workers first, then the placeholders.
+  for (const w of mod.PThread.unusedWorkers.splice(threads - 1)) void w.terminate()
+  return mod
 }
 
 /** The C functions BackendWasm calls through `module.tfjs` (tfjs-backend-wasm's `init` wraps the same). */
@@ -150,8 +168,6 @@ export async function registerThreadedWasm(threads: number): Promise<ThreadedWas
         const mod = await instantiate(threads)
         wrapTfjsExports(mod)
         const backend: BackendWasm = new wasm.BackendWasm(mod as unknown as BackendWasm['wasm'])
-        for (const w of mod.PThread.unusedWorkers) void w.terminate()
-        mod.PThread.unusedWorkers.length = 0
         for (const w of mod.PThread.runningWorkers) w.unref()
         return backend
       } catch (err) {
