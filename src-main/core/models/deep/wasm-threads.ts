@@ -15,7 +15,7 @@
  * 3. Its C++ side caps the thread pool at `emscripten_num_logical_cores() / 2` (it assumes two
  *    hyper-threads per core), which is os.cpus().length / 2 under Node: one thread on a 2-core
  *    machine, whatever `setThreadsCount` asks. The `instantiateWasm` hook wraps that import so
- *    the cap is the thread count this process was given (the host decides it: threads.ts).
+ *    the cap is the thread count this process was given (the host decides it: host/compute-threads.ts).
  *
  * The glue pre-starts a pool of pthread workers (its compiled-in PTHREAD_POOL_SIZE, 8) and waits
  * for each to load the module; XNNPACK's pool takes `threads - 1` of them when the backend starts
