@@ -61,7 +61,9 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
     launcher: WorkerLauncher,
     /** This process's lease (hosts-repo owner id), recorded on the runs it starts. */
     private readonly owner: string,
-    warm: WarmWorkerOptions = DEFAULT_WARM_WORKERS
+    warm: WarmWorkerOptions = DEFAULT_WARM_WORKERS,
+    /** Threads each trial's compute backend may use (compute-threads.ts). */
+    private readonly threadsPerTrial = 1
   ) {
     super()
     this.workers = new TrainingWorkers(launcher, warm)
@@ -138,7 +140,7 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
     const id = entry.runId
     const trialId = runs.getRun(this.db, id)?.trialId ?? null
     const fresh = trialId !== null && this.freshFor.delete(trialId)
-    const job = { runId: id, spec: entry.spec, dbFile: this.dbFile, artifactsDir: join(this.artifactsRoot, `run-${id}`) }
+    const job = { runId: id, spec: entry.spec, dbFile: this.dbFile, artifactsDir: join(this.artifactsRoot, `run-${id}`), threads: this.threadsPerTrial }
     try {
       entry.worker = this.workers.start(job, fresh ? 'fresh' : (entry.spec.isolation ?? 'warm'), {
         onMessage: (m) => {

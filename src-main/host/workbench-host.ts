@@ -40,6 +40,7 @@ import { datasetsHandlers } from './handlers/datasets'
 import { bundlesHandlers } from './handlers/bundles'
 import { settingsHandlers } from './handlers/settings'
 import { pathsHandlers } from './handlers/paths'
+import { threadsPerTrial } from './compute-threads'
 
 export interface HostOptions {
   workspaceDir: string
@@ -152,8 +153,9 @@ export class WorkbenchHost {
     this.runChanges = new RunChanges((id) => this.views.summaryOf(id), (summary) => emit('run.changed', summary))
     const runChanged = (id: number) => this.runChanges.changed(id)
 
-    this.runs = new RunManager(ws.db, ws.dbFile, ws.artifactsDir, opts.launcher, ws.owner, opts.warmWorkers)
-    this.scheduler = new Scheduler(ws.db, this.runs, opts.concurrency ?? availableParallelism(), WORKBENCH_VERSION, ws.owner, lease)
+    const slots = opts.concurrency ?? availableParallelism()
+    this.runs = new RunManager(ws.db, ws.dbFile, ws.artifactsDir, opts.launcher, ws.owner, opts.warmWorkers, threadsPerTrial(slots))
+    this.scheduler = new Scheduler(ws.db, this.runs, slots, WORKBENCH_VERSION, ws.owner, lease)
     this.jobs = new DatasetJobs(ws.db, opts.launcher)
     this.datasets = new DatasetsService(ws.db, this.jobs, ws.dbFile)
     this.queue = new QueueService(ws.db, this.jobs, this.scheduler, this.runs)

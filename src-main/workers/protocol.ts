@@ -45,6 +45,11 @@ export interface TrainingJob {
   dbFile: string
   /** This run's artifact folder (checkpoints, trained weights); the worker writes only here. */
   artifactsDir: string
+  /**
+   * Threads the trial's compute backend may use (host/compute-threads.ts). A worker's backend
+   * starts once, with its first trial's count: the host gives every trial the same.
+   */
+  threads: number
 }
 
 /**

@@ -39,7 +39,7 @@ async function run(job: TrainingJob): Promise<void> {
   // host's writes); only freshly generated data travels back to be stored.
   let db: ReturnType<typeof openReadonlyDatabase> | null = null
   try {
-    channel.send({ type: 'started', backend: await backendFor(job.spec.model.kind) })
+    channel.send({ type: 'started', backend: await backendFor(job.spec.model.kind, { threads: job.threads }) })
     const out = await runTrial(job.spec, {
       artifactsDir: job.artifactsDir,
       loadVersion: (idOrPrefix) => {

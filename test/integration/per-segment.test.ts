@@ -14,6 +14,7 @@ import { saveDataset } from '../../src-main/core/store/datasets-repo'
 import { createRng } from '../../src-main/core/data/rng'
 import type { LabelledSeries } from '../../src-main/core/data/series'
 import { writeSegmentedFixture } from '../helpers/segmented-fixture'
+import { threadsPerTrial } from '../../src-main/host/compute-threads'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -140,6 +141,9 @@ describe('per-segment protocol', () => {
       }
     })
     const d = await runToDone(host, spec('unsupervised'))
+    // One trial slot: the worker's wasm backend gets every core as a thread (tfjs caps its pool at 8).
+    expect(d.backend?.details).toMatchObject({ simd: true, threads: Math.min(threadsPerTrial(1), 8) })
+    expect(d.backend?.details?.threadsError).toBeUndefined()
     expect(d.perSegment).toHaveLength(6)
     expect(d.confusion).toEqual(sumConfusions(d))
     expect(d.params).toMatchObject({ trainingMode: 'unsupervised' })

@@ -34,8 +34,14 @@ export interface TrainerContext {
   started: number
 }
 
+/** What the host lets a trial's compute backend use. */
+export interface BackendOptions {
+  /** Threads (default 1): the host's cores over its trial slots (host/compute-threads.ts). */
+  threads?: number
+}
+
 export interface Trainer {
   /** Prepares the compute backend (e.g. picks the tfjs rung) and says which and why. */
-  backend(): Promise<BackendReport>
+  backend(opts?: BackendOptions): Promise<BackendReport>
   run(ctx: TrainerContext): Promise<TrialOutput>
 }

@@ -34,7 +34,9 @@ export type DataRole = z.infer<typeof dataRoleSchema>
 /** The compute backend a run used (e.g. `typed-arrays` for Isolation Forest, `tfjs-wasm`) and why better ones were skipped. */
 export const backendReportSchema = z.object({
   name: z.string(),
-  skipped: z.array(z.object({ name: z.string(), reason: z.string() }))
+  skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+  /** Facts about the rung in use (tfjs wasm: `simd`, `threads`, `batchMatMulPatch`, `threadsError`). */
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional()
 })
 export type BackendReport = z.infer<typeof backendReportSchema>
 

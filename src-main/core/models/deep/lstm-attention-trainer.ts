@@ -531,7 +531,7 @@ function primaryScored(w: PanelWindows, outputs: Float32Array, H: number, series
 }
 
 export const lstmAttentionTrainer: Trainer = {
-  backend: () => initTfjs(),
+  backend: (opts) => initTfjs({ wasmThreads: opts?.threads }),
 
   async run(ctx): Promise<TrialOutput> {
     const { hooks } = ctx

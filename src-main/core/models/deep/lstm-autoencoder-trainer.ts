@@ -82,7 +82,7 @@ async function errorsWithFeatures(
 }
 
 export const lstmAutoencoderTrainer: Trainer = {
-  backend: () => initTfjs(),
+  backend: (opts) => initTfjs({ wasmThreads: opts?.threads }),
 
   async run(ctx) {
     const { spec, hooks } = ctx

@@ -17,7 +17,7 @@ export function parseClassifierParams(params: unknown): LstmClassifierParams {
 }
 
 export const lstmClassifierTrainer: Trainer = {
-  backend: () => initTfjs(),
+  backend: (opts) => initTfjs({ wasmThreads: opts?.threads }),
 
   async run(ctx) {
     const { spec, hooks } = ctx

@@ -7,11 +7,11 @@
  * - The .wasm binaries are read from the package's own dist folder (resolved with createRequire,
  *   so it works from sources, from the bundled main process and offline); SIMD is used when the
  *   engine validates a SIMD module (Node 24 does).
- * - Threads: tfjs-backend-wasm 4.22 hard-disables its multi-threaded build under Node
- *   (flag WASM_HAS_MULTITHREAD_SUPPORT returns false when IS_NODE, tfjs issue #3830), and the
- *   threaded build starts its pthreads from Blob URLs, which Node's worker_threads cannot load.
- *   `initTfjs({ wasmThreads: true })` forces the flag anyway and reports whether it worked;
- *   the default is the single-threaded SIMD build (see the report for the measurement).
+ * - Threads: `initTfjs({ wasmThreads: n })` with n >= 2 starts the package's multi-threaded SIMD
+ *   build with n threads (wasm-threads.ts says what it takes under Node); 1, the default, is the
+ *   single-threaded SIMD build. The report's `details.threads` is the count XNNPACK actually runs.
+ *   If the threaded build fails to start, the single-threaded one is used and `details.threadsError`
+ *   says why. The host picks n (host/compute-threads.ts).
  * - BatchMatMul patch: the backward pass of every Dense / LSTM matmul multiplies with a
  *   transposed operand, and the wasm kernel sends transposed operands down a slow non-XNNPACK
  *   path (70 % of kernel time in the seed-000 profile). `patchWasmBatchMatMul` re-registers the
@@ -25,13 +25,10 @@ import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import { probeTfjsBackends, wasmSimdSupported, type BackendCandidate } from '../tfjs-backends'
 import type { BackendReport } from '../../store/run-schemas'
+import { registerThreadedWasm } from './wasm-threads'
 
 const nodeRequire = createRequire(import.meta.url)
 
-/** The run record's backend report, with extra facts about the rung in use (wasm: SIMD, threads, patch). */
-export interface RuntimeReport extends BackendReport {
-  details?: Record<string, string | number | boolean>
-}
 
 /**
  * Silences tfjs's console notes in a worker, whose stderr is the user's terminal: without it the
@@ -47,13 +44,13 @@ export function quietTfjsNotes(): void {
 export interface InitOptions {
   /** Restrict the ladder (tests pin 'cpu' or 'wasm'); default: the whole ladder. */
   prefer?: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'
-  /** Try the multi-threaded wasm build (off by default: see the header). */
-  wasmThreads?: boolean
+  /** Threads of the wasm backend (default 1: the single-threaded build; see the header). */
+  wasmThreads?: number
   /** Apply the BatchMatMul re-registration on wasm (default true). */
   patchBatchMatMul?: boolean
 }
 
-let current: Promise<RuntimeReport> | null = null
+let current: Promise<BackendReport> | null = null
 
 /** The package folder holding the .wasm binaries, with a trailing slash (setWasmPaths wants one). */
 export function wasmDistDir(): string {
@@ -64,13 +61,13 @@ export function wasmDistDir(): string {
  * Initialises the backend once per process; later calls return the same report. Worker
  * processes call this from `Trainer.backend()`.
  */
-export function initTfjs(opts: InitOptions = {}): Promise<RuntimeReport> {
+export function initTfjs(opts: InitOptions = {}): Promise<BackendReport> {
   quietTfjsNotes()
   current ??= pick(opts)
   return current
 }
 
-async function pick(opts: InitOptions): Promise<RuntimeReport> {
+async function pick(opts: InitOptions): Promise<BackendReport> {
   const order: BackendCandidate['name'][] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
   const from = opts.prefer ? order.indexOf(opts.prefer) : 0
   // Only load native bindings when they would be tried: loading takes seconds.
@@ -109,20 +106,27 @@ async function initWasm(opts: InitOptions): Promise<Record<string, string | numb
   const wasm = await import('@tensorflow/tfjs-backend-wasm')
   const simd = wasmSimdSupported()
   tf.env().set('WASM_HAS_SIMD_SUPPORT', simd)
-  if (opts.wasmThreads) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true)
   wasm.setWasmPaths(wasmDistDir())
   // Register the patch before the backend starts so its setupFunc runs at initialisation.
   const patched = opts.patchBatchMatMul ?? true
   if (patched) patchWasmBatchMatMul()
-  if (!(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') failed")
-  await tf.ready()
-  let threads = 1
-  try {
-    threads = wasm.getThreadsCount()
-  } catch {
-    threads = 1
+  const wanted = opts.wasmThreads ?? 1
+  let threadsError: string | null = null
+  let started = false
+  // The threaded build is SIMD-only: without SIMD there is nothing to thread.
+  if (wanted > 1 && simd) {
+    const threaded = await registerThreadedWasm(wanted)
+    started = await tf.setBackend('wasm')
+    if (!started) {
+      threadsError = threaded.error() ?? "tf.setBackend('wasm') failed"
+      threaded.restore()
+    }
   }
-  return { simd, threads, batchMatMulPatch: patched }
+  if (!started && !(await tf.setBackend('wasm'))) throw new Error("tf.setBackend('wasm') failed")
+  await tf.ready()
+  const details: Record<string, string | number | boolean> = { simd, threads: wasm.getThreadsCount(), batchMatMulPatch: patched }
+  if (threadsError) details.threadsError = `the threaded build did not start (${threadsError}): running on one thread`
+  return details
 }
 
 /** The original wasm BatchMatMul config, kept so the patch can be undone (benches compare). */
