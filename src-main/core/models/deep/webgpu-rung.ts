@@ -108,7 +108,7 @@ const PARITY_TOLERANCE = 1e-4
  * Loss and gradients of the parity sample on 'webgpu' against 'cpu': the largest difference
  * relative to the largest magnitude of each output. Leaves 'webgpu' selected.
  */
-export async function webgpuParity(): Promise<{ maxRelDiff: number; ok: boolean; errors: string[] }> {
+async function webgpuParity(): Promise<{ maxRelDiff: number; ok: boolean; errors: string[] }> {
   if (!(await tf.setBackend('cpu'))) throw new Error("tf.setBackend('cpu') failed")
   const ref = await paritySample()
   if (!(await tf.setBackend('webgpu'))) throw new Error("tf.setBackend('webgpu') failed")
