@@ -11,6 +11,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import { probeWebgpu, type WebgpuRungOptions } from '../../src-main/core/models/webgpu-probe'
 import { initTfjs } from '../../src-main/core/models/deep/tfjs-runtime'
 import { buildLstmAutoencoder, mseLoss } from '../../src-main/core/models/deep/lstm-autoencoder'
+import { trainLoop } from '../../src-main/core/models/deep/train-loop'
 
 // Mesa's EGL without a display server (its "surfaceless" platform) for Dawn's OpenGL backend;
 // read by libEGL when Dawn opens its display, in this process and the probe's child alike.
@@ -98,4 +99,17 @@ describe('webgpu rung', () => {
     expect(got.grads).toHaveLength(ref.grads.length)
     ref.grads.forEach((g, i) => expect(maxDiff(got.grads[i], g)).toBeLessThanOrEqual(TOLERANCE * maxAbs(g)))
   }, 300_000)
+
+  it('stops training with the device error when the GPU reports one', async (ctx) => {
+    if (tf.getBackend() !== 'webgpu') ctx.skip('the webgpu rung did not start here (see the test above)')
+    // An invalid buffer (MAP_READ with STORAGE) raises a validation error, which WebGPU reports
+    // only as an event: tfjs carries on, so the loop must look.
+    const { device } = tf.backend() as unknown as { device: { createBuffer(d: { size: number; usage: number }): unknown } }
+    device.createBuffer({ size: 16, usage: 0x0001 | 0x0080 })
+    const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [4] })] })
+    const train = { size: 8, take: (idx: Int32Array) => ({ x: tf.ones([idx.length, 4]), y: tf.zeros([idx.length, 1]) }) }
+    const run = trainLoop({ model, loss: mseLoss, train, val: null, epochs: 2, batchSize: 4, learningRate: 0.01 })
+    await expect(run).rejects.toThrow(/^the GPU \(webgpu rung\) reported an error in epoch 1, batch 1: .*usage/i)
+  }, 60_000)
 })
+

@@ -47,6 +47,17 @@ const DEVICE_LIMITS = [
 
 /** Device errors since the device was created: a failed pipeline writes nothing and throws nothing. */
 const deviceErrors: string[] = []
+/** How many of them came before the rung passed its check (those failed initialisation). */
+let faultsFrom = Infinity
+
+/**
+ * The first WebGPU device error (validation, out of memory, device lost) since the rung started,
+ * or null. The train loop checks it after every batch: tfjs never sees these errors, and the
+ * numbers computed after one are zeros or garbage.
+ */
+export function webgpuFault(): string | null {
+  return deviceErrors.length > faultsFrom ? deviceErrors[faultsFrom] : null
+}
 
 /** Registers and selects tfjs's 'webgpu' backend on the adapter Dawn gives this process. */
 async function startBackend(opts: WebgpuRungOptions): Promise<WebgpuAdapterInfo> {
@@ -131,5 +142,6 @@ export async function initWebgpu(opts: WebgpuRungOptions = {}): Promise<Record<s
       parity.errors.length ? `WebGPU device error during the parity check: ${parity.errors[0]}` : `parity check failed: loss / gradients differ from the cpu backend by ${parity.maxRelDiff.toExponential(2)} (relative)`
     )
   }
+  faultsFrom = deviceErrors.length
   return { adapter: adapterName(info), cpuAdapter: cpuAdapterReason(info) !== null, parityMaxRelDiff: Number(parity.maxRelDiff.toPrecision(3)) }
 }
