@@ -12,7 +12,8 @@
 import * as tf from '@tensorflow/tfjs'
 import { loadavg } from 'node:os'
 import { initTfjs, patchWasmBatchMatMul, unpatchWasmBatchMatMul } from '../src-main/core/models/deep/tfjs-runtime'
-import { buildLstmClassifier, lstmClassifierParamsSchema, bceLoss } from '../src-main/core/models/deep/lstm-classifier'
+import { buildLstmClassifier, lstmClassifierParamsSchema } from '../src-main/core/models/deep/lstm-classifier'
+import { seed000Batch } from './seed-000-batch'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const STEPS = Number(process.env.BENCH_STEPS ?? 2)
@@ -24,9 +25,7 @@ for (const s of backend.skipped) console.log(`  skipped ${s.name}: ${s.reason}`)
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ')
 console.log(`load average at start: ${load()}`)
 
-const x = tf.randomNormal([BATCH, 60, 8], 0, 1, 'float32', 1)
-const y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([BATCH, 1], 0, 1, 'float32', 2), 0.9), 'float32'))
-const loss = bceLoss(null)
+const { x, y, loss } = seed000Batch(BATCH)
 
 interface Variant {
   label: string

@@ -18,7 +18,8 @@ import { loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { initTfjs } from '../src-main/core/models/deep/tfjs-runtime'
 import { probeWebgpu } from '../src-main/core/models/webgpu-probe'
-import { buildLstmClassifier, lstmClassifierParamsSchema, bceLoss } from '../src-main/core/models/deep/lstm-classifier'
+import { buildLstmClassifier, lstmClassifierParamsSchema } from '../src-main/core/models/deep/lstm-classifier'
+import { seed000Batch } from './seed-000-batch'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const STEPS = Number(process.env.BENCH_STEPS ?? 2)
@@ -38,9 +39,7 @@ interface ChildResult {
 async function child(rung: 'wasm' | 'webgpu', webgpu: typeof LLVMPIPE | undefined): Promise<ChildResult> {
   const report = await initTfjs({ prefer: rung, webgpu })
   if (report.name !== rung) throw new Error(`asked for ${rung}, got ${report.name}: ${JSON.stringify(report.skipped)}`)
-  const x = tf.randomNormal([BATCH, 60, 8], 0, 1, 'float32', 1)
-  const y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([BATCH, 1], 0, 1, 'float32', 2), 0.9), 'float32'))
-  const loss = bceLoss(null)
+  const { x, y, loss } = seed000Batch(BATCH)
   const model = buildLstmClassifier(lstmClassifierParamsSchema.parse({}), 8)
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
   const opt = tf.train.adam(1e-3)
