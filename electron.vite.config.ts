@@ -23,7 +23,10 @@ function cspMeta(): Plugin {
 export default defineConfig({
   main: {
     build: {
-      externalizeDeps: true,
+      // electron-vite externalizes `dependencies`; the optional tfjs WebGPU backend must stay
+      // external too, or the bundle carries a second tfjs-core whose kernel registry the shared
+      // engine never sees (the rung would then fail its parity check and fall back to wasm).
+      externalizeDeps: { include: ['@tensorflow/tfjs-backend-webgpu'] },
       rollupOptions: { input: { main: resolve('src-main/electron/main.ts') } }
     }
   },

@@ -21,7 +21,8 @@ import { spawnSync } from 'node:child_process'
 import { availableParallelism, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { initTfjs, patchWasmBatchMatMul, unpatchWasmBatchMatMul } from '../src-main/core/models/deep/tfjs-runtime'
-import { buildLstmClassifier, lstmClassifierParamsSchema, bceLoss } from '../src-main/core/models/deep/lstm-classifier'
+import { buildLstmClassifier, lstmClassifierParamsSchema } from '../src-main/core/models/deep/lstm-classifier'
+import { seed000Batch } from './seed-000-batch'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const STEPS = Number(process.env.BENCH_STEPS ?? 2)
@@ -37,9 +38,7 @@ if (threadsChild === null) {
   console.log(`load average at start: ${load()}`)
 }
 
-const x = tf.randomNormal([BATCH, 60, 8], 0, 1, 'float32', 1)
-const y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([BATCH, 1], 0, 1, 'float32', 2), 0.9), 'float32'))
-const loss = bceLoss(null)
+const { x, y, loss } = seed000Batch(BATCH)
 
 interface Variant {
   label: string

@@ -23,7 +23,7 @@ function packageVersion(pkg: string): string | null {
 }
 
 export async function doctorReport(workspace: string): Promise<DoctorReport> {
-  const candidates = probeTfjsBackends({ loadNative: true })
+  const candidates = await probeTfjsBackends({ loadNative: true })
   const chosen = chooseTfjsBackend(candidates)
   let ort: DoctorReport['onnxRuntime']
   try {

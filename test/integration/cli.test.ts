@@ -102,7 +102,7 @@ describe('workbench CLI', () => {
     expect(r.code).toBe(0)
     const d = JSON.parse(r.stdout)
     expect(Number(d.node.version.split('.')[0])).toBeGreaterThanOrEqual(22)
-    expect(d.tfjs.candidates.map((c: { name: string }) => c.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
+    expect(d.tfjs.candidates.map((c: { name: string }) => c.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'])
     expect(d.tfjs.candidates.find((c: { name: string }) => c.name === d.tfjs.backend).available).toBe(true)
     for (const c of d.tfjs.candidates) expect(c.reason.length).toBeGreaterThan(10)
     expect(d.onnxRuntime.version).toMatch(/^\d+\.\d+/)

@@ -25,7 +25,7 @@ describe('deep model in a worker process', () => {
     expect(run.status).toBe('done')
     // The rung the ladder picks here (wasm where no native tfjs installed, tensorflow where it did),
     // with the reason each better rung was skipped.
-    const expected = chooseTfjsBackend(probeTfjsBackends({ loadNative: true }))
+    const expected = chooseTfjsBackend(await probeTfjsBackends({ loadNative: true }))
     expect(run.backend?.name).toBe(expected.name)
     expect(run.backend?.skipped.map((s) => s.name)).toEqual(expected.skipped.map((s) => s.name))
     expect(live.filter((e) => e.runId === runId).map((e) => e.epoch.epoch)).toEqual([1, 2, 3])

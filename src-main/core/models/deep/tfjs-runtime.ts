@@ -1,6 +1,7 @@
 /**
  * The tfjs compute backend of a worker, chosen once at worker start along the ladder of
- * DESIGN.md section 2: tensorflow-gpu (tfjs-node-gpu) > tensorflow (tfjs-node) > wasm > cpu.
+ * DESIGN.md section 2: tensorflow-gpu (tfjs-node-gpu) > tensorflow (tfjs-node) > webgpu (Dawn, a GPU
+ * only: `webgpu-rung.ts`) > wasm > cpu.
  * The result (`{ name, skipped }`) goes into the run record so a slow run says why it is slow.
  *
  * wasm specifics:
@@ -23,7 +24,9 @@
 import * as tf from '@tensorflow/tfjs'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
-import { probeTfjsBackends, wasmSimdSupported, type BackendCandidate } from '../tfjs-backends'
+import { probeTfjsBackends, wasmSimdSupported, TFJS_LADDER, type TfjsRung } from '../tfjs-backends'
+import { initWebgpu } from './webgpu-rung'
+import type { WebgpuRungOptions } from '../webgpu-probe'
 import type { BackendReport } from '../../store/run-schemas'
 import { registerThreadedWasm } from './wasm-threads'
 
@@ -43,7 +46,9 @@ export function quietTfjsNotes(): void {
 
 export interface InitOptions {
   /** Restrict the ladder (tests pin 'cpu' or 'wasm'); default: the whole ladder. */
-  prefer?: 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'
+  prefer?: TfjsRung
+  /** How the webgpu rung asks Dawn for an adapter (tests: a CPU adapter through Dawn's OpenGL backend). */
+  webgpu?: WebgpuRungOptions
   /** Threads of the wasm backend (default 1: the single-threaded build; see the header). */
   wasmThreads?: number
   /** Apply the BatchMatMul re-registration on wasm (default true). */
@@ -68,13 +73,12 @@ export function initTfjs(opts: InitOptions = {}): Promise<BackendReport> {
 }
 
 async function pick(opts: InitOptions): Promise<BackendReport> {
-  const order: BackendCandidate['name'][] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
-  const from = opts.prefer ? order.indexOf(opts.prefer) : 0
+  const from = TFJS_LADDER.indexOf(opts.prefer ?? TFJS_LADDER[0])
   // Only load native bindings when they would be tried: loading takes seconds.
-  const candidates = probeTfjsBackends({ loadNative: from <= 1 })
+  const candidates = await probeTfjsBackends({ loadNative: from <= 1, from: opts.prefer, webgpu: opts.webgpu })
   const skipped: { name: string; reason: string }[] = []
   for (const c of candidates) {
-    if (order.indexOf(c.name) < from) {
+    if (TFJS_LADDER.indexOf(c.name) < from) {
       skipped.push({ name: c.name, reason: `not tried: this run asked for '${opts.prefer}'` })
       continue
     }
@@ -88,6 +92,10 @@ async function pick(opts: InitOptions): Promise<BackendReport> {
         nodeRequire(c.pkg!)
         if (!(await tf.setBackend('tensorflow'))) throw new Error(`tf.setBackend('tensorflow') failed after loading ${c.pkg}`)
         return { name: c.name, skipped }
+      }
+      if (c.name === 'webgpu') {
+        const details = await initWebgpu(opts.webgpu)
+        return { name: 'webgpu', skipped, details }
       }
       if (c.name === 'wasm') {
         const details = await initWasm(opts)

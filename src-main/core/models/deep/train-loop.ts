@@ -50,6 +50,7 @@ import { averagePrecision, confusionMatrix, predictAtThreshold, rocAuc, scoreHis
 import type { Epoch, TrainingStep } from '../../store/run-schemas'
 import { stopIfAsked } from '../../cancelled'
 import { tfjsPredictor, withPredictor, type Predictor, type PredictorOptions } from './predictor'
+import { webgpuFault } from './webgpu-rung'
 // Registers the sequence-level LSTM under tfjs's 'LSTM' class name: checkpoints load into it.
 import './sequence-lstm'
 
@@ -331,6 +332,8 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
         })
         const v = (await value.data())[0]
         value.dispose()
+        const fault = webgpuFault()
+        if (fault) throw new Error(`the GPU (webgpu rung) reported an error in epoch ${epoch}, batch ${b + 1}: ${fault}`)
         if (!Number.isFinite(v)) throw new Error(`training diverged: loss ${v} in epoch ${epoch}, batch ${b + 1} (try a lower learning rate or clipNorm)`)
         lossSum += v * (to - from)
         o.onBatch?.({ epoch, epochs: o.epochs, batch: b + 1, batches, loss: lossSum / to })
