@@ -4,6 +4,8 @@
 // every file the build reads, so an edit, a checkout or a dependency change since the last build
 // makes the bundle stale.
 'use strict'
+// Arrow functions: ESLint 10's no-inner-declarations (wrapped by eslint-plugin-svelte) crashes on
+// top-level function declarations in CommonJS files.
 const fs = require('node:fs')
 const path = require('node:path')
 
@@ -12,7 +14,7 @@ const SOURCES = ['src-main', 'src-preload', 'src-renderer', 'package.json', 'pac
 /** One entry output of each bundle, in the order the build writes them (main, preload, renderer). */
 const OUTPUTS = ['out/main/cli.js', 'out/preload/index.cjs', 'out/renderer/index.html']
 
-function mtimeMs(file) {
+const mtimeMs = (file) => {
   try {
     return fs.statSync(file).mtimeMs
   } catch {
@@ -21,7 +23,7 @@ function mtimeMs(file) {
 }
 
 /** The first file under `rel` (a file or a folder) modified after `since`, relative to root, or null. */
-function newerThan(root, rel, since) {
+const newerThan = (root, rel, since) => {
   const full = path.join(root, rel)
   const own = mtimeMs(full)
   if (own === null) return null
@@ -38,7 +40,7 @@ function newerThan(root, rel, since) {
  * `{ fresh: true }`, or `{ fresh: false, reason }` with the reason in words: the output that is
  * missing, or the first source modified since the build.
  */
-function bundleState(root) {
+const bundleState = (root) => {
   let built = Infinity
   for (const out of OUTPUTS) {
     const t = mtimeMs(path.join(root, out))
