@@ -3,6 +3,7 @@ import { defineConfig } from 'electron-vite'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 import type { Plugin } from 'vite'
 import { HTML_META_POLICY } from './src-main/host/csp'
+import { WORKER_KINDS, workerBundleName } from './src-main/host/worker-launcher'
 
 /**
  * Writes the CSP into index.html as a <meta> tag (file:// loads in Electron have no headers). The
@@ -17,9 +18,9 @@ function cspMeta(): Plugin {
   }
 }
 
-// Three bundles: the Electron main process (with the utility-process workers it forks, pulled in
-// through `?modulePath` imports), the sandboxed preload (CommonJS: sandboxed preloads cannot load
-// ES modules), and the Svelte renderer, which the web host serves unchanged from out/renderer.
+// Three bundles: the Node code in out/main (ESM, dependencies left in node_modules), the sandboxed
+// preload (CommonJS: sandboxed preloads cannot load ES modules), and the Svelte renderer, which the
+// web host serves unchanged from out/renderer.
 export default defineConfig({
   main: {
     build: {
@@ -27,7 +28,20 @@ export default defineConfig({
       // external too, or the bundle carries a second tfjs-core whose kernel registry the shared
       // engine never sees (the rung would then fail its parity check and fall back to wasm).
       externalizeDeps: { include: ['@tensorflow/tfjs-backend-webgpu'] },
-      rollupOptions: { input: { main: resolve('src-main/electron/main.ts') } }
+      rollupOptions: {
+        // The Electron main process, the `workbench` CLI (which holds the host and the web host
+        // `serve`), and the three workers that Electron (utility processes) and the CLI (plain
+        // `node`, no loader) fork by path: one build, shared chunks between them.
+        input: {
+          main: resolve('src-main/electron/main.ts'),
+          cli: resolve('src-main/cli/main.ts'),
+          ...Object.fromEntries(WORKER_KINDS.map((kind) => [workerBundleName(kind), resolve(`src-main/workers/${kind}-worker.ts`)]))
+        },
+        // Shared chunks beside the entries, not in a chunks/ folder: modules that find files
+        // relative to their own URL (app-meta.ts's APP_ROOT, two folders up) must sit in out/main
+        // as they sit in src-main/<folder>, whichever chunk they land in.
+        output: { chunkFileNames: '[name]-[hash].js' }
+      }
     }
   },
   preload: {

@@ -19,6 +19,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // The tests that run `workbench` run the bundle, as users do: built here unless current.
+          globalSetup: ['scripts/build-if-stale.mjs'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,

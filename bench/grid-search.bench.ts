@@ -26,9 +26,9 @@ const specFile = join(tmp, 'helios-detection-iforest-grid.json')
 writeFileSync(specFile, JSON.stringify({ ...grid, isolation, concurrency }))
 const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ')
 
-/** Fork → `ready` of a training worker, the start-up a warm worker saves: median of `n`. */
+/** Fork → `ready` of a bundled training worker (as the CLI forks it), the start-up a warm worker saves: median of `n`. */
 async function workerStartupMs(n: number): Promise<number> {
-  const launcher = new NodeWorkerLauncher()
+  const launcher = new NodeWorkerLauncher({ from: 'bundle' })
   const times: number[] = []
   for (let i = 0; i < n; i++) {
     const t0 = performance.now()

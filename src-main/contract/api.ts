@@ -184,7 +184,15 @@ export const doctorReportSchema = z.object({
   sqlite: z.object({ version: z.string() }),
   electron: z.object({ version: z.string().nullable(), binaryPresent: z.boolean(), detail: z.string() }),
   cpus: z.number().int(),
-  workspace: z.string()
+  workspace: z.string(),
+  /**
+   * How the host's code runs: 'bundle' (out/main on plain Node, what users run) or 'sources' (the
+   * TypeScript through tsx, development), and how it starts each worker: the entry and Node flags.
+   */
+  code: z.object({
+    from: z.enum(['bundle', 'sources']),
+    workers: z.record(z.string(), z.object({ entry: z.string(), execArgv: z.array(z.string()) }))
+  })
 })
 export type DoctorReport = z.infer<typeof doctorReportSchema>
 

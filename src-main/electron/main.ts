@@ -1,14 +1,12 @@
 /**
  * Electron entry: one window (context isolation, sandbox, no Node in the renderer, strict CSP),
- * the IPC bridge to the host, native dialogs for paths, and training in utility processes.
+ * the IPC bridge to the host, native dialogs for paths, and training in utility processes (the
+ * bundled worker entries beside this file in out/main).
  * Every security decision (which page is ours, which link may open, how to quit) is a pure
  * function in window-policy.ts; this file only wires them to Electron.
  */
 import { app, BrowserWindow, dialog, ipcMain, session, shell, type OpenDialogOptions } from 'electron'
 import { fileURLToPath } from 'node:url'
-import trainingWorkerPath from '../workers/training-worker?modulePath'
-import dataWorkerPath from '../workers/data-worker?modulePath'
-import inferenceWorkerPath from '../workers/inference-worker?modulePath'
 import { WorkbenchHost, INTERACTIVE_HOST } from '../host/workbench-host'
 import { toErrorShape } from '../host/dispatch'
 import { PRODUCT_NAME } from '../host/app-meta'
@@ -102,7 +100,7 @@ void app.whenReady().then(() => {
 
   host = new WorkbenchHost({
     workspaceDir: process.env.WORKBENCH_WORKSPACE ?? app.getPath('userData'),
-    launcher: new UtilityWorkerLauncher({ training: trainingWorkerPath, data: dataWorkerPath, inference: inferenceWorkerPath }),
+    launcher: new UtilityWorkerLauncher(),
     frontDoor: 'electron',
     ...INTERACTIVE_HOST,
     confirmFolder,

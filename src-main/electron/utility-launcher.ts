@@ -1,14 +1,12 @@
-/** Workers as Electron utility processes (the bundled worker entries, via `?modulePath`). */
+/** Workers as Electron utility processes: the bundled worker entries in out/main, as the bundled CLI forks them. */
 import { utilityProcess } from 'electron'
 import { parsedMessages } from '../workers/protocol'
 import type { WorkerExit, WorkerHandle, WorkerKind, WorkerLauncher } from '../host/worker-launcher'
-import { pipeWorkerOutput, yieldToHost } from '../host/worker-launcher'
+import { bundledWorkerEntry, pipeWorkerOutput, yieldToHost } from '../host/worker-launcher'
 
 export class UtilityWorkerLauncher implements WorkerLauncher {
-  constructor(private readonly entries: Record<WorkerKind, string>) {}
-
   launch<K extends WorkerKind>(kind: K): WorkerHandle<K> {
-    const child = utilityProcess.fork(this.entries[kind], [], { stdio: 'pipe', serviceName: `workbench-${kind}-worker` })
+    const child = utilityProcess.fork(bundledWorkerEntry(kind), [], { stdio: 'pipe', serviceName: `workbench-${kind}-worker` })
     // The pid is known once the process spawned.
     child.once('spawn', () => yieldToHost(kind, child.pid))
     const stderr = pipeWorkerOutput(child.stdout, child.stderr)

@@ -3,6 +3,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pkg from '../../package.json' with { type: 'json' }
+import type { DoctorReport } from '../contract/api'
 
 export const WORKBENCH_VERSION: string = pkg.version
 export const PRODUCT_NAME = 'Anomaly Workbench'
@@ -12,6 +13,16 @@ export const PRODUCT_NAME = 'Anomaly Workbench'
  * (src-main/host/) and bundled (out/main/), so one relative URL serves both.
  */
 export const APP_ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+/** Where `npm run build` writes the Node bundle: the Electron main process, the CLI and the workers. */
+export const BUNDLE_DIR = join(APP_ROOT, 'out', 'main')
+
+/**
+ * How the workbench's own code runs: from the bundle in out/main on plain Node (what users run), or
+ * from the TypeScript sources through tsx's loader (development: bin/workbench.cjs falls back to
+ * them while the bundle is missing or older than the sources). Workers run the way their host does.
+ */
+export const CODE_FROM: DoctorReport['code']['from'] = import.meta.url.endsWith('.ts') ? 'sources' : 'bundle'
 
 export const DEFAULT_EXPERIMENTS_DIR = join(APP_ROOT, 'experiments')
 

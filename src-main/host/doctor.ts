@@ -1,14 +1,17 @@
 /**
  * `workbench doctor`: what this machine gives the workbench — Node, the tfjs backend that would
- * train and why better ones are unavailable, ONNX Runtime, SQLite, the Electron binary.
+ * train and why better ones are unavailable, ONNX Runtime, SQLite, the Electron binary, and
+ * whether the code runs from the bundle or the sources.
  */
 import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { sqliteVersion } from '../core/store/database'
 import { probeTfjsBackends, chooseTfjsBackend } from '../core/models/tfjs-backends'
-import { WORKBENCH_VERSION } from './app-meta'
+import { CODE_FROM, WORKBENCH_VERSION } from './app-meta'
 import { electronBinaryStatus } from './electron-binary'
+import { WORKER_KINDS } from './worker-launcher'
+import { workerLaunchPlan } from './node-worker-launcher'
 import type { DoctorReport } from '../contract/api'
 
 const nodeRequire = createRequire(import.meta.url)
@@ -46,6 +49,7 @@ export async function doctorReport(workspace: string): Promise<DoctorReport> {
     sqlite: { version: sqlite },
     electron: electronBinaryStatus(),
     cpus: cpus().length,
-    workspace
+    workspace,
+    code: { from: CODE_FROM, workers: Object.fromEntries(WORKER_KINDS.map((kind) => [kind, workerLaunchPlan(kind)])) }
   }
 }

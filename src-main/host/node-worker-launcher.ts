@@ -1,27 +1,33 @@
 /**
- * Workers as Node child processes. The worker entry is TypeScript run through tsx's loader, so the
- * CLI, the web host and the tests need no build step; Electron uses the bundled entry instead.
+ * Workers as Node child processes (CLI, web host, tests). A host running from the bundle forks the
+ * bundled worker entries on plain Node; a host running from the TypeScript sources (development,
+ * the tests' in-process hosts) forks the worker sources through tsx's loader, so that an edit runs
+ * without a build. Electron forks the same bundled entries as utility processes.
  */
 import { fork } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { createRequire } from 'node:module'
 import { parsedMessages } from '../workers/protocol'
+import type { DoctorReport } from '../contract/api'
+import { APP_ROOT, CODE_FROM } from './app-meta'
 import type { WorkerHandle, WorkerKind, WorkerLauncher, WorkerExit } from './worker-launcher'
-import { pipeWorkerOutput, yieldToHost } from './worker-launcher'
+import { bundledWorkerEntry, pipeWorkerOutput, yieldToHost, workerBundleName } from './worker-launcher'
 
-const entries: Record<WorkerKind, string> = {
-  training: fileURLToPath(new URL('../workers/training-worker.ts', import.meta.url)),
-  data: fileURLToPath(new URL('../workers/data-worker.ts', import.meta.url)),
-  inference: fileURLToPath(new URL('../workers/inference-worker.ts', import.meta.url))
+type CodeFrom = DoctorReport['code']['from']
+export type WorkerLaunchPlan = DoctorReport['code']['workers'][string]
+
+/** What `fork` runs for a worker of `kind` when the code comes `from` the bundle or the sources. */
+export function workerLaunchPlan(kind: WorkerKind, from: CodeFrom = CODE_FROM): WorkerLaunchPlan {
+  if (from === 'bundle') return { entry: bundledWorkerEntry(kind), execArgv: [] }
+  // Resolved here, not at load: the bundle runs where tsx (a devDependency) is not installed.
+  const tsx = createRequire(import.meta.url).resolve('tsx')
+  return { entry: join(APP_ROOT, 'src-main', 'workers', `${workerBundleName(kind)}.ts`), execArgv: ['--import', tsx] }
 }
 
-const tsxLoader = createRequire(import.meta.url).resolve('tsx')
-
 export interface NodeWorkerLauncherOptions {
-  /**
-   * Worker entries to fork instead of the TypeScript sources, e.g. the bundled chunks under
-   * out/main/chunks that Electron forks as utility processes (plain JS: no loader needed).
-   */
+  /** Where the workers' code comes from; by default, where this host's code comes from. */
+  from?: CodeFrom
+  /** Plain JS entries to fork instead, e.g. a test's deliberately misbehaving worker. */
   bundledEntries?: Partial<Record<WorkerKind, string>>
 }
 
@@ -29,9 +35,11 @@ export class NodeWorkerLauncher implements WorkerLauncher {
   constructor(private readonly opts: NodeWorkerLauncherOptions = {}) {}
 
   launch<K extends WorkerKind>(kind: K): WorkerHandle<K> {
-    const bundled = this.opts.bundledEntries?.[kind]
-    const child = fork(bundled ?? entries[kind], [], {
-      execArgv: bundled ? [] : ['--import', tsxLoader],
+    const given = this.opts.bundledEntries?.[kind]
+    const plan = given ? { entry: given, execArgv: [] } : workerLaunchPlan(kind, this.opts.from)
+    const child = fork(plan.entry, [], {
+      // Explicit, so that the host's own flags (a loader, an inspector) are never inherited.
+      execArgv: plan.execArgv,
       serialization: 'advanced',
       // stdout is piped too: a library printing to stdout must never corrupt `--json` output.
       stdio: ['ignore', 'pipe', 'pipe', 'ipc']

@@ -4,9 +4,22 @@
  * (`src-main/electron/utility-launcher.ts`). The run manager sees only this interface.
  */
 import { getPriority, setPriority } from 'node:os'
+import { join } from 'node:path'
 import type { WorkerKind, WorkerMessages } from '../workers/protocol'
+import { BUNDLE_DIR } from './app-meta'
 
 export type { WorkerKind } from '../workers/protocol'
+
+// A record, so that the compiler refuses a list that misses a kind.
+const workerKinds: Record<WorkerKind, true> = { training: true, data: true, inference: true }
+/** Every worker kind: the build makes one bundle entry of each (electron.vite.config.ts). */
+export const WORKER_KINDS = Object.keys(workerKinds) as WorkerKind[]
+
+/** A worker's entry name in the bundle: out/main/<name>.js. */
+export const workerBundleName = (kind: WorkerKind): string => `${kind}-worker`
+
+/** The bundled worker entry that Electron and the bundled CLI fork: plain JS, no loader. */
+export const bundledWorkerEntry = (kind: WorkerKind): string => join(BUNDLE_DIR, `${workerBundleName(kind)}.js`)
 
 export interface WorkerExit {
   code: number | null

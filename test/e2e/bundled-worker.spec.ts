@@ -1,29 +1,26 @@
 /**
- * The bundled worker chunk that Electron forks as a utility process (out/main/chunks, built by
- * the global setup) runs unchanged under Node's child_process.fork: the same module, two hosts.
- * Where the Electron binary is absent this is as close to the desktop runtime as tests get.
+ * The bundled worker entries that Electron forks as utility processes and the bundled CLI forks on
+ * plain Node (out/main, built by the global setup) generate, train and export: the same modules,
+ * two hosts. Where the Electron binary is absent this is as close to the desktop runtime as tests
+ * get; here the host itself runs from the sources and only the workers come from the bundle.
  */
 import { test, expect } from '@playwright/test'
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { WorkbenchHost } from '../../src-main/host/workbench-host'
 import { NodeWorkerLauncher } from '../../src-main/host/node-worker-launcher'
+import { WORKER_KINDS, bundledWorkerEntry } from '../../src-main/host/worker-launcher'
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
 
 test('the bundled data, training and inference workers generate, train and export the seed-002 experiment', async () => {
-  const main = readFileSync(join(REPO, 'out/main/main.js'), 'utf8')
-  const chunk = (kind: string) => {
-    const name = new RegExp(`chunks/${kind}-worker-[\\w-]+\\.js`).exec(main)?.[0]
-    expect(name, `out/main/main.js names its ${kind}-worker chunk`).toBeTruthy()
-    return join(REPO, 'out/main', name!)
-  }
+  for (const kind of WORKER_KINDS) expect(existsSync(bundledWorkerEntry(kind)), `${bundledWorkerEntry(kind)} is built`).toBe(true)
   const workspace = mkdtempSync(join(tmpdir(), 'wb-bundled-'))
   const host = new WorkbenchHost({
     workspaceDir: workspace,
-    launcher: new NodeWorkerLauncher({ bundledEntries: { training: chunk('training'), data: chunk('data'), inference: chunk('inference') } }),
+    launcher: new NodeWorkerLauncher({ from: 'bundle' }),
     frontDoor: 'electron',
     experimentsDir: join(REPO, 'experiments'),
     bundlesDir: join(workspace, 'library')

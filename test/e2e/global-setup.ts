@@ -1,4 +1,4 @@
-/** Builds main, preload and renderer once, so the tests use what `npm run build` ships. */
+/** Builds main, preload and renderer unless out/ is current, so the tests use what `npm run build` ships. */
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -10,5 +10,5 @@ export default function globalSetup(): void {
     throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`)
   }
   const root = fileURLToPath(new URL('../..', import.meta.url))
-  execFileSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: root, stdio: 'inherit' })
+  execFileSync(process.execPath, [join(root, 'scripts/build-if-stale.mjs')], { cwd: root, stdio: 'inherit' })
 }

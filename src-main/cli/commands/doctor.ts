@@ -19,7 +19,8 @@ export async function doctorCommand(workspace: string, opts: { json: boolean }):
       `sqlite        ${r.sqlite.version}`,
       `electron      ${r.electron.version ?? 'not installed'}: binary ${r.electron.binaryPresent ? 'present' : 'absent'} (${r.electron.detail})`,
       `cpus          ${r.cpus}`,
-      `workspace     ${r.workspace}`
+      `workspace     ${r.workspace}`,
+      `code          ${r.code.from === 'bundle' ? 'the bundle in out/main, workers on plain node' : 'the TypeScript sources through tsx (`npm run build` makes the faster bundle)'}`
     ]
     process.stdout.write(lines.join('\n') + '\n')
   }
