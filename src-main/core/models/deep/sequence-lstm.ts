@@ -34,6 +34,8 @@
  * tfjs's clipByValue gradient passes (inclusive bounds) and ours is 0.
  */
 import * as tf from '@tensorflow/tfjs'
+import { simdBackward, simdForward, simdStepApplies, wasmMemory, type WasmBackendView } from './lstm-step-simd'
+import type { WasmMemory } from './wasm-simd-module'
 
 /** The recurrent (gate) activations the fused path implements, by tfjs's serialised names. */
 export type FusedGateActivation = 'hardSigmoid' | 'sigmoid'
@@ -183,12 +185,18 @@ interface CpuStorage {
 }
 
 /** What the kernels use of tfjs-backend-wasm's BackendWasm (backend_wasm.js: makeOutput, typedArrayFromHeap). */
-interface WasmStorage {
+interface WasmStorage extends WasmBackendView {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array
 }
 
-function kernelFunc<A>(backendName: (typeof FUSED_BACKENDS)[number], outShapes: (a: A) => number[][], compute: (ins: Views, outs: Float32Array[], a: A) => void): tf.KernelFunc {
+/**
+ * The wasm backend's SIMD version of a step (lstm-step-simd.ts), given the heap and each input's
+ * and output's byte offset (0: absent); false where it does not apply (then the JavaScript runs).
+ */
+type SimdStep<A> = (memory: WasmMemory, at: (input: string) => number, outs: number[], a: A) => boolean
+
+function kernelFunc<A>(backendName: (typeof FUSED_BACKENDS)[number], outShapes: (a: A) => number[][], compute: (ins: Views, outs: Float32Array[], a: A) => void, simd: SimdStep<A>): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const a = attrs as unknown as A
     const shapes = outShapes(a)
@@ -197,6 +205,10 @@ function kernelFunc<A>(backendName: (typeof FUSED_BACKENDS)[number], outShapes: 
     if (backendName === 'wasm') {
       const be = backend as unknown as WasmStorage
       outs = shapes.map((s) => be.makeOutput(s, 'float32'))
+      const memory = wasmMemory(be)
+      const offset = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId)!.memoryOffset
+      const at = (name: string) => (inputs[name] ? offset(inputs[name]) : 0)
+      if (memory && simd(memory, at, outs.map(offset), a)) return outs
       view = (t) => be.typedArrayFromHeap(t)
     } else {
       const be = backend as unknown as CpuStorage
@@ -211,6 +223,19 @@ function kernelFunc<A>(backendName: (typeof FUSED_BACKENDS)[number], outShapes: 
   }
 }
 
+const simdForwardStep: SimdStep<StepAttrs> = (memory, at, [h, cOut, aux], { step, batch, units, hard }) => {
+  if (!simdStepApplies(units, batch)) return false
+  simdForward(memory, { units, hard }, { xw: at('xw') + step * batch * 16 * units, hr: at('hr'), bias: at('bias'), c: at('c'), h, cOut, aux, batch })
+  return true
+}
+
+const simdBackwardStep: SimdStep<GradAttrs> = (memory, at, [dz, dcPrev], { step, batch, units, hard, dySequence, steps }) => {
+  if (!simdStepApplies(units, batch)) return false
+  const dy = at('dy') && at('dy') + (dySequence ? step * units * 4 : 0)
+  simdBackward(memory, { units, hard }, (dySequence ? steps : 1) * units * 4, { aux: at('aux'), cPrev: at('cPrev'), dy, dh: at('dh'), dc: at('dc'), dz, dcPrev, batch })
+  return true
+}
+
 for (const backendName of FUSED_BACKENDS) {
   if (!tf.getKernel(STEP, backendName)) {
     tf.registerKernel({
@@ -219,7 +244,8 @@ for (const backendName of FUSED_BACKENDS) {
       kernelFunc: kernelFunc<StepAttrs>(
         backendName,
         (a) => [[a.batch, a.units], [a.batch, a.units], [a.batch, 5 * a.units]],
-        forwardStep
+        forwardStep,
+        simdForwardStep
       )
     })
   }
@@ -230,7 +256,8 @@ for (const backendName of FUSED_BACKENDS) {
       kernelFunc: kernelFunc<GradAttrs>(
         backendName,
         (a) => [[a.batch, 4 * a.units], [a.batch, a.units]],
-        backwardStep
+        backwardStep,
+        simdBackwardStep
       )
     })
   }
