@@ -25,6 +25,7 @@ import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import { probeTfjsBackends, wasmSimdSupported, type BackendCandidate } from '../tfjs-backends'
 import type { BackendReport } from '../../store/run-schemas'
+import { patchWasmHeapKernels } from './wasm-kernels'
 
 const nodeRequire = createRequire(import.meta.url)
 
@@ -135,8 +136,12 @@ export function isBatchMatMulPatched(): boolean {
 /**
  * Re-registers 'BatchMatMul' on 'wasm': transposed operands are materialised with the
  * Transpose kernel, then the original kernel multiplies untransposed. Idempotent.
+ * It also installs the heap-view Slice / Unpack / SplitV / Tile (wasm-kernels.ts), so that
+ * initWasm, which calls this before the backend starts, applies every kernel patch; unlike this
+ * one those stay (they compute the same values, bit for bit).
  */
 export function patchWasmBatchMatMul(): void {
+  patchWasmHeapKernels()
   if (originalBatchMatMul) return
   const orig = tf.getKernel('BatchMatMul', 'wasm')
   const transpose = tf.getKernel('Transpose', 'wasm')
