@@ -113,3 +113,58 @@ describe('wasm Tile by block copies', () => {
     expect(grads.wasm).toEqual(grads.cpu)
   })
 })
+
+describe('wasm BatchMatMul by wasm-gemm (one matrix by one matrix)', () => {
+  // M not a multiple of 4, N not of 8, K over the chunk length, batch dimensions of 1.
+  const shapes: [number, number, number][] = [
+    [1, 1, 1],
+    [5, 3, 7],
+    [128, 128, 512],
+    [137, 1100, 24],
+    [6, 600, 9],
+    [128, 32, 1]
+  ]
+  const worst = { d: 0 }
+  afterAll(() => console.log('wasm-gemm vs cpu, max |diff| / sqrt(k):', worst.d))
+
+  for (const [m, k, n] of shapes) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true]
+    ]) {
+      it(`equals cpu within float32 rounding: [${m}, ${k}] x [${k}, ${n}]${ta ? ' A^T' : ''}${tb ? ' B^T' : ''}`, async () => {
+        const a = tf.tensor(Array.from({ length: m * k }, (_, i) => Math.sin(i * 0.37)), ta ? [k, m] : [m, k])
+        const b = tf.tensor(Array.from({ length: k * n }, (_, i) => Math.cos(i * 0.11)), tb ? [1, n, k] : [1, k, n])
+        const got: Record<string, Float32Array> = {}
+        for (const backend of ['cpu', 'wasm'] as const) {
+          await tf.setBackend(backend)
+          const c = tf.matMul(a, b, ta, tb)
+          expect(c.shape).toEqual([1, m, n])
+          got[backend] = c.dataSync() as Float32Array
+          c.dispose()
+        }
+        const d = got.cpu.reduce((mx, x, i) => Math.max(mx, Math.abs(x - got.wasm[i])), 0) / Math.sqrt(k)
+        worst.d = Math.max(worst.d, d)
+        expect(d).toBeLessThan(1e-5)
+        tf.dispose([a, b])
+      })
+    }
+  }
+
+  it('does not reuse a packed B for a new tensor at the same heap offset', async () => {
+    await tf.setBackend('wasm')
+    const a = tf.ones([4, 8])
+    const results: number[] = []
+    for (let v = 1; v <= 3; v++) {
+      // Same shape each time: the freed block is likely handed out again.
+      const b = tf.fill([8, 16], v)
+      const c = tf.matMul(a, b)
+      results.push(c.dataSync()[0])
+      tf.dispose([b, c])
+    }
+    expect(results).toEqual([8, 16, 24])
+    a.dispose()
+  })
+})

@@ -11,11 +11,14 @@
  * original kernels.
  */
 import * as tf from '@tensorflow/tfjs'
+import { gemm, type Heap } from './wasm-gemm'
+import { wasmMemory, type WasmBackendView } from './lstm-step-simd'
 
 type TypedArray = Float32Array | Int32Array | Uint8Array
 
-/** What the kernels use of BackendWasm (backend_wasm.js). */
-interface HeapBackend {
+/** What the kernels here use of BackendWasm (backend_wasm.js): the heap, its allocator, outputs. */
+export interface HeapBackend extends WasmBackendView {
+  wasm: WasmBackendView['wasm'] & { _malloc(bytes: number): number; _free(ptr: number): void }
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo
   typedArrayFromHeap(t: tf.TensorInfo): TypedArray
 }
@@ -136,4 +139,33 @@ export function patchWasmHeapKernels(): void {
     tf.unregisterKernel(name, 'wasm')
     tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: orig.setupFunc, kernelFunc: make(orig) })
   }
+}
+
+
+/** The backend's heap for wasm-gemm.ts, or null where its memory is not reachable. */
+export function heapOf(be: HeapBackend): Heap | null {
+  const memory = wasmMemory(be)
+  return memory && { memory, malloc: (bytes) => be.wasm._malloc(bytes), free: (ptr) => be.wasm._free(ptr) }
+}
+
+/**
+ * A BatchMatMul of one matrix by one matrix (every batch dimension 1, float32, nothing empty) by
+ * wasm-gemm.ts, or null for anything else (then tfjs's kernel runs).
+ */
+export function gemmOnHeap(be: HeapBackend, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): tf.TensorInfo | null {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return null
+  const heap = heapOf(be)
+  const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2))
+  if (!heap || outer.some((d) => d !== 1)) return null
+  const [ar, br] = [a.shape.length, b.shape.length]
+  const m = transposeA ? a.shape[ar - 1] : a.shape[ar - 2]
+  const k = transposeA ? a.shape[ar - 2] : a.shape[ar - 1]
+  const n = transposeB ? b.shape[br - 2] : b.shape[br - 1]
+  const kb = transposeB ? b.shape[br - 1] : b.shape[br - 2]
+  if (k !== kb) throw new Error(`Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`)
+  if (m === 0 || k === 0 || n === 0) return null
+  const out = be.makeOutput([...outer, m, n], 'float32')
+  const offset = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId)!.memoryOffset
+  gemm(heap, { a: offset(a), b: offset(b), bId: b.dataId, c: offset(out), m, k, n, transposeA, transposeB })
+  return out
 }

@@ -103,6 +103,10 @@ export class FunctionBuilder {
     return this.op(0x6a)
   }
 
+  i32Mul(): this {
+    return this.op(0x6c)
+  }
+
   i32LtU(): this {
     return this.op(0x49)
   }
@@ -121,6 +125,11 @@ export class FunctionBuilder {
   /** v128 load from the address on the stack + `offset` bytes (alignment hint: 4 bytes). */
   load(offset: number): this {
     return this.simd(0x00, 2, ...uleb(offset))
+  }
+
+  /** One float32 from the address on the stack + `offset` bytes, in every lane (v128.load32_splat). */
+  loadSplat(offset: number): this {
+    return this.simd(0x09, 2, ...uleb(offset))
   }
 
   /** v128 store of the top value at the address below it + `offset` bytes. */
