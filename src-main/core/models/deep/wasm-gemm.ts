@@ -189,11 +189,6 @@ function packedB(heap: Heap, b: { id: object; offset: number }, k: number, n: nu
   return { ptr, owned: false }
 }
 
-/** Drops every cached packed operand (their heap blocks are freed). */
-export function clearGemmCache(heap: Heap): void {
-  while (packedCache.length) heap.free(packedCache.pop()!.ptr)
-}
-
 export interface GemmOperands {
   /** Heap byte offsets of A, B and C; `bId` identifies B's contents (a tfjs dataId). */
   a: number
