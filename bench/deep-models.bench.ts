@@ -12,8 +12,8 @@
  * Architectures, windows and batch sizes are read from experiments/*.json (features: the seed
  * scenarios' column counts). Reports windows per CPU-second (process.cpuUsage: user + system of
  * this process) and per wall-second, mean and spread over rounds, the load average, and the ratio
- * new / old; then, when `python3 -c "import torch"` works, PyTorch on one thread training the same
- * architectures on the same shapes (bench/deep_models_torch.py).
+ * new / old; then, when python3 (or /usr/bin/python3) imports torch, PyTorch on one thread training the same
+ * architectures on the same shapes (bench/deep_models_torch.py; BENCH_PYTHON names the interpreter).
  *
  * `npm run bench deep-models`. BENCH_ROUNDS (default 3) rounds of BENCH_STEPS (default 2) timed
  * training steps per variant; BENCH_MODELS=classifier,autoencoder,attention picks models;
@@ -249,24 +249,25 @@ for (const name of MODELS) {
 
 // PyTorch on one thread, same architectures and shapes (never required: skipped without torch).
 const torchRates: Record<string, { m: number; sd: number }> = {}
-if (process.env.BENCH_TORCH !== '0') {
-  const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' })
-  if (probe.status !== 0) {
-    console.log(`\nPyTorch column skipped: python3 -c "import torch" failed (${(probe.error?.message ?? probe.stderr.trim().split('\n').pop()) || 'no python3'})`)
-  } else {
-    const spec = MODELS.map((name) => {
-      const mc = builders[name]()
-      tf.dispose([mc.x, mc.y])
-      return { name, batch: mc.batch, steps: STEPS, rounds: ROUNDS, ...mc.torch }
-    })
-    const r = spawnSync('python3', [join(root, 'bench', 'deep_models_torch.py')], { input: JSON.stringify(spec), encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'] })
-    if (r.status !== 0) console.log(`\nPyTorch column skipped: bench/deep_models_torch.py exited with ${r.status}`)
-    else for (const line of r.stdout.trim().split('\n')) {
+// The first of BENCH_PYTHON, python3 on the PATH, /usr/bin/python3 (Debian's python3-torch) that imports torch.
+const pythons = [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p)
+const python = process.env.BENCH_TORCH === '0' ? undefined : pythons.find((p) => spawnSync(p, ['-c', 'import torch']).status === 0)
+if (process.env.BENCH_TORCH === '0') console.log('\nPyTorch column skipped: BENCH_TORCH=0')
+else if (!python) console.log(`\nPyTorch column skipped: no ${pythons.join(' / ')} imports torch (Debian: apt-get install python3-torch)`)
+else {
+  const spec = MODELS.map((name) => {
+    const mc = builders[name]()
+    tf.dispose([mc.x, mc.y])
+    return { name, batch: mc.batch, steps: STEPS, rounds: ROUNDS, ...mc.torch }
+  })
+  const r = spawnSync(python, [join(root, 'bench', 'deep_models_torch.py')], { input: JSON.stringify(spec), encoding: 'utf8', stdio: ['pipe', 'pipe', 'inherit'] })
+  if (r.status !== 0) console.log(`\nPyTorch column skipped: bench/deep_models_torch.py exited with ${r.status}`)
+  else
+    for (const line of r.stdout.trim().split('\n')) {
       const o = JSON.parse(line) as { name: string; perRound: number[]; torch: string }
       torchRates[o.name] = meanSd(o.perRound)
-      console.log(`PyTorch ${o.torch} (1 thread) ${o.name}: rounds ${o.perRound.map((x) => x.toFixed(1)).join(', ')} windows/CPU-s`)
+      console.log(`PyTorch ${o.torch} (${python}, 1 thread) ${o.name}: rounds ${o.perRound.map((x) => x.toFixed(1)).join(', ')} windows/CPU-s`)
     }
-  }
 }
 
 console.log(`\nload average at end: ${load()}`)
