@@ -11,7 +11,7 @@
  * at a barrier), so a core is better spent on another trial than on a second thread. With the
  * default of one slot per core every trial runs single-threaded; a host given fewer slots than
  * cores (`concurrency`) lends the spare cores to its trials as threads.
- * `npm run bench deep-models` measures both (threads 1 vs every core, wall and per CPU-second).
+ * `npm run bench wasm-threads` measures both (threads 1 vs every core, wall and per CPU-second).
  */
 import { availableParallelism } from 'node:os'
 

@@ -14,6 +14,7 @@ import { SequenceLSTM, sequenceLstmAvailable, type FusedGateActivation } from '.
 import { loadModelFiles, saveModelFiles } from '../../src-main/core/models/deep/train-loop'
 import { bceLoss, buildLstmClassifier, lstmClassifierParamsSchema } from '../../src-main/core/models/deep/lstm-classifier'
 import { randomInput } from '../../src-main/core/export/onnx/random-weights'
+import { wasmMemory, type WasmBackendView } from '../../src-main/core/models/deep/lstm-step-simd'
 
 const TOL = 1e-5
 const observed: Record<string, number> = {}
@@ -29,7 +30,9 @@ afterAll(() => {
 const B = 3
 const T = 7
 const F = 5
+/** Units of the small cases: 6 runs the JavaScript step kernels on wasm (not whole f32x4 lanes), 8 the SIMD ones. */
 const U = 6
+const U_SIMD = 8
 
 function seeded(shape: number[], seed: number, spread: number): tf.Tensor {
   return tf.tensor(randomInput(shape.reduce((a, b) => a * b, 1), seed, 0, spread), shape)
@@ -45,6 +48,7 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 interface Case {
+  units?: number
   returnSequences: boolean
   gates: FusedGateActivation
   initialState: boolean
@@ -55,10 +59,11 @@ type Layer = ReturnType<typeof tf.layers.lstm>
 
 /** Output and gradients (x, h0, c0, kernel, recurrent kernel, bias) of `layer` for fixed inputs. */
 function run(layer: Layer, c: Case) {
+  const u = c.units ?? U
   return tf.tidy(() => {
     const x = tf.variable(seeded([B, T, F], 3, 2))
-    const h0 = tf.variable(seeded([B, U], 4, 0.8))
-    const c0 = tf.variable(seeded([B, U], 5, 0.8))
+    const h0 = tf.variable(seeded([B, u], 4, 0.8))
+    const c0 = tf.variable(seeded([B, u], 5, 0.8))
     const apply = () => layer.apply(x, c.initialState ? { initialState: [h0, c0] } : {}) as tf.Tensor
     const out = apply()
     // A weighted sum, so every output element carries its own gradient.
@@ -76,13 +81,14 @@ function run(layer: Layer, c: Case) {
 
 /** The stock layer and ours with the same (seeded, bias included) weights, built for [B, T, F]. */
 function pair(c: Case): [Layer, SequenceLSTM] {
-  const args = { units: U, returnSequences: c.returnSequences, recurrentActivation: c.gates, goBackwards: c.goBackwards ?? false }
+  const u = c.units ?? U
+  const args = { units: u, returnSequences: c.returnSequences, recurrentActivation: c.gates, goBackwards: c.goBackwards ?? false }
   const stock = tf.layers.lstm(args)
   const ours = new SequenceLSTM(args)
   // Applying builds the weights (RNN.build alone leaves the layer unbuilt).
   tf.tidy(() => [stock, ours].forEach((l) => l.apply(tf.zeros([B, T, F]))))
   // Spread 0.9: many hardSigmoid pre-activations fall outside [-2.5, 2.5] (the clipped parts).
-  const w = [seeded([F, 4 * U], 7, 0.9), seeded([U, 4 * U], 8, 0.9), seeded([4 * U], 9, 0.9)]
+  const w = [seeded([F, 4 * u], 7, 0.9), seeded([u, 4 * u], 8, 0.9), seeded([4 * u], 9, 0.9)]
   stock.setWeights(w)
   ours.setWeights(w)
   tf.dispose(w)
@@ -116,11 +122,13 @@ for (const backend of ['cpu', 'wasm'] as const) {
       await tf.setBackend('wasm')
     })
 
-    for (const gates of ['hardSigmoid', 'sigmoid'] as const) {
-      for (const returnSequences of [true, false]) {
-        for (const initialState of [false, true]) {
-          const label = `${backend} ${gates} ${returnSequences ? 'seq' : 'last'}${initialState ? ' h0c0' : ''}`
-          it(`matches tf.layers.lstm: ${label}`, () => compare(label, { gates, returnSequences, initialState }))
+    for (const units of backend === 'wasm' ? [U, U_SIMD] : [U]) {
+      for (const gates of ['hardSigmoid', 'sigmoid'] as const) {
+        for (const returnSequences of [true, false]) {
+          for (const initialState of [false, true]) {
+            const label = `${backend} u${units} ${gates} ${returnSequences ? 'seq' : 'last'}${initialState ? ' h0c0' : ''}`
+            it(`matches tf.layers.lstm: ${label}`, () => compare(label, { units, gates, returnSequences, initialState }))
+          }
         }
       }
     }
@@ -191,6 +199,64 @@ describe('the seed-000 classifier (60 x 8, LSTM 128 - 64) on wasm', () => {
     stock.dispose()
     ours.dispose()
   }, 120_000)
+})
+
+describe('the wasm SIMD step kernels', () => {
+  // The step kernels alone, wasm (SIMD, on the heap) against cpu (the JavaScript float64 code),
+  // for every combination of absent inputs: 5 examples, 32 units, step 2 of 3.
+  const [b, u, steps, step] = [5, 32, 3, 2]
+  const inputs = (names: string[], shapes: Record<string, number[]>) => Object.fromEntries(names.map((n, i) => [n, seeded(shapes[n], 20 + i, 1.5)]))
+  const subsets = (names: string[]) => names.reduce<string[][]>((acc, n) => [...acc, ...acc.map((s) => [...s, n])], [[]])
+  const onBoth = async (kernel: string, ins: Record<string, tf.Tensor>, attrs: object) => {
+    const outs: Record<string, Float32Array[]> = {}
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await tf.setBackend(backend)
+      const res = tf.engine().runKernel(kernel, ins, attrs as tf.NamedAttrMap) as tf.Tensor[]
+      outs[backend] = res.map((t) => t.dataSync() as Float32Array)
+      tf.dispose(res)
+    }
+    return outs
+  }
+  const worst = (outs: Record<string, Float32Array[]>) => Math.max(...outs.cpu.map((a, k) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - outs.wasm[k][i])), 0)))
+
+  afterAll(async () => {
+    await tf.setBackend('wasm')
+  })
+
+  it('run on the wasm heap (its memory is reachable)', async () => {
+    await tf.setBackend('wasm')
+    expect(wasmMemory(tf.backend() as unknown as WasmBackendView)).not.toBeNull()
+  })
+
+  for (const hard of [true, false]) {
+    it(`forward step equals the JavaScript kernel within 1e-6 (${hard ? 'hardSigmoid' : 'sigmoid'})`, async () => {
+      const shapes = { xw: [steps * b, 4 * u], hr: [b, 4 * u], bias: [4 * u], c: [b, u] }
+      for (const present of subsets(['hr', 'bias', 'c'])) {
+        const ins = inputs(['xw', ...present], shapes)
+        const d = worst(await onBoth('WorkbenchLstmStep', ins, { step, batch: b, units: u, hard }))
+        observed[`simd forward ${hard ? 'hard' : 'sigmoid'} [${present}]`] = d
+        expect(d, present.join('+')).toBeLessThan(1e-6)
+        tf.dispose(Object.values(ins))
+      }
+    })
+
+    it(`backward step equals the JavaScript kernel within 1e-6 (${hard ? 'hardSigmoid' : 'sigmoid'})`, async () => {
+      for (const dySequence of [true, false]) {
+        const shapes = { aux: [b, 5 * u], cPrev: [b, u], dy: dySequence ? [b, steps, u] : [b, u], dh: [b, u], dc: [b, u] }
+        for (const present of subsets(['cPrev', 'dy', 'dh', 'dc'])) {
+          const ins = inputs(['aux', ...present], shapes)
+          // Gate values in [0, 1], some at the clipped ends where hardSigmoid's derivative is 0.
+          const raw = ins.aux
+          ins.aux = tf.tidy(() => tf.clipByValue(tf.add(tf.mul(raw, 0.5), 0.5), 0, 1))
+          raw.dispose()
+          const d = worst(await onBoth('WorkbenchLstmStepGrad', ins, { step, batch: b, units: u, hard, dySequence, steps }))
+          observed[`simd backward ${hard ? 'hard' : 'sigmoid'} ${dySequence ? 'seq' : 'last'} [${present}]`] = d
+          expect(d, `${dySequence} ${present.join('+')}`).toBeLessThan(1e-6)
+          tf.dispose(Object.values(ins))
+        }
+      }
+    })
+  }
 })
 
 describe('saved models', () => {

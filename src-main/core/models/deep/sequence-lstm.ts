@@ -34,6 +34,9 @@
  * tfjs's clipByValue gradient passes (inclusive bounds) and ours is 0.
  */
 import * as tf from '@tensorflow/tfjs'
+import { simdBackward, simdForward, simdStepApplies } from './lstm-step-simd'
+import { gemm, type Heap } from './wasm-gemm'
+import { heapOf, type HeapBackend } from './wasm-kernels'
 
 /** The recurrent (gate) activations the fused path implements, by tfjs's serialised names. */
 export type FusedGateActivation = 'hardSigmoid' | 'sigmoid'
@@ -86,6 +89,12 @@ interface StepAttrs {
   batch: number
   units: number
   hard: boolean
+  /**
+   * wasm SIMD only: the kernel is given h_{t-1} (`h`) and W_rec (`r`) and computes hr = h W_rec
+   * itself (wasm-gemm.ts), one kernel per step instead of two (forward) and, for the backward
+   * step, dh_{t-1} = dz W_rec^T as a third output when `dhOut`.
+   */
+  recurrent?: boolean
 }
 
 type Views = Record<string, Float32Array | undefined>
@@ -142,6 +151,7 @@ interface GradAttrs extends StepAttrs {
   /** dy is the whole [B, T, u] output gradient (read at `step`); false: dy is [B, u]. */
   dySequence: boolean
   steps: number
+  dhOut?: boolean
 }
 
 /**
@@ -183,12 +193,24 @@ interface CpuStorage {
 }
 
 /** What the kernels use of tfjs-backend-wasm's BackendWasm (backend_wasm.js: makeOutput, typedArrayFromHeap). */
-interface WasmStorage {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo
+interface WasmStorage extends HeapBackend {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array
 }
 
-function kernelFunc<A>(backendName: (typeof FUSED_BACKENDS)[number], outShapes: (a: A) => number[][], compute: (ins: Views, outs: Float32Array[], a: A) => void): tf.KernelFunc {
+/** An input's byte offset on the wasm heap (0: absent) and its dataId (for wasm-gemm's cache). */
+interface HeapInputs {
+  heap: Heap
+  at(input: string): number
+  id(input: string): object
+}
+
+/**
+ * The wasm backend's SIMD version of a step (lstm-step-simd.ts), given the heap, the inputs and
+ * the outputs' byte offsets; false where it does not apply (then the JavaScript runs).
+ */
+type SimdStep<A> = (ins: HeapInputs, outs: number[], a: A) => boolean
+
+function kernelFunc<A>(backendName: (typeof FUSED_BACKENDS)[number], outShapes: (a: A) => number[][], compute: (ins: Views, outs: Float32Array[], a: A) => void, simd: SimdStep<A>): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const a = attrs as unknown as A
     const shapes = outShapes(a)
@@ -197,6 +219,11 @@ function kernelFunc<A>(backendName: (typeof FUSED_BACKENDS)[number], outShapes: 
     if (backendName === 'wasm') {
       const be = backend as unknown as WasmStorage
       outs = shapes.map((s) => be.makeOutput(s, 'float32'))
+      const heap = heapOf(be)
+      const offset = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId)!.memoryOffset
+      const at = (name: string) => (inputs[name] ? offset(inputs[name]) : 0)
+      if (heap && simd({ heap, at, id: (name) => inputs[name]!.dataId }, outs.map(offset), a)) return outs
+      if ((a as StepAttrs).recurrent) throw new Error('the fused LSTM recurrence needs the wasm SIMD step kernels')
       view = (t) => be.typedArrayFromHeap(t)
     } else {
       const be = backend as unknown as CpuStorage
@@ -211,6 +238,32 @@ function kernelFunc<A>(backendName: (typeof FUSED_BACKENDS)[number], outShapes: 
   }
 }
 
+const simdForwardStep: SimdStep<StepAttrs> = ({ heap, at, id }, [h, cOut, aux], { step, batch, units, hard, recurrent }) => {
+  if (!simdStepApplies(units, batch)) return false
+  // hr = h_{t-1} W_rec into a scratch block (absent at step 0 without an initial state).
+  const hr = recurrent && at('h') ? heap.malloc(batch * 16 * units) : 0
+  try {
+    if (hr) gemm(heap, { a: at('h'), b: at('r'), bId: id('r'), c: hr, m: batch, k: units, n: 4 * units, transposeA: false, transposeB: false })
+    simdForward(heap.memory, { units, hard }, { xw: at('xw') + step * batch * 16 * units, hr: hr || at('hr'), bias: at('bias'), c: at('c'), h, cOut, aux, batch })
+  } finally {
+    if (hr) heap.free(hr)
+  }
+  return true
+}
+
+const simdBackwardStep: SimdStep<GradAttrs> = ({ heap, at, id }, [dz, dcPrev, dhPrev], { step, batch, units, hard, dySequence, steps, recurrent }) => {
+  if (!simdStepApplies(units, batch)) return false
+  const dy = at('dy') && at('dy') + (dySequence ? step * units * 4 : 0)
+  simdBackward(heap.memory, { units, hard }, (dySequence ? steps : 1) * units * 4, { aux: at('aux'), cPrev: at('cPrev'), dy, dh: at('dh'), dc: at('dc'), dz, dcPrev, batch })
+  if (recurrent && dhPrev) gemm(heap, { a: dz, b: at('r'), bId: id('r'), c: dhPrev, m: batch, k: 4 * units, n: units, transposeA: false, transposeB: true })
+  return true
+}
+
+/** Whether `sequenceLstm` runs the recurrence inside the step kernels (wasm with SIMD, whole lanes). */
+function fusedRecurrence(batch: number, units: number): boolean {
+  return tf.getBackend() === 'wasm' && heapOf(tf.backend() as unknown as HeapBackend) !== null && simdStepApplies(units, batch)
+}
+
 for (const backendName of FUSED_BACKENDS) {
   if (!tf.getKernel(STEP, backendName)) {
     tf.registerKernel({
@@ -219,7 +272,8 @@ for (const backendName of FUSED_BACKENDS) {
       kernelFunc: kernelFunc<StepAttrs>(
         backendName,
         (a) => [[a.batch, a.units], [a.batch, a.units], [a.batch, 5 * a.units]],
-        forwardStep
+        forwardStep,
+        simdForwardStep
       )
     })
   }
@@ -229,8 +283,9 @@ for (const backendName of FUSED_BACKENDS) {
       backendName,
       kernelFunc: kernelFunc<GradAttrs>(
         backendName,
-        (a) => [[a.batch, 4 * a.units], [a.batch, a.units]],
-        backwardStep
+        (a) => [[a.batch, 4 * a.units], [a.batch, a.units], ...(a.recurrent && a.dhOut ? [[a.batch, a.units]] : [])],
+        backwardStep,
+        simdBackwardStep
       )
     })
   }
@@ -287,9 +342,11 @@ export function sequenceLstm(
     const auxs: tf.Tensor2D[] = []
     let h = h0
     let c = c0
+    const recurrent = fusedRecurrence(B, u)
     for (let t = 0; t < T; t++) {
-      const hr = h ? tf.matMul(h, r) : null
-      const [hn, cn, aux] = run(STEP, { xw, hr, bias: b, c }, { step: t, batch: B, units: u, hard })
+      const attrs = { step: t, batch: B, units: u, hard, recurrent }
+      const hr = h && !recurrent ? tf.matMul(h, r) : null
+      const [hn, cn, aux] = recurrent ? run(STEP, { xw, h, r, bias: b, c }, attrs) : run(STEP, { xw, hr, bias: b, c }, attrs)
       hr?.dispose()
       hs.push(hn)
       cs.push(cn)
@@ -310,19 +367,21 @@ export function sequenceLstm(
         const sc = saved.slice(3, 3 + T) as tf.Tensor2D[]
         const saux = saved.slice(3 + T, 3 + 2 * T) as tf.Tensor2D[]
         const sc0 = c0 ? (saved[3 + 2 * T] as tf.Tensor2D) : null
-        const rT = tf.transpose(sr)
+        const rT = recurrent ? null : tf.transpose(sr)
         const dzs: tf.Tensor2D[] = new Array(T)
         let dh: tf.Tensor2D | null = null
         let dc: tf.Tensor2D | null = null
         for (let t = T - 1; t >= 0; t--) {
           const stepDy = o.returnSequences || t === T - 1 ? dy : null
-          const [dz, dcPrev] = run(STEP_GRAD, { aux: saux[t], cPrev: t > 0 ? sc[t - 1] : sc0, dy: stepDy, dh, dc }, { step: t, batch: B, units: u, hard, dySequence: o.returnSequences, steps: T })
+          // dh_{t-1}; before step 0 it is d h0, needed only for a given initial state.
+          const dhOut = t > 0 || initialState !== null
+          const attrs = { step: t, batch: B, units: u, hard, dySequence: o.returnSequences, steps: T, recurrent, dhOut }
+          const [dz, dcPrev, dhPrev] = run(STEP_GRAD, { aux: saux[t], cPrev: t > 0 ? sc[t - 1] : sc0, dy: stepDy, dh, dc, ...(recurrent ? { r: sr } : {}) }, attrs)
           dzs[t] = dz
           // Step t+1's state gradients are spent (d h0 and d c0 are the last ones: kept).
           dh?.dispose()
           dc?.dispose()
-          // dh_{t-1}; before step 0 it is d h0, needed only for a given initial state.
-          dh = t > 0 || initialState ? tf.matMul(dz, rT) : null
+          dh = recurrent ? (dhPrev ?? null) : dhOut ? tf.matMul(dz, rT!) : null
           dc = dcPrev
         }
         const dZ = tf.concat(dzs, 0) // [T*B, 4u], time-major like xh

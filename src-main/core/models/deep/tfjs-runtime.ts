@@ -29,6 +29,7 @@ import { initWebgpu } from './webgpu-rung'
 import type { WebgpuRungOptions } from '../webgpu-probe'
 import type { BackendReport } from '../../store/run-schemas'
 import { registerThreadedWasm } from './wasm-threads'
+import { gemmOnHeap, patchWasmHeapKernels, type HeapBackend } from './wasm-kernels'
 
 const nodeRequire = createRequire(import.meta.url)
 
@@ -145,10 +146,15 @@ export function isBatchMatMulPatched(): boolean {
 }
 
 /**
- * Re-registers 'BatchMatMul' on 'wasm': transposed operands are materialised with the
- * Transpose kernel, then the original kernel multiplies untransposed. Idempotent.
+ * Re-registers 'BatchMatMul' on 'wasm': single matrix products (no batch, float32) run in
+ * wasm-gemm.ts; batched ones with a transposed operand have it materialised with the Transpose
+ * kernel, then the original kernel multiplies untransposed. Idempotent.
+ * It also installs the heap-view Slice / Unpack / SplitV / Tile (wasm-kernels.ts), so that
+ * initWasm, which calls this before the backend starts, applies every kernel patch; unlike this
+ * one those stay (they compute the same values, bit for bit).
  */
 export function patchWasmBatchMatMul(): void {
+  patchWasmHeapKernels()
   if (originalBatchMatMul) return
   const orig = tf.getKernel('BatchMatMul', 'wasm')
   const transpose = tf.getKernel('Transpose', 'wasm')
@@ -156,8 +162,10 @@ export function patchWasmBatchMatMul(): void {
   originalBatchMatMul = orig
   const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
     const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean }
-    if (!transposeA && !transposeB) return orig.kernelFunc({ inputs, backend, attrs })
     const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo }
+    const product = gemmOnHeap(backend as unknown as HeapBackend, a, b, transposeA, transposeB)
+    if (product) return product
+    if (!transposeA && !transposeB) return orig.kernelFunc({ inputs, backend, attrs })
     const swapLast = (t: tf.TensorInfo): tf.TensorInfo => {
       const r = t.shape.length
       const perm = Array.from({ length: r }, (_, i) => (i === r - 2 ? r - 1 : i === r - 1 ? r - 2 : i))

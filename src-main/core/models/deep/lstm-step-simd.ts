@@ -1,0 +1,252 @@
+/**
+ * The LSTM step kernels of sequence-lstm.ts as WebAssembly SIMD code running on tfjs-backend-wasm's
+ * own heap: four lanes at a time, float32 arithmetic, no copy in or out. The JavaScript versions
+ * (sequence-lstm.ts `forwardStep` / `backwardStep`) spend ~55 ns per unit and example on the
+ * forward step, most of it in two scalar tanh evaluations; these run ~10x faster.
+ *
+ * A module is emitted per shape (units, which inputs are present, gate activation, dy's row
+ * stride), so every offset is an immediate; modules are cached per wasm memory.
+ *
+ * Numerics, against the JavaScript kernels (which evaluate in float64 and round where tfjs rounds):
+ * - gate pre-activations, hardSigmoid and c are the same float32 operations: equal to the bit;
+ * - tanh is the same Eigen rational approximation, evaluated in float32 as Eigen does;
+ * - the sigmoid gate is 0.5 tanh(z / 2) + 0.5 through that tanh (no exp in WebAssembly), within
+ *   ~1e-7 of the logistic function;
+ * - the backward step's products are rounded to float32 as they go.
+ * test/unit/lstm-sequence.test.ts holds both kernels to the stock layer (1e-5).
+ */
+import { FunctionBuilder, instantiate, isWasmMemory, type Local, type WasmMemory } from './wasm-simd-module'
+
+/** What the kernels use of tfjs-backend-wasm's BackendWasm (backend_wasm.js). */
+export interface WasmBackendView {
+  wasm: { asm?: { memory?: unknown }; HEAPU8: Uint8Array }
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined }
+}
+
+export interface StepShape {
+  units: number
+  hard: boolean
+}
+
+export interface ForwardPresence {
+  hr: boolean
+  bias: boolean
+  c: boolean
+}
+
+export interface BackwardPresence {
+  cPrev: boolean
+  dy: boolean
+  dh: boolean
+  dc: boolean
+  /** Bytes from one example's dy row to the next's (dy is [B, T, u] or [B, u]). */
+  dyRowBytes: number
+}
+
+type Kernel = (...pointers: number[]) => void
+
+// Eigen's float32 tanh (TensorFlow's CPU kernels): clamp, odd rational of degree 13 / 6.
+const TANH_CLAMP = 7.90531110763549805
+const TANH_P = [-2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-8, 1.48572235717979e-5, 6.37261928875436e-4, 4.89352455891786e-3]
+const TANH_Q = [1.19825839466702e-6, 1.18534705686654e-4, 2.268434632439e-3, 4.89352518554385e-3]
+const HS_SLOPE = 0.2
+
+interface Scratch {
+  v: Local
+  v2: Local
+  t: Local
+}
+
+/** Pushes tanh(x) for the v128 in local `x`. */
+function tanh(f: FunctionBuilder, x: Local, s: Scratch): void {
+  f.get(x) // kept where |x| < 0.0004 (the select's first operand)
+  f.get(x).splat(TANH_CLAMP).f32x4('min').splat(-TANH_CLAMP).f32x4('max').set(s.v)
+  f.get(s.v).get(s.v).f32x4('mul').set(s.v2)
+  f.splat(TANH_P[0])
+  for (const a of TANH_P.slice(1)) f.get(s.v2).f32x4('mul').splat(a).f32x4('add')
+  f.get(s.v).f32x4('mul')
+  f.splat(TANH_Q[0])
+  for (const b of TANH_Q.slice(1)) f.get(s.v2).f32x4('mul').splat(b).f32x4('add')
+  f.f32x4('div')
+  f.get(x).abs().splat(0.0004).f32x4('lt').select()
+}
+
+/** Replaces the pre-activation on the stack by the gate activation. */
+function gate(f: FunctionBuilder, hard: boolean, s: Scratch): void {
+  if (hard) {
+    f.splat(HS_SLOPE).f32x4('mul').splat(0.5).f32x4('add').splat(0).f32x4('max').splat(1).f32x4('min')
+    return
+  }
+  f.splat(0.5).f32x4('mul').set(s.t)
+  tanh(f, s.t, s)
+  f.splat(0.5).f32x4('mul').splat(0.5).f32x4('add')
+}
+
+/** Pushes the gate's derivative from its value in local `g`. */
+function gateDerivative(f: FunctionBuilder, hard: boolean, g: Local): void {
+  if (hard) {
+    // 0.2 where 0 < g < 1 (the unclipped part), else 0.
+    f.splat(HS_SLOPE).splat(0)
+    f.get(g).splat(0).f32x4('gt').get(g).splat(1).f32x4('lt').and()
+    f.select()
+    return
+  }
+  f.get(g).splat(1).get(g).f32x4('sub').f32x4('mul')
+}
+
+/** Pushes the v128 at pointer `p` + the lane offset `j` + `offset` bytes. */
+function load(f: FunctionBuilder, p: Local, j: Local, offset: number): void {
+  f.get(p).get(j).i32Add().load(offset)
+}
+
+/** Adds the v128 at pointer `p` + `j` + `offset` bytes to the one on the stack. */
+function addLoad(f: FunctionBuilder, p: Local, j: Local, offset: number): void {
+  load(f, p, j, offset)
+  f.f32x4('add')
+}
+
+/**
+ * Runs `lanes` over j = 0, 16, ... < 4u bytes for each of `batch` rows, then advances each
+ * pointer by its row stride. `batch` is the last parameter; it must be at least 1.
+ */
+function rows(f: FunctionBuilder, u: number, strides: [Local, number][], lanes: (j: Local) => void): void {
+  const b = f.i32()
+  const j = f.i32()
+  const batch = f.params - 1
+  f.doWhile(
+    () => {
+      f.i32Const(0).set(j)
+      f.doWhile(
+        () => {
+          lanes(j)
+          f.addTo(j, 16)
+        },
+        () => f.get(j).i32Const(4 * u).i32LtU()
+      )
+      for (const [p, stride] of strides) if (stride) f.addTo(p, stride)
+      f.addTo(b, 1)
+    },
+    () => f.get(b).get(batch).i32LtU()
+  )
+}
+
+/** fwd(xw, hr, bias, c, h, cOut, aux, batch): see sequence-lstm.ts `forwardStep` (xw at step t's rows). */
+function forwardFunction({ units: u, hard }: StepShape, has: ForwardPresence): FunctionBuilder {
+  const f = new FunctionBuilder(8)
+  const [xw, hr, bias, c, h, cOut, aux] = [0, 1, 2, 3, 4, 5, 6]
+  const s: Scratch = { v: f.v128(), v2: f.v128(), t: f.v128() }
+  const [gi, gf, gg, go, cv, tc, zg] = [f.v128(), f.v128(), f.v128(), f.v128(), f.v128(), f.v128(), f.v128()]
+  const U = 4 * u // bytes per gate block
+  const strides: [Local, number][] = [[xw, 4 * U], [hr, has.hr ? 4 * U : 0], [c, has.c ? U : 0], [h, U], [cOut, U], [aux, 5 * U]]
+  rows(f, u, strides, (j) => {
+    // z = (x W + h W_rec) + bias per gate, each sum rounded to float32 (tfjs's order).
+    ;[gi, gf, zg, go].forEach((dest, k) => {
+      load(f, xw, j, k * U)
+      if (has.hr) addLoad(f, hr, j, k * U)
+      if (has.bias) addLoad(f, bias, j, k * U)
+      if (dest === zg) {
+        f.set(zg)
+        tanh(f, zg, s)
+      } else gate(f, hard, s)
+      f.set(dest === zg ? gg : dest)
+    })
+    f.get(gi).get(gg).f32x4('mul')
+    if (has.c) {
+      load(f, c, j, 0)
+      f.get(gf).f32x4('mul').f32x4('add')
+    }
+    f.set(cv)
+    tanh(f, cv, s)
+    f.set(tc)
+    f.get(cOut).get(j).i32Add().get(cv).store(0)
+    f.get(h).get(j).i32Add().get(go).get(tc).f32x4('mul').store(0)
+    ;[gi, gf, gg, go, tc].forEach((v, k) => f.get(aux).get(j).i32Add().get(v).store(k * U))
+  })
+  return f
+}
+
+/** bwd(aux, cPrev, dy, dh, dc, dz, dcPrev, batch): see sequence-lstm.ts `backwardStep` (dy at step t). */
+function backwardFunction({ units: u, hard }: StepShape, has: BackwardPresence): FunctionBuilder {
+  const f = new FunctionBuilder(8)
+  const [aux, cPrev, dy, dh, dc, dz, dcPrev] = [0, 1, 2, 3, 4, 5, 6]
+  const [gi, gf, gg, go, tc, dhv, dcv] = [f.v128(), f.v128(), f.v128(), f.v128(), f.v128(), f.v128(), f.v128()]
+  const U = 4 * u
+  const strides: [Local, number][] = [[aux, 5 * U], [cPrev, has.cPrev ? U : 0], [dy, has.dy ? has.dyRowBytes : 0], [dh, has.dh ? U : 0], [dc, has.dc ? U : 0], [dz, 4 * U], [dcPrev, U]]
+  rows(f, u, strides, (j) => {
+    ;[gi, gf, gg, go, tc].forEach((v, k) => {
+      load(f, aux, j, k * U)
+      f.set(v)
+    })
+    // dh = dy + dh_rec; dc = dc_next + dh o (1 - tanh(c)^2)
+    if (has.dy) load(f, dy, j, 0)
+    if (has.dh) load(f, dh, j, 0)
+    if (has.dy && has.dh) f.f32x4('add')
+    if (!has.dy && !has.dh) f.splat(0)
+    f.set(dhv)
+    f.get(dhv).get(go).f32x4('mul').splat(1).get(tc).get(tc).f32x4('mul').f32x4('sub').f32x4('mul')
+    if (has.dc) addLoad(f, dc, j, 0)
+    f.set(dcv)
+    // dz_i, dz_f, dz_g, dz_o
+    f.get(dz).get(j).i32Add().get(dcv).get(gg).f32x4('mul')
+    gateDerivative(f, hard, gi)
+    f.f32x4('mul').store(0)
+    f.get(dz).get(j).i32Add()
+    if (has.cPrev) {
+      f.get(dcv)
+      load(f, cPrev, j, 0)
+      f.f32x4('mul')
+      gateDerivative(f, hard, gf)
+      f.f32x4('mul')
+    } else f.splat(0)
+    f.store(U)
+    f.get(dz).get(j).i32Add().get(dcv).get(gi).f32x4('mul').splat(1).get(gg).get(gg).f32x4('mul').f32x4('sub').f32x4('mul').store(2 * U)
+    f.get(dz).get(j).i32Add().get(dhv).get(tc).f32x4('mul')
+    gateDerivative(f, hard, go)
+    f.f32x4('mul').store(3 * U)
+    f.get(dcPrev).get(j).i32Add().get(dcv).get(gf).f32x4('mul').store(0)
+  })
+  return f
+}
+
+const modules = new WeakMap<WasmMemory, Map<string, Kernel>>()
+
+/** The wasm heap's Memory object (emscripten's Module.asm.memory), or null where it is not exposed. */
+export function wasmMemory(backend: WasmBackendView): WasmMemory | null {
+  const m = backend.wasm.asm?.memory
+  return isWasmMemory(m) && m.buffer === backend.wasm.HEAPU8.buffer ? m : null
+}
+
+function compiled(memory: WasmMemory, key: string, build: () => FunctionBuilder): Kernel {
+  let cache = modules.get(memory)
+  if (!cache) modules.set(memory, (cache = new Map()))
+  let k = cache.get(key)
+  if (!k) {
+    k = instantiate(memory, { run: build() }).run
+    cache.set(key, k)
+  }
+  return k
+}
+
+/** Whether the SIMD kernels handle this shape (whole f32x4 lanes per gate, at least one row). */
+export function simdStepApplies(units: number, batch: number): boolean {
+  return units % 4 === 0 && units > 0 && batch > 0
+}
+
+/** The forward step on byte offsets into the heap (0 for an absent input); see `forwardFunction`. */
+export function simdForward(memory: WasmMemory, shape: StepShape, p: { xw: number; hr: number; bias: number; c: number; h: number; cOut: number; aux: number; batch: number }): void {
+  const has: ForwardPresence = { hr: p.hr !== 0, bias: p.bias !== 0, c: p.c !== 0 }
+  const key = `f${shape.units}${shape.hard ? 'h' : 's'}${+has.hr}${+has.bias}${+has.c}`
+  compiled(memory, key, () => forwardFunction(shape, has))(p.xw, p.hr, p.bias, p.c, p.h, p.cOut, p.aux, p.batch)
+}
+
+/** The backward step on byte offsets into the heap (0 for an absent input); see `backwardFunction`. */
+export function simdBackward(
+  memory: WasmMemory,
+  shape: StepShape,
+  dyRowBytes: number,
+  p: { aux: number; cPrev: number; dy: number; dh: number; dc: number; dz: number; dcPrev: number; batch: number }
+): void {
+  const has: BackwardPresence = { cPrev: p.cPrev !== 0, dy: p.dy !== 0, dh: p.dh !== 0, dc: p.dc !== 0, dyRowBytes }
+  const key = `b${shape.units}${shape.hard ? 'h' : 's'}${+has.cPrev}${+has.dy}${+has.dh}${+has.dc}r${dyRowBytes}`
+  compiled(memory, key, () => backwardFunction(shape, has))(p.aux, p.cPrev, p.dy, p.dh, p.dc, p.dz, p.dcPrev, p.batch)
+}

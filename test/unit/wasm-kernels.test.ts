@@ -1,0 +1,170 @@
+/**
+ * The heap-view wasm kernels (wasm-kernels.ts: Slice, Unpack, SplitV, Tile) against the cpu
+ * backend's, bit for bit, over ranks 1-5, partial and whole blocks, negative axes, empty results
+ * and every numeric dtype; and they read their input without copying it out of the heap.
+ */
+import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest'
+import * as tf from '@tensorflow/tfjs'
+import { initTfjs } from '../../src-main/core/models/deep/tfjs-runtime'
+
+beforeAll(async () => {
+  const r = await initTfjs({ prefer: 'wasm' })
+  expect(r.name).toBe('wasm')
+})
+afterAll(async () => {
+  await tf.setBackend('wasm')
+})
+
+/** Runs `f` on a fresh tensor of `shape` on cpu and on wasm; returns both results' values and shapes. */
+async function onBoth(shape: number[], dtype: 'float32' | 'int32' | 'bool', f: (x: tf.Tensor) => tf.Tensor | tf.Tensor[]) {
+  const n = shape.reduce((a, b) => a * b, 1)
+  const values = Array.from({ length: n }, (_, i) => (dtype === 'bool' ? i % 3 === 0 : dtype === 'int32' ? i * 7 - 50 : Math.sin(i) * 100))
+  const got: Record<string, { shape: number[]; data: number[] }[]> = {}
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await tf.setBackend(backend)
+    const x = tf.tensor(values as number[], shape, dtype)
+    const out = f(x)
+    const list = Array.isArray(out) ? out : [out]
+    got[backend] = list.map((t) => ({ shape: t.shape, data: Array.from(t.dataSync()) }))
+    tf.dispose([x, ...list])
+  }
+  return got
+}
+
+const dtypes = ['float32', 'int32', 'bool'] as const
+
+describe('wasm Slice through a heap view', () => {
+  const cases: [number[], number[], number[]][] = [
+    [[10], [3], [4]],
+    [[4, 6], [1, 0], [2, 6]],
+    [[4, 6], [1, 2], [3, 3]],
+    [[3, 4, 5], [0, 1, 0], [3, 1, 5]],
+    [[3, 4, 5], [1, 0, 2], [-1, 4, 2]],
+    [[2, 3, 4, 5], [1, 1, 1, 1], [1, 2, 3, 4]],
+    [[2, 3, 2, 3, 2], [0, 1, 0, 1, 0], [2, 2, 2, 2, 1]],
+    [[4, 6], [1, 2], [0, 3]]
+  ]
+  for (const dtype of dtypes) {
+    for (const [shape, begin, size] of cases) {
+      it(`equals cpu: ${dtype} [${shape}] begin [${begin}] size [${size}]`, async () => {
+        const got = await onBoth(shape, dtype, (x) => tf.slice(x, begin, size))
+        expect(got.wasm).toEqual(got.cpu)
+      })
+    }
+  }
+
+  it('does not read its input out of the heap', () => {
+    const x = tf.randomNormal([64, 60, 32])
+    const spy = vi.spyOn(tf.backend(), 'readSync')
+    const parts = [tf.slice(x, [0, 5, 0], [64, 1, 32]), ...tf.unstack(x, 1), ...tf.split(x, [10, 50], 1)]
+    expect(spy).not.toHaveBeenCalled()
+    spy.mockRestore()
+    tf.dispose([x, ...parts])
+  })
+})
+
+describe('wasm Unpack and SplitV through a heap view', () => {
+  for (const dtype of dtypes) {
+    for (const axis of [0, 1, 2, -1]) {
+      it(`unstack equals cpu: ${dtype} [3, 4, 5] axis ${axis}`, async () => {
+        const got = await onBoth([3, 4, 5], dtype, (x) => tf.unstack(x, axis))
+        expect(got.wasm).toEqual(got.cpu)
+      })
+      it(`split equals cpu: ${dtype} [4, 6, 8] axis ${axis}`, async () => {
+        const got = await onBoth([4, 6, 8], dtype, (x) => tf.split(x, 2, axis))
+        expect(got.wasm).toEqual(got.cpu)
+      })
+    }
+    it(`split with sizes (and -1) equals cpu: ${dtype}`, async () => {
+      const got = await onBoth([5, 7], dtype, (x) => tf.split(x, [2, -1, 1], 1))
+      expect(got.wasm).toEqual(got.cpu)
+    })
+  }
+})
+
+describe('wasm Tile by block copies', () => {
+  const cases: [number[], number[]][] = [
+    [[3], [4]],
+    [[1, 1, 8], [16, 12, 1]],
+    [[2, 3], [3, 2]],
+    [[2, 1, 3], [1, 4, 2]],
+    [[2, 2, 2, 2], [2, 1, 3, 1]],
+    [[1, 2, 1, 2, 1], [2, 1, 2, 1, 2]],
+    [[2, 3], [0, 2]]
+  ]
+  for (const dtype of dtypes) {
+    for (const [shape, reps] of cases) {
+      it(`equals cpu: ${dtype} [${shape}] x [${reps}]`, async () => {
+        const got = await onBoth(shape, dtype, (x) => tf.tile(x, reps))
+        expect(got.wasm).toEqual(got.cpu)
+      })
+    }
+  }
+
+  it("gives BatchNormalization's gradient the same values as on cpu", async () => {
+    const grads: Record<string, number[]> = {}
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await tf.setBackend(backend)
+      const x = tf.tensor(Array.from({ length: 4 * 5 * 6 }, (_, i) => Math.cos(i)), [4, 5, 6])
+      const g = tf.grad((t: tf.Tensor) => tf.sum(tf.batchNorm(t, tf.zeros([6]), tf.fill([6], 2), tf.fill([6], 0.25), tf.fill([6], 1.5))))(x)
+      grads[backend] = Array.from(g.dataSync())
+      tf.dispose([x, g])
+    }
+    expect(grads.wasm).toEqual(grads.cpu)
+  })
+})
+
+describe('wasm BatchMatMul by wasm-gemm (one matrix by one matrix)', () => {
+  // M not a multiple of 4, N not of 8, K over the chunk length, batch dimensions of 1.
+  const shapes: [number, number, number][] = [
+    [1, 1, 1],
+    [5, 3, 7],
+    [128, 128, 512],
+    [137, 1100, 24],
+    [6, 600, 9],
+    [128, 32, 1]
+  ]
+  const worst = { d: 0 }
+  afterAll(() => console.log('wasm-gemm vs cpu, max |diff| / sqrt(k):', worst.d))
+
+  for (const [m, k, n] of shapes) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true]
+    ]) {
+      it(`equals cpu within float32 rounding: [${m}, ${k}] x [${k}, ${n}]${ta ? ' A^T' : ''}${tb ? ' B^T' : ''}`, async () => {
+        const a = tf.tensor(Array.from({ length: m * k }, (_, i) => Math.sin(i * 0.37)), ta ? [k, m] : [m, k])
+        const b = tf.tensor(Array.from({ length: k * n }, (_, i) => Math.cos(i * 0.11)), tb ? [1, n, k] : [1, k, n])
+        const got: Record<string, Float32Array> = {}
+        for (const backend of ['cpu', 'wasm'] as const) {
+          await tf.setBackend(backend)
+          const c = tf.matMul(a, b, ta, tb)
+          expect(c.shape).toEqual([1, m, n])
+          got[backend] = c.dataSync() as Float32Array
+          c.dispose()
+        }
+        const d = got.cpu.reduce((mx, x, i) => Math.max(mx, Math.abs(x - got.wasm[i])), 0) / Math.sqrt(k)
+        worst.d = Math.max(worst.d, d)
+        expect(d).toBeLessThan(1e-5)
+        tf.dispose([a, b])
+      })
+    }
+  }
+
+  it('does not reuse a packed B for a new tensor at the same heap offset', async () => {
+    await tf.setBackend('wasm')
+    const a = tf.ones([4, 8])
+    const results: number[] = []
+    for (let v = 1; v <= 3; v++) {
+      // Same shape each time: the freed block is likely handed out again.
+      const b = tf.fill([8, 16], v)
+      const c = tf.matMul(a, b)
+      results.push(c.dataSync()[0])
+      tf.dispose([b, c])
+    }
+    expect(results).toEqual([8, 16, 24])
+    a.dispose()
+  })
+})
