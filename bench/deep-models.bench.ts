@@ -265,9 +265,9 @@ else {
   if (r.status !== 0) console.log(`\nPyTorch column skipped: bench/deep_models_torch.py exited with ${r.status}`)
   else
     for (const line of r.stdout.trim().split('\n')) {
-      const o = JSON.parse(line) as { name: string; perRound: number[]; torch: string }
+      const o = JSON.parse(line) as { name: string; perRound: number[]; torch: string; blas: string }
       torchRates[o.name] = meanSd(o.perRound)
-      console.log(`PyTorch ${o.torch} (${python}, 1 thread) ${o.name}: rounds ${o.perRound.map((x) => x.toFixed(1)).join(', ')} windows/CPU-s`)
+      console.log(`PyTorch ${o.torch} (${python}, 1 thread, BLAS ${o.blas}) ${o.name}: rounds ${o.perRound.map((x) => x.toFixed(1)).join(', ')} windows/CPU-s`)
     }
 }
 

@@ -114,6 +114,17 @@ def case(s):
     return Attention(s), x, (torch.rand(b, s["horizons"]) > 0.9).float(), nn.BCELoss()
 
 
+def blas_library():
+    """The BLAS this process loaded (Debian's torch calls whichever libblas.so.3 the alternatives
+    system points at: the reference BLAS is ~5x slower than OpenBLAS for these models)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
+        return ", ".join(sorted(paths)) or "none found"
+    except OSError:
+        return "unknown"
+
+
 def main():
     for s in json.load(sys.stdin):
         model, x, y, loss_fn = case(s)
@@ -132,7 +143,7 @@ def main():
             for _ in range(s["steps"]):
                 step()
             rates.append(s["steps"] * s["batch"] / (time.process_time() - t0))
-        print(json.dumps({"name": s["name"], "perRound": rates, "torch": torch.__version__}), flush=True)
+        print(json.dumps({"name": s["name"], "perRound": rates, "torch": torch.__version__, "blas": blas_library()}), flush=True)
 
 
 if __name__ == "__main__":
