@@ -34,15 +34,21 @@ test('the run page follows a deep model epoch by epoch, its confusion matrix tha
     // While it runs, note each epoch the panel shows and the matrix shown with it.
     const shown = new Map<number, { tn: number; fp: number; fn: number; tp: number }>()
     const panel = page.getByTestId('live-confusion')
-    // A cell shows its count first (then its share): the count, thousands separators dropped.
-    const cell = async (name: string) => Number((await panel.getByTestId(`epoch-cm-${name}`).first().innerText()).match(/\d[\d,]*/)![0].replace(/,/g, ''))
+    // The epoch and its four cells read in one go, in the page: read one by one, an epoch that
+    // ends between two reads would pair one epoch's label with the next one's counts. A cell shows
+    // its count first (then its share): the count, thousands separators dropped.
+    const snapshot = () =>
+      panel.evaluate((el) => {
+        const count = (name: string) => Number(el.querySelector(`[data-testid="epoch-cm-${name}"]`)?.textContent?.match(/\d[\d,]*/)?.[0].replace(/,/g, '') ?? NaN)
+        return { epoch: Number(el.getAttribute('data-epoch')), cm: { tn: count('tn'), fp: count('fp'), fn: count('fn'), tp: count('tp') } }
+      })
     await expect
       .poll(
         async () => {
           if (/done|failed/i.test(await page.getByTestId('run-status').innerText())) return `ended with ${shown.size} epochs seen`
           if (await panel.isVisible()) {
-            const epoch = Number(await panel.getAttribute('data-epoch'))
-            if (epoch > 0 && !shown.has(epoch)) shown.set(epoch, { tn: await cell('tn'), fp: await cell('fp'), fn: await cell('fn'), tp: await cell('tp') })
+            const { epoch, cm } = await snapshot()
+            if (epoch > 0 && !Number.isNaN(cm.tn) && !shown.has(epoch)) shown.set(epoch, cm)
           }
           return shown.size >= 2 ? 'two epochs seen' : `${shown.size} epochs seen`
         },
