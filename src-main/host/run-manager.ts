@@ -104,10 +104,10 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
     return this.remote ? this.remote.localSlots + this.remote.trials.capacity() : local
   }
 
-  /** Runs on this machine's workers now. */
-  private localRunning(): number {
+  /** Runs on this machine's workers now, but `except` (the run being placed). */
+  private localRunning(except: ActiveRun): number {
     let n = 0
-    for (const e of this.active.values()) if (!e.remote && !e.finished) n++
+    for (const e of this.active.values()) if (e !== except && !e.remote && !e.finished) n++
     return n
   }
 
@@ -193,7 +193,7 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
     try {
       const remote = this.remote
       const trial = trialId !== null ? getTrial(this.db, trialId) : null
-      if (remote && trial && this.localRunning() >= remote.localSlots) {
+      if (remote && trial && this.localRunning(entry) >= remote.localSlots) {
         entry.remote = { agent: null }
         entry.worker = remote.trials.start(remote.trials.jobIdFor(trial.experimentId, trial.identity), job, { ...listener, onAgent: (agent) => this.onAgent(entry, agent) })
       } else {

@@ -6,6 +6,7 @@
 import { describe, it, expect, afterEach } from 'vitest'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
+import { writeFileSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { makeHost, smallForestGrid, tempDir, until, REPO } from '../helpers/workspace'
 import { startRedis, type TestRedis } from '../helpers/redis'
@@ -129,5 +130,153 @@ describe('remote runners through BullMQ on Redis', () => {
     // Each agent fetched the one dataset version once (by hash) and cached it.
     for (const a of agents) expect(a.output()).not.toMatch(/refused|failed/)
   })
+
+  it('an agent SIGKILLed mid-trial: the stalled check hands its trial to the other agent, and every trial still ends with one done run', { timeout: 300_000 }, async () => {
+    const tmp = tempDir('wb-scale-kill-')
+    cleanups.push(tmp.remove)
+    const redis = await newRedis()
+    // Short job locks: a dead agent's trial is handed on within seconds, not BullMQ's default 30 s.
+    const env = { WORKBENCH_AGENT_LOCK_MS: '3000' }
+    const a = startAgent(redis, 'agent-a', tmp.dir, env)
+    startAgent(redis, 'agent-b', tmp.dir, env)
+    const host = newHost(tmp.dir)
+    await connect(host, redis, 0)
+    await waitForAgents(host, ['agent-a', 'agent-b'])
+    const q = (await host.call('experiments.queue', { spec: slowGrid('scale-kill', [1, 2, 3, 4]) })) as { experimentId: number }
+    // Mid-trial on agent-a: it reported progress, and the trial has not ended.
+    let victim = 0
+    await until(() => {
+      victim = query<{ id: number }>(host, `SELECT id FROM runs WHERE status = 'running' AND agent = 'agent-a'`)[0]?.id ?? 0
+      return victim > 0 && (host.runs.liveProgress(victim)?.fraction ?? 0) > 0
+    }, 120_000, 'a trial running on agent-a')
+    a.child.kill('SIGKILL')
+    await a.exited
+    await host.call('queue.wait', { experimentId: q.experimentId })
+
+    expect(exactlyOnce(host, q.experimentId)).toEqual({ trials: 4, done: 4, doneRunsPerTrial: [1, 1, 1, 1] })
+    // The killed agent's trial finished on the other one, in the same run (nothing was written twice).
+    const run = query<{ status: string; agent: string }>(host, `SELECT status, agent FROM runs WHERE id = ${victim}`)[0]
+    expect(run).toEqual({ status: 'done', agent: 'agent-b' })
+    const logs = query<{ message: string }>(host, `SELECT message FROM run_logs WHERE run_id = ${victim}`).map((l) => l.message)
+    expect(logs.some((m) => /agent agent-a stopped answering; running on agent agent-b/.test(m))).toBe(true)
+  })
+
+  it('Redis restarted empty during a search: the local slot keeps running, remote trials resume, every trial ends with one done run', { timeout: 300_000 }, async () => {
+    const tmp = tempDir('wb-scale-redis-')
+    cleanups.push(tmp.remove)
+    const redis = await newRedis()
+    startAgent(redis, 'agent-a', tmp.dir)
+    startAgent(redis, 'agent-b', tmp.dir)
+    const host = newHost(tmp.dir)
+    await connect(host, redis, 1)
+    await waitForAgents(host, ['agent-a', 'agent-b'])
+    const states: string[] = []
+    host.onEvent((name, payload) => {
+      if (name === 'remote.changed') states.push((payload as RemoteStatus).state)
+    })
+    const q = (await host.call('experiments.queue', { spec: slowGrid('scale-redis', [1, 2, 3, 4, 5, 6]) })) as { experimentId: number }
+    await until(() => query(host, `SELECT id FROM runs WHERE status = 'running' AND agent IS NOT NULL`).length > 0, 120_000, 'a remote trial running')
+    const doneBefore = exactlyOnce(host, q.experimentId).done
+    await redis.restart(2000)
+    await host.call('queue.wait', { experimentId: q.experimentId })
+
+    expect(exactlyOnce(host, q.experimentId)).toEqual({ trials: 6, done: 6, doneRunsPerTrial: Array(6).fill(1) })
+    expect(doneBefore).toBeLessThan(6)
+    // The host saw Redis go and come back (the UI shows the state from these events).
+    expect(states).toContain('down')
+    expect(states.lastIndexOf('connected')).toBeGreaterThan(states.indexOf('down'))
+    // Trials ran both here and on the agents.
+    const where = query<{ agent: string | null }>(host, `SELECT agent FROM runs WHERE experiment_id = ${q.experimentId} AND status = 'done'`).map((r) => r.agent)
+    expect(where).toContain(null)
+    expect(where.some((a) => a !== null)).toBe(true)
+  })
+
+  it('the host killed mid-search: a new host takes the results of the jobs still in Redis — no duplicates, no losses', { timeout: 300_000 }, async () => {
+    const tmp = tempDir('wb-scale-host-')
+    cleanups.push(tmp.remove)
+    const redis = await newRedis()
+    startAgent(redis, 'agent-a', tmp.dir)
+    startAgent(redis, 'agent-b', tmp.dir)
+    const ws = join(tmp.dir, 'ws')
+    const file = join(tmp.dir, 'search.json')
+    writeFileSync(file, JSON.stringify(slowGrid('scale-host', [1, 2, 3, 4])))
+    const args = ['run', file, '--workspace', ws, '--redis', redis.url, '--local-slots', '0', '--json']
+    const first = cli(args)
+    await until(() => queryWs<{ id: number }>(ws, `SELECT id FROM runs WHERE status = 'running' AND agent IS NOT NULL`).length > 0, 120_000, 'a remote trial running')
+    first.child.kill('SIGKILL')
+    await first.exited
+    const second = await cli(args).exited
+    expect(second.code, second.stderr).toBe(0)
+
+    const perTrial = queryWs<{ status: string; n: number }>(ws, `SELECT t.status, (SELECT COUNT(*) FROM runs r WHERE r.trial_id = t.id AND r.status = 'done') AS n FROM trials t`)
+    expect(perTrial).toEqual(Array(4).fill({ status: 'done', n: 1 }))
+    // The trial the dead host had sent was not run again from scratch: its job's result was taken.
+    const interrupted = queryWs<{ trial_id: number }>(ws, `SELECT trial_id FROM runs WHERE status = 'interrupted'`)
+    expect(interrupted.length).toBeGreaterThan(0)
+    const board = JSON.parse(second.stdout) as { trials: { status: string }[] }
+    expect(board.trials.every((t) => t.status === 'done')).toBe(true)
+  })
+
+  it('a trial run twice (its agent stalled, was given up, and came back) is written once', { timeout: 300_000 }, async () => {
+    const tmp = tempDir('wb-scale-dup-')
+    cleanups.push(tmp.remove)
+    const redis = await newRedis()
+    const env = { WORKBENCH_AGENT_LOCK_MS: '3000' }
+    const a = startAgent(redis, 'agent-a', tmp.dir, env)
+    startAgent(redis, 'agent-b', tmp.dir, env)
+    const host = newHost(tmp.dir)
+    await connect(host, redis, 0)
+    await waitForAgents(host, ['agent-a', 'agent-b'])
+    const q = (await host.call('experiments.queue', { spec: slowGrid('scale-dup', [1, 2]) })) as { experimentId: number }
+    let victim = 0
+    await until(() => {
+      victim = query<{ id: number }>(host, `SELECT id FROM runs WHERE status = 'running' AND agent = 'agent-a'`)[0]?.id ?? 0
+      return victim > 0
+    }, 120_000, 'a trial running on agent-a')
+    // Frozen: no lock renewal, so BullMQ gives its job to agent-b; its training worker finishes meanwhile.
+    a.child.kill('SIGSTOP')
+    await until(() => query(host, `SELECT id FROM runs WHERE id = ${victim} AND agent = 'agent-b'`).length > 0, 120_000, 'the trial taken over by agent-b')
+    a.child.kill('SIGCONT')
+    await host.call('queue.wait', { experimentId: q.experimentId })
+    // agent-a comes back with its result of the same trial: it is not written again.
+    await new Promise((r) => setTimeout(r, 3000))
+    expect(exactlyOnce(host, q.experimentId)).toEqual({ trials: 2, done: 2, doneRunsPerTrial: [1, 1] })
+    expect(query<{ n: number }>(host, `SELECT COUNT(*) AS n FROM runs WHERE experiment_id = ${q.experimentId}`)[0].n).toBe(2)
+  })
 })
 
+/** Trials of a few seconds each (60 days of data, 800 trees), so an agent can be caught in one. */
+function slowGrid(name: string, seeds: number[]) {
+  return {
+    ...smallForestGrid(name, { seed: seeds }),
+    dataset: { generator: 'helios-detection', params: { days: 60, seed: 5 } },
+    model: { kind: 'iforest', params: { nEstimators: 800, maxSamples: 512 } }
+  }
+}
+
+function queryWs<T>(ws: string, sql: string): T[] {
+  try {
+    const db = new Database(join(ws, 'workbench.db'), { readonly: true, fileMustExist: true })
+    try {
+      return db.prepare(sql).all() as T[]
+    } finally {
+      db.close()
+    }
+  } catch {
+    return []
+  }
+}
+
+/** A `workbench` CLI process; `exited` resolves with its status and output. */
+function cli(args: string[]): { child: ChildProcess; exited: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+  const child = spawn(process.execPath, [join(REPO, 'bin/workbench.cjs'), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d) => (stdout += d))
+  child.stderr!.on('data', (d) => (stderr += d))
+  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })))
+  cleanups.push(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
+  return { child, exited }
+}
