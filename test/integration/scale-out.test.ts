@@ -12,6 +12,12 @@ import { makeHost, smallForestGrid, tempDir, until, REPO } from '../helpers/work
 import { startRedis, type TestRedis } from '../helpers/redis'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
 import type { RemoteStatus } from '../../src-main/contract/api'
+import { redisConnection } from '../../src-main/host/remote/connection'
+import { DatasetCache, publishDataset } from '../../src-main/host/remote/dataset-transfer'
+import { openDatabase } from '../../src-main/core/store/database'
+import { getDatasetMeta, loadDataset } from '../../src-main/core/store/datasets-repo'
+import { contentHash } from '../../src-main/core/data/content-hash'
+import { generateHeliosDetection } from '../../src-main/core/data/helios-detection'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -127,8 +133,11 @@ describe('remote runners through BullMQ on Redis', () => {
     // The results are whole: scores stored, so the threshold studio works on a remote run.
     const scores = (await host.call('runs.scores', { id: done[0].id, split: 'test' })) as { count: number }
     expect(scores.count).toBeGreaterThan(0)
-    // Each agent fetched the one dataset version once (by hash) and cached it.
-    for (const a of agents) expect(a.output()).not.toMatch(/refused|failed/)
+    // Each agent fetched the search's one dataset version once, by hash, and checked it.
+    for (const a of agents) {
+      expect(a.output().match(/dataset version \w+ fetched .*hash checked, cached/g)).toHaveLength(1)
+      expect(a.output()).not.toMatch(/refused|failed/)
+    }
   })
 
   it('an agent SIGKILLed mid-trial: the stalled check hands its trial to the other agent, and every trial still ends with one done run', { timeout: 300_000 }, async () => {
@@ -210,11 +219,17 @@ describe('remote runners through BullMQ on Redis', () => {
 
     const perTrial = queryWs<{ status: string; n: number }>(ws, `SELECT t.status, (SELECT COUNT(*) FROM runs r WHERE r.trial_id = t.id AND r.status = 'done') AS n FROM trials t`)
     expect(perTrial).toEqual(Array(4).fill({ status: 'done', n: 1 }))
-    // The trial the dead host had sent was not run again from scratch: its job's result was taken.
+    // The dead host's runs were interrupted; their trials were done once by the new host.
     const interrupted = queryWs<{ trial_id: number }>(ws, `SELECT trial_id FROM runs WHERE status = 'interrupted'`)
     expect(interrupted.length).toBeGreaterThan(0)
     const board = JSON.parse(second.stdout) as { trials: { status: string }[] }
     expect(board.trials.every((t) => t.status === 'done')).toBe(true)
+    // `runs list --json` and `runs show --json` say where each run ran.
+    const list = await cli(['runs', 'list', '--workspace', ws, '--json']).exited
+    const listed = JSON.parse(list.stdout) as { id: number; status: string; agent: string | null }[]
+    for (const r of listed.filter((x) => x.status === 'done')) expect(['agent-a', 'agent-b']).toContain(r.agent)
+    const show = await cli(['runs', 'show', String(listed[0].id), '--workspace', ws, '--json']).exited
+    expect(['agent-a', 'agent-b']).toContain((JSON.parse(show.stdout) as { agent: string }).agent)
   })
 
   it('a trial run twice (its agent stalled, was given up, and came back) is written once', { timeout: 300_000 }, async () => {
@@ -242,6 +257,32 @@ describe('remote runners through BullMQ on Redis', () => {
     await new Promise((r) => setTimeout(r, 3000))
     expect(exactlyOnce(host, q.experimentId)).toEqual({ trials: 2, done: 2, doneRunsPerTrial: [1, 1] })
     expect(query<{ n: number }>(host, `SELECT COUNT(*) AS n FROM runs WHERE experiment_id = ${q.experimentId}`)[0].n).toBe(2)
+  })
+})
+
+describe('dataset versions travel by content hash', () => {
+  it('an agent fetches a version once, checks its hash, and refuses data that does not hash to the id it was sent under', { timeout: 60_000 }, async () => {
+    const tmp = tempDir('wb-scale-data-')
+    cleanups.push(tmp.remove)
+    const redis = await newRedis()
+    const conn = redisConnection(redis.url, { blocking: true, name: 'test' })
+    cleanups.push(() => conn.disconnect())
+    const db = openDatabase(join(tmp.dir, 'cache.db'))
+    cleanups.push(() => void db.close())
+    const series = generateHeliosDetection({ days: 1, seed: 9 })
+    const other = generateHeliosDetection({ days: 1, seed: 10 })
+    const hash = contentHash(series)
+    const cache = new DatasetCache(db, conn, 'q')
+    await publishDataset(conn, 'q', hash, () => series)
+    await cache.ensure([hash, hash])
+    await cache.ensure([hash])
+    expect(cache.fetched).toBe(1)
+    expect(contentHash(loadDataset(db, hash))).toBe(hash)
+    // Another version's data published under a third id: refused, nothing cached.
+    const forged = 'f'.repeat(64)
+    await publishDataset(conn, 'q', forged, () => other)
+    await expect(cache.ensure([forged])).rejects.toThrow(/arrived with content hashing to .* refused/)
+    expect(getDatasetMeta(db, forged)).toBeNull()
   })
 })
 

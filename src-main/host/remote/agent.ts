@@ -66,6 +66,8 @@ function filesUnder(dir: string): { path: string; bytes: Uint8Array }[] {
 
 export class TrialAgent {
   private readonly redis: Redis
+  /** The worker's connection: BullMQ leaves a connection it was given open. */
+  private readonly workerConnection: Redis
   private readonly worker: Worker<RemoteTrialJob, RemoteReturn>
   private readonly cache: DatasetCache
   private readonly cacheDb: Db
@@ -84,12 +86,13 @@ export class TrialAgent {
     this.cacheFile = join(opts.dir, 'cache.db')
     this.cacheDb = openDatabase(this.cacheFile)
     this.redis = redisConnection(opts.url, { blocking: true, name: `workbench-agent-${opts.name}` })
-    this.cache = new DatasetCache(this.cacheDb, this.redis, opts.queue)
+    this.cache = new DatasetCache(this.cacheDb, this.redis, opts.queue, opts.log)
     this.workers = new TrainingWorkers(opts.launcher, DEFAULT_WARM_WORKERS)
     this.ref = { name: opts.name, machine: hostname(), backend: chooseTfjsBackend(probeTfjsBackends({ loadNative: true })).name }
     const lockDuration = opts.lockMs ?? 30_000
+    this.workerConnection = redisConnection(opts.url, { blocking: true, name: `workbench-agent-${opts.name}-worker` })
     this.worker = new Worker<RemoteTrialJob, RemoteReturn>(opts.queue, (job) => this.process(job), {
-      connection: redisConnection(opts.url, { blocking: true, name: `workbench-agent-${opts.name}-worker` }),
+      connection: this.workerConnection,
       concurrency: opts.concurrency,
       name: opts.name,
       lockDuration,
@@ -113,6 +116,7 @@ export class TrialAgent {
     await this.worker.close(true).catch(() => {})
     await removeAgentReport(this.redis, this.opts.queue, this.opts.name).catch(() => {})
     this.redis.disconnect()
+    this.workerConnection.disconnect()
     this.cacheDb.close()
   }
 

@@ -37,13 +37,14 @@ export async function publishDataset(redis: Redis, queue: string, hash: string, 
 /** An agent's datasets: fetched once by hash, verified, stored in its cache database. */
 export class DatasetCache {
   private readonly inFlight = new Map<string, Promise<void>>()
-  /** Versions fetched from Redis by this process (a test and the agent's log read it). */
+  /** Versions fetched from Redis by this process. */
   fetched = 0
 
   constructor(
     private readonly db: Db,
     private readonly redis: Redis,
-    private readonly queue: string
+    private readonly queue: string,
+    private readonly log: (line: string) => void = () => {}
   ) {}
 
   /** Makes sure every version is in the cache; two trials needing one version fetch it once. */
@@ -70,10 +71,12 @@ export class DatasetCache {
       if (!c) throw new Error(`dataset version ${hash.slice(0, 12)}: chunk ${i + 1} of ${n} is missing in Redis`)
       chunks.push(c)
     }
-    const series = decode<LabelledSeries>(Buffer.concat(chunks))
+    const bytes = Buffer.concat(chunks)
+    const series = decode<LabelledSeries>(bytes)
     const actual = contentHash(series)
     if (actual !== hash) throw new Error(`dataset version ${hash.slice(0, 12)} arrived with content hashing to ${actual.slice(0, 12)}: refused`)
     saveDataset(this.db, series, { source: 'imported', note: 'cached by a workbench agent' })
     this.fetched++
+    this.log(`dataset version ${hash.slice(0, 12)} fetched (${(bytes.length / 2 ** 20).toFixed(1)} MB in ${chunks.length} chunk${chunks.length === 1 ? '' : 's'}), hash checked, cached`)
   }
 }

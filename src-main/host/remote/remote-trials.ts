@@ -68,6 +68,9 @@ interface Tracked {
 
 export type RemoteState = 'connected' | 'down'
 
+/** How long the first look at Redis waits for the connection. */
+const FIRST_CONNECT_MS = 5000
+
 /** The dataset versions a trial's spec reads (the queue service resolved them to stored versions). */
 export function datasetVersionsOf(spec: ExperimentSpec): string[] {
   const out = new Set<string>()
@@ -96,6 +99,8 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
   private readonly redis: Redis
   private readonly queue: Queue<RemoteTrialJob>
   private readonly events: QueueEvents
+  /** BullMQ leaves connections it was given open: closed here. */
+  private readonly connections: Redis[]
   private readonly tracked = new Map<string, Tracked>()
   /** Jobs to remove once they end (cancelled while an agent ran them, or taken from a result before the job ended). */
   private readonly orphans = new Set<string>()
@@ -110,16 +115,26 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
   constructor(private readonly opts: RemoteTrialsOptions) {
     super()
     this.redis = redisConnection(opts.url, { blocking: false, name: 'workbench-host' })
-    this.queue = new Queue<RemoteTrialJob>(opts.queue, { connection: redisConnection(opts.url, { blocking: false, name: 'workbench-host-queue' }) })
+    const queueConnection = redisConnection(opts.url, { blocking: false, name: 'workbench-host-queue' })
+    const eventsConnection = redisConnection(opts.url, { blocking: true, name: 'workbench-host-events' })
+    this.connections = [this.redis, queueConnection, eventsConnection]
+    this.queue = new Queue<RemoteTrialJob>(opts.queue, { connection: queueConnection })
     this.queue.on('error', () => {})
-    this.events = new QueueEvents(opts.queue, { connection: redisConnection(opts.url, { blocking: true, name: 'workbench-host-events' }) })
+    this.events = new QueueEvents(opts.queue, { connection: eventsConnection })
     this.events.on('error', () => {})
     this.events.on('progress', ({ jobId, data }) => this.onProgress(jobId, data as RemoteProgress))
     this.events.on('completed', ({ jobId }) => this.reconcileJob(jobId))
     this.events.on('failed', ({ jobId }) => this.reconcileJob(jobId))
     this.timer = setInterval(() => void this.reconcile(), opts.reconcileMs ?? 1000)
     this.timer.unref()
-    this.first = this.reconcile()
+    // The first look waits for the connection (commands fail at once while it is not up).
+    this.first = new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, FIRST_CONNECT_MS)
+      this.redis.once('ready', () => {
+        clearTimeout(t)
+        resolve()
+      })
+    }).then(() => this.reconcile())
   }
 
   /** Resolves after the first look at Redis (its agents known, or it found down). */
@@ -178,7 +193,7 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
     // Jobs stay in Redis: a host that opens the workspace again takes their results.
     this.tracked.clear()
     await Promise.allSettled([this.events.close(), this.queue.close()])
-    this.redis.disconnect()
+    for (const c of this.connections) c.disconnect()
   }
 
   private setState(state: RemoteState, message: string | null): void {
