@@ -1,6 +1,6 @@
 /** Temporary workspaces and hosts for integration tests: real SQLite files, real worker processes. */
 import { afterEach, expect } from 'vitest'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -112,6 +112,25 @@ export function hostsPerTest(): {
       return { host, dir: tmp.dir }
     }
   }
+}
+
+/** How a `workbench` process ended, and what it printed. */
+export interface WorkbenchExit {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+/** A running `workbench` process: `output()` is its stderr so far; `exited` resolves when it ends. The caller kills it at teardown. */
+export function spawnWorkbench(args: string[], env: Record<string, string> = {}): { child: ChildProcess; output(): string; exited: Promise<WorkbenchExit> } {
+  const child = spawn(process.execPath, [join(REPO, 'bin/workbench.cjs'), ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d) => (stdout += d))
+  child.stderr!.on('data', (d) => (stderr += d))
+  const exited = new Promise<WorkbenchExit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })))
+  return { child, output: () => stderr, exited }
 }
 
 /** The `workbench` command as a user runs it on workspace `ws`: a real process, its exit code and both streams. */

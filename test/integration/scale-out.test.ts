@@ -4,11 +4,10 @@
  * agents, real kills. What is checked is what the workspace database says afterwards.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
 import Database from 'better-sqlite3'
-import { makeHost, smallForestGrid, tempDir, until, REPO } from '../helpers/workspace'
+import { makeHost, smallForestGrid, spawnWorkbench, tempDir, until } from '../helpers/workspace'
 import { startRedis, type TestRedis } from '../helpers/redis'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
 import type { RemoteStatus } from '../../src-main/contract/api'
@@ -24,29 +23,48 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-interface AgentProcess {
-  child: ChildProcess
-  output(): string
-  exited: Promise<void>
-}
+type WorkbenchProcess = ReturnType<typeof spawnWorkbench>
 
-/** A `workbench agent` process with its own folder (its dataset cache). */
-function startAgent(redis: TestRedis, name: string, dir: string, env: Record<string, string> = {}): AgentProcess {
-  const child = spawn(process.execPath, [join(REPO, 'bin/workbench.cjs'), 'agent', '--redis', redis.url, '--name', name, '--concurrency', '1', '--workspace', join(dir, name)], {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe']
-  })
-  let err = ''
-  child.stderr!.on('data', (d) => (err += d))
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
+/** A `workbench` process (killed after the test if still running). */
+function workbench(args: string[], env: Record<string, string> = {}): WorkbenchProcess {
+  const p = spawnWorkbench(args, env)
+  const { child, exited } = p
   cleanups.push(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL')
       await exited
     }
   })
-  return { child, output: () => err, exited }
+  return p
+}
+
+/** A `workbench agent` process (one trial at a time) with its own folder (its dataset cache). */
+function startAgent(redis: TestRedis, name: string, dir: string, env: Record<string, string> = {}): WorkbenchProcess {
+  return workbench(['agent', '--redis', redis.url, '--name', name, '--concurrency', '1', '--workspace', join(dir, name)], env)
+}
+
+/**
+ * Two agents with short job locks (a stalled agent's trial is handed on within seconds, not
+ * BullMQ's default 30 s), a host sending them a search of slow trials, and the run of the first
+ * trial agent-a took, once it reported progress.
+ */
+async function slowSearchOnTwoAgents(prefix: string, seeds: number[]): Promise<{ host: WorkbenchHost; a: WorkbenchProcess; experimentId: number; victim: number }> {
+  const tmp = tempDir(prefix)
+  cleanups.push(tmp.remove)
+  const redis = await newRedis()
+  const env = { WORKBENCH_AGENT_LOCK_MS: '3000' }
+  const a = startAgent(redis, 'agent-a', tmp.dir, env)
+  startAgent(redis, 'agent-b', tmp.dir, env)
+  const host = newHost(tmp.dir)
+  await connect(host, redis, 0)
+  await waitForAgents(host, ['agent-a', 'agent-b'])
+  const q = (await host.call('experiments.queue', { spec: slowGrid(prefix, seeds) })) as { experimentId: number }
+  let victim = 0
+  await until(() => {
+    victim = query<{ id: number }>(host, `SELECT id FROM runs WHERE status = 'running' AND agent = 'agent-a'`)[0]?.id ?? 0
+    return victim > 0 && (host.runs.liveProgress(victim)?.fraction ?? 0) > 0
+  }, 120_000, 'a trial running on agent-a')
+  return { host, a, experimentId: q.experimentId, victim }
 }
 
 async function newRedis(): Promise<TestRedis> {
@@ -141,28 +159,12 @@ describe('remote runners through BullMQ on Redis', () => {
   })
 
   it('an agent SIGKILLed mid-trial: the stalled check hands its trial to the other agent, and every trial still ends with one done run', { timeout: 300_000 }, async () => {
-    const tmp = tempDir('wb-scale-kill-')
-    cleanups.push(tmp.remove)
-    const redis = await newRedis()
-    // Short job locks: a dead agent's trial is handed on within seconds, not BullMQ's default 30 s.
-    const env = { WORKBENCH_AGENT_LOCK_MS: '3000' }
-    const a = startAgent(redis, 'agent-a', tmp.dir, env)
-    startAgent(redis, 'agent-b', tmp.dir, env)
-    const host = newHost(tmp.dir)
-    await connect(host, redis, 0)
-    await waitForAgents(host, ['agent-a', 'agent-b'])
-    const q = (await host.call('experiments.queue', { spec: slowGrid('scale-kill', [1, 2, 3, 4]) })) as { experimentId: number }
-    // Mid-trial on agent-a: it reported progress, and the trial has not ended.
-    let victim = 0
-    await until(() => {
-      victim = query<{ id: number }>(host, `SELECT id FROM runs WHERE status = 'running' AND agent = 'agent-a'`)[0]?.id ?? 0
-      return victim > 0 && (host.runs.liveProgress(victim)?.fraction ?? 0) > 0
-    }, 120_000, 'a trial running on agent-a')
+    const { host, a, experimentId, victim } = await slowSearchOnTwoAgents('wb-scale-kill-', [1, 2, 3, 4])
     a.child.kill('SIGKILL')
     await a.exited
-    await host.call('queue.wait', { experimentId: q.experimentId })
+    await host.call('queue.wait', { experimentId })
 
-    expect(exactlyOnce(host, q.experimentId)).toEqual({ trials: 4, done: 4, doneRunsPerTrial: [1, 1, 1, 1] })
+    expect(exactlyOnce(host, experimentId)).toEqual({ trials: 4, done: 4, doneRunsPerTrial: [1, 1, 1, 1] })
     // The killed agent's trial finished on the other one, in the same run (nothing was written twice).
     const run = query<{ status: string; agent: string }>(host, `SELECT status, agent FROM runs WHERE id = ${victim}`)[0]
     expect(run).toEqual({ status: 'done', agent: 'agent-b' })
@@ -210,11 +212,11 @@ describe('remote runners through BullMQ on Redis', () => {
     const file = join(tmp.dir, 'search.json')
     writeFileSync(file, JSON.stringify(slowGrid('scale-host', [1, 2, 3, 4])))
     const args = ['run', file, '--workspace', ws, '--redis', redis.url, '--local-slots', '0', '--json']
-    const first = cli(args)
+    const first = workbench(args)
     await until(() => queryWs<{ id: number }>(ws, `SELECT id FROM runs WHERE status = 'running' AND agent IS NOT NULL`).length > 0, 120_000, 'a remote trial running')
     first.child.kill('SIGKILL')
     await first.exited
-    const second = await cli(args).exited
+    const second = await workbench(args).exited
     expect(second.code, second.stderr).toBe(0)
 
     const perTrial = queryWs<{ status: string; n: number }>(ws, `SELECT t.status, (SELECT COUNT(*) FROM runs r WHERE r.trial_id = t.id AND r.status = 'done') AS n FROM trials t`)
@@ -225,38 +227,24 @@ describe('remote runners through BullMQ on Redis', () => {
     const board = JSON.parse(second.stdout) as { trials: { status: string }[] }
     expect(board.trials.every((t) => t.status === 'done')).toBe(true)
     // `runs list --json` and `runs show --json` say where each run ran.
-    const list = await cli(['runs', 'list', '--workspace', ws, '--json']).exited
+    const list = await workbench(['runs', 'list', '--workspace', ws, '--json']).exited
     const listed = JSON.parse(list.stdout) as { id: number; status: string; agent: string | null }[]
     for (const r of listed.filter((x) => x.status === 'done')) expect(['agent-a', 'agent-b']).toContain(r.agent)
-    const show = await cli(['runs', 'show', String(listed[0].id), '--workspace', ws, '--json']).exited
+    const show = await workbench(['runs', 'show', String(listed[0].id), '--workspace', ws, '--json']).exited
     expect(['agent-a', 'agent-b']).toContain((JSON.parse(show.stdout) as { agent: string }).agent)
   })
 
   it('a trial run twice (its agent stalled, was given up, and came back) is written once', { timeout: 300_000 }, async () => {
-    const tmp = tempDir('wb-scale-dup-')
-    cleanups.push(tmp.remove)
-    const redis = await newRedis()
-    const env = { WORKBENCH_AGENT_LOCK_MS: '3000' }
-    const a = startAgent(redis, 'agent-a', tmp.dir, env)
-    startAgent(redis, 'agent-b', tmp.dir, env)
-    const host = newHost(tmp.dir)
-    await connect(host, redis, 0)
-    await waitForAgents(host, ['agent-a', 'agent-b'])
-    const q = (await host.call('experiments.queue', { spec: slowGrid('scale-dup', [1, 2]) })) as { experimentId: number }
-    let victim = 0
-    await until(() => {
-      victim = query<{ id: number }>(host, `SELECT id FROM runs WHERE status = 'running' AND agent = 'agent-a'`)[0]?.id ?? 0
-      return victim > 0
-    }, 120_000, 'a trial running on agent-a')
+    const { host, a, experimentId, victim } = await slowSearchOnTwoAgents('wb-scale-dup-', [1, 2])
     // Frozen: no lock renewal, so BullMQ gives its job to agent-b; its training worker finishes meanwhile.
     a.child.kill('SIGSTOP')
     await until(() => query(host, `SELECT id FROM runs WHERE id = ${victim} AND agent = 'agent-b'`).length > 0, 120_000, 'the trial taken over by agent-b')
     a.child.kill('SIGCONT')
-    await host.call('queue.wait', { experimentId: q.experimentId })
+    await host.call('queue.wait', { experimentId })
     // agent-a comes back with its result of the same trial: it is not written again.
     await new Promise((r) => setTimeout(r, 3000))
-    expect(exactlyOnce(host, q.experimentId)).toEqual({ trials: 2, done: 2, doneRunsPerTrial: [1, 1] })
-    expect(query<{ n: number }>(host, `SELECT COUNT(*) AS n FROM runs WHERE experiment_id = ${q.experimentId}`)[0].n).toBe(2)
+    expect(exactlyOnce(host, experimentId)).toEqual({ trials: 2, done: 2, doneRunsPerTrial: [1, 1] })
+    expect(query<{ n: number }>(host, `SELECT COUNT(*) AS n FROM runs WHERE experiment_id = ${experimentId}`)[0].n).toBe(2)
   })
 })
 
@@ -306,18 +294,4 @@ function queryWs<T>(ws: string, sql: string): T[] {
   } catch {
     return []
   }
-}
-
-/** A `workbench` CLI process; `exited` resolves with its status and output. */
-function cli(args: string[]): { child: ChildProcess; exited: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, [join(REPO, 'bin/workbench.cjs'), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (d) => (stdout += d))
-  child.stderr!.on('data', (d) => (stderr += d))
-  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })))
-  cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  })
-  return { child, exited }
 }
