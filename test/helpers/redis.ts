@@ -29,16 +29,18 @@ export interface TestRedis {
   stop(): Promise<void>
 }
 
-export async function startRedis(): Promise<TestRedis> {
+/** `args`: more server options (e.g. `--requirepass`); `url` then is still without credentials. */
+export async function startRedis(args: string[] = []): Promise<TestRedis> {
   const port = await freePort()
   const url = `redis://127.0.0.1:${port}`
   let child: ChildProcess | null = null
   const launch = async () => {
-    child = spawn(SERVER, ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1'], { stdio: 'ignore' })
+    child = spawn(SERVER, ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', ...args], { stdio: 'ignore' })
     const started = Date.now()
     for (;;) {
       const c = await checkRedis(url, 500)
-      if (c.ok) return
+      // Up: it answers (a server with a password answers that it wants one).
+      if (c.ok || c.problem === 'auth') return
       if (Date.now() - started > 10_000) throw new Error(`redis-server did not start on port ${port}: ${c.message}`)
       await new Promise((r) => setTimeout(r, 50))
     }

@@ -11,7 +11,7 @@ import { makeHost, smallForestGrid, spawnWorkbench, tempDir, until } from '../he
 import { startRedis, type TestRedis } from '../helpers/redis'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
 import type { RemoteStatus } from '../../src-main/contract/api'
-import { redisConnection } from '../../src-main/host/remote/connection'
+import { checkRedis, redisConnection } from '../../src-main/host/remote/connection'
 import { DatasetCache, publishDataset } from '../../src-main/host/remote/dataset-transfer'
 import { openDatabase } from '../../src-main/core/store/database'
 import { getDatasetMeta, loadDataset } from '../../src-main/core/store/datasets-repo'
@@ -245,6 +245,22 @@ describe('remote runners through BullMQ on Redis', () => {
     await new Promise((r) => setTimeout(r, 3000))
     expect(exactlyOnce(host, experimentId)).toEqual({ trials: 2, done: 2, doneRunsPerTrial: [1, 1] })
     expect(query<{ n: number }>(host, `SELECT COUNT(*) AS n FROM runs WHERE experiment_id = ${experimentId}`)[0].n).toBe(2)
+  })
+})
+
+describe('the Connect check', () => {
+  it('says what is wrong: not a Redis URL, nothing listening, refused credentials; and the version when it connects', { timeout: 60_000 }, async () => {
+    const redis = await startRedis(['--requirepass', 'pa55'])
+    cleanups.push(() => redis.stop())
+    expect(await checkRedis('http://127.0.0.1:6379')).toMatchObject({ ok: false, problem: 'bad-url', message: expect.stringMatching(/redis:\/\/ or rediss:\/\//) })
+    expect(await checkRedis('redis://127.0.0.1:6379/x')).toMatchObject({ ok: false, problem: 'bad-url', message: expect.stringMatching(/database number/) })
+    expect(await checkRedis('redis://127.0.0.1:1')).toMatchObject({ ok: false, problem: 'unreachable', message: expect.stringMatching(/cannot reach redis:\/\/127\.0\.0\.1:1/) })
+    expect(await checkRedis(redis.url)).toMatchObject({ ok: false, problem: 'auth' })
+    const wrong = await checkRedis(`redis://:nope@127.0.0.1:${redis.port}`)
+    expect(wrong).toMatchObject({ ok: false, problem: 'auth' })
+    // The password never appears in what is said.
+    expect(JSON.stringify(wrong)).not.toContain('nope')
+    expect(await checkRedis(`redis://:pa55@127.0.0.1:${redis.port}/2`)).toMatchObject({ ok: true, version: expect.stringMatching(/^\d+\.\d+/) })
   })
 })
 
