@@ -39,17 +39,35 @@ function spec(): unknown {
   }
 }
 
-/** CPU seconds of the children this process has waited for (and theirs), from /proc/self/stat. */
+/** Fields of /proc/<pid>/stat after the command name (field 3 is index 0). */
+function statFields(pid: number | 'self'): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+}
+
+/** CPU seconds of the children this process has waited for (and theirs): stat fields 16 and 17 (cutime, cstime). */
 function childCpuSeconds(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  // Fields 16 and 17 of stat (cutime, cstime) are at 13 and 14 after the command name.
-  return (Number(fields[13]) + Number(fields[14])) / 100
+  const f = statFields('self')
+  return (Number(f[13]) + Number(f[14])) / 100
+}
+
+/** CPU seconds a live process used itself so far: stat fields 14 and 15 (utime, stime). */
+function ownCpuSeconds(pid: number): number {
+  const f = statFields(pid)
+  return (Number(f[11]) + Number(f[12])) / 100
 }
 
 const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))))
 
-async function runCase(redis: TestRedis, localSlots: number, agents: number): Promise<{ wallS: number; cpuS: number }> {
+interface Measured {
+  wallS: number
+  /** Every process of the case, agents' start-ups included. */
+  cpuS: number
+  /** What the agents' start-ups took (before the search began): a cost per agent, not per trial. */
+  agentStartCpuS: number
+}
+
+async function runCase(redis: TestRedis, localSlots: number, agents: number): Promise<Measured> {
   const dir = mkdtempSync(join(tmpdir(), 'wb-scale-bench-'))
   try {
     const file = join(dir, 'search.json')
@@ -64,6 +82,7 @@ async function runCase(redis: TestRedis, localSlots: number, agents: number): Pr
       await new Promise((r) => setTimeout(r, 100))
     }
     conn.disconnect()
+    const agentStartCpuS = procs.reduce((a, p) => a + ownCpuSeconds(p.pid!), 0)
     const t0 = performance.now()
     const host = spawn(process.execPath, [join(ROOT, 'bin/workbench.cjs'), 'run', file, '--workspace', join(dir, 'ws'), '--redis', redis.url, '--local-slots', String(localSlots), '--json'], {
       stdio: ['ignore', 'ignore', 'ignore']
@@ -73,7 +92,7 @@ async function runCase(redis: TestRedis, localSlots: number, agents: number): Pr
     if (code !== 0) throw new Error(`workbench run exited with ${code}`)
     for (const p of procs) p.kill('SIGTERM')
     await Promise.all(procs.map(exited))
-    return { wallS, cpuS: childCpuSeconds() - cpu0 }
+    return { wallS, cpuS: childCpuSeconds() - cpu0, agentStartCpuS }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
@@ -93,26 +112,27 @@ const cases = [
 ]
 
 const redis = await startRedis()
-const results = new Map<string, { wallS: number; cpuS: number }[]>()
+const results = new Map<string, Measured[]>()
 try {
   console.log(`${TRIALS}-trial Isolation Forest search, ${REPEATS} runs per case; load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
   for (let r = 0; r < REPEATS; r++) {
     for (const c of cases) {
       const m = await runCase(redis, c.localSlots, c.agents)
       results.set(c.label, [...(results.get(c.label) ?? []), m])
-      console.log(`  run ${r + 1} ${c.label}: ${m.wallS.toFixed(1)} s wall, ${m.cpuS.toFixed(1)} CPU s  (load ${loadavg()[0].toFixed(2)})`)
+      console.log(`  run ${r + 1} ${c.label}: ${m.wallS.toFixed(1)} s wall, ${m.cpuS.toFixed(1)} CPU s (agents' start-up ${m.agentStartCpuS.toFixed(1)})  (load ${loadavg()[0].toFixed(2)})`)
     }
   }
-  console.log('\ncase                                    trials/s (wall)    trials per CPU-second   CPU s')
+  console.log('\ncase                                    trials/s (wall)    trials per CPU-second   CPU s          CPU s without agents\' start-up')
   for (const c of cases) {
     const ms = results.get(c.label)!
-    console.log(`${c.label.padEnd(40)}${stats(ms.map((m) => TRIALS / m.wallS)).padEnd(19)}${stats(ms.map((m) => TRIALS / m.cpuS)).padEnd(24)}${stats(ms.map((m) => m.cpuS))}`)
+    const row = [stats(ms.map((m) => TRIALS / m.wallS)).padEnd(19), stats(ms.map((m) => TRIALS / m.cpuS)).padEnd(24), stats(ms.map((m) => m.cpuS)).padEnd(15), stats(ms.map((m) => m.cpuS - m.agentStartCpuS))]
+    console.log(`${c.label.padEnd(40)}${row.join('')}`)
   }
   const local = results.get(cases[0].label)!
   const remote = results.get(cases[3].label)!
   const overheadMs = remote.map((m, i) => ((m.wallS - local[i].wallS) / TRIALS) * 1000)
-  const overheadCpuMs = remote.map((m, i) => ((m.cpuS - local[i].cpuS) / TRIALS) * 1000)
-  console.log(`\nper-trial overhead through Redis (one trial at a time, agent vs local slot): ${stats(overheadMs)} ms wall, ${stats(overheadCpuMs)} ms CPU`)
+  const overheadCpuMs = remote.map((m, i) => ((m.cpuS - m.agentStartCpuS - local[i].cpuS) / TRIALS) * 1000)
+  console.log(`\nper-trial overhead through Redis (one trial at a time, agent vs local slot): ${stats(overheadMs)} ms wall, ${stats(overheadCpuMs)} ms CPU (the agent's start-up left out)`)
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
 } finally {
   await redis.stop()

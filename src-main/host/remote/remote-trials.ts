@@ -64,6 +64,8 @@ interface Tracked {
   /** Epochs delivered live (a result fills in the ones a Redis outage lost). */
   epochs: Set<number>
   busy: boolean
+  /** An event came while a pass was looking at it: one more pass right after (never a tick later). */
+  again: boolean
 }
 
 export type RemoteState = 'connected' | 'down'
@@ -177,7 +179,7 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
   /** Publishes a trial (now, or as soon as Redis answers); its messages go to `listener`. */
   start(jobId: string, job: TrainingJob, listener: RemoteListener): TrialOnWorker {
     if (this.closed) throw new Error('remote runners are disconnected')
-    const t: Tracked = { jobId, job, data: { trial: { runId: job.runId, spec: job.spec }, datasets: datasetVersionsOf(job.spec) }, listener, published: false, agent: null, epochs: new Set(), busy: false }
+    const t: Tracked = { jobId, job, data: { trial: { runId: job.runId, spec: job.spec }, datasets: datasetVersionsOf(job.spec) }, listener, published: false, agent: null, epochs: new Set(), busy: false, again: false }
     this.tracked.set(jobId, t)
     listener.onMessage({ type: 'progress', stage: 'queued', fraction: 0, message: `waiting for an agent (queue '${this.opts.queue}')`, etaMs: null })
     void this.reconcileOne(t)
@@ -289,7 +291,8 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
   }
 
   private async reconcileOne(t: Tracked): Promise<void> {
-    if (t.busy || this.closed) return
+    if (this.closed) return
+    if (t.busy) return void (t.again = true)
     t.busy = true
     try {
       if (!t.published) return await this.publish(t)
@@ -314,6 +317,10 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
       this.setState('down', `Redis at ${this.url}: ${(err as Error).message}`)
     } finally {
       t.busy = false
+      if (t.again && this.tracked.get(t.jobId) === t) {
+        t.again = false
+        void this.reconcileOne(t)
+      }
     }
   }
 
