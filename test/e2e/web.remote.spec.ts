@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test, expect, startServe, REPO } from './serve-fixture'
+import { test, expect, startServe, api, liveLstmSpec, REPO } from './serve-fixture'
 import { startRedis } from '../helpers/redis'
 
 test('the agents and a remote trial, live in the UI', async ({ page }) => {
@@ -17,15 +17,7 @@ test('the agents and a remote trial, live in the UI', async ({ page }) => {
   const dir = mkdtempSync(join(tmpdir(), 'wb-e2e-remote-'))
   const experiments = join(dir, 'experiments')
   mkdirSync(experiments)
-  writeFileSync(
-    join(experiments, 'e2e-remote-lstm.json'),
-    JSON.stringify({
-      name: 'e2e-remote-lstm',
-      dataset: { generator: 'helios-events', params: { scale: 0.01, seed: 3 } },
-      split: { kind: 'time', trainFraction: 0.7, validationFraction: 0.15 },
-      model: { kind: 'lstm-classifier', params: { window: 20, trainStride: 1, units: [8], denseUnits: 4, epochs: 6, batchSize: 64, learningRate: 0.01, earlyStoppingPatience: null, seed: 1 } }
-    })
-  )
+  writeFileSync(join(experiments, 'e2e-remote-lstm.json'), JSON.stringify(liveLstmSpec('e2e-remote-lstm')))
   const redis = await startRedis()
   const agent = spawn(process.execPath, [join(REPO, 'bin/workbench.cjs'), 'agent', '--redis', redis.url, '--name', 'e2e-agent', '--concurrency', '1', '--workspace', join(dir, 'agent')], {
     cwd: REPO,
@@ -77,10 +69,7 @@ test('the agents and a remote trial, live in the UI', async ({ page }) => {
       )
       .toBe('two epochs seen')
     await expect(page.getByTestId('run-status')).toHaveText(/done/i, { timeout: 180_000 })
-    const detail = await page.evaluate(async (id) => {
-      const res = await fetch('/api/runs.get', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id }) })
-      return ((await res.json()) as { output: { agent: string | null; epochs: unknown[] } }).output
-    }, runId)
+    const detail = await api<{ agent: string | null; epochs: unknown[] }>(served, 'runs.get', { id: runId })
     expect(detail.agent).toBe('e2e-agent')
     expect(detail.epochs.length).toBeGreaterThanOrEqual(2)
 
