@@ -248,6 +248,21 @@ describe('remote runners through BullMQ on Redis', () => {
   })
 })
 
+describe('cancelling a remote run', () => {
+  it('ends the run as cancelled at once and stops the agent training it; the agent then takes the next trial', { timeout: 300_000 }, async () => {
+    const { host, a, experimentId, victim } = await slowSearchOnTwoAgents('wb-scale-cancel-', [1, 2, 3])
+    const r = (await host.call('runs.cancel', { id: victim })) as { cancelled: boolean }
+    expect(r.cancelled).toBe(true)
+    expect(query<{ status: string }>(host, `SELECT status FROM runs WHERE id = ${victim}`)[0].status).toBe('cancelled')
+    // The agent heard it (its training worker stopped) and goes on with the search.
+    await until(() => /trial \S+ failed: cancelled: /.test(a.output()), 60_000, 'agent-a stopping the cancelled trial')
+    await host.call('queue.wait', { experimentId })
+    const trials = query<{ status: string }>(host, `SELECT status FROM trials WHERE experiment_id = ${experimentId} ORDER BY id`).map((t) => t.status)
+    expect(trials.filter((t) => t === 'cancelled')).toHaveLength(1)
+    expect(trials.filter((t) => t === 'done')).toHaveLength(2)
+  })
+})
+
 describe('the Connect check', () => {
   it('says what is wrong: not a Redis URL, nothing listening, refused credentials; and the version when it connects', { timeout: 60_000 }, async () => {
     const redis = await startRedis(['--requirepass', 'pa55'])

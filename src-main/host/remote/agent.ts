@@ -49,6 +49,8 @@ export interface AgentOptions {
 
 /** How often a running trial checks whether the host cancelled it. */
 const CANCEL_POLL_MS = 500
+/** How long a cancelled trial's worker may take to stop by itself. */
+const CANCEL_GRACE_MS = 1500
 
 /** Every file under `dir`, with its path relative to it. */
 function filesUnder(dir: string): { path: string; bytes: Uint8Array }[] {
@@ -180,6 +182,7 @@ export class TrialAgent {
     }
     return new Promise((resolve, reject) => {
       let poll: NodeJS.Timeout | null = null
+      let cancelled: string | null = null
       const settle = (fn: () => void) => {
         if (poll) clearInterval(poll)
         poll = null
@@ -194,13 +197,19 @@ export class TrialAgent {
           forward(m)
         },
         onExit: (exit) => {
+          if (cancelled !== null) return settle(() => reject(new Error(`cancelled: ${cancelled}`)))
           const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
           settle(() => reject(new Error(`the training worker on agent ${this.opts.name} ${how} before finishing${exit.stderrTail ? `; last output: ${exit.stderrTail.split('\n').slice(-3).join(' | ')}` : ''}`)))
         }
       })
       poll = setInterval(() => {
         void this.redis.get(keys.cancel(this.opts.queue, job.id!)).then((reason) => {
-          if (reason !== null) trial.cancel(reason)
+          if (reason === null || cancelled !== null) return
+          cancelled = reason
+          trial.cancel(reason)
+          // As the host does for a local trial: synchronous engine code (a forest being fitted)
+          // reads the cancel only when it yields; a worker still busy after a moment is ended.
+          setTimeout(() => trial.kill(), CANCEL_GRACE_MS).unref()
         }, () => {})
       }, CANCEL_POLL_MS)
     })
