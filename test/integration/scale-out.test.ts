@@ -146,6 +146,11 @@ describe('remote runners through BullMQ on Redis', () => {
     const stored = query<{ run_id: number; n: number }>(host, `SELECT run_id, COUNT(*) AS n FROM run_epochs WHERE run_id IN (${done.map((r) => r.id).join(',')}) GROUP BY run_id`)
     expect(stored).toHaveLength(12)
     for (const s of stored) expect(epochsLive.get(s.run_id)).toBe(s.n)
+    // None came late with the result: they came as live messages.
+    expect(query(host, `SELECT run_id FROM run_logs WHERE message LIKE '%did not arrive live%'`)).toEqual([])
+    // The agents' own messages reached each run's log (they come only as live progress).
+    const started = query<{ run_id: number }>(host, `SELECT DISTINCT run_id FROM run_logs WHERE message LIKE 'agent agent-_ started on backend %'`)
+    expect(started.map((l) => l.run_id).sort()).toEqual(done.map((r) => r.id).sort())
     // The agents were seen, and which trial each ran.
     expect(statuses.some((s) => s.agents.some((a) => a.running.length > 0))).toBe(true)
     // The results are whole: scores stored, so the threshold studio works on a remote run.

@@ -72,6 +72,8 @@ export type RemoteState = 'connected' | 'down'
 
 /** How long the first look at Redis waits for the connection. */
 const FIRST_CONNECT_MS = 5000
+/** How long a job completed moments ago is left to its `completed` event (which follows its live messages). */
+const EVENT_GRACE_MS = 3000
 
 /** The dataset versions a trial's spec reads (the queue service resolved them to stored versions). */
 export function datasetVersionsOf(spec: ExperimentSpec): string[] {
@@ -265,7 +267,7 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
 
   private reconcileJob(jobId: string): void {
     const t = this.tracked.get(jobId)
-    if (t) void this.reconcileOne(t)
+    if (t) void this.reconcileOne(t, true)
     else if (this.orphans.has(jobId)) void this.removeJob(jobId)
   }
 
@@ -290,18 +292,29 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
     }
   }
 
-  private async reconcileOne(t: Tracked): Promise<void> {
+  /**
+   * Looks at one trial in flight. `fromEvent`: its job's `completed` / `failed` event came, after
+   * every live message of it; a pass of the timer leaves a job completed moments ago to that
+   * event, so its last epochs arrive as live messages first.
+   */
+  private async reconcileOne(t: Tracked, fromEvent = false): Promise<void> {
     if (this.closed) return
-    if (t.busy) return void (t.again = true)
+    if (t.busy) {
+      if (fromEvent) t.again = true
+      return
+    }
     t.busy = true
     try {
       if (!t.published) return await this.publish(t)
-      // A result first: it may come from an agent whose job Redis lost meanwhile.
-      if (await this.takeResult(t)) return
       const job = (await this.queue.getJob(t.jobId)) as Job<RemoteTrialJob> | undefined
-      if (!job) return await this.publish(t)
-      const state = await job.getState()
-      if (state === 'unknown') return await this.publish(t)
+      const state = job ? await job.getState() : 'unknown'
+      // On an agent now: its messages are still coming.
+      if (state === 'active') return
+      if (state === 'completed' && !fromEvent && Date.now() - (job!.finishedOn ?? 0) < EVENT_GRACE_MS) return
+      // A result first: it may come from an agent whose job Redis lost meanwhile (the job then
+      // missing, or published again and waiting).
+      if (await this.takeResult(t)) return
+      if (!job || state === 'unknown') return await this.publish(t)
       if (state !== 'failed' && state !== 'completed') return
       const stale = job.data.trial.runId !== t.job.runId && this.opts.runSettled(job.data.trial.runId)
       if (state === 'failed' && !stale) {
@@ -319,7 +332,7 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
       t.busy = false
       if (t.again && this.tracked.get(t.jobId) === t) {
         t.again = false
-        void this.reconcileOne(t)
+        void this.reconcileOne(t, true)
       }
     }
   }
@@ -361,7 +374,9 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
         t.agent = result.agent.name
         t.listener.onAgent(result.agent)
       }
-      for (const e of result.epochs) if (!t.epochs.has(e.epoch)) t.listener.onMessage({ type: 'epoch', ...e })
+      const missed = result.epochs.filter((e) => !t.epochs.has(e.epoch))
+      if (missed.length > 0) t.listener.onMessage({ type: 'log', level: 'warn', message: `${missed.length} history point${missed.length === 1 ? '' : 's'} did not arrive live (Redis was down?) and came with the result` })
+      for (const e of missed) t.listener.onMessage({ type: 'epoch', ...e })
       this.end(t, done)
     } else {
       this.end(t, { type: 'error', message: `agent ${result.agent?.name ?? '?'} sent an unreadable result: ${parsed.ok ? parsed.message.type : parsed.message.type === 'error' ? parsed.message.message : ''}` })
