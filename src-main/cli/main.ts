@@ -19,6 +19,7 @@ import { runsListCommand, runsAnnotateCommand } from './commands/runs-list'
 import { runsCompareCommand } from './commands/compare'
 import { runsThreshold, runsErrors } from './commands/runs-analysis'
 import { doctorCommand } from './commands/doctor'
+import { agentCommand } from './commands/agent'
 import { serveCommand } from './commands/serve'
 import { datasetsCommand } from './commands/datasets'
 import { exportCommand, verifyCommand, scoreCommand } from './commands/bundles'
@@ -29,9 +30,14 @@ import { runsPredictions } from './commands/predictions'
 const USAGE = `workbench ${WORKBENCH_VERSION}: train, compare and export time-series anomaly detectors
 
 usage:
-  workbench run <spec.json> [--json] [--require-targets] [--repeat N]
+  workbench run <spec.json> [--json] [--require-targets] [--repeat N] [--redis URL [--local-slots N] [--queue Q]]
                                                            run an experiment in worker processes; --repeat: with N
-                                                           seeds, reporting each metric's mean and spread
+                                                           seeds, reporting each metric's mean and spread; --redis:
+                                                           on the agents serving that Redis too, and N trials here
+                                                           (0: agents only; default one per core)
+  workbench agent --redis redis://[user:pass@]host:6379[/db] [--concurrency N] [--name NAME] [--queue Q]
+                                                           run trials for hosts that send them to that Redis (rediss://
+                                                           for TLS); opens no port; Ctrl-C stops it
   workbench runs list [--filter k=v ...] [--sort COLUMN] [--order asc|desc] [--limit N] [--csv FILE] [--json]
                                                            the run history: filter by experiment (id or name), kind,
                                                            status, dataset, targets (met|not-met|none), tag, text; sort
@@ -101,6 +107,10 @@ const options = {
   csv: { type: 'string' },
   tag: { type: 'string', multiple: true },
   repeat: { type: 'string' },
+  redis: { type: 'string' },
+  'local-slots': { type: 'string' },
+  queue: { type: 'string' },
+  concurrency: { type: 'string' },
   rule: { type: 'string' },
   seed: { type: 'string' },
   scale: { type: 'string' },
@@ -151,7 +161,11 @@ export async function main(argv: string[]): Promise<number> {
       case 'run': {
         if (rest.length !== 1) throw new UsageError('run takes exactly one spec file: workbench run <spec.json>')
         const repeat = values.repeat === undefined ? undefined : Number(values.repeat)
-        return await runCommand(openHost(), rest[0], { json, requireTargets: values['require-targets'], repeat })
+        const localSlots = values['local-slots'] === undefined ? undefined : Number(values['local-slots'])
+        if (localSlots !== undefined && (!Number.isInteger(localSlots) || localSlots < 0)) throw new UsageError(`--local-slots must be a whole number >= 0, got '${values['local-slots']}'`)
+        if (values.redis === undefined && (localSlots !== undefined || values.queue !== undefined)) throw new UsageError('--local-slots and --queue go with --redis URL')
+        const remote = values.redis === undefined ? undefined : { url: values.redis, localSlots, queue: values.queue }
+        return await runCommand(openHost(), rest[0], { json, requireTargets: values['require-targets'], repeat, remote })
       }
       case 'runs': {
         const [sub, id] = rest
@@ -191,6 +205,8 @@ export async function main(argv: string[]): Promise<number> {
         return await scoreCommand(openHost(), rest[0], rest[1], { json })
       case 'settings':
         return await settingsCommand(openHost(), rest, { json })
+      case 'agent':
+        return await agentCommand(workspace, { redis: values.redis, concurrency: values.concurrency, name: values.name, queue: values.queue })
       case 'doctor':
         return await doctorCommand(workspace, { json })
       case 'serve': {

@@ -24,6 +24,7 @@ import { float32Array, float64Array, uint8Array, int32Array } from './typed-arra
 import { analysisMethods, runThresholdsSchema } from './analysis'
 import { predictionMethods, pointMetricsSchema } from './predictions'
 import { historyMethods, historyEvents } from './history'
+import { remoteMethods, remoteEvents } from './remote'
 import { explainMethods, featureImportanceSchema, featureImportanceStateSchema } from './explain'
 import {
   confusionSchema,
@@ -49,6 +50,7 @@ export * from './analysis'
 export * from './history'
 export * from './explain'
 export * from './predictions'
+export * from './remote'
 
 /**
  * Error codes every front door reports the same way. `forbidden`: a path outside the folders the
@@ -530,6 +532,7 @@ export const methods = {
   ...explainMethods,
   /** Runs list (filter, sort, page, CSV), tags and notes, run links, compare (contract/history.ts). */
   ...historyMethods,
+  ...remoteMethods,
 
   /**
    * Queues a spec's whole search (new trials only: a trial is its params + data + version): a file
@@ -749,7 +752,8 @@ export const events = {
   'dataset.job': jobProgressSchema,
   /** Progress of a `bundles.export` of run `runId` (the call itself answers when it is done). */
   'bundle.export': z.object({ runId: z.number().int(), fraction: z.number(), message: z.string() }),
-  ...historyEvents
+  ...historyEvents,
+  ...remoteEvents
 } as const satisfies Record<string, z.ZodType>
 
 export type MethodName = keyof typeof methods

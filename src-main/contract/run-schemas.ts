@@ -69,6 +69,8 @@ export const runSummarySchema = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   durationMs: z.number().nullable(),
+  /** The workbench agent (another machine, through Redis) that ran it; null when it ran on the host's own workers. */
+  agent: z.string().nullable(),
   /** Test metrics once the run is done. */
   metrics: metricsSchema.nullable(),
   targets: z.array(targetResultSchema),

@@ -7,6 +7,10 @@
  * again in a fresh process, where a second death fails it. The host carries on either way. What
  * runs when is the scheduler's decision (core/search/scheduler.ts): this is its `TrialLauncher`.
  *
+ * With remote runners (host/remote/remote-trials.ts) a run goes to a local worker while fewer
+ * than `localSlots` run here, else to an agent through Redis: its messages come back the same
+ * way and are recorded by the same code, so a remote run is recorded as a local one is.
+ *
  * A run's outcome and its trial's are one write (recordRunOutcome). When another process holds
  * the database, the write is retried until it lands: a finished trial's results are never
  * dropped because of contention.
@@ -18,17 +22,22 @@ import type { ExperimentSpec } from '../core/search/spec'
 import type { TrialLauncher } from '../core/search/scheduler'
 import { isBusyError } from '../core/store/database'
 import * as runs from '../core/store/runs-repo'
+import { getTrial } from '../core/store/trials-repo'
 import { recordRunOutcome, type RunOutcome } from '../core/store/outcomes-repo'
 import { crashPoint } from '../core/crash-point'
 import type { FromWorker } from '../workers/protocol'
 import type { DataRole, RunProgress } from '../core/store/run-schemas'
 import type { WorkerLauncher, WorkerExit } from './worker-launcher'
-import { TrainingWorkers, DEFAULT_WARM_WORKERS, type TrialOnWorker, type WarmWorkerOptions } from './training-workers'
+import { TrainingWorkers, DEFAULT_WARM_WORKERS, type TrialOnWorker, type WarmWorkerOptions, type TrialListener } from './training-workers'
+import type { RemoteTrials } from './remote/remote-trials'
+import type { AgentRef } from './remote/wire'
 
 interface ActiveRun {
   runId: number
   spec: ExperimentSpec
   worker: TrialOnWorker | null
+  /** Where it runs: a local worker, or an agent (its name once one took it). */
+  remote: { agent: string | null } | null
   datasets: { train?: string; validation?: string; test?: string }
   finished: boolean
   cancelRequested: string | null
@@ -52,6 +61,7 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
   /** Trials whose warm worker died under them: their next run gets a fresh process. */
   private readonly freshFor = new Set<number>()
   private readonly workers: TrainingWorkers
+  private remote: { trials: RemoteTrials; localSlots: number } | null = null
   private closed = false
 
   constructor(
@@ -74,6 +84,35 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
     return this.workers.size
   }
 
+  /**
+   * Sends runs to agents through `trials` (null: local only) while `localSlots` run here. Runs
+   * already sent stay with the runner they went to.
+   */
+  setRemote(trials: RemoteTrials | null, localSlots: number): void {
+    this.remote = trials ? { trials, localSlots } : null
+  }
+
+  /**
+   * Stops sending runs to agents; the runs that went there are interrupted (their trials go back
+   * to the queue, and run here or through the next connection).
+   */
+  dropRemote(reason: string): void {
+    this.remote = null
+    for (const entry of [...this.active.values()]) if (entry.remote && !entry.finished) this.finish(entry, { status: 'interrupted', reason })
+  }
+
+  /** Runs at once: `local` (the host's own slots) without remote runners, else the local slots plus what the agents take. */
+  slotLimit(local: number): number {
+    return this.remote ? this.remote.localSlots + this.remote.trials.capacity() : local
+  }
+
+  /** Runs on this machine's workers now, but `except` (the run being placed). */
+  private localRunning(except: ActiveRun): number {
+    let n = 0
+    for (const e of this.active.values()) if (e !== except && !e.remote && !e.finished) n++
+    return n
+  }
+
   liveProgress(runId: number): RunProgress | null {
     return this.progress.get(runId) ?? null
   }
@@ -81,7 +120,7 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
   /** Starts a queued run now, on a warm worker or in a new process (the spec's `isolation`). */
   launchRun(runId: number, spec: ExperimentSpec): void {
     if (this.closed) throw new Error('the workbench is shutting down')
-    const entry: ActiveRun = { runId, spec, worker: null, datasets: {}, finished: false, cancelRequested: null }
+    const entry: ActiveRun = { runId, spec, worker: null, remote: null, datasets: {}, finished: false, cancelRequested: null }
     this.active.set(runId, entry)
     this.launch(entry)
   }
@@ -141,25 +180,43 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
     const trialId = runs.getRun(this.db, id)?.trialId ?? null
     const fresh = trialId !== null && this.freshFor.delete(trialId)
     const job = { runId: id, spec: entry.spec, dbFile: this.dbFile, artifactsDir: join(this.artifactsRoot, `run-${id}`), threads: this.threadsPerTrial }
+    const listener: TrialListener = {
+      onMessage: (m) => {
+        try {
+          this.onWorkerMessage(entry, m)
+        } catch (err) {
+          // A progress message we cannot record (a locked or full disk) costs that message only;
+          // the outcome is written with retries (finish).
+          this.log(id, 'warn', `host could not record a ${m.type} message: ${(err as Error).message}`, true)
+        }
+      },
+      onExit: (exit) => this.onWorkerExit(entry, exit)
+    }
     try {
-      entry.worker = this.workers.start(job, fresh ? 'fresh' : (entry.spec.isolation ?? 'warm'), {
-        onMessage: (m) => {
-          try {
-            this.onWorkerMessage(entry, m)
-          } catch (err) {
-            // A progress message we cannot record (a locked or full disk) costs that message only;
-            // the outcome is written with retries (finish).
-            this.log(id, 'warn', `host could not record a ${m.type} message: ${(err as Error).message}`, true)
-          }
-        },
-        onExit: (exit) => this.onWorkerExit(entry, exit)
-      })
+      const remote = this.remote
+      const trial = trialId !== null ? getTrial(this.db, trialId) : null
+      if (remote && trial && this.localRunning(entry) >= remote.localSlots) {
+        entry.remote = { agent: null }
+        entry.worker = remote.trials.start(remote.trials.jobIdFor(trial.experimentId, trial.identity), job, { ...listener, onAgent: (agent) => this.onAgent(entry, agent) })
+      } else {
+        entry.worker = this.workers.start(job, fresh ? 'fresh' : (entry.spec.isolation ?? 'warm'), listener)
+      }
     } catch (err) {
       this.finish(entry, { status: 'failed', reason: `could not start a worker: ${(err as Error).message}` })
       return
     }
     runs.markRunning(this.db, id, entry.worker.pid, this.owner)
     this.emit('changed', id)
+  }
+
+  /** An agent took the run (or took it over from one that died): recorded with the run. */
+  private onAgent(entry: ActiveRun, agent: AgentRef): void {
+    if (entry.finished || this.closed || !entry.remote) return
+    const before = entry.remote.agent
+    entry.remote.agent = agent.name
+    runs.setRunAgent(this.db, entry.runId, agent.name)
+    this.log(entry.runId, before ? 'warn' : 'info', `${before ? `agent ${before} stopped answering; ` : ''}running on agent ${agent.name} (${agent.machine}, ${agent.backend})`)
+    this.emit('changed', entry.runId)
   }
 
   /** Which worker a trial runs on, in words: warm (and its how-manieth trial) or fresh (and its start-up). */
@@ -178,7 +235,7 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
         return
       case 'started':
         runs.setRunBackend(this.db, id, m.backend)
-        this.log(id, 'info', `${entry.worker ? this.describeWorker(entry.worker) : 'worker'} started on backend ${m.backend.name}`)
+        this.log(id, 'info', `${entry.remote ? `agent ${entry.remote.agent ?? '?'}` : entry.worker ? this.describeWorker(entry.worker) : 'worker'} started on backend ${m.backend.name}`)
         return
       case 'datasetRef':
         this.recordDataset(entry, m.role, m.id)

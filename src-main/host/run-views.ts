@@ -43,6 +43,7 @@ export class RunViews {
       startedAt: r.startedAt,
       finishedAt: r.finishedAt,
       durationMs: r.durationMs,
+      agent: r.agent,
       metrics,
       targets: r.targets,
       targetsMet: metrics && r.targets.length > 0 ? r.targets.every((t) => t.met) : null,

@@ -41,6 +41,8 @@ import { bundlesHandlers } from './handlers/bundles'
 import { settingsHandlers } from './handlers/settings'
 import { pathsHandlers } from './handlers/paths'
 import { threadsPerTrial } from './compute-threads'
+import { remoteHandlers } from './handlers/remote'
+import { RemoteService } from './remote/remote-service'
 
 export interface HostOptions {
   workspaceDir: string
@@ -133,6 +135,8 @@ export class WorkbenchHost {
   readonly history: HistoryService
   /** Raw windows, explanations and feature importance (inference workers). */
   readonly explain: ExplainService
+  /** Trials on other machines' agents through Redis (issue 14). */
+  readonly remote: RemoteService
   readonly handlers: Handlers
   private readonly events = new HostEvents()
   private readonly views: RunViews
@@ -153,9 +157,10 @@ export class WorkbenchHost {
     this.runChanges = new RunChanges((id) => this.views.summaryOf(id), (summary) => emit('run.changed', summary))
     const runChanged = (id: number) => this.runChanges.changed(id)
 
-    const slots = opts.concurrency ?? availableParallelism()
-    this.runs = new RunManager(ws.db, ws.dbFile, ws.artifactsDir, opts.launcher, ws.owner, opts.warmWorkers, threadsPerTrial(slots))
-    this.scheduler = new Scheduler(ws.db, this.runs, slots, WORKBENCH_VERSION, ws.owner, lease)
+    const localSlots = opts.concurrency ?? availableParallelism()
+    this.runs = new RunManager(ws.db, ws.dbFile, ws.artifactsDir, opts.launcher, ws.owner, opts.warmWorkers, threadsPerTrial(localSlots))
+    this.remote = new RemoteService(ws.db, this.runs, localSlots)
+    this.scheduler = new Scheduler(ws.db, this.runs, () => this.runs.slotLimit(localSlots), WORKBENCH_VERSION, ws.owner, lease)
     this.jobs = new DatasetJobs(ws.db, opts.launcher)
     this.datasets = new DatasetsService(ws.db, this.jobs, ws.dbFile)
     this.queue = new QueueService(ws.db, this.jobs, this.scheduler, this.runs)
@@ -198,6 +203,8 @@ export class WorkbenchHost {
     this.bundles.on('problem', logProblem)
     this.catalog.on('changed', () => emit('experiments.changed', {}))
     this.explain.on('importance', runChanged)
+    this.remote.on('changed', (status) => emit('remote.changed', status))
+    this.remote.on('capacity', () => this.scheduler.pump())
 
     this.handlers = {
       ...appHandlers({ workspaceDir: ws.dir, experimentsDir: this.catalog.dir, frontDoor: opts.frontDoor, concurrency: this.scheduler.concurrencyLimit() }),
@@ -209,10 +216,15 @@ export class WorkbenchHost {
       ...datasetsHandlers({ datasets: this.datasets, jobs: this.jobs, paths: this.paths, emit }),
       ...bundlesHandlers({ bundles: this.bundles, paths: this.paths, emit }),
       ...settingsHandlers({ queue: this.queue, bundles: this.bundles, paths: this.paths }),
-      ...pathsHandlers({ paths: this.paths, confirmFolder: opts.confirmFolder, pickPaths: opts.pickPaths })
+      ...pathsHandlers({ paths: this.paths, confirmFolder: opts.confirmFolder, pickPaths: opts.pickPaths }),
+      ...remoteHandlers({ remote: this.remote })
     }
 
-    if (opts.runQueue) this.scheduler.start()
+    if (opts.runQueue) {
+      this.scheduler.start()
+      // The Redis server the app was connected to, again (a failed check leaves it local, and says so in Settings).
+      void this.remote.restore().catch((err: Error) => logProblem(`remote runners: ${err.message}`))
+    }
     if (opts.watchExperiments) this.catalog.watch()
     this.importWatcher?.start()
     if (opts.watchBundles) this.bundles.watch()
@@ -232,6 +244,7 @@ export class WorkbenchHost {
     this.runChanges.close()
     this.scheduler.shutdown()
     this.runs.shutdown()
+    await this.remote.close()
     try {
       unregisterHost(this.workspace.db, this.workspace.owner)
     } catch {

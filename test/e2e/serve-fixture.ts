@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { callServedApi } from '../helpers/served-api'
+import { tinyLstmSpec } from '../helpers/specs'
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -43,6 +44,17 @@ export async function startServe(workspace: string, extraArgs: string[] = []): P
     setTimeout(() => fail(new Error(`serve did not print its URL within 60 s: ${stderr}`)), 60_000)
   })
   return { served, proc }
+}
+
+/**
+ * A small LSTM classifier over every training window (stride 1) of a small series: a few seconds
+ * an epoch, six epochs — long enough to watch a run train live.
+ */
+export function liveLstmSpec(name: string): unknown {
+  // Every training window (stride 1) of 5 % of helios-events: a few seconds an epoch even with the
+  // fast LSTM kernels, so a page polling every 200 ms sees epochs go by one at a time.
+  const spec = tinyLstmSpec(name, { trainStride: 1, epochs: 6, learningRate: 0.01, earlyStoppingPatience: null, seed: 1 })
+  return { ...spec, dataset: { ...spec.dataset, params: { ...spec.dataset.params, scale: 0.05 } } }
 }
 
 /** A contract call through the served workbench's HTTP door, from the test's (Node) side. */

@@ -6,23 +6,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { test, expect, startServe } from './serve-fixture'
+import { test, expect, startServe, liveLstmSpec } from './serve-fixture'
 
 test('the run page follows a deep model epoch by epoch, its confusion matrix that of each epoch', async ({ page }) => {
   test.setTimeout(240_000)
   const dir = mkdtempSync(join(tmpdir(), 'wb-e2e-live-'))
   const experiments = join(dir, 'experiments')
   mkdirSync(experiments)
-  // Every training window (stride 1) of a small series: a few seconds an epoch, six epochs.
-  writeFileSync(
-    join(experiments, 'e2e-live-lstm.json'),
-    JSON.stringify({
-      name: 'e2e-live-lstm',
-      dataset: { generator: 'helios-events', params: { scale: 0.05, seed: 3 } },
-      split: { kind: 'time', trainFraction: 0.7, validationFraction: 0.15 },
-      model: { kind: 'lstm-classifier', params: { window: 20, trainStride: 1, units: [8], denseUnits: 4, epochs: 6, batchSize: 64, learningRate: 0.01, earlyStoppingPatience: null, seed: 1 } }
-    })
-  )
+  writeFileSync(join(experiments, 'e2e-live-lstm.json'), JSON.stringify(liveLstmSpec('e2e-live-lstm')))
   const { served, proc } = await startServe(join(dir, 'ws'), ['--experiments', experiments])
   try {
     await page.goto(served.url)

@@ -1,6 +1,6 @@
 /** Temporary workspaces and hosts for integration tests: real SQLite files, real worker processes. */
 import { afterEach, expect } from 'vitest'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -53,18 +53,7 @@ export function smallForestGrid(name: string, space: Record<string, unknown[]>) 
   return { ...smallForestSpec(name), search: { kind: 'grid', space } }
 }
 
-/**
- * A spec for a tiny LSTM classifier (one 8-unit layer over 20-row windows) on 1 % of helios-events
- * with a validation part: a few seconds a run. `params` adds to or overrides the model params.
- */
-export function tinyLstmSpec(name: string, params: Record<string, unknown>) {
-  return {
-    name,
-    dataset: { generator: 'helios-events', params: { scale: 0.01, seed: 3 } },
-    split: { kind: 'time', trainFraction: 0.7, validationFraction: 0.15 },
-    model: { kind: 'lstm-classifier', params: { window: 20, trainStride: 4, units: [8], denseUnits: 4, batchSize: 64, ...params } }
-  }
-}
+export { tinyLstmSpec } from './specs'
 
 /** Runs `spec` on the host to its end, expects it done (failing with its reason otherwise) and returns its detail. */
 export async function runToDone(host: WorkbenchHost, spec: unknown): Promise<RunDetail> {
@@ -112,6 +101,25 @@ export function hostsPerTest(): {
       return { host, dir: tmp.dir }
     }
   }
+}
+
+/** How a `workbench` process ended, and what it printed. */
+export interface WorkbenchExit {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+/** A running `workbench` process: `output()` is its stderr so far; `exited` resolves when it ends. The caller kills it at teardown. */
+export function spawnWorkbench(args: string[], env: Record<string, string> = {}): { child: ChildProcess; output(): string; exited: Promise<WorkbenchExit> } {
+  const child = spawn(process.execPath, [join(REPO, 'bin/workbench.cjs'), ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d) => (stdout += d))
+  child.stderr!.on('data', (d) => (stderr += d))
+  const exited = new Promise<WorkbenchExit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })))
+  return { child, output: () => stderr, exited }
 }
 
 /** The `workbench` command as a user runs it on workspace `ws`: a real process, its exit code and both streams. */

@@ -4,11 +4,11 @@
  * host) on a real SQLite file; kills are real signals.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { makeHost, smallForestSpec, tempDir, until, REPO } from '../helpers/workspace'
+import { makeHost, smallForestSpec, spawnWorkbench, tempDir, until, type WorkbenchExit } from '../helpers/workspace'
 import { WorkbenchHost } from '../../src-main/host/workbench-host'
 import { NodeWorkerLauncher } from '../../src-main/host/node-worker-launcher'
 
@@ -17,21 +17,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-interface Exit {
-  code: number | null
-  signal: NodeJS.Signals | null
-  stdout: string
-  stderr: string
-}
-
 /** A `workbench` process; `exited` resolves with its status and output. */
-function cli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; exited: Promise<Exit> } {
-  const child = spawn(process.execPath, [join(REPO, 'bin/workbench.cjs'), ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (d) => (stdout += d))
-  child.stderr!.on('data', (d) => (stderr += d))
-  const exited = new Promise<Exit>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })))
+function cli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; exited: Promise<WorkbenchExit> } {
+  const { child, exited } = spawnWorkbench(args, env)
   cleanups.push(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
   })

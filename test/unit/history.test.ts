@@ -90,6 +90,7 @@ describe('runsCsv', () => {
     id: 3,
     experimentId: 1,
     experimentName: 'exp, "quoted"',
+    agent: null,
     modelKind: 'iforest',
     params: { nEstimators: 100, units: [8] },
     status: 'done',

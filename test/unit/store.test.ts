@@ -182,8 +182,8 @@ describe('runs', () => {
     })
     const full = runs.getRun(db, run.id)!
     const summary = runs.getRunSummary(db, run.id)!
-    const { id, experimentId, experimentName, modelKind, params, status, statusReason, metrics, targets, createdAt, startedAt, finishedAt, durationMs } = full
-    expect(summary).toEqual({ id, experimentId, experimentName, modelKind, params, status, statusReason, metrics, targets, createdAt, startedAt, finishedAt, durationMs })
+    const { id, experimentId, experimentName, modelKind, params, status, statusReason, metrics, targets, createdAt, startedAt, finishedAt, durationMs, agent } = full
+    expect(summary).toEqual({ id, experimentId, experimentName, modelKind, params, status, statusReason, metrics, targets, createdAt, startedAt, finishedAt, durationMs, agent })
     expect(runs.listRunSummaries(db).find((r) => r.id === run.id)).toEqual(summary)
     expect(runs.getRunSummary(db, 9999)).toBeNull()
     // A curves column that no longer parses breaks the full read, not the summary (it never reads it).

@@ -20,7 +20,7 @@ const REDRAW_MS = 200
 export async function runCommand(
   client: ContractClient,
   file: string,
-  opts: { json: boolean; requireTargets: boolean; repeat?: number }
+  opts: { json: boolean; requireTargets: boolean; repeat?: number; remote?: RemoteOption }
 ): Promise<number> {
   let text: string
   try {
@@ -47,11 +47,29 @@ export async function runCommand(
   process.once('SIGINT', interrupt)
   process.once('SIGTERM', interrupt)
   try {
+    if (opts.remote) await connectRemote(client, opts.remote)
     return await runToEnd(client, spec, file, opts, (b) => (bar = b))
   } finally {
     process.off('SIGINT', interrupt)
     process.off('SIGTERM', interrupt)
   }
+}
+
+/** `--redis URL [--local-slots N] [--queue Q]`: what `run` connects to before it queues. */
+interface RemoteOption {
+  url: string
+  localSlots?: number
+  queue?: string
+}
+
+/** Connects this run's host to the agents (for this run only); a server that refuses says why and stops the run. */
+async function connectRemote(client: ContractClient, remote: RemoteOption): Promise<void> {
+  const { check, status } = await client.call('remote.connect', { url: remote.url, localSlots: remote.localSlots, queue: remote.queue, remember: false })
+  if (!check.ok) throw new UsageError(`--redis: ${check.message}`)
+  const agents = status.agents.filter((a) => !a.paused)
+  process.stderr.write(
+    `remote runners: Redis ${check.version} at ${status.url}, queue '${status.queue}', ${agents.length} agent${agents.length === 1 ? '' : 's'} (${status.remoteSlots} slot${status.remoteSlots === 1 ? '' : 's'}) now, ${status.localSlots} local slot${status.localSlots === 1 ? '' : 's'}\n`
+  )
 }
 
 async function runToEnd(
@@ -252,6 +270,7 @@ export function runJson(d: RunDetail): Record<string, unknown> {
     statusReason: d.statusReason,
     params: d.params,
     backend: d.backend,
+    agent: d.agent,
     datasets: d.datasets,
     startedAt: d.startedAt,
     finishedAt: d.finishedAt,

@@ -128,6 +128,7 @@ export async function runsListCommand(client: ContractClient, o: RunsListOptions
         statusReason: r.statusReason,
         createdAt: r.createdAt,
         durationMs: r.durationMs,
+        agent: r.agent,
         metrics: r.metrics,
         targetsMet: r.targetsMet,
         tags: r.tags,

@@ -88,7 +88,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   constructor(
     private readonly db: Db,
     private readonly launcher: TrialLauncher,
-    private readonly concurrency: number,
+    /** Trials at once; a function when it changes (remote runners that come and go). */
+    private readonly concurrency: number | (() => number),
     private readonly workbenchVersion: string,
     /** This process's lease (hosts-repo owner id). */
     readonly owner: string,
@@ -147,7 +148,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (this.closed || this.pumping || !this.serving) return
     this.pumping = true
     try {
-      while (this.running.size < this.concurrency) {
+      while (this.running.size < this.concurrencyLimit()) {
         const claimed = this.claimNext()
         if (!claimed) break
         crashPoint('claim:after-commit')
@@ -251,7 +252,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   concurrencyLimit(): number {
-    return this.concurrency
+    return typeof this.concurrency === 'number' ? this.concurrency : this.concurrency()
   }
 
   runningCount(): number {

@@ -74,7 +74,7 @@ const HAYSTACK_SQL = `lower(e.name || ' ' || r.model_kind || ' ' || replace(repl
   coalesce((SELECT group_concat(tag, ' ') FROM run_tags WHERE run_id = r.id), ''))`
 
 const SELECT_LIST = `SELECT r.id, r.experiment_id, e.name AS experiment_name, r.model_kind, r.params, r.status, r.status_reason,
-  r.created_at, r.started_at, r.finished_at, r.duration_ms, r.metrics, r.targets, r.train_dataset_id, r.test_dataset_id,
+  r.created_at, r.started_at, r.finished_at, r.duration_ms, r.agent, r.metrics, r.targets, r.train_dataset_id, r.test_dataset_id,
   r.trial_id, t.ordinal AS trial_ordinal, r.note,
   (SELECT json_group_array(tag) FROM (SELECT tag FROM run_tags WHERE run_id = r.id ORDER BY tag)) AS tags
   FROM runs r JOIN experiments e ON e.id = r.experiment_id LEFT JOIN trials t ON t.id = r.trial_id`

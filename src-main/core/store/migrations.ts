@@ -301,5 +301,14 @@ export const migrations: Migration[] = [
       -- as deflated deltas. Scores stay raw float32 (they do not compress, and are read most).
       ALTER TABLE run_scores ADD COLUMN packing TEXT;
     `
+  },
+  {
+    version: 13,
+    name: 'where a run ran',
+    sql: `
+      -- The workbench agent that ran it (issue 14: trials on other machines through Redis); NULL
+      -- for a run on this host's own workers. The backend it trained on is in runs.backend.
+      ALTER TABLE runs ADD COLUMN agent TEXT;
+    `
   }
 ]

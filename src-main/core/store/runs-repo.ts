@@ -34,6 +34,8 @@ export interface RunSummaryRecord {
   startedAt: string | null
   finishedAt: string | null
   durationMs: number | null
+  /** The workbench agent that ran it; null on this host's own workers. */
+  agent: string | null
 }
 
 export interface RunRecord extends RunSummaryRecord {
@@ -70,6 +72,7 @@ export interface SummaryRow {
   started_at: string | null
   finished_at: string | null
   duration_ms: number | null
+  agent: string | null
 }
 
 interface Row extends SummaryRow {
@@ -106,7 +109,8 @@ export function toSummaryRecord(r: SummaryRow): RunSummaryRecord {
     createdAt: r.created_at,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
-    durationMs: r.duration_ms
+    durationMs: r.duration_ms,
+    agent: r.agent ?? null
   }
 }
 
@@ -206,7 +210,7 @@ export function getRun(db: Db, id: number): RunRecord | null {
 }
 
 const SELECT_SUMMARY = `SELECT runs.id, runs.experiment_id, experiments.name AS experiment_name, runs.model_kind, runs.params, runs.status,
-  runs.status_reason, runs.metrics, runs.targets, runs.created_at, runs.started_at, runs.finished_at, runs.duration_ms
+  runs.status_reason, runs.metrics, runs.targets, runs.created_at, runs.started_at, runs.finished_at, runs.duration_ms, runs.agent
   FROM runs JOIN experiments ON experiments.id = runs.experiment_id`
 
 /** A run's summary, reading only its summary columns (what a `run.changed` event sends on every progress tick). */
@@ -227,6 +231,10 @@ export function markRunning(db: Db, id: number, workerPid: number | null, owner:
       .prepare(`UPDATE runs SET status = 'running', worker_pid = ?, host_pid = ?, owner = ?, started_at = ? WHERE id = ? AND status = 'queued'`)
       .run(workerPid, process.pid, owner, nowIso(), id).changes === 1
   )
+}
+
+export function setRunAgent(db: Db, id: number, agent: string): void {
+  stmt(db, 'UPDATE runs SET agent = ? WHERE id = ?').run(agent, id)
 }
 
 export function setRunBackend(db: Db, id: number, backend: RunRecord['backend']): void {

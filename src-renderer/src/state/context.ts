@@ -6,6 +6,7 @@ import type { DatasetsStore } from './datasets.svelte'
 import type { DoctorStore } from './doctor.svelte'
 import type { ExperimentsStore } from './experiments.svelte'
 import type { QueueStore } from './queue.svelte'
+import type { RemoteStore } from './remote.svelte'
 import type { Router } from './router.svelte'
 import type { RunsStore } from './runs.svelte'
 
@@ -17,6 +18,7 @@ export interface Stores {
   experiments: ExperimentsStore
   datasets: DatasetsStore
   queue: QueueStore
+  remote: RemoteStore
   bundles: BundlesStore
   doctor: DoctorStore
   router: Router

@@ -6,6 +6,7 @@ import { DatasetsStore } from './datasets.svelte'
 import { DoctorStore } from './doctor.svelte'
 import { ExperimentsStore } from './experiments.svelte'
 import { QueueStore } from './queue.svelte'
+import { RemoteStore } from './remote.svelte'
 import { Router } from './router.svelte'
 import { RunsStore } from './runs.svelte'
 
@@ -18,6 +19,7 @@ export function createStores(): Stores {
     experiments: new ExperimentsStore(api),
     datasets: new DatasetsStore(api),
     queue: new QueueStore(api),
+    remote: new RemoteStore(api),
     bundles: new BundlesStore(api),
     doctor: new DoctorStore(api),
     router: new Router()
