@@ -22,6 +22,7 @@ import { Redis } from 'ioredis'
 import { startRedis, type TestRedis } from '../test/helpers/redis'
 import { readAgents } from '../src-main/host/remote/agent-registry'
 import { DEFAULT_QUEUE } from '../src-main/host/remote/wire'
+import { meanSdText } from './stats'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const TRIALS = Number(process.env.TRIALS ?? 40)
@@ -98,11 +99,7 @@ async function runCase(redis: TestRedis, localSlots: number, agents: number): Pr
   }
 }
 
-function stats(xs: number[]): string {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, xs.length - 1))
-  return `${mean.toFixed(2)} ± ${sd.toFixed(2)}`
-}
+const stats = (xs: number[]) => meanSdText(xs, 2)
 
 const cases = [
   { label: 'host (1 local slot), 0 agents', localSlots: 1, agents: 0 },

@@ -16,6 +16,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { NodeWorkerLauncher } from '../src-main/host/node-worker-launcher'
 import { WORKER_KINDS, type WorkerKind } from '../src-main/host/worker-launcher'
+import { meanSdText } from './stats'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const RUNS = Number(process.env.WORKBENCH_BENCH_RUNS ?? 5)
@@ -60,11 +61,7 @@ function cli(from: Mode, args: string[]): { wallMs: number; cpuMs: number } {
   return { wallMs, cpuMs: procCpuMs('self', 'children') - cpu0 }
 }
 
-function stats(xs: number[]): string {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, xs.length - 1))
-  return `${mean.toFixed(0)} ± ${sd.toFixed(0)}`
-}
+const stats = (xs: number[]) => meanSdText(xs, 0)
 
 async function compare(title: string, runs: number, measure: (from: Mode) => Promise<{ wallMs: number; cpuMs: number }> | { wallMs: number; cpuMs: number }): Promise<void> {
   const got: Record<Mode, { wall: number[]; cpu: number[] }> = { sources: { wall: [], cpu: [] }, bundle: { wall: [], cpu: [] } }
