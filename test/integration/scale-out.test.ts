@@ -260,7 +260,7 @@ describe('cancelling a remote run', () => {
     expect(r.cancelled).toBe(true)
     expect(query<{ status: string }>(host, `SELECT status FROM runs WHERE id = ${victim}`)[0].status).toBe('cancelled')
     // The agent heard it (its training worker stopped) and goes on with the search.
-    await until(() => /trial \S+ failed: cancelled: /.test(a.output()), 60_000, 'agent-a stopping the cancelled trial')
+    await until(() => /trial \S+ cancelled by the host \(.*\): stopping its training worker/.test(a.output()), 60_000, 'agent-a stopping the cancelled trial')
     await host.call('queue.wait', { experimentId })
     const trials = query<{ status: string }>(host, `SELECT status FROM trials WHERE experiment_id = ${experimentId} ORDER BY id`).map((t) => t.status)
     expect(trials.filter((t) => t === 'cancelled')).toHaveLength(1)

@@ -216,6 +216,10 @@ export class TrialAgent {
           if (reason === null || cancelled !== null) return
           cancelled = reason
           trial.cancel(reason)
+          // Said here, when the agent acts on it: the job's own end (failed as cancelled) may not
+          // be BullMQ's to record any more — the host removes a cancelled job, and a lock lost
+          // meanwhile makes the agent's move to failed an error instead.
+          this.opts.log(`trial ${job.id} cancelled by the host (${reason}): stopping its training worker`)
           // As the host does for a local trial: synchronous engine code (a forest being fitted)
           // reads the cancel only when it yields; a worker still busy after a moment is ended.
           setTimeout(() => trial.kill(), CANCEL_GRACE_MS).unref()
