@@ -43,6 +43,25 @@ const nodeRequire = createRequire(import.meta.url)
  */
 export function quietTfjsNotes(): void {
   tf.env().set('PROD', true)
+  dropOrthogonalNote()
+}
+
+/**
+ * tfjs-layers' Orthogonal initializer (every LSTM's recurrent kernel) calls console.warn directly,
+ * ignoring PROD, for any matrix over 2,000 elements — every LSTM of 23 units or more — warning of
+ * "slowness" from one QR decomposition at model build. It would reach the user's terminal once per
+ * trial; the one message is dropped, every other warning passes.
+ */
+const ORTHOGONAL_NOTE = /^Orthogonal initializer is being called on a matrix with more than \d+ \(\d+\) elements/
+let orthogonalNoteDropped = false
+function dropOrthogonalNote(): void {
+  if (orthogonalNoteDropped) return
+  orthogonalNoteDropped = true
+  const warn = console.warn.bind(console)
+  console.warn = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && ORTHOGONAL_NOTE.test(args[0])) return
+    warn(...args)
+  }
 }
 
 export interface InitOptions {
