@@ -20,7 +20,7 @@
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import { z } from 'zod'
-import { forestHeaderSchema, fromJSON, toJSON, type IsolationForestJSON, type IsolationForestModel, type IsolationTree } from './iforest'
+import { forestHeader, forestHeaderSchema, fromJSON, toJSON, type IsolationForestJSON, type IsolationForestModel, type IsolationTree } from './iforest'
 
 const COMPACT_FOREST_FORMAT = 'workbench-iforest/2'
 
@@ -145,12 +145,7 @@ export function encodeForest(model: IsolationForestModel): CompactForest | Isola
   for (let k = 0; k < walks.length; k++) for (const node of walks[k]!.leaves) out.varint(model.trees[k].size[node])
   return {
     format: COMPACT_FOREST_FORMAT,
-    params: { ...model.params },
-    nFeatures: model.nFeatures,
-    psi: model.psi,
-    maxFeaturesUsed: model.maxFeaturesUsed,
-    heightLimit: model.heightLimit,
-    threshold: model.threshold,
+    ...forestHeader(model),
     trees: new Uint8Array(deflateRawSync(out.done()))
   }
 }
@@ -223,12 +218,7 @@ function decodeForest(stored: CompactForest): IsolationForestModel {
   })
   return {
     kind: 'iforest',
-    params: stored.params,
-    nFeatures: stored.nFeatures,
-    psi: stored.psi,
-    maxFeaturesUsed: stored.maxFeaturesUsed,
-    heightLimit: stored.heightLimit,
-    threshold: stored.threshold,
+    ...forestHeader(stored),
     trees
   }
 }

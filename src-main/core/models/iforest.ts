@@ -97,6 +97,13 @@ export interface IsolationForestModel {
   trees: IsolationTree[]
 }
 
+/** A forest's fields beside its trees: what every stored form (JSON, compact) carries as is. */
+export type ForestHeader = Pick<IsolationForestModel, 'params' | 'nFeatures' | 'psi' | 'maxFeaturesUsed' | 'heightLimit' | 'threshold'>
+
+export function forestHeader(f: ForestHeader): ForestHeader {
+  return { params: { ...f.params }, nFeatures: f.nFeatures, psi: f.psi, maxFeaturesUsed: f.maxFeaturesUsed, heightLimit: f.heightLimit, threshold: f.threshold }
+}
+
 export function resolveMaxSamples(maxSamples: IForestParams['maxSamples'], n: number): number {
   let psi: number
   if (maxSamples === 'auto') psi = Math.min(256, n)
@@ -368,12 +375,7 @@ export function toJSON(model: IsolationForestModel): IsolationForestJSON {
   return {
     format: 'workbench-iforest/1',
     kind: 'iforest',
-    params: { ...model.params },
-    nFeatures: model.nFeatures,
-    psi: model.psi,
-    maxFeaturesUsed: model.maxFeaturesUsed,
-    heightLimit: model.heightLimit,
-    threshold: model.threshold,
+    ...forestHeader(model),
     trees: model.trees.map((t) => ({
       features: Array.from(t.features),
       feature: Array.from(t.feature),
@@ -407,12 +409,7 @@ export function fromJSON(json: unknown): IsolationForestModel {
   })
   return {
     kind: 'iforest',
-    params: j.params,
-    nFeatures: j.nFeatures,
-    psi: j.psi,
-    maxFeaturesUsed: j.maxFeaturesUsed,
-    heightLimit: j.heightLimit,
-    threshold: j.threshold,
+    ...forestHeader(j),
     trees
   }
 }
