@@ -43,19 +43,26 @@ function startAgent(redis: TestRedis, name: string, dir: string, env: Record<str
   return workbench(['agent', '--redis', redis.url, '--name', name, '--concurrency', '1', '--workspace', join(dir, name)], env)
 }
 
+/** A scratch folder, a fresh redis-server, and agents agent-a and agent-b on it (their workspaces in the folder). */
+async function twoAgents(prefix: string, env: Record<string, string> = {}): Promise<{ dir: string; redis: TestRedis; agents: [WorkbenchProcess, WorkbenchProcess] }> {
+  const tmp = tempDir(prefix)
+  cleanups.push(tmp.remove)
+  const redis = await newRedis()
+  return { dir: tmp.dir, redis, agents: [startAgent(redis, 'agent-a', tmp.dir, env), startAgent(redis, 'agent-b', tmp.dir, env)] }
+}
+
 /**
  * Two agents with short job locks (a stalled agent's trial is handed on within seconds, not
  * BullMQ's default 30 s), a host sending them a search of slow trials, and the run of the first
  * trial agent-a took, once it reported progress.
  */
 async function slowSearchOnTwoAgents(prefix: string, seeds: number[]): Promise<{ host: WorkbenchHost; a: WorkbenchProcess; experimentId: number; victim: number }> {
-  const tmp = tempDir(prefix)
-  cleanups.push(tmp.remove)
-  const redis = await newRedis()
-  const env = { WORKBENCH_AGENT_LOCK_MS: '3000' }
-  const a = startAgent(redis, 'agent-a', tmp.dir, env)
-  startAgent(redis, 'agent-b', tmp.dir, env)
-  const host = newHost(tmp.dir)
+  const {
+    dir,
+    redis,
+    agents: [a]
+  } = await twoAgents(prefix, { WORKBENCH_AGENT_LOCK_MS: '3000' })
+  const host = newHost(dir)
   await connect(host, redis, 0)
   await waitForAgents(host, ['agent-a', 'agent-b'])
   const q = (await host.call('experiments.queue', { spec: slowGrid(prefix, seeds) })) as { experimentId: number }
@@ -114,11 +121,8 @@ const grid12 = (name: string) => smallForestGrid(name, { nEstimators: [20, 30, 4
 
 describe('remote runners through BullMQ on Redis', () => {
   it('a 12-trial search runs across two agents: every trial one done run, each run records its agent, live epochs reach the host', { timeout: 240_000 }, async () => {
-    const tmp = tempDir('wb-scale-')
-    cleanups.push(tmp.remove)
-    const redis = await newRedis()
-    const agents = [startAgent(redis, 'agent-a', tmp.dir), startAgent(redis, 'agent-b', tmp.dir)]
-    const host = newHost(tmp.dir)
+    const { dir, redis, agents } = await twoAgents('wb-scale-')
+    const host = newHost(dir)
     await connect(host, redis, 0)
     await waitForAgents(host, ['agent-a', 'agent-b'])
 
@@ -178,12 +182,8 @@ describe('remote runners through BullMQ on Redis', () => {
   })
 
   it('Redis restarted empty during a search: the local slot keeps running, remote trials resume, every trial ends with one done run', { timeout: 300_000 }, async () => {
-    const tmp = tempDir('wb-scale-redis-')
-    cleanups.push(tmp.remove)
-    const redis = await newRedis()
-    startAgent(redis, 'agent-a', tmp.dir)
-    startAgent(redis, 'agent-b', tmp.dir)
-    const host = newHost(tmp.dir)
+    const { dir, redis } = await twoAgents('wb-scale-redis-')
+    const host = newHost(dir)
     await connect(host, redis, 1)
     await waitForAgents(host, ['agent-a', 'agent-b'])
     const states: string[] = []
@@ -208,13 +208,9 @@ describe('remote runners through BullMQ on Redis', () => {
   })
 
   it('the host killed mid-search: a new host takes the results of the jobs still in Redis — no duplicates, no losses', { timeout: 300_000 }, async () => {
-    const tmp = tempDir('wb-scale-host-')
-    cleanups.push(tmp.remove)
-    const redis = await newRedis()
-    startAgent(redis, 'agent-a', tmp.dir)
-    startAgent(redis, 'agent-b', tmp.dir)
-    const ws = join(tmp.dir, 'ws')
-    const file = join(tmp.dir, 'search.json')
+    const { dir, redis } = await twoAgents('wb-scale-host-')
+    const ws = join(dir, 'ws')
+    const file = join(dir, 'search.json')
     writeFileSync(file, JSON.stringify(slowGrid('scale-host', [1, 2, 3, 4])))
     const args = ['run', file, '--workspace', ws, '--redis', redis.url, '--local-slots', '0', '--json']
     const first = workbench(args)
