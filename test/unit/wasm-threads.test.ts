@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest'
 import * as tf from '@tensorflow/tfjs'
 import * as wasm from '@tensorflow/tfjs-backend-wasm'
 import { initTfjs } from '../../src-main/core/models/deep/tfjs-runtime'
+import { heapOf, type HeapBackend } from '../../src-main/core/models/deep/wasm-kernels'
 import { bceLoss, buildLstmClassifier, lstmClassifierParamsSchema } from '../../src-main/core/models/deep/lstm-classifier'
 
 /** The classifier's outputs and the loss gradients of every weight, on fixed data, as plain arrays. */
@@ -40,12 +41,18 @@ describe('wasm threads', () => {
     if (r.details?.threadsError) return ctx.skip(`the threaded wasm build cannot start here: ${r.details.threadsError}`)
     expect(r.details?.threads).toBe(2)
     expect(wasm.getThreadsCount()).toBe(2)
+    // The SIMD step kernels and our GEMM need the heap's Memory, which the threaded build only
+    // imports (shared); without it every step would silently run the JavaScript kernels.
+    const heap = heapOf(tf.backend() as unknown as HeapBackend)
+    expect(heap).not.toBeNull()
+    expect(heap!.memory.buffer).toBeInstanceOf(SharedArrayBuffer)
     const threaded = outputsAndGradients(null)
 
     tf.removeBackend('wasm')
     tf.registerBackend('wasm', singleThreaded)
     expect(await tf.setBackend('wasm')).toBe(true)
     expect(wasm.getThreadsCount()).toBe(1)
+    expect(heapOf(tf.backend() as unknown as HeapBackend)).not.toBeNull()
     const single = outputsAndGradients(threaded.weights)
 
     expectClose(threaded.out, single.out)

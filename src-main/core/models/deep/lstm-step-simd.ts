@@ -19,7 +19,7 @@ import { FunctionBuilder, instantiate, isWasmMemory, type Local, type WasmMemory
 
 /** What the kernels use of tfjs-backend-wasm's BackendWasm (backend_wasm.js). */
 export interface WasmBackendView {
-  wasm: { asm?: { memory?: unknown }; HEAPU8: Uint8Array }
+  wasm: { asm?: { memory?: unknown }; wasmMemory?: unknown; HEAPU8: Uint8Array }
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined }
 }
 
@@ -210,9 +210,13 @@ function backwardFunction({ units: u, hard }: StepShape, has: BackwardPresence):
 
 const modules = new WeakMap<WasmMemory, Map<string, Kernel>>()
 
-/** The wasm heap's Memory object (emscripten's Module.asm.memory), or null where it is not exposed. */
+/**
+ * The wasm heap's Memory object, or null where it is not exposed: the single-threaded build
+ * exports it (Module.asm.memory); the threaded build imports a shared one and exports none, so
+ * there it is only Module.wasmMemory.
+ */
 export function wasmMemory(backend: WasmBackendView): WasmMemory | null {
-  const m = backend.wasm.asm?.memory
+  const m = backend.wasm.asm?.memory ?? backend.wasm.wasmMemory
   return isWasmMemory(m) && m.buffer === backend.wasm.HEAPU8.buffer ? m : null
 }
 

@@ -171,9 +171,14 @@ interface Packed {
   ptr: number
 }
 
-const packedCache: Packed[] = []
+// One cache per heap: its pointers belong to that heap's allocator, and a process may re-create
+// the wasm backend (threaded, then single-threaded) — freeing an old heap's pointer into a new
+// heap would corrupt it.
+const packedCaches = new WeakMap<WasmMemory, Packed[]>()
 
 function packedB(heap: Heap, b: { id: object; offset: number }, k: number, n: number, transposeB: boolean): { ptr: number; owned: boolean } {
+  let packedCache = packedCaches.get(heap.memory)
+  if (!packedCache) packedCaches.set(heap.memory, (packedCache = []))
   const hit = packedCache.findIndex((p) => p.id === b.id && p.offset === b.offset && p.transposeB === transposeB && p.k === k && p.n === n)
   if (hit >= 0) {
     const [p] = packedCache.splice(hit, 1)
