@@ -2,11 +2,12 @@
  * Training worker processes for the run manager. A warm worker serves trial after trial: when a
  * trial's last message arrives the worker is free at once, and the next trial the scheduler
  * claims — of any search — goes to it instead of a new process (a process start costs more than
- * an Isolation Forest trial: the TypeScript loader, zod, the engine's modules). A worker holds
+ * an Isolation Forest trial: Node's start, zod, tfjs and the engine's modules). A worker holds
  * nothing of a trial once it ended (each opens its data and builds its model from the job), so
  * reusing one across searches is as safe as within one; what does carry over is memory (tfjs
  * kernels, wasm heaps that never shrink), so a worker is retired after `maxTrials` trials or once
- * its resident memory passes `maxRssBytes` at the end of a trial, and an idle one after `idleMs`.
+ * its resident memory passes `maxRssBytes` at the end of a trial, after a trial that failed, and
+ * an idle one after `idleMs`.
  *
  * `process-per-trial` (a spec's `isolation`) keeps the old way: a fresh process for the trial,
  * ended after it. A worker that dies takes only its current trial with it (the run manager
@@ -155,7 +156,7 @@ export class TrainingWorkers {
       // trial (started from inside the listener) should find this worker idle.
       w.trial = null
       w.served++
-      this.release(w)
+      this.release(w, m.type === 'error')
     }
     trial.listener.onMessage(m)
   }
@@ -169,10 +170,14 @@ export class TrainingWorkers {
     if (trial && !this.closed) trial.listener.onExit(exit)
   }
 
-  /** A worker whose trial ended: idle and warm, or retired. */
-  private release(w: Worker): void {
+  /**
+   * A worker whose trial ended: idle and warm, or retired. One whose trial failed is retired:
+   * some failures are the process's, not the trial's (a lost GPU device, an aborted wasm module,
+   * a heap left full), and would fail every trial after it; a process start is cheap beside that.
+   */
+  private release(w: Worker, failed: boolean): void {
     if (this.closed || w.retired) return
-    if (w.single || w.served >= this.opts.maxTrials || w.rssBytes > this.opts.maxRssBytes) return this.retire(w, false)
+    if (failed || w.single || w.served >= this.opts.maxTrials || w.rssBytes > this.opts.maxRssBytes) return this.retire(w, false)
     this.idle.push(w)
     w.idleTimer = setTimeout(() => {
       this.dropIdle(w)

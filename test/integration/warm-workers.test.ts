@@ -34,6 +34,8 @@ interface RunRow {
 const runsOf = (host: WorkbenchHost, experimentId: number) =>
   host.workspace.db.prepare('SELECT id, trial_id, status, status_reason, worker_pid FROM runs WHERE experiment_id = ? ORDER BY id').all(experimentId) as RunRow[]
 
+const logsOf = (host: WorkbenchHost, runId: number) => (host.workspace.db.prepare('SELECT message FROM run_logs WHERE run_id = ?').pluck().all(runId) as string[]).join('\n')
+
 /** Trial id → how many of its runs are done; every trial of the experiment listed. */
 const donePerTrial = (host: WorkbenchHost, experimentId: number) =>
   host.workspace.db
@@ -66,7 +68,7 @@ describe('warm training workers', () => {
     expect(rows[0].worker_pid).not.toBe(process.pid)
     expect(host.runs.workerCount()).toBe(1)
     // The run's log says which: the first trial paid the process start, the others did not.
-    const logs = (runId: number) => (host.workspace.db.prepare('SELECT message FROM run_logs WHERE run_id = ?').pluck().all(runId) as string[]).join('\n')
+    const logs = (runId: number) => logsOf(host, runId)
     expect(logs(rows[0].id)).toMatch(/new worker pid \d+ \(process up in \d+ ms\)/)
     expect(logs(rows[3].id)).toMatch(/warm worker pid \d+ \(trial 4 on it, \d+ MB resident\)/)
     // Identical trees (a search over contamination only) are stored once.
@@ -110,6 +112,7 @@ describe('warm training workers', () => {
     const ofVictim = rows.filter((r) => r.trial_id === victim.trial_id)
     expect(ofVictim.map((r) => r.status)).toEqual(['interrupted', 'done'])
     expect(ofVictim[0].status_reason).toMatch(/warm worker process \(after 1 earlier trial\) was killed by SIGKILL before finishing; the trial runs again in a fresh process/)
+    expect(logsOf(host, ofVictim[1].id)).toMatch(/new worker pid \d+/)
     // The rerun and the trials after it ran elsewhere than the dead process, and nothing ran twice.
     const after = rows.filter((r) => r.id > victim.id)
     expect(after.every((r) => r.worker_pid !== victim.worker_pid)).toBe(true)
