@@ -97,8 +97,11 @@ async function trainAndCompare(
   observed[label] = { bestEpochValScores: inLoop, finalTestOutputs: final }
   expect(inLoop).toBeLessThanOrEqual(TOL)
   expect(final).toBeLessThanOrEqual(TOL)
-  // The scores moved during training: the comparison is not of two untrained models.
+  // ONNX Runtime scored every pass: no parity fallback to tfjs (which would compare tfjs with itself).
+  expect(logs.filter((m) => m.includes('scoring in tfjs'))).toEqual([])
+  // The model moved during training: the comparison is not of two untrained models.
   expect(r.history.length).toBe(3)
+  expect(r.history[2].metrics.loss).not.toBe(r.history[0].metrics.loss)
   model.dispose()
 }
 
@@ -176,6 +179,19 @@ describe('which engine scores', () => {
     expect(logs).toEqual([expect.stringMatching(/^scoring in tfjs from now on: its ONNX export differs from tfjs by /)])
     expect((await openPredictor(model, 1000)).engine).toBe('tfjs')
     tf.dispose([x, got, want])
+    await ort.release()
+    model.dispose()
+  })
+
+  it("engine 'onnxruntime' refuses a mismatch instead of falling back to tfjs", async () => {
+    const model = buildLstmClassifier(lstmClassifierParamsSchema.parse({ window: 8, units: [4], denseUnits: 0, batchNorm: false, seed: 1 }), 2)
+    const ort = await openPredictor(model, 1000, { engine: 'onnxruntime' })
+    const scaled = model.getWeights().map((w) => tf.mul(w, 3))
+    model.setWeights(scaled)
+    tf.dispose(scaled)
+    const x = tf.randomNormal([16, 8, 2], 0, 1, 'float32', 4)
+    await expect(ort.predict(x)).rejects.toThrow(/ONNX export of .* differs from tfjs by .* on its first rows/)
+    x.dispose()
     await ort.release()
     model.dispose()
   })

@@ -23,7 +23,7 @@
  *   the model directly and do not come here.
  *
  * Session: CPU execution provider, graph optimisation 'all', ONE intra-op thread (a trial is one
- * worker process among cores - 1; two threads were slower on a shared 2-core machine, ~1,950 vs
+ * worker process per core by default; two threads were slower on a shared 2-core machine, ~1,950 vs
  * ~2,380 windows/s: the bench's BENCH_ORT_THREADS=1,2), sequential execution, runs of ORT_BATCH
  * rows.
  */
@@ -109,7 +109,8 @@ export function parityGap(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /**
  * A predictor over an ONNX Runtime session on an in-memory export of the model's current weights
  * ('direct' head, no scaler: it takes what the model takes). Throws when the model cannot be
- * exported or loaded.
+ * exported or loaded, and when its first batch differs from tfjs unless `onMismatch` is given
+ * (then that batch and the rest go to tfjs, and `onMismatch` hears the gap).
  */
 export async function onnxPredictor(model: tf.LayersModel, o: Pick<PredictorOptions, 'threads'> & { onMismatch?: (gap: number) => void } = {}): Promise<Predictor> {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) throw new Error(`${model.inputs.length} inputs and ${model.outputs.length} outputs (one of each is exported)`)
@@ -153,8 +154,9 @@ export async function onnxPredictor(model: tf.LayersModel, o: Pick<PredictorOpti
         const gap = parityGap(out.subarray(0, expected.length), expected)
         if (gap > PARITY_TOLERANCE) {
           y.dispose()
+          if (!o.onMismatch) throw new Error(`the ONNX export of ${model.name} differs from tfjs by ${gap.toExponential(2)} (> ${PARITY_TOLERANCE}) on its first rows`)
           fallback = true
-          o.onMismatch?.(gap)
+          o.onMismatch(gap)
           return tfjs.predict(x)
         }
         verified.add(model)
@@ -179,7 +181,8 @@ export async function openPredictor(model: tf.LayersModel, windows: number, o: P
     o.onLog?.('warn', `scoring in tfjs from now on: ${why}`)
   }
   try {
-    return await onnxPredictor(model, { threads: o.threads, onMismatch })
+    // 'onnxruntime' means ONNX Runtime or an error: no quiet fallback on a parity mismatch either.
+    return await onnxPredictor(model, { threads: o.threads, onMismatch: engine === 'auto' ? onMismatch : undefined })
   } catch (err) {
     if (engine === 'onnxruntime') throw err
     const why = (err as Error).message
