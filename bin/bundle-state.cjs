@@ -28,8 +28,10 @@ const newerThan = (root, rel, since) => {
   const own = mtimeMs(full)
   if (own === null) return null
   if (!fs.statSync(full).isDirectory()) return own > since ? rel : null
+  // Folders too: a deleted or renamed source (`mv` keeps a file's own time) changes only its folder's.
+  if (own > since) return rel
   for (const e of fs.readdirSync(full, { recursive: true, withFileTypes: true })) {
-    if (!e.isFile()) continue
+    if (!e.isFile() && !e.isDirectory()) continue
     const file = path.join(e.parentPath, e.name)
     if (mtimeMs(file) > since) return path.relative(root, file)
   }

@@ -4,6 +4,7 @@
  * older versions still read and export.
  */
 import { describe, it, expect, beforeEach, afterEach } from 'vitest'
+import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import { openDatabase, type Db } from '../../src-main/core/store/database'
 import { upsertExperiment } from '../../src-main/core/store/experiments-repo'
 import * as runs from '../../src-main/core/store/runs-repo'
@@ -85,6 +86,18 @@ describe('compact forest (workbench-iforest/2)', () => {
     expect(() => readForest({ ...stored, trees: undefined })).toThrow(/trees/)
     if (stored.format !== 'workbench-iforest/2') throw new Error('expected the compact format')
     expect(() => readForest({ ...stored, trees: stored.trees.subarray(0, stored.trees.length >> 1) })).toThrow()
+  })
+
+  it('refuses a corrupt blob with a named error before allocating for it: counts past the header, trailing bytes, a deflate bomb', () => {
+    const stored = encodeForest(fitIsolationForest(X, { seed: 1, nEstimators: 3 }))
+    if (stored.format !== 'workbench-iforest/2') throw new Error('expected the compact format')
+    const raw = inflateRawSync(stored.trees)
+    const withRaw = (bytes: Uint8Array) => ({ ...stored, trees: new Uint8Array(deflateRawSync(bytes)) })
+    // The tree count (the first varint) rewritten to 2^28: more trees than the header's nEstimators.
+    expect(() => readForest(withRaw(Buffer.concat([Buffer.from([0x80, 0x80, 0x80, 0x80, 0x01]), raw.subarray(1)])))).toThrow(/tree count 268435456 is more than the header allows \(3\)/)
+    expect(() => readForest(withRaw(Buffer.concat([raw, Buffer.from([1, 2, 3])])))).toThrow(/3 bytes left over after the last tree/)
+    // 64 MB of zeros deflate to ~64 KB: refused while inflating, not after.
+    expect(() => readForest(withRaw(new Uint8Array(64 << 20)))).toThrow(/does not inflate within the header's bounds/)
   })
 })
 

@@ -62,6 +62,9 @@ class ByteWriter {
 class ByteReader {
   at = 0
   constructor(private readonly buf: Uint8Array) {}
+  get length(): number {
+    return this.buf.length
+  }
   varint(): number {
     let v = 0
     let shift = 0
@@ -165,22 +168,46 @@ function unshuffle(bytes: Uint8Array): Float32Array {
   return new Float32Array(out.buffer)
 }
 
+/**
+ * The most bytes the trees of a forest with this header can take before deflate: every count in
+ * the blob is checked against the header before anything is allocated for it, so a corrupt or
+ * hostile blob (a remote agent's result crosses the network) cannot make the host allocate more.
+ */
+function decodedBytesBound(h: CompactForest): number {
+  const nodes = h.params.nEstimators * (2 * h.psi - 1)
+  return 5 + h.params.nEstimators * (10 + 5 * h.nFeatures) + Math.ceil(nodes / 8) + nodes * 14
+}
+
+function inflateTrees(stored: CompactForest): Uint8Array {
+  try {
+    return new Uint8Array(inflateRawSync(stored.trees, { maxOutputLength: decodedBytesBound(stored) }))
+  } catch (err) {
+    throw new Error(`compact forest: the trees blob does not inflate within the header's bounds (${(err as Error).message})`, { cause: err })
+  }
+}
+
+function checkCount(what: string, n: number, max: number): number {
+  if (n > max) throw new Error(`compact forest: ${what} ${n} is more than the header allows (${max})`)
+  return n
+}
+
 function decodeForest(stored: CompactForest): IsolationForestModel {
-  const input = new ByteReader(new Uint8Array(inflateRawSync(stored.trees)))
-  const count = input.varint()
+  const input = new ByteReader(inflateTrees(stored))
+  const count = checkCount('tree count', input.varint(), stored.params.nEstimators)
   const heads: { nodes: number; features: Int32Array }[] = []
   let nodes = 0
   for (let k = 0; k < count; k++) {
-    const n = input.varint()
-    const features = new Int32Array(input.varint())
-    for (let j = 0; j < features.length; j++) features[j] = input.varint()
+    const n = checkCount('node count', input.varint(), 2 * stored.psi - 1)
+    if (n < 1) throw new Error(`compact forest: tree ${k} has no nodes`)
+    const features = new Int32Array(checkCount('feature count', input.varint(), stored.nFeatures))
+    for (let j = 0; j < features.length; j++) features[j] = checkCount('feature id', input.varint(), stored.nFeatures - 1)
     heads.push({ nodes: n, features })
     nodes += n
   }
   const shape = input.bytes(Math.ceil(nodes / 8))
   let splits = 0
   for (let b = 0; b < nodes; b++) splits += (shape[b >> 3] >> (b & 7)) & 1
-  const splitFeatures = Array.from({ length: splits }, () => input.varint())
+  const splitFeatures = Array.from({ length: splits }, () => checkCount('split feature id', input.varint(), stored.nFeatures - 1))
   const thresholds = unshuffle(input.bytes(splits * 4))
   let bit = 0
   let s = 0
@@ -216,6 +243,7 @@ function decodeForest(stored: CompactForest): IsolationForestModel {
     for (let i = n - 1; i >= 0; i--) if (t.left[i] >= 0) t.size[i] = t.size[t.left[i]] + t.size[t.right[i]]
     return t
   })
+  if (input.at !== input.length) throw new Error(`compact forest: ${input.length - input.at} bytes left over after the last tree`)
   return {
     kind: 'iforest',
     ...forestHeader(stored),
