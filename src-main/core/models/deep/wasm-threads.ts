@@ -104,27 +104,40 @@ async function instantiate(threads: number): Promise<ThreadedModule> {
   let prestarting = true
   let real = 0
   const nextWorker = () => (!prestarting || real++ < threads - 1 ? workerUrl : PLACEHOLDER_WORKER)
+  // Emscripten's glue makes this object its Module (PThread included) before it resolves: on a
+  // failed start it is how the pool's workers are found and ended.
+  const config: FactoryConfig & Partial<ThreadedModule> = {
+    locateFile: (path) => (path.endsWith('.worker.js') ? nextWorker() : path.endsWith('.wasm') ? wasmPath : join(dir, 'wasm-out', path)),
+    // Posted to each pthread worker, which reads it with fs.readFileSync and evaluates it.
+    mainScriptUrlOrBlob: gluePath,
+    instantiateWasm: (imports, receive) => {
+      // tfjs's C++ sizes its pool as min(requested, logical cores / 2): report 2 x threads.
+      imports.env.emscripten_num_logical_cores = () => 2 * threads
+      webAssembly.instantiate(readFileSync(wasmPath), imports).then(
+        (r) => receive(r.instance, r.module),
+        (err: Error) => fail(err)
+      )
+      return {}
+    },
+    onAbort: (what) => fail(new Error(`the threaded wasm build aborted: ${String(what)}`))
+  }
+  let fail: (err: Error) => void = () => {}
   const mod = await new Promise<ThreadedModule>((resolve, reject) => {
-    factory({
-      locateFile: (path) => (path.endsWith('.worker.js') ? nextWorker() : path.endsWith('.wasm') ? wasmPath : join(dir, 'wasm-out', path)),
-      // Posted to each pthread worker, which reads it with fs.readFileSync and evaluates it.
-      mainScriptUrlOrBlob: gluePath,
-      instantiateWasm: (imports, receive) => {
-        // tfjs's C++ sizes its pool as min(requested, logical cores / 2): report 2 x threads.
-        imports.env.emscripten_num_logical_cores = () => 2 * threads
-        webAssembly.instantiate(readFileSync(wasmPath), imports).then(
-          (r) => receive(r.instance, r.module),
-          reject
-        )
-        return {}
-      },
-      onAbort: (what) => reject(new Error(`the threaded wasm build aborted: ${String(what)}`))
-    }).then(resolve, reject)
+    fail = reject
+    factory(config).then(resolve, reject)
+  }).catch((err: unknown) => {
+    stopPool(config)
+    throw err
   })
   prestarting = false
   // The pool in start order: the real workers first, then the placeholders.
   for (const w of mod.PThread.unusedWorkers.splice(threads - 1)) void w.terminate()
   return mod
+}
+
+/** Ends the pool's pthread workers, started or idle: a failed start must not leave isolates (tens of MB each) keeping the process alive. */
+function stopPool(mod: Partial<ThreadedModule>): void {
+  for (const w of [...(mod.PThread?.unusedWorkers ?? []), ...(mod.PThread?.runningWorkers ?? [])]) void w.terminate()
 }
 
 /** The C functions BackendWasm calls through `module.tfjs` (tfjs-backend-wasm's `init` wraps the same). */
@@ -164,13 +177,15 @@ export async function registerThreadedWasm(threads: number): Promise<ThreadedWas
   tf.registerBackend(
     'wasm',
     async () => {
+      let mod: ThreadedModule | null = null
       try {
-        const mod = await instantiate(threads)
+        mod = await instantiate(threads)
         wrapTfjsExports(mod)
         const backend: BackendWasm = new wasm.BackendWasm(mod as unknown as BackendWasm['wasm'])
         for (const w of mod.PThread.runningWorkers) w.unref()
         return backend
       } catch (err) {
+        if (mod) stopPool(mod)
         failure = (err as Error).message.split('\n')[0]
         throw err
       }
