@@ -13,8 +13,8 @@ import { modelCard } from './model-card'
 import { DEFAULT_MISSING_RULE, type MissingValuesRecord } from '../data/missing-values'
 import { checkTargets } from '../eval/targets'
 import { horizonSuffix } from '../eval/horizon-targets'
+import { PARITY_TOLERANCE } from './onnx/parity-tolerance'
 
-export const PARITY_TOLERANCE = 1e-4
 const GOLDEN_COUNT = 8
 
 export interface ExportableRun {

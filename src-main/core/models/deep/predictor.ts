@@ -30,6 +30,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type * as Ort from 'onnxruntime-node'
 import { exportTfjsModel } from '../../export/onnx/tfjs-onnx'
+import { PARITY_TOLERANCE } from '../../export/onnx/parity-tolerance'
 
 /** Runs a model forward in inference mode, one batch at a time. */
 export interface Predictor {
@@ -71,8 +72,6 @@ export const ORT_MIN_WINDOWS = 64
  */
 export const ORT_BATCH = 32
 
-/** Largest |onnx - tfjs| allowed by the parity guard (relative for values above 1): the export's parity tolerance. */
-export const PARITY_TOLERANCE = 1e-4
 const GUARD_ROWS = 4
 
 /** Why a model cannot be scored in ONNX Runtime (set once, then tfjs for that model). */

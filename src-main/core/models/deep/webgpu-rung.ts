@@ -10,6 +10,7 @@
  * collected and fail the check too.
  */
 import * as tf from '@tensorflow/tfjs'
+import { PARITY_TOLERANCE } from '../../export/onnx/parity-tolerance'
 import { cpuAdapterReason, adapterName, webgpuEntryUrl, type WebgpuAdapterInfo, type WebgpuRungOptions } from '../webgpu-probe'
 
 /** The slice of the WebGPU API the rung touches (core/ compiles without DOM or @webgpu/types). */
@@ -111,9 +112,6 @@ async function paritySample(): Promise<Float32Array[]> {
     tf.dispose([x, y, w1, b1, w2])
   }
 }
-
-/** Relative tolerance of the parity check: float32 sums in another order, not another result. */
-const PARITY_TOLERANCE = 1e-4
 
 /**
  * Loss and gradients of the parity sample on 'webgpu' against 'cpu': the largest difference
