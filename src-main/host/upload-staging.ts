@@ -17,6 +17,7 @@ import { join, extname, sep } from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { ApiError } from '../contract/api'
+import type { StagedFile } from '../contract/upload'
 import { IMPORTABLE_EXTS, MAX_IMPORT_FILES } from '../core/data/import/sources'
 import { isWithin } from './path-policy'
 import { formatBytes } from '../core/format-bytes'
@@ -36,15 +37,6 @@ export class UploadTooLarge extends Error {
   constructor(readonly limit: number) {
     super(`the upload is over ${formatBytes(limit)}, the most one upload set may hold: import a file this big from the host's disk instead`)
   }
-}
-
-export interface StagedFile {
-  set: string
-  /** The file's absolute path on the host. */
-  path: string
-  /** What to import for it: the file, or the top folder of its name (`skab` for `skab/valve1/0.csv`). */
-  entry: string
-  bytes: number
 }
 
 /**

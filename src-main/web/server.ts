@@ -21,7 +21,8 @@ import { AccessGate, REFUSAL } from './auth'
 import { BodyTooLarge, readBody } from './http-body'
 import { MAX_CALL_BYTES, MAX_CONNECTIONS, MAX_UPLOAD_BYTES } from './limits'
 import { HTTP_STATUS, printable, publicError } from './messages'
-import { UPLOAD_PATH, UploadDoor } from './upload-door'
+import { UploadDoor } from './upload-door'
+import { UPLOAD_PATH } from '../contract/upload'
 import { sendFrame, serveApiConnection } from './api-connection'
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -1,5 +1,5 @@
 /**
- * `POST /upload?name=<relative path>[&set=<id>]`: the web host's door for files the browser holds
+ * `POST /upload?name=<relative path>[&set=<id>]` (contract/upload.ts): the web host's door for files the browser holds
  * and the host's disk does not. The body is the file's bytes as they are (what `fetch(url, { body:
  * file })` sends), streamed into the workspace's staging folder (host/upload-staging.ts); the
  * reply names the staged path, which the page then previews and imports through the contract
@@ -16,8 +16,6 @@ import { AccessGate, REFUSAL } from './auth'
 import { MAX_UPLOADS_IN_FLIGHT } from './limits'
 import { HTTP_STATUS, escapeError, publicError } from './messages'
 import type { ApiErrorShape } from '../contract/api'
-
-export const UPLOAD_PATH = '/upload'
 
 export class UploadDoor {
   private inFlight = 0
