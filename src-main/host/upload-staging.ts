@@ -30,7 +30,6 @@ const MAX_NAME_PARTS = 32
 const MAX_PART_BYTES = 255
 const SET_ID = /^[a-z0-9]{16}$/
 // Control bytes, and characters some file systems refuse or treat as separators.
-// eslint-disable-next-line no-control-regex
 const BAD_CHARS = /[\u0000-\u001f\u007f<>:"\\|?*]/
 
 export class UploadTooLarge extends Error {

@@ -26,7 +26,9 @@ test('drop a CSV on the Datasets view: preview its rows, separator, timestamp an
 
   // A drag carrying a file shows the drop zone.
   const target = page.locator('section.view')
+  // Built in the page (the test's tsconfig has no DOM types: the page's globals are named by hand).
   const dataTransfer = await page.evaluateHandle((csv) => {
+    const { DataTransfer } = globalThis as unknown as { DataTransfer: new () => { items: { add(f: File): void } } }
     const dt = new DataTransfer()
     dt.items.add(new File([csv], 'boiler-week.csv', { type: 'text/csv' }))
     return dt

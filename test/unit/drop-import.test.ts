@@ -11,8 +11,7 @@ import { Readable } from 'node:stream'
 import { previewImport } from '../../src-main/core/data/import/preview'
 import { importDataset } from '../../src-main/core/data/import/index'
 import { UploadStaging, UploadTooLarge, uploadNameParts } from '../../src-main/host/upload-staging'
-import { isImportable } from '../../src-renderer/src/lib/dropped-files'
-import { formatSize } from '../../src-renderer/src/lib/format'
+import { isImportable } from '../../src-renderer/src/lib/paths'
 
 let dir: string
 beforeAll(() => {
@@ -140,9 +139,5 @@ describe('upload staging', () => {
 describe('renderer helpers for drops', () => {
   it('keeps the files an import reads, by extension, any case', () => {
     expect(['a.csv', 'b.TSV', 'c.txt', 'd.parquet', 'e.xlsx', 'csv', '.csv'].filter(isImportable)).toEqual(['a.csv', 'b.TSV', 'c.txt', 'd.parquet'])
-  })
-
-  it('writes sizes in binary units', () => {
-    expect([formatSize(512), formatSize(1536), formatSize(5 * 1024 * 1024), formatSize(3 * 1024 ** 3)]).toEqual(['512 B', '1.5 KiB', '5.0 MiB', '3.0 GiB'])
   })
 })

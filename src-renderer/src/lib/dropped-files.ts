@@ -5,7 +5,7 @@
  * entries (a page-built DataTransfer, an old browser) falls back to its flat file list.
  * Only the files an import reads are kept; the others are counted.
  */
-import { IMPORTABLE_EXTENSIONS } from '../../../src-main/contract/api'
+import { isImportable } from './paths'
 
 export interface NamedFile {
   file: File
@@ -23,13 +23,6 @@ export interface DroppedFiles {
 export interface DropCapture {
   entries: FileSystemEntry[]
   files: File[]
-}
-
-const EXTENSIONS: readonly string[] = IMPORTABLE_EXTENSIONS
-
-export function isImportable(name: string): boolean {
-  const dot = name.lastIndexOf('.')
-  return dot > 0 && EXTENSIONS.includes(name.slice(dot).toLowerCase())
 }
 
 /** Whether a drag carries files (not text or a link): only then is the drop zone shown. */

@@ -152,23 +152,6 @@ export function formatShortNumber(value: number): string {
   return value.toExponential(2)
 }
 
-/**
- * A file size in binary units, one decimal past a KiB.
- * @example formatSize(512) // "512 B"
- * @example formatSize(1536) // "1.5 KiB"
- * @example formatSize(3 * 1024 ** 3) // "3.0 GiB"
- */
-export function formatSize(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let v = bytes
-  let u = 0
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024
-    u++
-  }
-  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`
-}
-
 /** Human labels for the contract's metric keys. */
 export const METRIC_LABELS: Record<string, string> = {
   accuracy: 'Accuracy',
