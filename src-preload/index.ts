@@ -1,9 +1,10 @@
 /**
  * The sandboxed preload: exposes the IPC bridge as `window.workbench` (contract/ipc.ts
- * `PreloadBridge`) over two channels. No Node, no business logic: the host validates every call,
- * and the renderer's client turns a reply into a result or a thrown error (api/client.ts).
+ * `PreloadBridge`) over two channels, and the paths of files dropped on the page. No Node, no
+ * business logic: the host validates every call (dropped paths included), and the renderer's
+ * client turns a reply into a result or a thrown error (api/client.ts).
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron'
 import { IPC_CALL, IPC_EVENT, type IpcReply, type PreloadBridge } from '../src-main/contract/ipc'
 
 const bridge: PreloadBridge = {
@@ -23,6 +24,9 @@ const bridge: PreloadBridge = {
     return () => {
       ipcRenderer.removeListener(IPC_EVENT, handler)
     }
+  },
+  pathForFile(file) {
+    return webUtils.getPathForFile(file)
   }
 }
 

@@ -346,6 +346,7 @@ export type LabelEdit = z.infer<typeof labelEditSchema>
 
 /** Import options, column roles and the preview are declared beside the importer (core/data/import/options.ts). */
 export { importOptionsSchema, columnRoleSchema, columnRoleEntrySchema, labelLikeColumnSchema, importPreviewSchema }
+export { IMPORTABLE_EXTENSIONS } from '../core/data/import/options'
 export type { ColumnRole, ColumnRoleEntry, LabelLikeColumn, ImportPreview, ImportOptions } from '../core/data/import/options'
 
 export const jobProgressSchema = z.object({

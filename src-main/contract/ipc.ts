@@ -18,4 +18,10 @@ export type IpcReply = { ok: true; output: unknown } | { ok: false; error: ApiEr
 export interface PreloadBridge {
   invoke(method: string, input: unknown): Promise<IpcReply>
   on(event: string, listener: (payload: unknown) => void): () => void
+  /**
+   * The path on disk of a file or folder dropped on the page (Electron's `webUtils.getPathForFile`;
+   * '' for a file that has none, one the page built). The path is only a suggestion: the host
+   * checks it like a typed path, and asks before using a folder outside the allowed ones.
+   */
+  pathForFile(file: File): string
 }

@@ -21,8 +21,9 @@ import { QueueService } from './queue-service'
 import { DatasetsService } from './datasets-service'
 import { DatasetJobs } from './dataset-jobs'
 import { ImportWatcher } from './import-watcher'
+import { UploadStaging } from './upload-staging'
 import { BundlesService } from './bundles-service'
-import { PathPolicy } from './path-policy'
+import { PathPolicy, realPath } from './path-policy'
 import { AnalysisService } from './analysis-service'
 import { PredictionsService } from './predictions-service'
 import { HistoryService } from './history-service'
@@ -125,6 +126,8 @@ export class WorkbenchHost {
   readonly datasets: DatasetsService
   readonly jobs: DatasetJobs
   readonly importWatcher: ImportWatcher | null
+  /** Files uploaded through the web host, staged in the workspace until imported. */
+  readonly staging: UploadStaging
   readonly bundles: BundlesService
   /** Which host paths the API may use: checked in every handler that takes one. */
   readonly paths: PathPolicy
@@ -185,6 +188,8 @@ export class WorkbenchHost {
       ...(this.bundles.sharedDir() ? [{ label: 'shared folder', path: this.bundles.sharedDir()! }] : [])
     ])
     for (const p of opts.allowedPaths ?? []) this.paths.grant(p)
+    this.staging = new UploadStaging(realPath(ws.dir))
+    void this.staging.sweep().catch((err: Error) => logProblem(`upload staging: ${err.message}`))
     this.importWatcher = opts.watchImportFolder ? new ImportWatcher(ws.dir, this.jobs, logProblem) : null
 
     // The services' own events, as the contract names them. A run that ends frees its scheduler
@@ -213,7 +218,7 @@ export class WorkbenchHost {
       ...explainHandlers({ explain: this.explain }),
       ...historyHandlers({ history: this.history, emit }),
       ...queueHandlers({ catalog: this.catalog, queue: this.queue, scheduler: this.scheduler }),
-      ...datasetsHandlers({ datasets: this.datasets, jobs: this.jobs, paths: this.paths, emit }),
+      ...datasetsHandlers({ datasets: this.datasets, jobs: this.jobs, paths: this.paths, staging: this.staging, emit }),
       ...bundlesHandlers({ bundles: this.bundles, paths: this.paths, emit }),
       ...settingsHandlers({ queue: this.queue, bundles: this.bundles, paths: this.paths }),
       ...pathsHandlers({ paths: this.paths, confirmFolder: opts.confirmFolder, pickPaths: opts.pickPaths }),

@@ -1,14 +1,11 @@
 /** Reading an HTTP request body without letting a client decide how much the host buffers. */
 import type { IncomingMessage } from 'node:http'
+import { formatBytes } from '../core/format-bytes'
 
 export class BodyTooLarge extends Error {
   constructor(readonly limit: number) {
     super(`request body is over ${formatBytes(limit)}, the most one call may carry`)
   }
-}
-
-function formatBytes(n: number): string {
-  return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`
 }
 
 /**

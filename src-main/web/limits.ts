@@ -20,3 +20,14 @@ export const MAX_CALLS_IN_FLIGHT = 16
 
 /** Open API connections: one per browser tab, so far more than a person uses. */
 export const MAX_CONNECTIONS = 32
+
+/**
+ * Most bytes one upload set (a dropped file or folder) may hold. An upload streams to the
+ * workspace's disk, never into memory, so the cap guards that disk against a client that never
+ * stops sending; 2 GiB is far past the series this workbench trains on in a browser session.
+ * Bigger data is on some disk already: import it from there by path.
+ */
+export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024
+
+/** Uploads streaming at once, across clients: a drop uploads its files one after another. */
+export const MAX_UPLOADS_IN_FLIGHT = 4

@@ -2,7 +2,7 @@
  * Every message the web host writes passes through here: error texts echo what a client sent
  * (a method name, a path, a JSON parser's view of a body), and a client can send anything.
  */
-import type { ApiErrorShape } from '../contract/api'
+import type { ApiErrorCode, ApiErrorShape } from '../contract/api'
 import { toErrorShape } from '../host/dispatch'
 
 /**
@@ -21,6 +21,9 @@ const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\uFFFD]/gu
 export function printable(text: string, opts: { multiline?: boolean } = {}): string {
   return text.replace(UNPRINTABLE, (ch) => (opts.multiline && ch === '\n' ? ch : `\\u{${ch.codePointAt(0)!.toString(16)}}`))
 }
+
+/** The HTTP status of each contract error code (the WebSocket door carries the code itself). */
+export const HTTP_STATUS: Record<ApiErrorCode, number> = { bad_input: 400, not_found: 404, conflict: 409, forbidden: 403, internal: 500 }
 
 /** The contract's error shape for `err`, safe to write to a client. */
 export function publicError(err: unknown): ApiErrorShape {

@@ -15,13 +15,14 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { toWireJson, type ServerFrame } from '../contract/wire'
-import type { ApiErrorCode } from '../contract/api'
 import type { WorkbenchHost } from '../host/workbench-host'
 import { contentSecurityPolicy } from '../host/csp'
 import { AccessGate, REFUSAL } from './auth'
 import { BodyTooLarge, readBody } from './http-body'
-import { MAX_CALL_BYTES, MAX_CONNECTIONS } from './limits'
-import { printable, publicError } from './messages'
+import { MAX_CALL_BYTES, MAX_CONNECTIONS, MAX_UPLOAD_BYTES } from './limits'
+import { HTTP_STATUS, printable, publicError } from './messages'
+import { UploadDoor } from './upload-door'
+import { UPLOAD_PATH } from '../contract/upload'
 import { sendFrame, serveApiConnection } from './api-connection'
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -39,8 +40,6 @@ const CONTENT_TYPES: Record<string, string> = {
 
 const CSP = contentSecurityPolicy({ websocket: true })
 
-/** The HTTP status of each contract error code (the WebSocket door carries the code itself). */
-const HTTP_STATUS: Record<ApiErrorCode, number> = { bad_input: 400, not_found: 404, conflict: 409, forbidden: 403, internal: 500 }
 
 /** WebSocket close codes: 4401 mirrors HTTP 401; 1013 is the protocol's "try again later". */
 const CLOSE_UNAUTHORIZED = 4401
@@ -54,6 +53,8 @@ export interface WebServerOptions {
   port?: number
   /** Fixed token (tests); random otherwise. */
   token?: string
+  /** Most bytes one upload set may hold (tests); MAX_UPLOAD_BYTES otherwise. */
+  maxUploadBytes?: number
 }
 
 export interface RunningWebServer {
@@ -103,6 +104,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
   // Set once the port is known; every request arrives after that (the handlers close over it first).
   // eslint-disable-next-line prefer-const
   let gate!: AccessGate
+  const uploads = new UploadDoor(opts.host.staging, () => gate, opts.maxUploadBytes ?? MAX_UPLOAD_BYTES, replyJson)
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((err) => {
@@ -116,6 +118,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<RunningWeb
     const target = requestTarget(req)
     if (!target) return replyText(res, 400, 'bad request: the request target is not a path')
     if (target.pathname.startsWith('/api/')) return handleHttpCall(req, res, target)
+    if (target.pathname === UPLOAD_PATH) return uploads.handle(req, res, target)
     if (req.method !== 'GET' && req.method !== 'HEAD') return replyText(res, 405, 'GET or HEAD only', { allow: 'GET, HEAD' })
     if (target.pathname === '/' && target.searchParams.has('token')) return moveTokenToCookie(res, target)
     let rel: string

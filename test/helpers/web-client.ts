@@ -36,9 +36,14 @@ export async function postCall(port: number, method: string, input: unknown, hea
  * ending it (bodies no well-behaved client sends); `reply` is the status and parsed JSON answer.
  */
 export function postInPieces(port: number, method: string, headers: Record<string, string>): { req: ClientRequest; reply: Promise<{ status: number; json: any }> } {
+  return postPathInPieces(port, `/api/${method}`, headers)
+}
+
+/** As postInPieces, to any path (the upload door). */
+export function postPathInPieces(port: number, path: string, headers: Record<string, string>): { req: ClientRequest; reply: Promise<{ status: number; json: any }> } {
   let req!: ClientRequest
   const reply = new Promise<{ status: number; json: any }>((ok, fail) => {
-    req = request({ host: '127.0.0.1', port, path: `/api/${method}`, method: 'POST', headers }, (res) => {
+    req = request({ host: '127.0.0.1', port, path, method: 'POST', headers }, (res) => {
       let text = ''
       res.on('data', (c) => (text += c))
       res.on('end', () => ok({ status: res.statusCode ?? 0, json: JSON.parse(text) }))

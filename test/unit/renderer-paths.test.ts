@@ -42,7 +42,8 @@ describe('renderer path helpers', () => {
         seen.push([method, input])
         return replies.shift()!
       },
-      on: () => () => {}
+      on: () => () => {},
+      pathForFile: () => ''
     }
     const client = preloadClient(bridge)
     const err = await client.call('datasets.import', { files: ['/ws/a.csv', '/x/a.csv'] }).catch((e: unknown) => e)

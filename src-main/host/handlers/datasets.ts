@@ -8,6 +8,7 @@ import type { Handlers } from '../dispatch'
 import type { DatasetsService } from '../datasets-service'
 import type { DatasetJobs } from '../dataset-jobs'
 import type { PathPolicy } from '../path-policy'
+import type { UploadStaging } from '../upload-staging'
 import type { Emit } from '../host-events'
 import { scenarios } from '../../core/data/scenarios'
 
@@ -25,7 +26,7 @@ type DatasetMethods =
   | 'datasets.saveLabels'
   | 'datasets.export'
 
-export function datasetsHandlers(s: { datasets: DatasetsService; jobs: DatasetJobs; paths: PathPolicy; emit: Emit }): Pick<Handlers, DatasetMethods> {
+export function datasetsHandlers(s: { datasets: DatasetsService; jobs: DatasetJobs; paths: PathPolicy; staging: UploadStaging; emit: Emit }): Pick<Handlers, DatasetMethods> {
   /** A version saved from an edit: announced when it is new. */
   const saved = (r: { id: string; created: boolean }) => {
     if (r.created) s.emit('datasets.changed', { id: r.id })
@@ -46,7 +47,13 @@ export function datasetsHandlers(s: { datasets: DatasetsService; jobs: DatasetJo
       }
       return { jobId: s.jobs.start({ kind: 'generate', scenario, params }) }
     },
-    'datasets.import': ({ files, options }) => ({ jobId: s.jobs.start({ kind: 'import', files: files.map((f, i) => s.paths.check(f, `files.${i}`)), options }) }),
+    'datasets.import': ({ files, options }) => {
+      const checked = files.map((f, i) => s.paths.check(f, `files.${i}`))
+      const jobId = s.jobs.start({ kind: 'import', files: checked, options })
+      // Uploaded files are staged for this import only: gone once it ended, stored or not.
+      s.staging.releaseAfter(checked, s.jobs.waitFor(jobId))
+      return { jobId }
+    },
     'datasets.preview': ({ files, options }) => s.datasets.preview(files.map((f, i) => s.paths.check(f, `files.${i}`)), options),
     'datasets.saveRoles': ({ id, roles, note }) => saved(s.datasets.saveRoles(id, roles, note)),
     'datasets.window': (req) => s.datasets.window(req),

@@ -1,7 +1,21 @@
 /**
  * Pure helpers for host paths typed in the UI (imports, exports, bundle folders). The host decides
- * what is allowed; these only say which folder to offer when it refuses one.
+ * what is allowed; these only say which folder to offer when it refuses one, and which dropped
+ * files an import would read.
  */
+import { IMPORTABLE_EXTENSIONS } from '../../../src-main/contract/api'
+
+const EXTENSIONS: readonly string[] = IMPORTABLE_EXTENSIONS
+
+/**
+ * Whether a file name has an extension the import reads (any case).
+ * @example isImportable('a.CSV') // true
+ * @example isImportable('.csv') // false
+ */
+export function isImportable(name: string): boolean {
+  const dot = name.lastIndexOf('.')
+  return dot > 0 && EXTENSIONS.includes(name.slice(dot).toLowerCase())
+}
 
 /**
  * The folder holding a path on the host, with POSIX or Windows separators; null when the path has

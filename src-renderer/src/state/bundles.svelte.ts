@@ -1,4 +1,4 @@
-import type { BundleEvaluation, BundleInfo, MethodOutput, Settings } from '../../../src-main/contract/api'
+import type { BundleEvaluation, BundleInfo, MethodInput, MethodOutput, Settings } from '../../../src-main/contract/api'
 import { Refreshing } from './refreshing.svelte'
 import type { WorkbenchClient } from '../api/client'
 import { errorMessage } from '../api/types'
@@ -7,11 +7,13 @@ import { PathGrant } from './path-grant.svelte'
 
 export type ExportResult = MethodOutput<'bundles.export'>
 export type VerifyResult = MethodOutput<'bundles.verify'>
+export type ExportTarget = NonNullable<MethodInput<'bundles.export'>['to']>
 
 /** One export of a run, kept after it ends so the run page (or the leaderboard) shows how it went. */
 export interface ExportState {
   runId: number
-  to: 'local' | 'shared'
+  /** The library, the shared folder, or a folder picked in the desktop app's dialog. */
+  to: ExportTarget
   startedAt: number
   running: boolean
   result: ExportResult | null
@@ -169,7 +171,7 @@ export class BundlesStore extends Refreshing {
   }
 
   /** Exports a finished run; progress is the `running` flag (the host reports no fractions). */
-  async export(runId: number, to: 'local' | 'shared'): Promise<void> {
+  async export(runId: number, to: ExportTarget): Promise<void> {
     if (this.exports[runId]?.running) return
     this.setExport({ runId, to, startedAt: Date.now(), running: true, result: null, error: null })
     try {

@@ -3,6 +3,7 @@ import { Refreshing } from './refreshing.svelte'
 import type { WorkbenchClient } from '../api/client'
 import { errorMessage } from '../api/types'
 import { PathGrant } from './path-grant.svelte'
+import { FileDrop } from './file-drop.svelte'
 import { listEntry, parentFolder } from '../lib/paths'
 import { splitPaths } from '../lib/dataset-view'
 import { importOptionsFor, intervalFrom, withRole, type IntervalUnit } from '../lib/column-roles'
@@ -41,6 +42,8 @@ export class DatasetsStore extends Refreshing {
 
   /** The import form: paths, the previewed columns and the roles set on them (kept across pages). */
   readonly importDraft: ImportDraft
+  /** Files dropped on the view or uploaded, into the import form. */
+  readonly fileDrop: FileDrop
 
   private refreshTimer: ReturnType<typeof setTimeout> | null = null
 
@@ -48,6 +51,8 @@ export class DatasetsStore extends Refreshing {
     super()
     this.importGrant = new PathGrant(api)
     this.importDraft = new ImportDraft(api, this.importGrant)
+    const bridge = typeof window !== 'undefined' ? window.workbench : undefined
+    this.fileDrop = new FileDrop(this.importDraft, bridge ? (f) => bridge.pathForFile(f) : null)
     api.on('datasets.changed', () => this.scheduleRefresh())
     api.on('dataset.job', (job) => this.applyJob(job))
     api.onReconnected(() => {
@@ -119,7 +124,10 @@ export class DatasetsStore extends Refreshing {
   importDraftNow(): Promise<string | null> {
     const d = this.importDraft
     if (d.files.length === 0 || d.invalid) return Promise.resolve(null)
-    return this.import(d.files, d.options)
+    return this.import(d.files, d.options).then((jobId) => {
+      if (jobId) this.fileDrop.imported()
+      return jobId
+    })
   }
 
   /**

@@ -25,6 +25,9 @@ export type ColumnRole = z.infer<typeof columnRoleSchema>
 export const columnRoleEntrySchema = z.object({ name: z.string(), role: columnRoleSchema }).strict()
 export type ColumnRoleEntry = z.infer<typeof columnRoleEntrySchema>
 
+/** File extensions an import reads (a folder's other files are skipped and counted). */
+export const IMPORTABLE_EXTENSIONS = ['.csv', '.tsv', '.txt', '.parquet'] as const
+
 /** Longest declared sampling interval: a year. A longer "interval" is a typo (ms for s...). */
 export const MAX_INTERVAL_MS = 366 * 86_400_000
 

@@ -13,8 +13,9 @@
 import { lstat, readdir, stat } from 'node:fs/promises'
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path'
 import { ImportError } from './import-error'
+import { IMPORTABLE_EXTENSIONS } from './options'
 
-export const IMPORTABLE_EXTS = new Set(['.csv', '.tsv', '.txt', '.parquet'])
+export const IMPORTABLE_EXTS: ReadonlySet<string> = new Set(IMPORTABLE_EXTENSIONS)
 /** Most files one import reads: a folder of more is refused rather than listed without end. */
 export const MAX_IMPORT_FILES = 10_000
 /** Deepest nesting followed under a folder. */
