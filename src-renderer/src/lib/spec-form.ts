@@ -33,6 +33,8 @@ export interface SpecForm {
   targets: string
   concurrency: string
   stopWhenTargetsMet: boolean
+  /** Top-level fields of a copied spec the form has no input for (`seed`, `isolation`): kept as they were. */
+  extra: Record<string, unknown>
 }
 
 export function emptyParam(): ParamEntry {
@@ -50,7 +52,8 @@ export function emptyForm(): SpecForm {
     objective: { metric: '', direction: 'maximize' },
     targets: '',
     concurrency: '',
-    stopWhenTargetsMet: false
+    stopWhenTargetsMet: false,
+    extra: {}
   }
 }
 
@@ -143,8 +146,11 @@ export function specFromForm(form: SpecForm): Record<string, unknown> {
     .filter(Boolean)
   if (targets.length > 0) spec.targets = targets
   if (form.stopWhenTargetsMet) spec.stopWhenTargetsMet = true
-  return spec
+  return { ...spec, ...form.extra }
 }
+
+/** The spec's top-level fields the form has inputs for. */
+const FORM_FIELDS = new Set(['name', 'description', 'dataset', 'split', 'model', 'search', 'objective', 'targets', 'concurrency', 'stopWhenTargetsMet'])
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const textOf = (v: unknown) => (v === undefined ? '' : valueText(v))
@@ -190,6 +196,7 @@ export function formFromSpec(spec: unknown): SpecForm {
   if (Array.isArray(spec.targets)) form.targets = spec.targets.map(String).join('\n')
   form.concurrency = textOf(spec.concurrency)
   form.stopWhenTargetsMet = spec.stopWhenTargetsMet === true
+  form.extra = Object.fromEntries(Object.entries(spec).filter(([k]) => !FORM_FIELDS.has(k)))
   return form
 }
 
