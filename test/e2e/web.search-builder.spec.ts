@@ -11,22 +11,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { test, expect, startServe, collectPageProblems } from './serve-fixture'
+import { forestGrid12ByHand } from '../helpers/specs'
 
 /** The same search, written by hand. */
-const BY_HAND = {
-  name: 'e2e-built-grid',
-  dataset: { generator: 'helios-detection', params: { days: 2, seed: 3 } },
-  split: { kind: 'time', trainFraction: 0.6 },
-  model: { kind: 'iforest', params: { seed: 1 } },
-  search: { kind: 'grid', space: { nEstimators: [20, 40, 60], contamination: [0.03, 0.04, 0.05, 0.06] } },
-  targets: ['precision >= 0.5']
-}
+const BY_HAND = forestGrid12ByHand('e2e-built-grid')
 
 const shotsDir = process.env.SHOTS_DIR
 async function shot(page: Page, name: string): Promise<void> {
   if (!shotsDir) return
   mkdirSync(shotsDir, { recursive: true })
-  await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true })
+  // The views scroll inside the app's shell, not the page: a tall window shows the whole form.
+  const size = page.viewportSize()!
+  await page.setViewportSize({ width: size.width, height: 2200 })
+  await page.screenshot({ path: join(shotsDir, `${name}.png`) })
+  await page.setViewportSize(size)
 }
 
 test('build a 12-trial grid in the UI, save and queue it; broken values are refused on their fields', async ({ page }) => {

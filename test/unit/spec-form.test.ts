@@ -11,6 +11,7 @@ import { experimentSpecSchema, formatZodIssues, parseSpec, readSpecText } from '
 import { expandTrials } from '../../src-main/core/search/expand'
 import { emptyForm, emptyParam, fieldOf, formFromSpec, issuesByField, parseList, parseValue, specFromForm, type SpecForm } from '../../src-renderer/src/lib/spec-form'
 import { EXPERIMENTS } from '../helpers/workspace'
+import { forestGrid12ByHand } from '../helpers/specs'
 
 /** A 3 x 4 Isolation Forest grid, set field by field as the builder's inputs would. */
 function gridForm(): SpecForm {
@@ -35,14 +36,7 @@ function gridForm(): SpecForm {
 describe('spec from the builder form', () => {
   it('a 12-trial grid is the spec written by hand, no defaults added, and expands to 12 trials', () => {
     const spec = specFromForm(gridForm())
-    expect(spec).toEqual({
-      name: 'forest-grid',
-      dataset: { generator: 'helios-detection', params: { days: 2, seed: 3 } },
-      split: { kind: 'time', trainFraction: 0.6 },
-      model: { kind: 'iforest', params: { seed: 1 } },
-      search: { kind: 'grid', space: { nEstimators: [20, 40, 60], contamination: [0.03, 0.04, 0.05, 0.06] } },
-      targets: ['precision >= 0.5']
-    })
+    expect(spec).toEqual(forestGrid12ByHand('forest-grid'))
     expect(expandTrials(parseSpec(spec))).toHaveLength(12)
   })
 
