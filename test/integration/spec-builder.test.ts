@@ -6,10 +6,10 @@
  * unless confirmed, and no file name can lead out of the experiments folder.
  */
 import { describe, it, expect, afterEach } from 'vitest'
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import YAML from 'yaml'
-import { makeHost, runToDone, smallForestGrid, smallForestSpec, tempDir } from '../helpers/workspace'
+import { makeHost, runToDone, runWorkbench, smallForestGrid, smallForestSpec, tempDir } from '../helpers/workspace'
 import type { ExperimentFile, QueueResult, SpecCheck, SpecFormSchema } from '../../src-main/contract/api'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
 import { toErrorShape } from '../../src-main/host/dispatch'
@@ -109,4 +109,23 @@ describe('experiments.save and experiments.read', () => {
     expect(readdirSync(dir)).toEqual([])
     expect(existsSync(join(root, 'escape.json'))).toBe(false)
   })
+})
+
+describe('workbench check', () => {
+  it('prints a spec file’s problems by field path and exits 1, or its trial count and exits 0', () => {
+    const tmp = tempDir('wb-spec-check-')
+    cleanups.push(tmp.remove)
+    const good = join(tmp.dir, 'good.yaml')
+    const bad = join(tmp.dir, 'bad.json')
+    writeFileSync(good, YAML.stringify(grid12('good')))
+    writeFileSync(bad, JSON.stringify({ ...grid12('bad'), model: { kind: 'iforest', params: { nEstimators: 'abc' } } }))
+    const ws = join(tmp.dir, 'ws')
+    const ok = runWorkbench(ws, ['check', good])
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(ok.stdout).toContain(`${good}: 12 trials`)
+    expect(ok.stdout).toContain('no past runs of this kind (iforest)')
+    const refused = runWorkbench(ws, ['check', bad, '--json'])
+    expect(refused.code).toBe(1)
+    expect(JSON.parse(refused.stdout)).toMatchObject({ trials: null, issues: [{ path: 'model.params.nEstimators' }] })
+  }, 120_000)
 })

@@ -12,6 +12,7 @@ import { expandTrials } from '../../src-main/core/search/expand'
 import { emptyForm, emptyParam, fieldOf, formFromSpec, issuesByField, parseList, parseValue, specFromForm, type SpecForm } from '../../src-renderer/src/lib/spec-form'
 import { EXPERIMENTS } from '../helpers/workspace'
 import { forestGrid12ByHand } from '../helpers/specs'
+import { parseHash, routeHash } from '../../src-renderer/src/lib/routes'
 
 /** A 3 x 4 Isolation Forest grid, set field by field as the builder's inputs would. */
 function gridForm(): SpecForm {
@@ -96,5 +97,16 @@ describe('issues on their fields', () => {
     expect(fieldOf('targets.1')).toBe('targets')
     expect(fieldOf('objective.metric')).toBe('objective')
     expect(fieldOf('')).toBe('form')
+  })
+})
+
+describe('the builder route', () => {
+  it('opens empty, or from a spec file or a run; malformed sources open it empty', () => {
+    expect(parseHash('#/experiments/new')).toEqual({ name: 'builder' })
+    expect(parseHash('#/experiments/new?file=helios%20grid.yaml')).toEqual({ name: 'builder', from: { file: 'helios grid.yaml' } })
+    expect(parseHash('#/experiments/new?run=12')).toEqual({ name: 'builder', from: { run: 12 } })
+    expect(parseHash('#/experiments/new?run=0')).toEqual({ name: 'builder' })
+    expect(parseHash('#/experiments/other')).toEqual({ name: 'not-found', path: '/experiments/other' })
+    for (const h of ['#/experiments/new', '#/experiments/new?file=a%20b.json', '#/experiments/new?run=3']) expect(routeHash(parseHash(h))).toBe(h)
   })
 })
