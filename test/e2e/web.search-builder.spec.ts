@@ -3,7 +3,8 @@
  * folder of its own: broken values (a learning rate of "abc", a negative batch size) show their
  * errors on their fields and Save is refused; a 12-trial Isolation Forest grid built in the form
  * (no file touched by the test) is saved and queued; the file it wrote parses to the same spec a
- * person would write by hand, the queue holds its 12 trials, and saving again over it asks first.
+ * person would write by hand, the queue holds its 12 trials, saving again over it asks first, and
+ * "Duplicate and edit" from the Experiments list opens the builder on a copy of it.
  * Screenshots of the builder (empty, with errors, filled) go to SHOTS_DIR when it is set.
  */
 import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs'
@@ -105,6 +106,14 @@ test('build a 12-trial grid in the UI, save and queue it; broken values are refu
     // The queue holds its 12 trials.
     await page.getByTestId('nav-queue').click()
     await expect(page.getByTestId(`queue-progress-${experimentId}`)).toHaveAttribute('data-total', '12')
+
+    // "Duplicate and edit" from the Experiments list opens the builder on a copy of the file.
+    await page.getByTestId('nav-experiments').click()
+    await page.getByTestId('duplicate-e2e-built-grid.json').click()
+    await expect(page).toHaveURL(/#\/experiments\/new\?file=e2e-built-grid\.json$/)
+    await expect(page.getByTestId('builder-name')).toHaveValue('e2e-built-grid-copy')
+    await expect(page.getByTestId('builder-param-contamination-list')).toHaveValue('0.03, 0.04, 0.05, 0.06')
+    await expect(page.getByTestId('builder-trials')).toHaveAttribute('data-count', '12')
     expect(problems).toEqual([])
   } finally {
     proc.kill('SIGTERM')
