@@ -26,6 +26,7 @@ import { exportCommand, verifyCommand, scoreCommand } from './commands/bundles'
 import { commandLinePaths } from './command-paths'
 import { settingsCommand } from './commands/settings'
 import { runsPredictions } from './commands/predictions'
+import { checkCommand } from './commands/check'
 
 const USAGE = `workbench ${WORKBENCH_VERSION}: train, compare and export time-series anomaly detectors
 
@@ -59,6 +60,8 @@ usage:
   workbench runs predictions <id> --to FILE.csv|.parquet [--split test] [--rule last|max] [--threshold T] [--json]
                                                            per-row predictions (row, timestamp, segment, label, score,
                                                            flag) and the point-wise metrics they give
+  workbench check <spec.json|.yaml> [--json]              a spec's problems (field paths), trial count and the time
+                                                           past runs of its model kind suggest; queues nothing
   workbench doctor [--json]                                Node, tfjs backend, ONNX Runtime, Electron binary
   workbench serve [--port N] [--experiments DIR]           the UI in a browser on 127.0.0.1
   workbench export <run> [--to DIR] [--json]              the run as a deployable bundle (ONNX, parity-checked)
@@ -205,6 +208,8 @@ export async function main(argv: string[]): Promise<number> {
         return await scoreCommand(openHost(), rest[0], rest[1], { json })
       case 'settings':
         return await settingsCommand(openHost(), rest, { json })
+      case 'check':
+        return await checkCommand(openHost(), rest[0], { json })
       case 'agent':
         return await agentCommand(workspace, { redis: values.redis, concurrency: values.concurrency, name: values.name, queue: values.queue })
       case 'doctor':

@@ -26,6 +26,7 @@ import { predictionMethods, pointMetricsSchema } from './predictions'
 import { historyMethods, historyEvents } from './history'
 import { remoteMethods, remoteEvents } from './remote'
 import { explainMethods, featureImportanceSchema, featureImportanceStateSchema } from './explain'
+import { specBuilderMethods } from './spec-builder'
 import {
   confusionSchema,
   metricsSchema,
@@ -51,6 +52,7 @@ export * from './history'
 export * from './explain'
 export * from './predictions'
 export * from './remote'
+export * from './spec-builder'
 
 /**
  * Error codes every front door reports the same way. `forbidden`: a path outside the folders the
@@ -534,6 +536,8 @@ export const methods = {
   /** Runs list (filter, sort, page, CSV), tags and notes, run links, compare (contract/history.ts). */
   ...historyMethods,
   ...remoteMethods,
+  /** The search builder: field docs, draft checks, spec files read and written (contract/spec-builder.ts). */
+  ...specBuilderMethods,
 
   /**
    * Queues a spec's whole search (new trials only: a trial is its params + data + version): a file

@@ -43,6 +43,8 @@ import { settingsHandlers } from './handlers/settings'
 import { pathsHandlers } from './handlers/paths'
 import { threadsPerTrial } from './compute-threads'
 import { remoteHandlers } from './handlers/remote'
+import { specBuilderHandlers } from './handlers/spec-builder'
+import { SpecBuilderService } from './spec-builder-service'
 import { RemoteService } from './remote/remote-service'
 
 export interface HostOptions {
@@ -222,7 +224,10 @@ export class WorkbenchHost {
       ...bundlesHandlers({ bundles: this.bundles, paths: this.paths, emit }),
       ...settingsHandlers({ queue: this.queue, bundles: this.bundles, paths: this.paths }),
       ...pathsHandlers({ paths: this.paths, confirmFolder: opts.confirmFolder, pickPaths: opts.pickPaths }),
-      ...remoteHandlers({ remote: this.remote })
+      ...remoteHandlers({ remote: this.remote }),
+      ...specBuilderHandlers({
+        builder: new SpecBuilderService(ws.db, this.catalog, { maxTrialsPerSearch: () => this.queue.maxTrialsPerSearch(), concurrency: () => this.scheduler.concurrencyLimit() })
+      })
     }
 
     if (opts.runQueue) {

@@ -38,22 +38,7 @@ export function slowSpec(name = 'slow'): unknown {
   }
 }
 
-/** A small Isolation Forest (30 trees) on two days of helios-detection: a run of it is quick. */
-export function smallForestSpec(name: string) {
-  return {
-    name,
-    dataset: { generator: 'helios-detection', params: { days: 2, seed: 3 } },
-    split: { kind: 'time', trainFraction: 0.6 },
-    model: { kind: 'iforest', params: { nEstimators: 30, seed: 1 } }
-  }
-}
-
-/** A grid search over `space` of the small forest above. */
-export function smallForestGrid(name: string, space: Record<string, unknown[]>) {
-  return { ...smallForestSpec(name), search: { kind: 'grid', space } }
-}
-
-export { tinyLstmSpec } from './specs'
+export { tinyLstmSpec, smallForestSpec, smallForestGrid } from './specs'
 
 /** Runs `spec` on the host to its end, expects it done (failing with its reason otherwise) and returns its detail. */
 export async function runToDone(host: WorkbenchHost, spec: unknown): Promise<RunDetail> {

@@ -51,10 +51,10 @@ export type Postprocess = z.infer<typeof postprocessSchema>
 /** Params every detector takes (spread into its params schema), with the model's default mode. */
 export function detectorParams(defaultMode: TrainingMode) {
   return {
-    trainingMode: trainingModeSchema.default(defaultMode),
+    trainingMode: trainingModeSchema.default(defaultMode).describe("Fit on every training row ('unsupervised') or only on rows labelled normal ('normal-only')."),
     /** Absent: the model's own default rule (contamination for the forest, validation percentile for the autoencoder). */
-    thresholdRule: thresholdRuleSchema.optional(),
-    postprocess: postprocessSchema.default({ kind: 'none' })
+    thresholdRule: thresholdRuleSchema.optional().describe("How the decision threshold is set; absent: the model's own default rule."),
+    postprocess: postprocessSchema.default({ kind: 'none' }).describe('Smoothing of scores over time before the threshold (rolling median, k consecutive windows).')
   }
 }
 

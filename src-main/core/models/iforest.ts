@@ -42,8 +42,11 @@ function fractionOrCount(what: string) {
 /** What the forest itself is made of (what the model stores and the exporter reads). */
 export const forestParamsSchema = z
   .object({
-    nEstimators: z.number().int().min(1).max(100_000).default(100),
-    maxSamples: z.union([z.literal('auto'), fractionOrCount('maxSamples')]).default('auto'),
+    nEstimators: z.number().int().min(1).max(100_000).default(100).describe('Trees in the forest (sklearn n_estimators).'),
+    maxSamples: z
+      .union([z.literal('auto'), fractionOrCount('maxSamples')])
+      .default('auto')
+      .describe("Rows each tree is grown on: 'auto' = min(256, rows), a fraction of the rows, or a count."),
     contamination: z
       .union([
         z.literal('auto'),
@@ -52,10 +55,11 @@ export const forestParamsSchema = z
           .gt(0, { error: 'contamination must be > 0' })
           .lte(0.5, { error: 'contamination must be <= 0.5' })
       ])
-      .default('auto'),
-    maxFeatures: fractionOrCount('maxFeatures').default(1),
-    bootstrap: z.boolean().default(false),
-    seed: z.number().int().default(0)
+      .default('auto')
+      .describe("Expected share of anomalies; sets the default threshold ('auto': sklearn's offset, score 0.5)."),
+    maxFeatures: fractionOrCount('maxFeatures').default(1).describe('Features each tree may split on: a fraction of them, or a count.'),
+    bootstrap: z.boolean().default(false).describe("Draw each tree's rows with replacement."),
+    seed: z.number().int().default(0).describe('Seeds the subsampling and the random splits.')
   })
   .strict()
 

@@ -49,18 +49,57 @@ const fraction = z.number().gt(0).lt(1)
  * out for validation when the split names no validation part. Default 0.15 (splits.ts); 0 opts
  * out, and thresholds and a search's winner are then chosen on training data.
  */
-const validationShare = z.number().min(0).max(0.5).optional()
+const validationShare = z
+  .number()
+  .min(0)
+  .max(0.5)
+  .optional()
+  .describe('Share of the training rows held out for validation when no validation part is named (default 0.15; 0 = none).')
+const trainFraction = fraction.describe('Share of the rows (or entities) that trains.')
+const validationFraction = fraction.optional().describe('Share that validates, after the training part.')
+// Each kind's `.describe()` is its one-line meaning in the search builder (param-docs.ts).
 export const splitSchema = z.discriminatedUnion('kind', [
   /** Train on `dataset`, test on a second dataset (seed 002: 3 days from another seed); validate on a third, or on the train tail. */
-  z.object({ kind: z.literal('separate-test'), test: datasetSpecSchema, validation: datasetSpecSchema.optional(), validationShare }).strict(),
+  z
+    .object({
+      kind: z.literal('separate-test'),
+      test: datasetSpecSchema.describe('The test dataset: a stored version or a generator.'),
+      validation: datasetSpecSchema.optional().describe('A third dataset to validate on.'),
+      validationShare
+    })
+    .strict()
+    .describe('Train on the dataset, test on a second one; validate on a third or on the training tail.'),
   /** Chronological within each segment: the first `trainFraction` trains, then `validationFraction` validates, the rest tests. */
-  z.object({ kind: z.literal('time'), trainFraction: fraction, validationFraction: fraction.optional(), validationShare }).strict(),
+  z
+    .object({ kind: z.literal('time'), trainFraction, validationFraction, validationShare })
+    .strict()
+    .describe('Chronological within each segment: train, then validation, then test.'),
   /** Whole entities (business-risk's businesses, imported files), shuffled with `seed`. */
-  z.object({ kind: z.literal('entity'), trainFraction: fraction, validationFraction: fraction.optional(), seed: z.number().int().default(0), validationShare }).strict(),
+  z
+    .object({
+      kind: z.literal('entity'),
+      trainFraction,
+      validationFraction,
+      seed: z.number().int().default(0).describe('Seeds the shuffle of the entities.'),
+      validationShare
+    })
+    .strict()
+    .describe('Whole entities (businesses, files), shuffled with a seed, train, validate or test.'),
   /** Named segments (files or entities) test (and validate); the others train. */
-  z.object({ kind: z.literal('file'), test: z.array(z.string().min(1)).min(1), validation: z.array(z.string().min(1)).optional(), validationShare }).strict(),
+  z
+    .object({
+      kind: z.literal('file'),
+      test: z.array(z.string().min(1)).min(1).describe('Segments (files or entities) that test.'),
+      validation: z.array(z.string().min(1)).optional().describe('Segments that validate.'),
+      validationShare
+    })
+    .strict()
+    .describe('Named segments test (and validate); the others train.'),
   /** The first `trainRows` rows of each file or entity train, the rest test. */
-  z.object({ kind: z.literal('first-rows'), trainRows: z.number().int().positive(), validationShare }).strict(),
+  z
+    .object({ kind: z.literal('first-rows'), trainRows: z.number().int().positive().describe('Rows of each segment that train.'), validationShare })
+    .strict()
+    .describe('The first rows of each file or entity train, the rest test.'),
   /**
    * One model per segment (file or entity): each trains on its segment's first rows (or first
    * fraction), validates on their tail, and scores the rest; metrics are pooled over segments and
@@ -69,10 +108,13 @@ export const splitSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('per-segment'),
-      train: z.union([z.object({ firstRows: z.number().int().positive() }).strict(), z.object({ firstFraction: fraction }).strict()]),
+      train: z
+        .union([z.object({ firstRows: z.number().int().positive() }).strict(), z.object({ firstFraction: fraction }).strict()])
+        .describe("Each segment's training part: its first rows or its first fraction."),
       validationShare
     })
     .strict()
+    .describe('One model per segment, trained on its first rows; metrics pooled and kept per segment.')
 ])
 
 export const modelSpecSchema = z
@@ -228,27 +270,33 @@ export function parseSpec(value: unknown, source = 'inline spec'): ExperimentSpe
   return result.data
 }
 
-/** Parses a spec file's text: YAML for `.yaml`/`.yml`, JSON otherwise; syntax errors name the line and column. */
-export function parseSpecText(text: string, source: string): ExperimentSpec {
-  if (/\.ya?ml$/i.test(source)) {
+/** Whether a spec file's name says YAML (`.yaml` / `.yml`); anything else is read as JSON. */
+export function isYamlFile(source: string): boolean {
+  return /\.ya?ml$/i.test(source)
+}
+
+/**
+ * A spec file's text as a plain value, not yet checked against the schema (the search builder
+ * edits invalid specs too): YAML for `.yaml`/`.yml`, JSON otherwise; syntax errors name the line
+ * and column.
+ */
+export function readSpecText(text: string, source: string): unknown {
+  if (isYamlFile(source)) {
     const doc = YAML.parseDocument(text, { prettyErrors: true })
     const err = doc.errors[0]
     if (err) {
       const at = err.linePos?.[0]
       throw new SpecError(source, [{ path: '', message: `invalid YAML${at ? ` at line ${at.line}, column ${at.col}` : ''}: ${err.message.split('\n')[0]}` }])
     }
-    let value: unknown
     try {
       // yaml counts alias expansions (maxAliasCount) and throws on a "billion laughs" document.
-      value = doc.toJS({ maxAliasCount: 100 })
+      return doc.toJS({ maxAliasCount: 100 })
     } catch (err) {
       throw new SpecError(source, [{ path: '', message: `YAML refused: ${(err as Error).message}` }])
     }
-    return parseSpec(value, source)
   }
-  let value: unknown
   try {
-    value = JSON.parse(text)
+    return JSON.parse(text)
   } catch (err) {
     const message = (err as Error).message
     const pos = /position (\d+)/.exec(message)
@@ -261,5 +309,17 @@ export function parseSpecText(text: string, source: string): ExperimentSpec {
     }
     throw new SpecError(source, [{ path: '', message: `invalid JSON: ${message}` }])
   }
-  return parseSpec(value, source)
+}
+
+/** Parses a spec file's text (see `readSpecText`) and checks it against the schema. */
+export function parseSpecText(text: string, source: string): ExperimentSpec {
+  return parseSpec(readSpecText(text, source), source)
+}
+
+/**
+ * A spec as a file's text, the way a person would write it: JSON with two-space indents, or
+ * YAML; only the fields the value holds (no defaults filled in), in its key order.
+ */
+export function specText(spec: unknown, format: 'json' | 'yaml'): string {
+  return format === 'json' ? `${JSON.stringify(spec, null, 2)}\n` : YAML.stringify(spec)
 }

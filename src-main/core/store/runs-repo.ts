@@ -395,3 +395,15 @@ export function getRunModel(db: Db, id: number): Record<string, unknown> | null 
 export function runIdsUsingDataset(db: Db, datasetId: string): number[] {
   return stmt(db, 'SELECT id FROM runs WHERE train_dataset_id = ? OR test_dataset_id = ? ORDER BY id').pluck().all(datasetId, datasetId) as number[]
 }
+
+/**
+ * Finished runs of one model kind and their mean duration: what a new search of that kind may
+ * expect per trial (the search builder's estimate). Mean null when there are none.
+ */
+export function doneDurationsOfKind(db: Db, modelKind: string): { runs: number; meanMs: number | null } {
+  const r = stmt(db, `SELECT COUNT(*) AS n, AVG(duration_ms) AS mean FROM runs WHERE model_kind = ? AND status = 'done' AND duration_ms IS NOT NULL`).get(modelKind) as {
+    n: number
+    mean: number | null
+  }
+  return { runs: r.n, meanMs: r.mean }
+}

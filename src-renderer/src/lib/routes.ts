@@ -6,6 +6,7 @@
  * `?run=<id>` (a run whose scores to overlay), e.g. `#/datasets/3f2a9c0d?rows=100-160&run=12`.
  * A run route may name one of its stored windows to open: `#/runs/12?split=test&window=345` (the
  * window's index among the split's scores). `#/compare?runs=3,5` compares 2-4 runs.
+ * `#/experiments/new` builds a search; `?file=<spec file>` or `?run=<id>` starts it from a copy.
  */
 import type { ScoreSplit } from '../../../src-main/contract/api'
 export type Route =
@@ -13,6 +14,7 @@ export type Route =
   | { name: 'run'; id: number; window?: { split: ScoreSplit; index: number } }
   | { name: 'compare'; runs: number[] }
   | { name: 'experiments' }
+  | { name: 'builder'; from?: { file: string } | { run: number } }
   | { name: 'queue' }
   | { name: 'leaderboard'; experimentId: number }
   | { name: 'datasets' }
@@ -28,6 +30,7 @@ export type Route =
  * @example parseHash('') // { name: "runs" }
  * @example parseHash('#/datasets/3f2a9c0d') // { name: "dataset", id: "3f2a9c0d" }
  * @example parseHash('#/queue/4') // { name: "leaderboard", experimentId: 4 }
+ * @example parseHash('#/experiments/new?run=7') // { name: "builder", from: { run: 7 } }
  * @example parseHash('#/datasets/3f2a9c0d?rows=100-160&run=12') // { name: "dataset", id: "3f2a9c0d", rows: { from: 100, to: 160 }, run: 12 }
  */
 export function parseHash(hash: string): Route {
@@ -41,6 +44,7 @@ export function parseHash(hash: string): Route {
   }
   if (parts[0] === 'compare' && parts.length === 1) return { name: 'compare', runs: compareQuery(query) }
   if (parts[0] === 'experiments' && parts.length === 1) return { name: 'experiments' }
+  if (parts[0] === 'experiments' && parts.length === 2 && parts[1] === 'new') return { name: 'builder', ...builderQuery(query) }
   if (parts[0] === 'queue') {
     if (parts.length === 1) return { name: 'queue' }
     if (parts.length === 2 && /^\d+$/.test(parts[1]!)) return { name: 'leaderboard', experimentId: Number(parts[1]) }
@@ -65,6 +69,8 @@ export function routeHash(route: Route): string {
       return `#/compare?runs=${route.runs.join(',')}`
     case 'experiments':
       return '#/experiments'
+    case 'builder':
+      return `#/experiments/new${!route.from ? '' : 'file' in route.from ? `?file=${encodeURIComponent(route.from.file)}` : `?run=${route.from.run}`}`
     case 'queue':
       return '#/queue'
     case 'leaderboard':
@@ -114,4 +120,18 @@ function runQuery(query: string): { window?: { split: ScoreSplit; index: number 
 function compareQuery(query: string): number[] {
   const ids = (new URLSearchParams(query).get('runs') ?? '').split(',').filter((t) => /^\d+$/.test(t) && Number(t) > 0).map(Number)
   return [...new Set(ids)]
+}
+
+/**
+ * Where a "duplicate and edit" starts from: a spec file or a run; malformed parts are left out
+ * (the builder opens empty).
+ * @example builderQuery('file=a%20b.json') // { from: { file: "a b.json" } }
+ */
+function builderQuery(query: string): { from?: { file: string } | { run: number } } {
+  const q = new URLSearchParams(query)
+  const file = q.get('file')
+  const run = q.get('run')
+  if (file) return { from: { file } }
+  if (run && /^\d+$/.test(run) && Number(run) > 0) return { from: { run: Number(run) } }
+  return {}
 }
