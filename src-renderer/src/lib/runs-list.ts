@@ -82,22 +82,3 @@ export function toggleSelection(selected: readonly number[], id: number): { sele
 export function parseTags(text: string): string[] {
   return [...new Set(text.split(',').map((t) => t.trim()).filter(Boolean))]
 }
-
-/**
- * The CSV download's file name, stamped with the local time.
- * @example csvFileName(new Date(2025, 2, 4, 5, 6)) // "runs-20250304-0506.csv"
- */
-export function csvFileName(now: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0')
-  return `runs-${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}.csv`
-}
-
-/**
- * "41–60 of 123" for a page.
- * @example pageLabel(40, 20, 123) // "41–60 of 123"
- * @example pageLabel(0, 50, 0) // "0 of 0"
- */
-export function pageLabel(offset: number, shown: number, total: number): string {
-  if (total === 0 || shown === 0) return `0 of ${total}`
-  return `${offset + 1}–${offset + shown} of ${total}`
-}
