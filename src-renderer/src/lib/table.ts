@@ -14,8 +14,10 @@ export interface TableColumn<R> {
   key: string
   /** Heading (and the CSV header). */
   label: string
-  /** The cell's value for sorting and CSV. */
+  /** The cell's value for CSV, and for sorting unless `sort` is given. */
   value: (row: R) => CellValue
+  /** What the column sorts by when it is not the value (a status by where it is in a lifecycle). */
+  sort?: (row: R) => CellValue
   /** The cell as read (filtering matches it); the value as text when absent. */
   text?: (row: R) => string
 }
@@ -66,8 +68,9 @@ export function compareCells(a: CellValue, b: CellValue, dir: 'asc' | 'desc'): n
 export function sortRows<R>(rows: readonly R[], columns: readonly TableColumn<R>[], sort: TableSort | null): R[] {
   const col = sort ? columns.find((c) => c.key === sort.key) : undefined
   if (!sort || !col) return [...rows]
+  const key = col.sort ?? col.value
   return rows
-    .map((row, i) => ({ row, i, v: col.value(row) }))
+    .map((row, i) => ({ row, i, v: key(row) }))
     .sort((a, b) => compareCells(a.v, b.v, sort.dir) || a.i - b.i)
     .map((x) => x.row)
 }
