@@ -43,7 +43,7 @@ describe('leaderboard columns', () => {
 
 describe('leaderboard table', () => {
   it('sorts status by where a trial is, filters on cells as shown, and exports the shown columns with raw values', () => {
-    const rows = [{ ...row(1, 0.5, 0.9), status: 'done' as const }, { ...row(2, null, null), status: 'running' as const }, { ...row(3, 0.7, 0.125), targets: [{ text: 'f1 >= 0.5', met: true, metric: 'f1', split: 'test', op: '>=', value: 0.5, actual: 0.125 }, { text: 'x', met: false, metric: 'f1', split: 'test', op: '>=', value: 0.9, actual: 0.125 }] } as LeaderboardRow]
+    const rows = [{ ...row(1, 0.5, 0.9), status: 'done' as const }, { ...row(2, null, null), status: 'running' as const }, { ...row(3, 0.7, 0.125), targets: [{ text: 'f1 >= 0.1', met: true, metric: 'f1', op: '>=' as const, value: 0.1, actual: 0.125 }, { text: 'f1 >= 0.9', met: false, metric: 'f1', op: '>=' as const, value: 0.9, actual: 0.125 }] }]
     const cols = leaderboardColumns(pickableColumns({ searchedParams: ['c'], rows }).filter((c) => c.key !== 'metric:fpr'))
     expect(sortRows(rows, cols, { key: 'status', dir: 'asc' }).map((r) => r.trialId)).toEqual([2, 1, 3])
     // The F1 cell reads "12.5%": the filter matches what the table shows.
