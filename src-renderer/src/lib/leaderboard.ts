@@ -4,7 +4,7 @@
  * `queue.leaderboard` returns (ranks, objective values and target verdicts come from the engine).
  */
 import type { Leaderboard, LeaderboardRow, QueuedExperiment } from '../../../src-main/contract/api'
-import { METRIC_LABELS, formatDuration, formatMetricValue, formatParamValue } from './format'
+import { METRIC_LABELS, formatDuration, formatEta, formatMetricValue, formatParamValue } from './format'
 import type { CellValue, TableColumn, TableSort } from './table'
 
 /**
@@ -153,6 +153,25 @@ export function leaderboardColumns(shown: readonly PickableColumn[]): TableColum
     ...shown.map((c) => pickedColumn<LeaderboardRow>(c)),
     { key: 'targets', label: 'Targets', value: (r) => targetsCell(r.targets) },
     { key: 'duration', label: 'Duration (ms)', value: (r) => r.durationMs, text: (r) => formatDuration(r.durationMs) }
+  ]
+}
+
+const SEARCH_STATUS_ORDER: Record<ReturnType<typeof searchStatus>, number> = { active: 0, paused: 1, finished: 2, cancelled: 3 }
+
+/**
+ * The queue's columns (one row per search) as shown and exported: search, status (sorted active
+ * first), trials done of all, ETA, the best objective value on validation, trials meeting every
+ * target, priority.
+ */
+export function queueColumns(): TableColumn<QueuedExperiment>[] {
+  return [
+    { key: 'name', label: 'Search', value: (e) => e.name, text: (e) => `${e.name} ${e.modelKind} ${e.search}` },
+    { key: 'status', label: 'Status', value: (e) => searchStatus(e), sort: (e) => SEARCH_STATUS_ORDER[searchStatus(e)] },
+    { key: 'trials', label: 'Trials done', value: (e) => `${e.counts.done} of ${e.total}`, sort: (e) => (e.total ? e.counts.done / e.total : 0) },
+    { key: 'eta', label: 'ETA (ms)', value: (e) => (e.counts.queued + e.counts.running === 0 ? null : e.etaMs), text: (e) => formatEta(e.etaMs) },
+    { key: 'best', label: 'Best on validation', value: (e) => e.best?.value ?? null, text: (e) => formatMetricValue(e.objective.metric, e.best?.value, 2) },
+    { key: 'targets', label: 'Trials meeting targets', value: (e) => e.targetsMetBy.length },
+    { key: 'priority', label: 'Priority', value: (e) => e.priority }
   ]
 }
 
