@@ -5,7 +5,7 @@
  */
 import type { Leaderboard, LeaderboardRow, QueuedExperiment } from '../../../src-main/contract/api'
 import { METRIC_LABELS, formatDuration, formatEta, formatMetricValue, formatParamValue } from './format'
-import type { CellValue, TableColumn, TableSort } from './table'
+import { cellOf, type TableColumn, type TableSort } from './table'
 
 /**
  * A leaderboard column that the picker can show or hide: a parameter, a test metric
@@ -112,12 +112,6 @@ export function parseStoredColumns(raw: string | null): string[] | null {
 
 const STATUS_ORDER: Record<LeaderboardRow['status'], number> = { running: 0, queued: 1, done: 2, failed: 3, cancelled: 4, skipped: 5 }
 
-/** A param as a cell: numbers, text and booleans as they are, lists and objects as JSON. */
-function paramCell(v: unknown): CellValue {
-  if (v == null) return null
-  return typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : JSON.stringify(v)
-}
-
 /** A row with params and metrics (a run of the runs list, a leaderboard trial). */
 type Measured = { params: Record<string, unknown>; metrics: Record<string, number> | null; validationMetrics?: Record<string, number> | null }
 
@@ -127,7 +121,7 @@ type Measured = { params: Record<string, unknown>; metrics: Record<string, numbe
  * @example pickedColumn({ key: 'metric:f1', kind: 'metric', name: 'f1', label: 'F1 on test', short: 'F1' }).value({ params: {}, metrics: { f1: 0.92 } }) // 0.92
  */
 export function pickedColumn<R extends Measured>(c: PickableColumn): TableColumn<R> {
-  if (c.kind === 'param') return { key: c.key, label: c.short, value: (r) => paramCell(r.params[c.name]), text: (r) => formatParamValue(r.params[c.name]) }
+  if (c.kind === 'param') return { key: c.key, label: c.short, value: (r) => cellOf(r.params[c.name]), text: (r) => formatParamValue(r.params[c.name]) }
   const of = (r: R) => (c.kind === 'validation' ? r.validationMetrics : r.metrics)?.[c.name] ?? null
   return { key: c.key, label: c.short, value: of, text: (r) => formatMetricValue(c.name, of(r), 1) }
 }

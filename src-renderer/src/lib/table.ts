@@ -37,6 +37,16 @@ export interface TableFilter {
 export const PAGE_SIZES = [25, 50, 100, 200] as const
 export const DEFAULT_PAGE_SIZE = 100
 
+/**
+ * Any stored value (a param, a JSON field) as a cell: numbers, text and booleans as they are,
+ * lists and objects as JSON, missing as null.
+ * @example cellOf([8, 4]) // "[8,4]"
+ */
+export function cellOf(v: unknown): CellValue {
+  if (v == null) return null
+  return typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : JSON.stringify(v)
+}
+
 function cellText<R>(col: TableColumn<R>, row: R): string {
   if (col.text) return col.text(row)
   const v = col.value(row)
@@ -100,14 +110,6 @@ export function filterRows<R>(rows: readonly R[], columns: readonly TableColumn<
     const line = columns.map((c) => cellText(c, row).toLowerCase()).join('\u0000')
     return all.every((w) => line.includes(w))
   })
-}
-
-/**
- * How many filters are in use (the text and each column with text).
- * @example activeFilterCount({ text: ' ', columns: { a: 'x', b: '' } }) // 1
- */
-export function activeFilterCount(filter: TableFilter): number {
-  return (terms(filter.text).length ? 1 : 0) + Object.values(filter.columns ?? {}).filter((t) => terms(t).length > 0).length
 }
 
 /**
