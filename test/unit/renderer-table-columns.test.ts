@@ -1,5 +1,5 @@
 /**
- * The views' table columns (runs, error lists, A/B, queue) through the one table model: what the
+ * The views' table columns (runs, error lists, A/B, queue, compare) through the one table model: what the
  * CSV export writes (headers, raw values at full precision, ISO times) and what sorts how.
  */
 import { describe, expect, it } from 'vitest'
@@ -9,6 +9,7 @@ import { runsTableColumns } from '../../src-renderer/src/lib/runs-list'
 import { errorColumns } from '../../src-renderer/src/lib/error-inspector'
 import { abColumns, type AbRow } from '../../src-renderer/src/lib/bundles'
 import { queueColumns } from '../../src-renderer/src/lib/leaderboard'
+import { paramDiffColumns, typeRecallColumns } from '../../src-renderer/src/lib/compare'
 import { filterRows, sortRows, toCsv } from '../../src-renderer/src/lib/table'
 
 const csvRows = (text: string) => parse(text, { columns: true }) as Record<string, string>[]
@@ -73,5 +74,23 @@ describe('queue columns', () => {
     const out = csvRows(toCsv(queueColumns(), rows))
     expect(out.map((r) => r.Status)).toEqual(['finished', 'cancelled', 'active', 'paused'])
     expect(out[2]).toMatchObject({ 'Trials done': '2 of 4', 'ETA (ms)': '60000', Priority: '3' })
+  })
+})
+
+describe('compare columns', () => {
+  it("gives each run a params column (empty where not set, read as 'not set') and sorts by one run's recall", () => {
+    const params = [
+      { key: 'units', values: [[8, 4], null], present: [true, false], differs: true },
+      { key: 'seed', values: [1, 1], present: [true, true], differs: false }
+    ]
+    const cols = paramDiffColumns([3, 5])
+    expect(toCsv(cols, params).split('\r\n')).toEqual(['Param,Run 3,Run 5', 'units,"[8,4]",', 'seed,1,1', ''])
+    expect(filterRows(params, cols, { columns: { 'run:5': 'not set' } }).map((p) => p.key)).toEqual(['units'])
+    const recall = [
+      { type: 'spike', cells: [{ recall: 0.5, detected: 1, total: 2 }, null] },
+      { type: 'drift', cells: [{ recall: 1, detected: 2, total: 2 }, { recall: 0.25, detected: 1, total: 4 }] }
+    ]
+    expect(sortRows(recall, typeRecallColumns([3, 5]), { key: 'run:3', dir: 'desc' }).map((r) => r.type)).toEqual(['drift', 'spike'])
+    expect(sortRows(recall, typeRecallColumns([3, 5]), { key: 'run:5', dir: 'asc' }).map((r) => r.type)).toEqual(['drift', 'spike'])
   })
 })
