@@ -135,7 +135,6 @@ export const runsCsvSchema = z.object({
   rows: z.number().int(),
   columns: z.array(z.string())
 })
-export type RunsCsv = z.infer<typeof runsCsvSchema>
 
 // ---------------------------------------------------------------------------------------------
 // What a run page links to.

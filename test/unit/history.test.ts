@@ -9,7 +9,7 @@ import { countDisagreements, findDisagreements, selectDisagreements, type RunWin
 import { diffParams } from '../../src-main/core/history/param-diff'
 import { runsCsv } from '../../src-main/core/history/runs-csv'
 import type { RunListRecord } from '../../src-main/core/store/history-repo'
-import { activeFilters, csvFileName, nextListSort, pageLabel, parseTags, toggleSelection } from '../../src-renderer/src/lib/runs-list'
+import { activeFilters, nextListSort, parseTags, toggleSelection } from '../../src-renderer/src/lib/runs-list'
 import { defaultHistoryKey, disagreementTabs, metricRows } from '../../src-renderer/src/lib/compare'
 import { parseHash, routeHash } from '../../src-renderer/src/lib/routes'
 import type { CompareRun, Disagreements } from '../../src-main/contract/api'
@@ -146,11 +146,9 @@ describe('runs list helpers', () => {
     expect(nextListSort({ key: 'metric:f1', dir: 'desc' }, 'metric:f1')).toEqual({ key: 'metric:f1', dir: 'asc' })
   })
 
-  it('counts filters, parses tags, names the download and the page', () => {
+  it('counts filters and parses tags', () => {
     expect(activeFilters({ text: '  ', statuses: ['done'], tags: [], targets: 'met' })).toBe(2)
     expect(parseTags(' a, b ,a,, ')).toEqual(['a', 'b'])
-    expect(csvFileName(new Date(2025, 2, 4, 5, 6))).toBe('runs-20250304-0506.csv')
-    expect(pageLabel(40, 20, 123)).toBe('41–60 of 123')
   })
 
   it('routes compare pages and run windows both ways', () => {

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest'
-import { defaultColumns, pickableColumns, sortRows, nextSort, searchStatus, trialsAtOnce } from '../../src-renderer/src/lib/leaderboard'
+import { defaultColumns, leaderboardColumns, pickableColumns, nextSort, searchStatus, trialsAtOnce } from '../../src-renderer/src/lib/leaderboard'
+import { filterRows, sortRows, toCsv } from '../../src-renderer/src/lib/table'
 import { targetsCheck } from '../../src-renderer/src/lib/targets'
 import type { LeaderboardRow } from '../../src-main/contract/api'
 
@@ -32,9 +33,23 @@ describe('leaderboard columns', () => {
 
   it('sorts by a validation column, missing values last; rate metrics start ascending on either split', () => {
     const rows = [row(1, 0.5, 0.9), row(2, null, 0.95), row(3, 0.7, 0.1)]
-    expect(sortRows(rows, { key: 'val:f1', dir: 'desc' }).map((r) => r.trialId)).toEqual([3, 1, 2])
+    const cols = leaderboardColumns(pickableColumns({ searchedParams: ['c'], rows }))
+    expect(sortRows(rows, cols, { key: 'val:f1', dir: 'desc' }).map((r) => r.trialId)).toEqual([3, 1, 2])
+    expect(sortRows(rows, cols, { key: 'val:f1', dir: 'asc' }).map((r) => r.trialId)).toEqual([1, 3, 2])
     expect(nextSort({ key: 'rank', dir: 'asc' }, 'val:fpr')).toEqual({ key: 'val:fpr', dir: 'asc' })
     expect(nextSort({ key: 'rank', dir: 'asc' }, 'val:f1')).toEqual({ key: 'val:f1', dir: 'desc' })
+  })
+})
+
+describe('leaderboard table', () => {
+  it('sorts status by where a trial is, filters on cells as shown, and exports the shown columns with raw values', () => {
+    const rows = [{ ...row(1, 0.5, 0.9), status: 'done' as const }, { ...row(2, null, null), status: 'running' as const }, { ...row(3, 0.7, 0.125), targets: [{ text: 'f1 >= 0.1', met: true, metric: 'f1', op: '>=' as const, value: 0.1, actual: 0.125 }, { text: 'f1 >= 0.9', met: false, metric: 'f1', op: '>=' as const, value: 0.9, actual: 0.125 }] }]
+    const cols = leaderboardColumns(pickableColumns({ searchedParams: ['c'], rows }).filter((c) => c.key !== 'metric:fpr'))
+    expect(sortRows(rows, cols, { key: 'status', dir: 'asc' }).map((r) => r.trialId)).toEqual([2, 1, 3])
+    // The F1 cell reads "12.5%": the filter matches what the table shows.
+    expect(filterRows(rows, cols, { text: '12.5%' }).map((r) => r.trialId)).toEqual([3])
+    expect(filterRows(rows, cols, { columns: { status: 'run' } }).map((r) => r.trialId)).toEqual([2])
+    expect(toCsv(cols, rows).split('\r\n')).toEqual(['Rank,Trial,Status,c,val F1,F1,Targets,Duration (ms)', ',1,done,1,0.5,0.9,,', ',2,running,2,,,,', ',3,done,3,0.7,0.125,1 of 2 met,', ''])
   })
 })
 

@@ -4,10 +4,14 @@
  * Free of Svelte and the DOM (unit-testable in Node).
  */
 import type { BundleInfo, RunDetail } from '../../../src-main/contract/api'
+import { formatMetricValue } from './format'
+import type { TableColumn } from './table'
 
 /** The metrics every bundle and A/B row shows, in order. */
 export const COMPARED_METRICS = ['precision', 'recall', 'f1', 'fpr', 'rocAuc'] as const
 export type ComparedMetric = (typeof COMPARED_METRICS)[number]
+/** Their column headings. */
+export const COMPARED_LABELS: Record<ComparedMetric, string> = { precision: 'Precision', recall: 'Recall', f1: 'F1', fpr: 'FPR', rocAuc: 'AUC' }
 
 /** Lower is better only for the false-positive rate. */
 export function lowerIsBetter(metric: string): boolean {
@@ -76,6 +80,20 @@ export function abRows(bundles: readonly BundleInfo[], runs: readonly AbRun[], d
     })
   }
   return rows
+}
+
+/**
+ * The A/B table's columns as shown (and exported): model, source, the compared metrics (values at
+ * full precision), threshold and when it was evaluated or finished.
+ */
+export function abColumns(): TableColumn<AbRow>[] {
+  return [
+    { key: 'label', label: 'Model', value: (r) => r.label },
+    { key: 'source', label: 'Source', value: (r) => (r.source === 'bundle' ? `bundle · ${r.location}` : 'local run') },
+    ...COMPARED_METRICS.map((m): TableColumn<AbRow> => ({ key: m, label: COMPARED_LABELS[m], value: (r) => r.metrics[m] ?? null, text: (r) => formatMetricValue(m, r.metrics[m], 2) })),
+    { key: 'threshold', label: 'Threshold', value: (r) => r.threshold },
+    { key: 'at', label: 'When', value: (r) => r.at }
+  ]
 }
 
 /**

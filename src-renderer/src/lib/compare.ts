@@ -5,7 +5,8 @@
  */
 import type { CompareRun, DisagreementKind, Disagreements, HistoryAxis, SplitMetrics, TypeRecall } from '../../../src-main/contract/api'
 import { lowerIsBetter } from './bundles'
-import { METRIC_LABELS } from './format'
+import { METRIC_LABELS, formatParamValue, formatPercent } from './format'
+import { cellOf, type TableColumn } from './table'
 
 /** One colour per compared run, in order (at most 4 runs). */
 export const RUN_COLOURS = ['#2563c9', '#c0262d', '#1b7f3b', '#9a6200'] as const
@@ -137,4 +138,36 @@ export function disagreementTabs(d: Disagreements): DisagreementTab[] {
 export function tabKey(select: DisagreementTab['select']): string {
   if (select.kind === 'all' || select.kind === 'mixed') return select.kind
   return `${select.kind === 'anomaly' ? 'catch' : 'alarm'}-${select.flaggedBy}-${select.notFlaggedBy}`
+}
+
+/** A row of the compare page's params table (`compare.runs`' params diff). */
+type ParamRow = { key: string; values: unknown[]; present: boolean[]; differs: boolean }
+
+/**
+ * The params table's columns: the param, then its value in each run (in the runs' order; empty
+ * where the run has no such param, read as "not set").
+ */
+export function paramDiffColumns(runIds: readonly number[]): TableColumn<ParamRow>[] {
+  return [
+    { key: 'param', label: 'Param', value: (p) => p.key },
+    ...runIds.map((id, i): TableColumn<ParamRow> => ({
+      key: `run:${id}`,
+      label: `Run ${id}`,
+      value: (p) => (p.present[i] ? cellOf(p.values[i]) : null),
+      text: (p) => (p.present[i] ? formatParamValue(p.values[i]) : 'not set')
+    }))
+  ]
+}
+
+/** The recall-by-type table's columns: the type, then each run's recall of it (null: no window of that type). */
+export function typeRecallColumns(runIds: readonly number[]): TableColumn<TypeRecallAcrossRuns>[] {
+  return [
+    { key: 'type', label: 'Type', value: (r) => r.type },
+    ...runIds.map((id, i): TableColumn<TypeRecallAcrossRuns> => ({
+      key: `run:${id}`,
+      label: `Run ${id}`,
+      value: (r) => r.cells[i]?.recall ?? null,
+      text: (r) => (r.cells[i] ? formatPercent(r.cells[i].recall, 1) : 'n/a')
+    }))
+  ]
 }

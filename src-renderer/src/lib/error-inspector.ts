@@ -5,6 +5,7 @@
  */
 import type { ErrorEpisode, ErrorItem, LabelEdit, RunWindow } from '../../../src-main/contract/api'
 import { formatCount, plural } from './format'
+import type { TableColumn } from './table'
 
 export interface ErrorGroup {
   /** Stable key: `e<id>` for an episode, `none` for the items over no episode (false alarms). */
@@ -178,4 +179,26 @@ export function windowLinkProblem(link: { split: string; index: number }, splits
   }
   if (link.index >= s.count) return `${link.split} window ${formatCount(link.index)} does not exist: the split stored ${plural(s.count, 'window')}${s.count > 0 ? ` (0 to ${formatCount(s.count - 1)})` : ''}`
   return null
+}
+
+/**
+ * An error list's columns as the inspector lists them (and as its CSV export writes them): the
+ * window, its score and margin to the threshold, label and anomaly type, the rows and times it
+ * covers (ISO 8601, UTC), its segment and episode (numbered from 1, as shown).
+ */
+export function errorColumns(): TableColumn<ErrorItem>[] {
+  const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null)
+  return [
+    { key: 'index', label: 'Window', value: (e) => e.index },
+    { key: 'score', label: 'Score', value: (e) => e.score },
+    { key: 'margin', label: 'Margin', value: (e) => e.margin },
+    { key: 'label', label: 'Label', value: (e) => e.label },
+    { key: 'type', label: 'Type', value: (e) => e.type },
+    { key: 'firstRow', label: 'First row', value: (e) => e.firstRow },
+    { key: 'lastRow', label: 'Last row', value: (e) => e.lastRow },
+    { key: 'firstTime', label: 'First time', value: (e) => iso(e.firstTime) },
+    { key: 'lastTime', label: 'Last time', value: (e) => iso(e.lastTime) },
+    { key: 'segment', label: 'Segment', value: (e) => e.segment },
+    { key: 'episode', label: 'Episode', value: (e) => (e.episode == null ? null : e.episode + 1) }
+  ]
 }

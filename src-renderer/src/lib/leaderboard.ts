@@ -4,7 +4,8 @@
  * `queue.leaderboard` returns (ranks, objective values and target verdicts come from the engine).
  */
 import type { Leaderboard, LeaderboardRow, QueuedExperiment } from '../../../src-main/contract/api'
-import { METRIC_LABELS } from './format'
+import { METRIC_LABELS, formatDuration, formatEta, formatMetricValue, formatParamValue } from './format'
+import { cellOf, type TableColumn, type TableSort } from './table'
 
 /**
  * A leaderboard column that the picker can show or hide: a parameter, a test metric
@@ -27,14 +28,6 @@ const METRIC_SHORT: Record<string, string> = {
   specificity: 'Specificity',
   rocAuc: 'AUC',
   averagePrecision: 'AP'
-}
-
-/** Fixed columns (always shown) that can be sorted too. */
-export type FixedSortKey = 'rank' | 'trial' | 'status' | 'duration'
-export type SortKey = FixedSortKey | string
-export interface SortState {
-  key: SortKey
-  dir: 'asc' | 'desc'
 }
 
 /** Metrics shown when nothing was chosen yet, in this order (the others stay in the picker). */
@@ -119,43 +112,61 @@ export function parseStoredColumns(raw: string | null): string[] | null {
 
 const STATUS_ORDER: Record<LeaderboardRow['status'], number> = { running: 0, queued: 1, done: 2, failed: 3, cancelled: 4, skipped: 5 }
 
-/** The value a row sorts by for a column (null sorts last in either direction). */
-function sortValue(row: LeaderboardRow, key: SortKey): number | string | null {
-  switch (key) {
-    case 'rank':
-      return row.rank
-    case 'trial':
-      return row.ordinal
-    case 'status':
-      return STATUS_ORDER[row.status]
-    case 'duration':
-      return row.durationMs
-  }
-  if (key.startsWith('metric:')) return row.metrics?.[key.slice(7)] ?? null
-  if (key.startsWith('val:')) return row.validationMetrics?.[key.slice(4)] ?? null
-  if (key.startsWith('param:')) {
-    const v = row.params[key.slice(6)]
-    if (v == null) return null
-    return typeof v === 'number' ? v : typeof v === 'string' ? v : JSON.stringify(v)
-  }
-  return null
+/** A row with params and metrics (a run of the runs list, a leaderboard trial). */
+type Measured = { params: Record<string, unknown>; metrics: Record<string, number> | null; validationMetrics?: Record<string, number> | null }
+
+/**
+ * A picked param or metric as a table column: the value as stored (full precision in the CSV),
+ * read as the table shows it (the filter matches "92.0%").
+ * @example pickedColumn({ key: 'metric:f1', kind: 'metric', name: 'f1', label: 'F1 on test', short: 'F1' }).value({ params: {}, metrics: { f1: 0.92 } }) // 0.92
+ */
+export function pickedColumn<R extends Measured>(c: PickableColumn): TableColumn<R> {
+  if (c.kind === 'param') return { key: c.key, label: c.short, value: (r) => cellOf(r.params[c.name]), text: (r) => formatParamValue(r.params[c.name]) }
+  const of = (r: R) => (c.kind === 'validation' ? r.validationMetrics : r.metrics)?.[c.name] ?? null
+  return { key: c.key, label: c.short, value: of, text: (r) => formatMetricValue(c.name, of(r), 1) }
 }
 
 /**
- * Rows sorted by a column; ties keep the engine's order (rank, then search order). Missing values
- * go last whatever the direction.
- * @example sortRows(rows, { key: 'metric:recall', dir: 'desc' })
+ * Target results as a cell: "2 of 3 met" (not "2/3", which a spreadsheet reads as a date), null
+ * when there are none.
+ * @example targetsCell([{ met: true }, { met: false }]) // "1 of 2 met"
  */
-export function sortRows(rows: readonly LeaderboardRow[], sort: SortState): LeaderboardRow[] {
-  const sign = sort.dir === 'asc' ? 1 : -1
-  return rows
-    .map((row, i) => ({ row, i, v: sortValue(row, sort.key) }))
-    .sort((a, b) => {
-      if (a.v == null || b.v == null) return a.v == null && b.v == null ? a.i - b.i : a.v == null ? 1 : -1
-      const c = typeof a.v === 'number' && typeof b.v === 'number' ? a.v - b.v : String(a.v).localeCompare(String(b.v), undefined, { numeric: true })
-      return c !== 0 ? sign * c : a.i - b.i
-    })
-    .map((x) => x.row)
+export function targetsCell(targets: readonly { met: boolean }[]): string | null {
+  return targets.length ? `${targets.filter((t) => t.met).length} of ${targets.length} met` : null
+}
+
+/**
+ * The leaderboard's columns in the order shown: rank, trial, status, the picked params and
+ * metrics, targets and duration. Status sorts by where a trial is (running first), not A-Z.
+ */
+export function leaderboardColumns(shown: readonly PickableColumn[]): TableColumn<LeaderboardRow>[] {
+  return [
+    { key: 'rank', label: 'Rank', value: (r) => r.rank },
+    { key: 'trial', label: 'Trial', value: (r) => r.ordinal, text: (r) => `#${r.ordinal}` },
+    { key: 'status', label: 'Status', value: (r) => r.status, sort: (r) => STATUS_ORDER[r.status] },
+    ...shown.map((c) => pickedColumn<LeaderboardRow>(c)),
+    { key: 'targets', label: 'Targets', value: (r) => targetsCell(r.targets) },
+    { key: 'duration', label: 'Duration (ms)', value: (r) => r.durationMs, text: (r) => formatDuration(r.durationMs) }
+  ]
+}
+
+const SEARCH_STATUS_ORDER: Record<ReturnType<typeof searchStatus>, number> = { active: 0, paused: 1, finished: 2, cancelled: 3 }
+
+/**
+ * The queue's columns (one row per search) as shown and exported: search, status (sorted active
+ * first), trials done of all, ETA, the best objective value on validation, trials meeting every
+ * target, priority.
+ */
+export function queueColumns(): TableColumn<QueuedExperiment>[] {
+  return [
+    { key: 'name', label: 'Search', value: (e) => e.name, text: (e) => `${e.name} ${e.modelKind} ${e.search}` },
+    { key: 'status', label: 'Status', value: (e) => searchStatus(e), sort: (e) => SEARCH_STATUS_ORDER[searchStatus(e)] },
+    { key: 'trials', label: 'Trials done', value: (e) => `${e.counts.done} of ${e.total}`, sort: (e) => (e.total ? e.counts.done / e.total : 0) },
+    { key: 'eta', label: 'ETA (ms)', value: (e) => (e.counts.queued + e.counts.running === 0 ? null : e.etaMs), text: (e) => formatEta(e.etaMs) },
+    { key: 'best', label: 'Best on validation', value: (e) => e.best?.value ?? null, text: (e) => formatMetricValue(e.objective.metric, e.best?.value, 2) },
+    { key: 'targets', label: 'Trials meeting targets', value: (e) => e.targetsMetBy.length },
+    { key: 'priority', label: 'Priority', value: (e) => e.priority }
+  ]
 }
 
 /**
@@ -163,8 +174,8 @@ export function sortRows(rows: readonly LeaderboardRow[], sort: SortState): Lead
  * direction (metrics and durations descending, except the rate metrics where lower is better).
  * @example nextSort({ key: 'rank', dir: 'asc' }, 'rank') // { key: "rank", dir: "desc" }
  */
-export function nextSort(current: SortState, key: SortKey): SortState {
-  if (current.key === key) return { key, dir: current.dir === 'asc' ? 'desc' : 'asc' }
+export function nextSort(current: TableSort | null, key: string): TableSort {
+  if (current?.key === key) return { key, dir: current.dir === 'asc' ? 'desc' : 'asc' }
   const lowerIsBetter = /^(metric|val):(fpr|fnr)$/.test(key) || /loss|error|ms$/i.test(key)
   const ascending = key === 'rank' || key === 'trial' || key === 'status' || key.startsWith('param:') || lowerIsBetter
   return { key, dir: ascending ? 'asc' : 'desc' }

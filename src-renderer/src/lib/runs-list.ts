@@ -1,10 +1,12 @@
 /**
- * Pure helpers for the runs list: its columns, sort clicks, the filters in use, the selection
+ * Pure helpers for the runs list: its columns (as shown and as exported), sort clicks, the filters in use, the selection
  * for compare, tag input. No DOM, no Svelte. The filtering, sorting and paging themselves are the
  * host's (`runs.query`); these only arrange the page's choices.
  */
-import type { RunFacets, RunFilter, RunSort } from '../../../src-main/contract/api'
-import { nextSort, pickableColumns, type PickableColumn } from './leaderboard'
+import type { RunFacets, RunFilter, RunListRow, RunSort } from '../../../src-main/contract/api'
+import { nextSort, pickableColumns, pickedColumn, targetsCell, type PickableColumn } from './leaderboard'
+import { compactParams, formatDuration } from './format'
+import type { TableColumn } from './table'
 
 /** The metric columns shown before the user picks (what the list always showed). */
 export const DEFAULT_LIST_COLUMNS = ['metric:precision', 'metric:recall', 'metric:f1', 'metric:fpr', 'metric:rocAuc']
@@ -84,20 +86,24 @@ export function parseTags(text: string): string[] {
 }
 
 /**
- * The CSV download's file name, stamped with the local time.
- * @example csvFileName(new Date(2025, 2, 4, 5, 6)) // "runs-20250304-0506.csv"
+ * The runs table's columns as the page shows them (the CSV export writes these, in this order):
+ * run, experiment, model and trial (one cell on the page), params, status, the picked params and
+ * metrics, targets (a failed run's reason), tags, note, created and duration. Params go out as
+ * JSON (full precision); times as ISO 8601.
  */
-export function csvFileName(now: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0')
-  return `runs-${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}.csv`
-}
-
-/**
- * "41–60 of 123" for a page.
- * @example pageLabel(40, 20, 123) // "41–60 of 123"
- * @example pageLabel(0, 50, 0) // "0 of 0"
- */
-export function pageLabel(offset: number, shown: number, total: number): string {
-  if (total === 0 || shown === 0) return `0 of ${total}`
-  return `${offset + 1}–${offset + shown} of ${total}`
+export function runsTableColumns(shown: readonly PickableColumn[]): TableColumn<RunListRow>[] {
+  return [
+    { key: 'id', label: 'Run', value: (r) => r.id },
+    { key: 'experiment', label: 'Experiment', value: (r) => r.experimentName },
+    { key: 'modelKind', label: 'Model', value: (r) => r.modelKind },
+    { key: 'trial', label: 'Trial', value: (r) => r.trial?.ordinal ?? null },
+    { key: 'params', label: 'Params', value: (r) => JSON.stringify(r.params), text: (r) => compactParams(r.params) },
+    { key: 'status', label: 'Status', value: (r) => r.status },
+    ...shown.map((c) => pickedColumn<RunListRow>(c)),
+    { key: 'targets', label: 'Targets', value: (r) => (r.status === 'failed' && !r.metrics ? (r.statusReason ?? 'failed') : targetsCell(r.targets)) },
+    { key: 'tags', label: 'Tags', value: (r) => (r.tags.length ? r.tags.join('; ') : null) },
+    { key: 'note', label: 'Note', value: (r) => r.note },
+    { key: 'createdAt', label: 'Created', value: (r) => r.createdAt },
+    { key: 'durationMs', label: 'Duration (ms)', value: (r) => r.durationMs, text: (r) => formatDuration(r.durationMs) }
+  ]
 }

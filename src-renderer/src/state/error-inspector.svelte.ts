@@ -1,7 +1,9 @@
 import type { ErrorItem, ErrorKind, ErrorList, ErrorSort, Explanation, RunWindow, ScoreSplit } from '../../../src-main/contract/api'
 import type { WorkbenchClient } from '../api/client'
 import { errorMessage } from '../api/types'
-import { groupByEpisode, relabelEdit, windowItem, type ErrorGroup, type Relabel } from '../lib/error-inspector'
+import { ERRORS_PAGE_MAX } from '../../../src-main/contract/analysis'
+import { errorColumns, groupByEpisode, relabelEdit, windowItem, type ErrorGroup, type Relabel } from '../lib/error-inspector'
+import { fetchAllPages, toCsv } from '../lib/table'
 
 /** Errors per page of the list. */
 export const ERRORS_PAGE = 50
@@ -130,6 +132,38 @@ export class ErrorInspector {
   /** The version relabels apply to now: the last child made here, else the run's version. */
   get labelBase(): string | null {
     return this.relabels[this.relabels.length - 1]?.toId ?? this.list?.datasetId ?? this.window?.datasetId ?? null
+  }
+
+  exporting = $state(false)
+  /** Errors fetched so far by the export in progress. */
+  exported = $state(0)
+  exportError = $state<string | null>(null)
+
+  /**
+   * Every error of the list (all pages, in its order, at its threshold) as CSV, fetched
+   * `ERRORS_PAGE_MAX` at a time; null when it failed (`exportError` says why).
+   */
+  async exportCsv(): Promise<{ csv: string; rows: number } | null> {
+    const { runId, kind, threshold, sort, order } = this
+    this.exporting = true
+    this.exported = 0
+    this.exportError = null
+    try {
+      const items = await fetchAllPages(
+        async (offset, limit) => {
+          const page = await this.api.call('runs.errors', { id: runId, split: 'test', kind, threshold, sort, order, offset, limit })
+          return { rows: page.items, total: page.total }
+        },
+        ERRORS_PAGE_MAX,
+        (done) => (this.exported = done)
+      )
+      return { csv: toCsv(errorColumns(), items), rows: items.length }
+    } catch (e) {
+      this.exportError = errorMessage(e)
+      return null
+    } finally {
+      this.exporting = false
+    }
   }
 
   /** Loads the list page (or, in single-window mode, the pinned window again). */

@@ -1,7 +1,7 @@
 import type { Leaderboard, RankSplit, RunSummary } from '../../../src-main/contract/api'
 import type { WorkbenchClient } from '../api/client'
 import { errorCode, errorMessage } from '../api/types'
-import { columnsStorageKey, defaultColumns, parseStoredColumns, priorityToRunNext, type SortKey, type SortState, nextSort } from '../lib/leaderboard'
+import { columnsStorageKey, defaultColumns, parseStoredColumns, priorityToRunNext } from '../lib/leaderboard'
 
 /** How long a burst of `queue.changed` events is gathered before one re-fetch. */
 const REFRESH_DEBOUNCE_MS = 300
@@ -11,7 +11,7 @@ const REFRESH_DEBOUNCE_MS = 300
  * experiment re-fetches it (debounced; one call in flight at a time, one more after it when
  * events came meanwhile); a `run.changed` for one of its running trials patches that row's
  * progress in place, between re-fetches. It also holds the page's choices: visible columns
- * (remembered per experiment in localStorage), sort, and the row actions. `dispose()` when the
+ * (remembered per experiment in localStorage) and the row actions (the table's sort, filter and page are the view's `TableView`). `dispose()` when the
  * page goes.
  */
 export class LeaderboardPage {
@@ -21,7 +21,6 @@ export class LeaderboardPage {
   notFound = $state(false)
   /** Visible pickable columns (`param:x`, `metric:y`); null until the first answer. */
   columns = $state.raw<string[] | null>(null)
-  sort = $state.raw<SortState>({ key: 'rank', dir: 'asc' })
   /** The split the engine ranks on: validation unless the user asks for test (and sees it said). */
   rankBy = $state<RankSplit>('validation')
   /** Trial id → action in flight; and the last action error. */
@@ -114,10 +113,6 @@ export class LeaderboardPage {
       /* ignore */
     }
     this.columns = defaultColumns(this.board.searchedParams, this.board.experiment.objective.metric)
-  }
-
-  sortBy(key: SortKey): void {
-    this.sort = nextSort(this.sort, key)
   }
 
   async cancelTrial(trialId: number): Promise<void> {

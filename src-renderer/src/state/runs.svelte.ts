@@ -1,4 +1,6 @@
-import type { RunAnnotation, RunFilter, RunListRow, RunQueryResult, RunsCsv, RunSort, RunSummary } from '../../../src-main/contract/api'
+import type { RunAnnotation, RunFilter, RunListRow, RunQueryResult, RunSort, RunSummary } from '../../../src-main/contract/api'
+import { RUNS_PAGE_MAX } from '../../../src-main/contract/history'
+import { fetchAllPages, toCsv, type TableColumn } from '../lib/table'
 import type { WorkbenchClient } from '../api/client'
 import { errorMessage } from '../api/types'
 import { compareRunsNewestFirst, upsertRun } from '../lib/format'
@@ -99,6 +101,8 @@ export class RunsList {
   selectionFull = $state(false)
   columns = $state.raw<string[]>(DEFAULT_LIST_COLUMNS)
   exporting = $state(false)
+  /** Rows fetched so far by the export in progress. */
+  exported = $state(0)
   exportError = $state<string | null>(null)
 
   /** Each run's status as last seen in an event: progress events alone never re-fetch. */
@@ -230,13 +234,19 @@ export class RunsList {
     this.setColumns(DEFAULT_LIST_COLUMNS)
   }
 
-  /** Every run the filter matches, in the list's order, as CSV text (the page offers it as a download). */
-  async exportCsv(): Promise<Pick<RunsCsv, 'csv' | 'rows'> | null> {
+  /**
+   * Every run the filter matches, in the list's order (all pages, fetched `RUNS_PAGE_MAX` at a
+   * time with the filter and sort as they are now), as CSV of the given columns (the ones shown).
+   * `exported` counts the rows fetched so far for the button's progress.
+   */
+  async exportCsv(columns: readonly TableColumn<RunListRow>[]): Promise<{ csv: string; rows: number } | null> {
     this.exporting = true
     this.exportError = null
+    this.exported = 0
+    const { filter, sort } = this
     try {
-      const out = await this.api.call('runs.csv', { filter: this.filter, sort: this.sort })
-      return { csv: out.csv, rows: out.rows }
+      const rows = await fetchAllPages((offset, limit) => this.api.call('runs.query', { filter, sort, offset, limit }), RUNS_PAGE_MAX, (done) => (this.exported = done))
+      return { csv: toCsv(columns, rows), rows: rows.length }
     } catch (e) {
       this.exportError = errorMessage(e)
       return null
