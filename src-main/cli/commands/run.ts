@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { parseSpecText, SpecError, type ExperimentSpec } from '../../core/search/spec'
 import { seedSpread, spread, withRepeats, type SeedGroup } from '../../core/search/repeats'
 import type { ContractClient } from '../contract-client'
-import type { RunDetail, Leaderboard } from '../../contract/api'
+import { WAITING_FOR_AGENT, type RunDetail, type Leaderboard } from '../../contract/api'
 import { EXIT_FAILURE, EXIT_OK, UsageError, printJson, progressBar, pct, num, duration, table } from '../output'
 
 /** Minimum gap between two redraws of the progress bar (events come faster while trials train). */
@@ -101,9 +101,11 @@ async function runToEnd(
     const live = board.rows.filter((r) => r.progress)
     const partial = live.reduce((a, r) => a + r.progress!.fraction, 0)
     const fraction = (finished + partial) / Math.max(1, board.experiment.total)
+    // Remote trials no agent can run say so, rather than a bar that looks stuck.
+    const waiting = live.filter((r) => r.progress!.stage === WAITING_FOR_AGENT).length
     const message = single
       ? (live[0]?.progress?.message ?? '')
-      : `${finished}/${board.experiment.total} done, ${c.running} running${c.failed ? `, ${c.failed} failed` : ''}${board.experiment.best ? `, best ${board.experiment.objective.metric} ${num(board.experiment.best.value)}` : ''}`
+      : `${finished}/${board.experiment.total} done, ${c.running - waiting} running${waiting ? `, ${waiting} waiting for an agent` : ''}${c.failed ? `, ${c.failed} failed` : ''}${board.experiment.best ? `, best ${board.experiment.objective.metric} ${num(board.experiment.best.value)}` : ''}`
     bar.update(fraction, single ? (live[0]?.progress?.stage ?? 'queued') : 'trials', message)
   }
   // Redrawn from the events, at most every REDRAW_MS and one board read at a time; the wait
