@@ -94,7 +94,7 @@ export class DatasetCache {
       series = decode<LabelledSeries>(bytes)
       actual = contentHash(series)
     } catch (err) {
-      throw new Error(`${name} arrived unreadable (${(err as Error).message}): refused`)
+      throw new Error(`${name} arrived unreadable (${(err as Error).message}): refused`, { cause: err })
     }
     if (actual !== hash) throw new Error(`${name} arrived with content hashing to ${actual.slice(0, 12)}: refused`)
     saveDataset(this.db, series, { source: 'imported', note: 'cached by a workbench agent' })
