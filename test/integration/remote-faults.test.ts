@@ -336,3 +336,19 @@ describe('a remembered Redis URL that is down when the host opens', () => {
     expect(host.remote.status()).toMatchObject({ state: 'connected', message: null, retryAt: null, localSlots: 1 })
   })
 })
+
+describe('Redis down', () => {
+  it('the host still closes (its remote connection waits on nothing)', { timeout: 60_000 }, async () => {
+    const redis = await newRedis()
+    const tmp = tempDir('wb-remote-close-')
+    defer(tmp.remove)
+    const host = makeHost(join(tmp.dir, 'ws'))
+    await connectRemote(host, redis, 1)
+    await redis.stop()
+    await until(() => host.remote.status().state === 'down', 30_000, 'the host seeing Redis down')
+    let closed = false
+    const closing = host.close().then(() => (closed = true))
+    await until(() => closed, 20_000, 'the host closed')
+    await closing
+  })
+})

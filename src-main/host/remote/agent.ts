@@ -27,7 +27,7 @@ import type { WorkerLauncher } from '../worker-launcher'
 import { WORKBENCH_VERSION } from '../app-meta'
 import { threadsPerTrial } from '../compute-threads'
 import type { Agent } from '../../contract/remote'
-import { redisConnection, redactedUrl } from './connection'
+import { closeAll, redisConnection, redactedUrl } from './connection'
 import { DatasetCache } from './dataset-transfer'
 import { AGENT_REPORT_MS, agentPaused, removeAgentReport, writeAgentReport } from './agent-registry'
 import { encode, encodeMessage, keys, readWire, remoteTrialJobSchema, KEEP_SECONDS, MAX_RESULT_BYTES, type AgentRef, type RemoteProgress, type RemoteResult, type RemoteReturn, type RemoteTrialJob } from './wire'
@@ -125,7 +125,16 @@ export class TrialAgent {
       // A trial whose agents keep dying is failed after this many hand-overs (with BullMQ's reason).
       maxStalledCount: 3
     })
-    this.worker.on('error', (err) => opts.log(`queue: ${err.message}`))
+    // While Redis is down BullMQ reports the same error at every reconnect try: said once, and when it answers again.
+    let lastError: string | null = null
+    this.worker.on('error', (err) => {
+      if (err.message !== lastError) opts.log(`queue: ${err.message}${/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|Connection is closed/.test(err.message) ? ' (retrying until Redis answers)' : ''}`)
+      lastError = err.message
+    })
+    this.workerConnection.on('ready', () => {
+      if (lastError !== null) opts.log('queue: Redis answers again')
+      lastError = null
+    })
     this.worker.on('failed', (job, err) => opts.log(`trial ${job?.id ?? '?'} failed: ${err.message}`))
     this.timer = setInterval(() => void this.report(), AGENT_REPORT_MS)
     void this.report()
@@ -138,10 +147,7 @@ export class TrialAgent {
     this.closed = true
     clearInterval(this.timer)
     this.workers.close()
-    await this.worker.close(true).catch(() => {})
-    await removeAgentReport(this.redis, this.opts.queue, this.opts.name).catch(() => {})
-    this.redis.disconnect()
-    this.workerConnection.disconnect()
+    await closeAll([this.worker.close(true), removeAgentReport(this.redis, this.opts.queue, this.opts.name)], [this.redis, this.workerConnection])
     this.cacheDb.close()
   }
 

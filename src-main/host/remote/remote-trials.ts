@@ -32,7 +32,7 @@ import type { FromWorker, TrainingJob } from '../../workers/protocol'
 import { parseWorkerMessage } from '../../workers/protocol'
 import type { TrialListener, TrialOnWorker } from '../training-workers'
 import { WAITING_FOR_AGENT, type Agent } from '../../contract/remote'
-import { redisConnection, redactedUrl } from './connection'
+import { closeAll, redisConnection, redactedUrl } from './connection'
 import { publishDataset } from './dataset-transfer'
 import { readAgents, setAgentPaused } from './agent-registry'
 import { decode, decodeMessage, keys, readWire, remoteProgressSchema, remoteResultSchema, MAX_RESULT_BYTES, type AgentRef, type RemoteResult, type RemoteTrialJob } from './wire'
@@ -211,8 +211,7 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
     clearInterval(this.timer)
     // Jobs stay in Redis: a host that opens the workspace again takes their results.
     this.tracked.clear()
-    await Promise.allSettled([this.events.close(), this.queue.close()])
-    for (const c of this.connections) c.disconnect()
+    await closeAll([this.events.close(), this.queue.close()], this.connections)
   }
 
   private setState(state: RemoteState, message: string | null): void {
