@@ -7,6 +7,12 @@
  */
 import { z } from 'zod'
 
+/**
+ * The progress stage of a remote trial no agent can run now (none serves the queue, or the one
+ * running it stopped reporting) and no local slot takes back: its message says why.
+ */
+export const WAITING_FOR_AGENT = 'waiting for an agent'
+
 /** An agent as it reports itself every few seconds (host/remote/agent-registry.ts). */
 export const agentSchema = z.object({
   name: z.string(),
@@ -36,9 +42,13 @@ export const remoteStatusSchema = z.object({
   /** The Redis URL without its password; null when this host runs trials locally only. */
   url: z.string().nullable(),
   queue: z.string().nullable(),
-  /** `down`: Redis is unreachable now (local trials go on; remote ones wait for it). */
-  state: z.enum(['off', 'connected', 'down']),
-  /** What went wrong last, when down. */
+  /**
+   * `down`: Redis is unreachable now (local trials go on; remote ones wait for it).
+   * `reconnecting`: the URL the workspace remembers did not answer when the host opened; it is
+   * tried again, less and less often, until it does (nothing is sent to agents meanwhile).
+   */
+  state: z.enum(['off', 'connected', 'down', 'reconnecting']),
+  /** What went wrong last, when down or reconnecting. */
   message: z.string().nullable(),
   /** Trials this host runs on its own workers beside the agents (0: agents only). */
   localSlots: z.number().int().min(0),
@@ -46,7 +56,11 @@ export const remoteStatusSchema = z.object({
   remoteSlots: z.number().int().min(0),
   agents: z.array(agentSchema),
   /** Trials published and not yet back. */
-  inFlight: z.number().int().min(0)
+  inFlight: z.number().int().min(0),
+  /** Of those, the ones no agent can run now (stage `WAITING_FOR_AGENT`). */
+  waiting: z.number().int().min(0),
+  /** When reconnecting: epoch milliseconds of the next try. */
+  retryAt: z.number().nullable()
 })
 export type RemoteStatus = z.infer<typeof remoteStatusSchema>
 

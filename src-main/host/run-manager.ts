@@ -197,7 +197,12 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
       const trial = trialId !== null ? getTrial(this.db, trialId) : null
       if (remote && trial && this.localRunning(entry) >= remote.localSlots) {
         entry.remote = { agent: null }
-        entry.worker = remote.trials.start(remote.trials.jobIdFor(trial.experimentId, trial.identity), job, { ...listener, onAgent: (agent) => this.onAgent(entry, agent) })
+        entry.worker = remote.trials.start(remote.trials.jobIdFor(trial.experimentId, trial.identity), job, {
+          ...listener,
+          onAgent: (agent) => this.onAgent(entry, agent),
+          localSlotFree: () => !this.closed && !entry.finished && this.localRunning(entry) < remote.localSlots,
+          onWithdrawn: (why) => this.runHere(entry, () => this.workers.start(job, entry.spec.isolation ?? 'warm', listener), why)
+        })
       } else {
         entry.worker = this.workers.start(job, fresh ? 'fresh' : (entry.spec.isolation ?? 'warm'), listener)
       }
@@ -207,6 +212,21 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
     }
     runs.markRunning(this.db, id, entry.worker.pid, this.owner)
     this.emit('changed', id)
+  }
+
+  /** A remote run no agent can take, back on a free local slot (its job is out of Redis). */
+  private runHere(entry: ActiveRun, start: () => TrialOnWorker, why: string): void {
+    if (entry.finished || this.closed) return
+    entry.remote = null
+    try {
+      entry.worker = start()
+    } catch (err) {
+      this.finish(entry, { status: 'failed', reason: `could not start a worker: ${(err as Error).message}` })
+      return
+    }
+    runs.setRunLocal(this.db, entry.runId, entry.worker.pid)
+    this.log(entry.runId, 'warn', `${why}: the trial runs on this machine instead`)
+    this.emit('changed', entry.runId)
   }
 
   /** An agent took the run (or took it over from one that died): recorded with the run. */

@@ -27,6 +27,8 @@ export interface TestRedis {
   /** Stops the server (SIGKILL: no goodbye to clients) and starts it again on the same port, empty. */
   restart(downMs?: number): Promise<void>
   stop(): Promise<void>
+  /** Starts it again after `stop`, on the same port, empty. */
+  start(): Promise<void>
 }
 
 /** `args`: more server options (e.g. `--requirepass`); `url` then is still without credentials. */
@@ -61,6 +63,7 @@ export async function startRedis(args: string[] = []): Promise<TestRedis> {
       await new Promise((r) => setTimeout(r, downMs))
       await launch()
     },
-    stop: kill
+    stop: kill,
+    start: launch
   }
 }

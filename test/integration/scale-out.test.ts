@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { makeHost, smallForestGrid, spawnWorkbench, tempDir, until } from '../helpers/workspace'
 import { startRedis, type TestRedis } from '../helpers/redis'
+import { connectRemote as connect, queryHost as query } from '../helpers/remote-host'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
 import type { RemoteStatus } from '../../src-main/contract/api'
 import { checkRedis, redisConnection } from '../../src-main/host/remote/connection'
@@ -86,25 +87,11 @@ function newHost(dir: string): WorkbenchHost {
   return host
 }
 
-async function connect(host: WorkbenchHost, redis: TestRedis, localSlots: number): Promise<void> {
-  const r = (await host.call('remote.connect', { url: redis.url, localSlots, remember: false })) as { check: { ok: boolean } }
-  expect(r.check.ok).toBe(true)
-}
-
 async function waitForAgents(host: WorkbenchHost, names: string[]): Promise<void> {
   await until(() => {
     const s = host.remote.status()
     return names.every((n) => s.agents.some((a) => a.name === n))
   }, 60_000, `agents ${names.join(', ')}`)
-}
-
-function query<T>(host: WorkbenchHost, sql: string): T[] {
-  const db = new Database(host.workspace.dbFile, { readonly: true, fileMustExist: true })
-  try {
-    return db.prepare(sql).all() as T[]
-  } finally {
-    db.close()
-  }
 }
 
 /** Per trial: its status and how many done runs it has. */
@@ -246,6 +233,13 @@ describe('remote runners through BullMQ on Redis', () => {
     await new Promise((r) => setTimeout(r, 3000))
     expect(exactlyOnce(host, experimentId)).toEqual({ trials: 2, done: 2, doneRunsPerTrial: [1, 1] })
     expect(query<{ n: number }>(host, `SELECT COUNT(*) AS n FROM runs WHERE experiment_id = ${experimentId}`)[0].n).toBe(2)
+    // agent-a no longer held the job: it did not store its result over agent-b's…
+    await until(() => /trial \S+ was handed to another agent while this one was not answering: its result here is dropped/.test(a.output()), 60_000, 'agent-a dropping its late result')
+    // …and its late live messages did not move the run back to it: the run names the agent whose result was written.
+    expect(query<{ agent: string }>(host, `SELECT agent FROM runs WHERE id = ${victim}`)[0].agent).toBe('agent-b')
+    const moves = query<{ message: string }>(host, `SELECT message FROM run_logs WHERE run_id = ${victim} AND message LIKE '%running on agent%' ORDER BY id`).map((l) => l.message)
+    expect(moves.at(-1)).toMatch(/running on agent agent-b/)
+    expect(moves.filter((m) => /running on agent agent-a/.test(m))).toHaveLength(1)
   })
 })
 

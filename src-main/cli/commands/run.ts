@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { parseSpecText, SpecError, type ExperimentSpec } from '../../core/search/spec'
 import { seedSpread, spread, withRepeats, type SeedGroup } from '../../core/search/repeats'
 import type { ContractClient } from '../contract-client'
-import type { RunDetail, Leaderboard } from '../../contract/api'
+import { WAITING_FOR_AGENT, type RunDetail, type Leaderboard, type RemoteStatus } from '../../contract/api'
 import { EXIT_FAILURE, EXIT_OK, UsageError, printJson, progressBar, pct, num, duration, table } from '../output'
 
 /** Minimum gap between two redraws of the progress bar (events come faster while trials train). */
@@ -93,6 +93,9 @@ async function runToEnd(
   }
 
   const single = queued.total === 1
+  // Remote runners with no local slot and no agent: nothing starts until an agent comes, and the bar says so.
+  let remote: RemoteStatus = await client.call('remote.status', {})
+  const noRunner = () => remote.state !== 'off' && remote.localSlots === 0 && remote.remoteSlots === 0
   const bar = progressBar(single ? spec.name : `${spec.name} (${queued.total} trials)`)
   showing(bar)
   const draw = (board: Leaderboard) => {
@@ -101,9 +104,15 @@ async function runToEnd(
     const live = board.rows.filter((r) => r.progress)
     const partial = live.reduce((a, r) => a + r.progress!.fraction, 0)
     const fraction = (finished + partial) / Math.max(1, board.experiment.total)
+    // Remote trials no agent can run say so, rather than a bar that looks stuck.
+    const waiting = live.filter((r) => r.progress!.stage === WAITING_FOR_AGENT).length
+    const unstarted = board.experiment.total - finished - c.running
+    if (noRunner() && unstarted > 0) {
+      return bar.update(fraction, WAITING_FOR_AGENT, `${finished}/${board.experiment.total} done; no agent serves queue '${remote.queue}' and there are no local slots: start \`workbench agent --redis URL\` on a machine`)
+    }
     const message = single
       ? (live[0]?.progress?.message ?? '')
-      : `${finished}/${board.experiment.total} done, ${c.running} running${c.failed ? `, ${c.failed} failed` : ''}${board.experiment.best ? `, best ${board.experiment.objective.metric} ${num(board.experiment.best.value)}` : ''}`
+      : `${finished}/${board.experiment.total} done, ${c.running - waiting} running${waiting ? `, ${waiting} waiting for an agent` : ''}${c.failed ? `, ${c.failed} failed` : ''}${board.experiment.best ? `, best ${board.experiment.objective.metric} ${num(board.experiment.best.value)}` : ''}`
     bar.update(fraction, single ? (live[0]?.progress?.stage ?? 'queued') : 'trials', message)
   }
   // Redrawn from the events, at most every REDRAW_MS and one board read at a time; the wait
@@ -132,12 +141,18 @@ async function runToEnd(
   const offQueue = client.on('queue.changed', (e) => {
     if (e.experimentId === experimentId) onChange()
   })
+  const offRemote = client.on('remote.changed', (status) => {
+    remote = status
+    onChange()
+  })
+  onChange()
   try {
     await client.call('queue.wait', { experimentId })
   } finally {
     ended = true
     offRun()
     offQueue()
+    offRemote()
   }
 
   // What this command queued: an experiment of the same name may hold trials of earlier specs.

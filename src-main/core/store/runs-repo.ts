@@ -237,6 +237,11 @@ export function setRunAgent(db: Db, id: number, agent: string): void {
   stmt(db, 'UPDATE runs SET agent = ? WHERE id = ?').run(agent, id)
 }
 
+/** A remote run that came back to run on this machine: no agent, its local worker's pid. */
+export function setRunLocal(db: Db, id: number, workerPid: number | null): void {
+  stmt(db, 'UPDATE runs SET agent = NULL, worker_pid = ? WHERE id = ?').run(workerPid, id)
+}
+
 export function setRunBackend(db: Db, id: number, backend: RunRecord['backend']): void {
   stmt(db, 'UPDATE runs SET backend = ? WHERE id = ?').run(JSON.stringify(backend), id)
 }

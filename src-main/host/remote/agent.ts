@@ -27,10 +27,10 @@ import type { WorkerLauncher } from '../worker-launcher'
 import { WORKBENCH_VERSION } from '../app-meta'
 import { threadsPerTrial } from '../compute-threads'
 import type { Agent } from '../../contract/remote'
-import { redisConnection, redactedUrl } from './connection'
+import { closeAll, redisConnection, redactedUrl } from './connection'
 import { DatasetCache } from './dataset-transfer'
 import { AGENT_REPORT_MS, agentPaused, removeAgentReport, writeAgentReport } from './agent-registry'
-import { encode, encodeMessage, keys, KEEP_SECONDS, type AgentRef, type RemoteProgress, type RemoteResult, type RemoteReturn, type RemoteTrialJob } from './wire'
+import { encode, encodeMessage, keys, readWire, remoteTrialJobSchema, KEEP_SECONDS, MAX_RESULT_BYTES, type AgentRef, type RemoteProgress, type RemoteResult, type RemoteReturn, type RemoteTrialJob } from './wire'
 
 export interface AgentOptions {
   url: string
@@ -59,6 +59,21 @@ export async function agentBackend(): Promise<string> {
 const CANCEL_POLL_MS = 500
 /** How long a cancelled trial's worker may take to stop by itself. */
 const CANCEL_GRACE_MS = 1500
+
+/**
+ * Stores a result only while this agent still holds the job, or nobody does: a result from an
+ * agent whose job was handed to another (it stalled and came back) must not replace the result
+ * of the agent now running the trial. With no lock at all (the job lost with a Redis restart, or
+ * put back by the stalled check and not yet taken) the result is the trial's, and the host takes it.
+ * KEYS: the job's lock, the result; ARGV: this agent's lock token, the result, its time to live.
+ */
+const STORE_RESULT_IF_HOLDER = `
+local lock = redis.call('GET', KEYS[1])
+if lock == false or lock == ARGV[1] then
+  redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0`
 
 /** Every file under `dir`, with its path relative to it. */
 function filesUnder(dir: string): { path: string; bytes: Uint8Array }[] {
@@ -101,7 +116,7 @@ export class TrialAgent {
     this.ref = { name: opts.name, machine: hostname(), backend: opts.backend }
     const lockDuration = opts.lockMs ?? 30_000
     this.workerConnection = redisConnection(opts.url, { blocking: true, name: `workbench-agent-${opts.name}-worker` })
-    this.worker = new Worker<RemoteTrialJob, RemoteReturn>(opts.queue, (job) => this.process(job), {
+    this.worker = new Worker<RemoteTrialJob, RemoteReturn>(opts.queue, (job, token) => this.process(job, token), {
       connection: this.workerConnection,
       concurrency: opts.concurrency,
       name: opts.name,
@@ -110,7 +125,16 @@ export class TrialAgent {
       // A trial whose agents keep dying is failed after this many hand-overs (with BullMQ's reason).
       maxStalledCount: 3
     })
-    this.worker.on('error', (err) => opts.log(`queue: ${err.message}`))
+    // While Redis is down BullMQ reports the same error at every reconnect try: said once, and when it answers again.
+    let lastError: string | null = null
+    this.worker.on('error', (err) => {
+      if (err.message !== lastError) opts.log(`queue: ${err.message}${/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|Connection is closed/.test(err.message) ? ' (retrying until Redis answers)' : ''}`)
+      lastError = err.message
+    })
+    this.workerConnection.on('ready', () => {
+      if (lastError !== null) opts.log('queue: Redis answers again')
+      lastError = null
+    })
     this.worker.on('failed', (job, err) => opts.log(`trial ${job?.id ?? '?'} failed: ${err.message}`))
     this.timer = setInterval(() => void this.report(), AGENT_REPORT_MS)
     void this.report()
@@ -123,10 +147,7 @@ export class TrialAgent {
     this.closed = true
     clearInterval(this.timer)
     this.workers.close()
-    await this.worker.close(true).catch(() => {})
-    await removeAgentReport(this.redis, this.opts.queue, this.opts.name).catch(() => {})
-    this.redis.disconnect()
-    this.workerConnection.disconnect()
+    await closeAll([this.worker.close(true), removeAgentReport(this.redis, this.opts.queue, this.opts.name)], [this.redis, this.workerConnection])
     this.cacheDb.close()
   }
 
@@ -155,21 +176,27 @@ export class TrialAgent {
     }
   }
 
-  private async process(job: Job<RemoteTrialJob, RemoteReturn>): Promise<RemoteReturn> {
+  private async process(job: Job<RemoteTrialJob, RemoteReturn>, token: string | undefined): Promise<RemoteReturn> {
     const jobId = job.id!
-    this.running.set(jobId, { runId: job.data.trial.runId, since: Date.now() })
+    // Job data is whatever was written to Redis: checked before anything reads it.
+    const data = readWire(remoteTrialJobSchema, job.data, `job ${jobId}'s data`)
+    if (!data.ok) throw new Error(data.message)
+    const { trial, datasets } = data.value
+    this.running.set(jobId, { runId: trial.runId, since: Date.now() })
     void this.report()
     const artifactsDir = join(this.opts.dir, 'trials', `${jobId.slice(-24)}-${Date.now()}`)
     try {
-      await this.cache.ensure(job.data.datasets)
+      await this.cache.ensure(datasets)
       mkdirSync(artifactsDir, { recursive: true })
       // Threads are this machine's to decide: its cores over the trials it runs at once.
-      const trainingJob: TrainingJob = { ...job.data.trial, dbFile: this.cacheFile, artifactsDir, threads: threadsPerTrial(this.opts.concurrency) }
+      const trainingJob: TrainingJob = { ...trial, dbFile: this.cacheFile, artifactsDir, threads: threadsPerTrial(this.opts.concurrency) }
       const { done, epochs } = await this.train(job, trainingJob)
-      const result: RemoteResult = { agent: this.ref, runId: job.data.trial.runId, done, epochs, artifactsDir, files: filesUnder(artifactsDir) }
+      const result: RemoteResult = { agent: this.ref, runId: trial.runId, done, epochs, artifactsDir, files: filesUnder(artifactsDir) }
       const bytes = encode(result)
+      if (bytes.length > MAX_RESULT_BYTES) throw new Error(`the result of trial ${jobId} is ${(bytes.length / 2 ** 20).toFixed(0)} MB, over the ${MAX_RESULT_BYTES / 2 ** 20} MB a host takes`)
       const resultKey = keys.result(this.opts.queue, jobId)
-      await this.redis.set(resultKey, bytes, 'EX', KEEP_SECONDS)
+      const stored = await this.redis.eval(STORE_RESULT_IF_HOLDER, 2, `${job.queueQualifiedName}:${jobId}:lock`, resultKey, token ?? '', bytes, KEEP_SECONDS)
+      if (stored !== 1) throw new Error(`trial ${jobId} was handed to another agent while this one was not answering: its result here is dropped`)
       return { resultKey, bytes: bytes.length }
     } finally {
       this.running.delete(jobId)

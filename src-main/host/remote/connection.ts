@@ -61,6 +61,22 @@ export function redisConnection(url: string, opts: { blocking: boolean; name: st
   return redis
 }
 
+/**
+ * How long closing a BullMQ queue, worker or event reader may wait on Redis. Their `close()`
+ * waits for the server, so while Redis is down a host or an agent would never finish shutting
+ * down; after this the connections are dropped instead (the jobs stay in Redis either way).
+ */
+const CLOSE_WAIT_MS = 2000
+
+/** Closes BullMQ objects, then drops the connections they were given — without waiting on a Redis that is down. */
+export async function closeAll(closers: Promise<unknown>[], connections: Redis[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))
+  await Promise.race([Promise.allSettled(closers), late])
+  clearTimeout(timer)
+  for (const c of connections) c.disconnect()
+}
+
 /** Connects once, says what is wrong or the server's version, and disconnects. */
 export async function checkRedis(url: string, timeoutMs = 5000): Promise<RedisCheck> {
   try {

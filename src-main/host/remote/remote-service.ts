@@ -13,7 +13,7 @@ import { getRun } from '../../core/store/runs-repo'
 import { ApiError } from '../../contract/api'
 import type { RedisCheckResult, RemoteStatus } from '../../contract/remote'
 import type { RunManager } from '../run-manager'
-import { checkRedis } from './connection'
+import { checkRedis, redactedUrl } from './connection'
 import { RemoteTrials } from './remote-trials'
 import { DEFAULT_QUEUE } from './wire'
 
@@ -27,12 +27,23 @@ interface SavedRemote {
 const SAVED_KEY = 'remoteRunners'
 const WORKSPACE_KEY = 'remoteWorkspaceKey'
 
+/**
+ * A remembered URL that does not answer when the host opens is tried again after 1 s, then twice
+ * as long each time up to 30 s: a server restarting is found within seconds, one down for the
+ * night costs a check every half minute.
+ */
+const RETRY_FIRST_MS = 1000
+const RETRY_MAX_MS = 30_000
+
 /** Statuses after which a result addressed to a run is stale: it was written, or the user ended it. */
 const SETTLED = new Set(['done', 'failed', 'cancelled'])
 
 export class RemoteService extends EventEmitter<{ changed: [status: RemoteStatus]; capacity: [] }> {
   private trials: RemoteTrials | null = null
   private localSlots: number
+  /** The remembered connection being tried again (restore), with the last check's word. */
+  private retrying: { saved: SavedRemote; message: string; retryAt: number; timer: NodeJS.Timeout } | null = null
+  private closed = false
 
   constructor(
     private readonly db: Db,
@@ -44,10 +55,29 @@ export class RemoteService extends EventEmitter<{ changed: [status: RemoteStatus
     this.localSlots = defaultLocalSlots
   }
 
-  /** Reconnects to the URL the app was connected to (an interactive host opening the workspace). */
+  /**
+   * Reconnects to the URL the app was connected to (an interactive host opening the workspace).
+   * A server that does not answer is tried again with backoff until it does, or until the user
+   * connects elsewhere or disconnects; meanwhile the status is `reconnecting`, with the last error.
+   */
   async restore(): Promise<void> {
     const saved = getSetting<SavedRemote>(this.db, SAVED_KEY)
-    if (saved) await this.connect({ url: saved.url, localSlots: saved.localSlots, queue: saved.queue, remember: false })
+    if (saved) await this.reconnect(saved, 0)
+  }
+
+  private async reconnect(saved: SavedRemote, attempt: number): Promise<void> {
+    const { check } = await this.connect({ url: saved.url, localSlots: saved.localSlots, queue: saved.queue, remember: false })
+    if (check.ok || this.closed || this.trials) return
+    const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** attempt)
+    const timer = setTimeout(() => void this.reconnect(saved, attempt + 1).catch(() => {}), delay)
+    timer.unref()
+    this.retrying = { saved, message: check.message, retryAt: Date.now() + delay, timer }
+    this.emit('changed', this.status())
+  }
+
+  private stopRetrying(): void {
+    if (this.retrying) clearTimeout(this.retrying.timer)
+    this.retrying = null
   }
 
   test(url: string): Promise<RedisCheckResult> {
@@ -55,6 +85,7 @@ export class RemoteService extends EventEmitter<{ changed: [status: RemoteStatus
   }
 
   async connect(input: { url: string; localSlots?: number; queue?: string; remember?: boolean }): Promise<{ check: RedisCheckResult; status: RemoteStatus }> {
+    this.stopRetrying()
     const check = await checkRedis(input.url)
     if (!check.ok) return { check, status: this.status() }
     await this.disconnect('the host connected to another Redis server')
@@ -84,6 +115,10 @@ export class RemoteService extends EventEmitter<{ changed: [status: RemoteStatus
 
   async disconnect(reason = 'remote runners were disconnected', forget = false): Promise<RemoteStatus> {
     if (forget) setSetting(this.db, SAVED_KEY, null)
+    if (this.retrying) {
+      this.stopRetrying()
+      this.emit('changed', this.status())
+    }
     const trials = this.trials
     if (trials) {
       this.trials = null
@@ -106,12 +141,19 @@ export class RemoteService extends EventEmitter<{ changed: [status: RemoteStatus
 
   status(): RemoteStatus {
     const t = this.trials
-    if (!t) return { url: null, queue: null, state: 'off', message: null, localSlots: this.localSlots, remoteSlots: 0, agents: [], inFlight: 0 }
-    return { url: t.url, queue: t.queueName, state: t.state, message: t.message, localSlots: this.localSlots, remoteSlots: t.capacity(), agents: t.agents(), inFlight: t.inFlight() }
+    const r = this.retrying
+    if (!t && r) {
+      const { saved } = r
+      return { url: redactedUrl(saved.url), queue: saved.queue, state: 'reconnecting', message: r.message, localSlots: this.localSlots, remoteSlots: 0, agents: [], inFlight: 0, waiting: 0, retryAt: r.retryAt }
+    }
+    if (!t) return { url: null, queue: null, state: 'off', message: null, localSlots: this.localSlots, remoteSlots: 0, agents: [], inFlight: 0, waiting: 0, retryAt: null }
+    return { url: t.url, queue: t.queueName, state: t.state, message: t.message, localSlots: this.localSlots, remoteSlots: t.capacity(), agents: t.agents(), inFlight: t.inFlight(), waiting: t.waiting(), retryAt: null }
   }
 
   /** Closes the connection; runs in flight are left to the run manager's shutdown (interrupted, resumed by the next host). */
   async close(): Promise<void> {
+    this.closed = true
+    this.stopRetrying()
     const trials = this.trials
     this.trials = null
     await trials?.close()

@@ -31,15 +31,19 @@ import type { ExperimentSpec } from '../../core/search/spec'
 import type { FromWorker, TrainingJob } from '../../workers/protocol'
 import { parseWorkerMessage } from '../../workers/protocol'
 import type { TrialListener, TrialOnWorker } from '../training-workers'
-import type { Agent } from '../../contract/remote'
-import { redisConnection, redactedUrl } from './connection'
+import { WAITING_FOR_AGENT, type Agent } from '../../contract/remote'
+import { closeAll, redisConnection, redactedUrl } from './connection'
 import { publishDataset } from './dataset-transfer'
 import { readAgents, setAgentPaused } from './agent-registry'
-import { decode, decodeMessage, keys, type AgentRef, type RemoteProgress, type RemoteResult, type RemoteTrialJob } from './wire'
+import { decode, decodeMessage, keys, readWire, remoteProgressSchema, remoteResultSchema, MAX_RESULT_BYTES, type AgentRef, type RemoteResult, type RemoteTrialJob } from './wire'
 
 /** What the run manager hears of a remote trial: a local trial's messages, and where it runs. */
 export interface RemoteListener extends TrialListener {
   onAgent(agent: AgentRef): void
+  /** No agent can run the trial now: whether a local slot is free to take it back. */
+  localSlotFree(): boolean
+  /** Its job is out of Redis (no agent will run it): the trial is the run manager's to run here. */
+  onWithdrawn(why: string): void
 }
 
 export interface RemoteTrialsOptions {
@@ -66,6 +70,10 @@ interface Tracked {
   busy: boolean
   /** An event came while a pass was looking at it: one more pass right after (never a tick later). */
   again: boolean
+  /** Live messages, one after another (checking who sent one may wait on Redis). */
+  messages: Promise<void>
+  /** Why no agent runs it now (said once to the listener), or null while one can. */
+  waiting: string | null
 }
 
 export type RemoteState = 'connected' | 'down'
@@ -126,7 +134,7 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
     this.queue.on('error', () => {})
     this.events = new QueueEvents(opts.queue, { connection: eventsConnection })
     this.events.on('error', () => {})
-    this.events.on('progress', ({ jobId, data }) => this.onProgress(jobId, data as RemoteProgress))
+    this.events.on('progress', ({ jobId, data }) => this.onProgress(jobId, data))
     this.events.on('completed', ({ jobId }) => this.reconcileJob(jobId))
     this.events.on('failed', ({ jobId }) => this.reconcileJob(jobId))
     this.timer = setInterval(() => void this.reconcile(), opts.reconcileMs ?? 1000)
@@ -172,6 +180,13 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
     return this.tracked.size
   }
 
+  /** Trials in flight that no agent can run now (none reports, or the one running it stopped answering). */
+  waiting(): number {
+    let n = 0
+    for (const t of this.tracked.values()) if (t.waiting !== null) n++
+    return n
+  }
+
   async pauseAgent(name: string, paused: boolean): Promise<void> {
     await setAgentPaused(this.redis, this.opts.queue, name, paused)
     this.agentList = this.agentList.map((a) => (a.name === name ? { ...a, paused } : a))
@@ -181,7 +196,7 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
   /** Publishes a trial (now, or as soon as Redis answers); its messages go to `listener`. */
   start(jobId: string, job: TrainingJob, listener: RemoteListener): TrialOnWorker {
     if (this.closed) throw new Error('remote runners are disconnected')
-    const t: Tracked = { jobId, job, data: { trial: { runId: job.runId, spec: job.spec }, datasets: datasetVersionsOf(job.spec) }, listener, published: false, agent: null, epochs: new Set(), busy: false, again: false }
+    const t: Tracked = { jobId, job, data: { trial: { runId: job.runId, spec: job.spec }, datasets: datasetVersionsOf(job.spec) }, listener, published: false, agent: null, epochs: new Set(), busy: false, again: false, messages: Promise.resolve(), waiting: null }
     this.tracked.set(jobId, t)
     listener.onMessage({ type: 'progress', stage: 'queued', fraction: 0, message: `waiting for an agent (queue '${this.opts.queue}')`, etaMs: null })
     void this.reconcileOne(t)
@@ -196,8 +211,7 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
     clearInterval(this.timer)
     // Jobs stay in Redis: a host that opens the workspace again takes their results.
     this.tracked.clear()
-    await Promise.allSettled([this.events.close(), this.queue.close()])
-    for (const c of this.connections) c.disconnect()
+    await closeAll([this.events.close(), this.queue.close()], this.connections)
   }
 
   private setState(state: RemoteState, message: string | null): void {
@@ -217,11 +231,16 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
   private async cancel(t: Tracked, reason: string): Promise<void> {
     if (this.tracked.get(t.jobId) !== t) return
     this.end(t, { type: 'cancelled', reason })
+    await this.stopJob(t.jobId, reason)
+  }
+
+  /** Tells the agent running a job to stop it, and removes the job (once it ends, when one runs it). */
+  private async stopJob(jobId: string, reason: string): Promise<void> {
     try {
-      await this.redis.set(keys.cancel(this.opts.queue, t.jobId), reason, 'EX', 24 * 3600)
-      await this.removeJob(t.jobId)
+      await this.redis.set(keys.cancel(this.opts.queue, jobId), reason.slice(0, 500), 'EX', 24 * 3600)
+      await this.removeJob(jobId)
     } catch {
-      this.orphans.add(t.jobId)
+      this.orphans.add(jobId)
     }
   }
 
@@ -239,30 +258,60 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
     }
   }
 
-  private onProgress(jobId: string, data: RemoteProgress): void {
+  /**
+   * A live message. Anyone with the password can write job progress, and BullMQ takes progress
+   * from an agent that lost its job (it stalled and was given up): a message is taken only when
+   * it parses and comes from the agent the job is with now — a stalled agent that comes back
+   * neither moves the run to itself nor adds its history points to the new agent's.
+   */
+  private onProgress(jobId: string, data: unknown): void {
     const t = this.tracked.get(jobId)
-    if (!t || !data || typeof data.message !== 'string') return
-    if (data.agent && data.agent.name !== t.agent) {
-      t.agent = data.agent.name
-      t.listener.onAgent(data.agent)
-    }
-    let raw: unknown
+    if (!t) return
+    const progress = readWire(remoteProgressSchema, data, `a live message of job ${jobId}`)
+    if (!progress.ok) return void this.refuse(t, progress.message)
+    t.messages = t.messages.then(async () => {
+      const { agent, message } = progress.value
+      if (this.tracked.get(jobId) !== t) return
+      if (agent.name !== t.agent) {
+        if (!(await this.runsOn(jobId, agent.name)) || this.tracked.get(jobId) !== t) return
+        t.agent = agent.name
+        t.waiting = null
+        t.listener.onAgent(agent)
+      }
+      let raw: unknown
+      try {
+        raw = decodeMessage(message)
+      } catch (err) {
+        return this.refuse(t, `a live message of job ${jobId} from agent ${agent.name} could not be decoded: ${(err as Error).message}`)
+      }
+      const parsed = parseWorkerMessage('training', raw)
+      if (!parsed.ok) return this.refuse(t, `agent ${agent.name}: ${parsed.message.type === 'error' ? parsed.message.message : 'unreadable message'}`)
+      const m = parsed.message
+      // A trial's end comes with its result (reconcile), never as progress.
+      if (m.type === 'done' || m.type === 'error' || m.type === 'cancelled') return
+      if (m.type === 'epoch') t.epochs.add(m.epoch)
+      t.listener.onMessage(m)
+    })
+  }
+
+  /**
+   * Whether `agent` took the job last (BullMQ records the worker that takes a job, and keeps it
+   * after the job ends: a trial's last messages may be read after its job completed); false when
+   * Redis cannot say.
+   */
+  private async runsOn(jobId: string, agent: string): Promise<boolean> {
     try {
-      raw = decodeMessage(data.message)
+      return (await this.queue.getJob(jobId))?.processedBy === agent
     } catch {
-      return
+      return false
     }
-    const parsed = parseWorkerMessage('training', raw)
-    if (!parsed.ok) {
-      this.end(t, { type: 'error', message: `agent ${t.agent ?? '?'}: ${parsed.message.type === 'error' ? parsed.message.message : 'unreadable message'}` })
-      void this.cancel(t, 'unreadable message')
-      return
-    }
-    const m = parsed.message
-    // A trial's end comes with its result (reconcile), never as progress.
-    if (m.type === 'done' || m.type === 'error' || m.type === 'cancelled') return
-    if (m.type === 'epoch') t.epochs.add(m.epoch)
-    t.listener.onMessage(m)
+  }
+
+  /** Ends a trial whose agent sent what cannot be read: the run fails with the reason, the agent is told to stop. */
+  private refuse(t: Tracked, message: string): void {
+    if (this.tracked.get(t.jobId) !== t) return
+    this.end(t, { type: 'error', message })
+    void this.stopJob(t.jobId, message)
   }
 
   private reconcileJob(jobId: string): void {
@@ -308,14 +357,15 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
       if (!t.published) return await this.publish(t)
       const job = (await this.queue.getJob(t.jobId)) as Job<RemoteTrialJob> | undefined
       const state = job ? await job.getState() : 'unknown'
-      // On an agent now: its messages are still coming.
-      if (state === 'active') return
+      // On an agent now: its messages are still coming — unless that agent is gone and no other can take it over.
+      if (state === 'active') return await this.checkAgents(t, job!, state)
       if (state === 'completed' && !fromEvent && Date.now() - (job!.finishedOn ?? 0) < EVENT_GRACE_MS) return
       // A result first: it may come from an agent whose job Redis lost meanwhile (the job then
-      // missing, or published again and waiting).
+      // missing, or published again and waiting). The live messages heard so far go first.
+      await t.messages
       if (await this.takeResult(t)) return
       if (!job || state === 'unknown') return await this.publish(t)
-      if (state !== 'failed' && state !== 'completed') return
+      if (state !== 'failed' && state !== 'completed') return await this.checkAgents(t, job, state)
       const stale = job.data.trial.runId !== t.job.runId && this.opts.runSettled(job.data.trial.runId)
       if (state === 'failed' && !stale) {
         this.end(t, { type: 'error', message: `on agent ${job.processedBy ?? t.agent ?? '?'}: ${job.failedReason}` })
@@ -337,6 +387,56 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
     }
   }
 
+  /**
+   * A job waiting for an agent, or on one: when no agent can run it (none reports, every one is
+   * told to take no new work, or the one running it stopped reporting and no other is left to
+   * take it over), the trial comes back to a free local slot, or waits and says so.
+   */
+  private async checkAgents(t: Tracked, job: Job<RemoteTrialJob>, state: string): Promise<void> {
+    const why = this.noAgentFor(job, state)
+    if (why === null) {
+      if (t.waiting !== null) {
+        t.waiting = null
+        this.emit('changed')
+      }
+      return
+    }
+    if (t.listener.localSlotFree() && (await this.withdraw(job))) {
+      if (this.tracked.get(t.jobId) !== t) return
+      this.tracked.delete(t.jobId)
+      t.listener.onWithdrawn(why)
+      this.emit('changed')
+      return
+    }
+    if (t.waiting === why) return
+    t.waiting = why
+    t.listener.onMessage({ type: 'progress', stage: WAITING_FOR_AGENT, fraction: 0, message: `waiting for an agent: ${why}`, etaMs: null })
+    this.emit('changed')
+  }
+
+  /** Why no agent can run a job now, or null when one can (or does). */
+  private noAgentFor(job: Job<RemoteTrialJob>, state: string): string | null {
+    const live = this.agentList
+    const taking = live.filter((a) => !a.paused)
+    if (state === 'active') {
+      // Its agent reports: it runs. Another reports: BullMQ's stalled check (run by agents) hands it over.
+      if (live.some((a) => a.name === job.processedBy) || taking.length > 0) return null
+      return `agent ${job.processedBy ?? '?'} stopped reporting and no other agent serves queue '${this.opts.queue}'`
+    }
+    if (taking.length > 0) return null
+    return live.length > 0 ? `every agent on queue '${this.opts.queue}' is told to take no new work` : `no agent serves queue '${this.opts.queue}'`
+  }
+
+  /** Takes a job out of Redis so no agent runs it; false when an agent holds it (its lock is alive). */
+  private async withdraw(job: Job<RemoteTrialJob>): Promise<boolean> {
+    try {
+      await job.remove()
+      return true
+    } catch {
+      return false
+    }
+  }
+
   private async publish(t: Tracked): Promise<void> {
     for (const h of t.data.datasets) await publishDataset(this.redis, this.opts.queue, h, () => this.opts.loadDataset(h))
     await this.queue.add('trial', t.data, { jobId: t.jobId, attempts: 1, removeOnComplete: false, removeOnFail: false })
@@ -346,15 +446,26 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
   /** Takes the trial's result if an agent stored one for it: false when there is none (or a stale one, dropped). */
   private async takeResult(t: Tracked): Promise<boolean> {
     const key = keys.result(this.opts.queue, t.jobId)
+    // Its length first: a result over the cap is refused without being loaded.
+    const size = await this.redis.strlen(key)
+    if (size === 0 || this.tracked.get(t.jobId) !== t) return false
+    const what = `the result of job ${t.jobId} in Redis`
+    const unreadable = async (message: string) => {
+      await this.redis.del(key)
+      this.end(t, { type: 'error', message })
+      await this.removeJob(t.jobId)
+      return true
+    }
+    if (size > MAX_RESULT_BYTES) return unreadable(`${what} is ${(size / 2 ** 20).toFixed(0)} MB, over the ${MAX_RESULT_BYTES / 2 ** 20} MB a host takes: refused`)
     const bytes = await this.redis.getBuffer(key)
     if (!bytes || this.tracked.get(t.jobId) !== t) return false
     let result: RemoteResult
     try {
-      result = decode(bytes)
+      const read = readWire(remoteResultSchema, decode(bytes), what)
+      if (!read.ok) return unreadable(read.message)
+      result = read.value
     } catch (err) {
-      await this.redis.del(key)
-      this.end(t, { type: 'error', message: `the result in Redis could not be read: ${(err as Error).message}` })
-      return true
+      return unreadable(`${what} could not be read: ${(err as Error).message}`)
     }
     if (result.runId !== t.job.runId && this.opts.runSettled(result.runId)) {
       await this.redis.del(key)
@@ -366,8 +477,7 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
       try {
         this.writeArtifacts(t.job.artifactsDir, result.files)
       } catch (err) {
-        this.end(t, { type: 'error', message: `the trained model's files could not be written: ${(err as Error).message}` })
-        return true
+        return unreadable(`${what}: the trained model's files could not be written: ${(err as Error).message}`)
       }
       done.results.model = moveArtifactPaths(done.results.model, result.artifactsDir, t.job.artifactsDir)
       if (result.agent.name !== t.agent) {
@@ -389,11 +499,15 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
   /** The trial's files (trained weights, checkpoints) under the host's artifact folder for the run; paths stay inside it. */
   private writeArtifacts(dir: string, files: RemoteResult['files']): void {
     const root = resolve(dir)
-    for (const f of files) {
+    // Every path checked before any file is written: nothing half-written.
+    const targets = files.map((f) => {
       const target = resolve(root, f.path)
       if (!target.startsWith(root + sep)) throw new Error(`a remote result names a file outside its artifact folder: ${f.path}`)
-      mkdirSync(dirname(target), { recursive: true })
-      writeFileSync(target, f.bytes)
-    }
+      return target
+    })
+    files.forEach((f, i) => {
+      mkdirSync(dirname(targets[i]), { recursive: true })
+      writeFileSync(targets[i], f.bytes)
+    })
   }
 }

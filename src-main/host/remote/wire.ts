@@ -10,52 +10,86 @@
  * (workers/protocol.ts) as a local worker's.
  */
 import { serialize, deserialize } from 'node:v8'
-import type { TrainingJob, FromWorker } from '../../workers/protocol'
-import type { Epoch } from '../../core/store/run-schemas'
+import { z } from 'zod'
+import type { FromWorker } from '../../workers/protocol'
+import { epochSchema } from '../../core/store/run-schemas'
+import { experimentSpecSchema, formatZodIssues } from '../../core/search/spec'
+import { datasetIdSchema } from '../../core/data/dataset-id'
 
 /** The BullMQ queue agents take trials from unless told another (`--queue`). */
 export const DEFAULT_QUEUE = 'workbench'
 
-/** Job data: the trial a local training worker would get (its run and spec), and the dataset versions it reads. */
-export interface RemoteTrialJob {
-  trial: Pick<TrainingJob, 'runId' | 'spec'>
-  /** Content hashes of the dataset versions the spec names: each is fetched once per agent (dataset-transfer.ts). */
-  datasets: string[]
-}
+/**
+ * Size caps on what is read from Redis, which anyone holding its password can write: a payload
+ * over a cap is refused by its length before it is loaded, so no writer can make a host or an
+ * agent hold more than this in memory.
+ * - A live message: an epoch's metrics and histogram, a log line — kilobytes; a stack trace at most.
+ * - A result: per-window scores (a few numbers per window) and the trained model; 10 million
+ *   windows of scores fit with room for the weights.
+ * - A dataset version: what a workspace imports (its chunks are `CHUNK_BYTES` each).
+ */
+export const MAX_MESSAGE_CHARS = 4 * 2 ** 20
+export const MAX_RESULT_BYTES = 256 * 2 ** 20
+export const MAX_DATASET_BYTES = 2 ** 31
 
 /** Where an agent runs, as it reports itself (agent-registry.ts). */
-export interface AgentRef {
-  name: string
-  machine: string
-  backend: string
-}
+export const agentRefSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'an agent name is 1-64 letters, digits, _ . -'),
+  machine: z.string().max(255),
+  backend: z.string().max(64)
+})
+export type AgentRef = z.infer<typeof agentRefSchema>
+
+/** Job data: the trial a local training worker would get (its run and spec), and the dataset versions it reads. */
+export const remoteTrialJobSchema = z.object({
+  trial: z.object({ runId: z.number().int().positive(), spec: experimentSpecSchema }),
+  /** Content hashes of the dataset versions the spec names: each is fetched once per agent (dataset-transfer.ts). */
+  datasets: z.array(datasetIdSchema).max(3)
+})
+export type RemoteTrialJob = z.infer<typeof remoteTrialJobSchema>
 
 /** A job's progress: one training-worker message, encoded, and the agent running it. */
-export interface RemoteProgress {
-  agent: AgentRef
+export const remoteProgressSchema = z.object({
+  agent: agentRefSchema,
   /** base64 of `encode(FromWorker)`. */
-  message: string
-}
+  message: z.string().max(MAX_MESSAGE_CHARS)
+})
+export type RemoteProgress = z.infer<typeof remoteProgressSchema>
 
 /** What an agent stores under `resultKey(jobId)` when a trial ends done. */
-export interface RemoteResult {
-  agent: AgentRef
+export const remoteResultSchema = z.object({
+  agent: agentRefSchema,
   /** The run the job was published for (a result for a run already written is stale). */
-  runId: number
-  /** The worker's `done` message, as a local worker sends it (parsed by the host). */
-  done: unknown
+  runId: z.number().int().positive(),
+  /** The worker's `done` message, as a local worker sends it (parsed by the host with the worker protocol). */
+  done: z.unknown(),
   /** Every epoch the trial reported, so a history is complete even when a live message was lost (Redis down). */
-  epochs: Epoch[]
+  epochs: z.array(epochSchema),
   /** The agent's artifact folder for the trial: paths under it in the model record are rewritten to the host's. */
-  artifactsDir: string
+  artifactsDir: z.string().min(1),
   /** The files the trial wrote there (checkpoints, trained weights), relative paths. */
-  files: { path: string; bytes: Uint8Array }[]
-}
+  files: z.array(z.object({ path: z.string().min(1), bytes: z.custom<Uint8Array>((v) => v instanceof Uint8Array, "file bytes must be a byte array") }))
+})
+export type RemoteResult = z.infer<typeof remoteResultSchema>
 
 /** The job's return value: the key of the result (results can be megabytes; BullMQ keeps return values in the job hash). */
 export interface RemoteReturn {
   resultKey: string
   bytes: number
+}
+
+/**
+ * Checks what came through Redis against its schema: the value, or a line naming `what` (the job,
+ * the result) and the first fields that are wrong.
+ */
+export function readWire<T>(schema: z.ZodType<T>, value: unknown, what: string): { ok: true; value: T } | { ok: false; message: string } {
+  const parsed = schema.safeParse(value)
+  if (parsed.success) return { ok: true, value: parsed.data }
+  const fields = formatZodIssues(parsed.error)
+    .slice(0, 3)
+    .map((i) => `${i.path || '(whole)'}: ${i.message}`)
+    .join('; ')
+  return { ok: false, message: `${what} is malformed (${fields})` }
 }
 
 export const keys = {
