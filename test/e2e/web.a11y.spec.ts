@@ -66,7 +66,7 @@ for (const scheme of ['light', 'dark'] as const) {
       // Let lists and charts settle (they load after the page shell).
       await page.waitForLoadState('networkidle')
       // The page scrolls inside <main>: a window as tall as its content photographs all of it.
-      const height = await page.evaluate(() => document.querySelector('main')!.scrollHeight)
+      const height = await page.locator('main').evaluate((el) => (el as unknown as { scrollHeight: number }).scrollHeight)
       await page.setViewportSize({ width: 1280, height: Math.min(4000, height + 120) })
       await page.screenshot({ path: join(SHOTS, `${view.name}-${scheme}.png`) })
       const result = await new AxeBuilder({ page }).analyze()

@@ -86,7 +86,7 @@ test('the theme toggle switches light and dark and is remembered across a reload
   await page.goto(`${workbench.url}#/runs`)
   const html = page.locator('html')
   await expect(html).toHaveAttribute('data-theme', 'light')
-  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor)
+  const background = () => page.locator('body').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor)
   const lightBg = await background()
 
   await page.getByTestId('theme-toggle').click()

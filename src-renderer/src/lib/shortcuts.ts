@@ -42,7 +42,7 @@ export const ACTIONS: readonly Action[] = [
 ]
 
 /** How a key press is written in `keys`: `Mod+` for Ctrl/⌘, `Shift+` only for letters. */
-export function keyName(e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey'>): string {
+export function keyName(e: { key: string; ctrlKey: boolean; metaKey: boolean; altKey: boolean; shiftKey: boolean }): string {
   const key = e.key.length === 1 ? e.key.toLowerCase() : e.key
   const letter = /^[a-z]$/.test(key)
   return `${e.ctrlKey || e.metaKey ? 'Mod+' : ''}${e.altKey ? 'Alt+' : ''}${letter && e.shiftKey ? 'Shift+' : ''}${letter && e.shiftKey ? key.toUpperCase() : key}`
