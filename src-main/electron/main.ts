@@ -14,7 +14,7 @@ import { contentSecurityPolicy } from '../host/csp'
 import { IPC_CALL, IPC_EVENT, type IpcReply } from '../contract/ipc'
 import type { MethodInput } from '../contract/api'
 import { UtilityWorkerLauncher } from './utility-launcher'
-import { docsPrefixes, externalUrl, isOwnPage, isTrustedSender, ownPage, quitAfterClose } from './window-policy'
+import { docsPrefixes, externalUrl, grantsPermission, isOwnPage, isTrustedSender, ownPage, quitAfterClose } from './window-policy'
 
 const CSP = contentSecurityPolicy({ websocket: false })
 const INDEX_HTML = fileURLToPath(new URL('../renderer/index.html', import.meta.url))
@@ -96,7 +96,7 @@ void app.whenReady().then(() => {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } })
   })
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) => callback(grantsPermission(permission, details.requestingUrl, page)))
 
   host = new WorkbenchHost({
     workspaceDir: process.env.WORKBENCH_WORKSPACE ?? app.getPath('userData'),

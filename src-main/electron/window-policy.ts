@@ -60,6 +60,15 @@ export function isTrustedSender(frame: { url: string; isMainFrame: boolean } | n
 }
 
 /**
+ * The one browser permission the window may have: notifications (a search finishing, a run
+ * failing while the window is in the background), and only for our own page. Everything else
+ * (camera, geolocation, clipboard…) is refused.
+ */
+export function grantsPermission(permission: string, requestingUrl: string, page: OwnPage): boolean {
+  return permission === 'notifications' && isOwnPage(requestingUrl, page)
+}
+
+/**
  * The project's own documentation: the only places a link in the app may open in the system
  * browser. Taken from package.json's `homepage` (https only); none is set today, so no link
  * opens anything.

@@ -5,7 +5,7 @@
  * the host closed.
  */
 import { describe, it, expect } from 'vitest'
-import { docsPrefixes, externalUrl, isOwnPage, isTrustedSender, ownPage, quitAfterClose } from '../../src-main/electron/window-policy'
+import { docsPrefixes, externalUrl, grantsPermission, isOwnPage, isTrustedSender, ownPage, quitAfterClose } from '../../src-main/electron/window-policy'
 import { contentSecurityPolicy, HTML_META_POLICY } from '../../src-main/host/csp'
 
 const INDEX = '/opt/Anomaly Workbench/resources/app/out/renderer/index.html'
@@ -21,6 +21,13 @@ describe('the desktop window', () => {
     expect(ownPage(INDEX, { ELECTRON_RENDERER_URL: 'https://evil.example:5173' }, false).devOrigin).toBeNull()
     expect(ownPage(INDEX, { ELECTRON_RENDERER_URL: 'file:///tmp/evil.html' }, false).devOrigin).toBeNull()
     expect(ownPage(INDEX, { ELECTRON_RENDERER_URL: 'not a url' }, false).devOrigin).toBeNull()
+  })
+
+  it('grants notifications to our own page only, and no other permission', () => {
+    expect(grantsPermission('notifications', `${FILE_URL}#/runs/3`, page)).toBe(true)
+    expect(grantsPermission('notifications', 'file:///tmp/evil.html', page)).toBe(false)
+    expect(grantsPermission('notifications', 'https://evil.example/', page)).toBe(false)
+    for (const other of ['media', 'geolocation', 'clipboard-read', 'openExternal']) expect(grantsPermission(other, FILE_URL, page)).toBe(false)
   })
 
   it('accepts API calls only from our exact index.html in the main frame', () => {

@@ -1,5 +1,5 @@
 /**
- * Pure helpers for the compare page: each run's colour, the metrics table's rows (with the best
+ * Pure helpers for the compare page: the metrics table's rows (with the best
  * value of each marked), the training curves to overlay, per-type recall rows and the
  * disagreement list's tabs. No DOM, no Svelte; every number comes from `runs.compare`.
  */
@@ -7,13 +7,6 @@ import type { CompareRun, DisagreementKind, Disagreements, HistoryAxis, SplitMet
 import { lowerIsBetter } from './bundles'
 import { METRIC_LABELS, formatParamValue, formatPercent } from './format'
 import { cellOf, type TableColumn } from './table'
-
-/** One colour per compared run, in order (at most 4 runs). */
-export const RUN_COLOURS = ['#2563c9', '#c0262d', '#1b7f3b', '#9a6200'] as const
-
-export function runColour(i: number): string {
-  return RUN_COLOURS[i % RUN_COLOURS.length]!
-}
 
 export interface MetricRow {
   key: string

@@ -303,9 +303,6 @@ export function editsIn<T extends Pick<LabelEdit, 'start' | 'end'>>(edits: reado
 /** One colour per anomaly type, stable by the type's position in the dataset's type list. */
 export const TYPE_PALETTE = ['#c0262d', '#d9730d', '#8a3ffc', '#0f7c8c', '#b5179e', '#6a7d00', '#1f5fbf', '#8c564b', '#e377c2', '#3f6212']
 
-/** Line colours for columns. */
-export const SERIES_PALETTE = ['#2563c9', '#1b7f3b', '#9a6200', '#6b3fa0', '#0f7c8c', '#6b7a90', '#b5179e', '#3f6212', '#8c564b', '#1d2430']
-
 /**
  * The colour for a type code (1 + index into `typeNames`); code 0 (labelled, no type) is grey-red.
  * @example typeColor(1) // "#c0262d"

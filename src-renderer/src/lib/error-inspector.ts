@@ -111,17 +111,20 @@ export function scoreVerdict(score: number | null, threshold: number): string {
 }
 
 /**
- * A colour for a heat-strip cell: white at 0, the accent's red at the strip's max; negative
- * values (occlusion that lowered the score) in blue.
+ * A colour for a heat-strip cell: `zero` (the panel's colour, `#rrggbb`; white by default) at 0,
+ * the accent's red at the strip's max; negative values (occlusion that lowered the score) in blue.
  * @example heatColor(0, 1) // "rgb(255, 255, 255)"
  * @example heatColor(1, 1) // "rgb(192, 38, 45)"
+ * @example heatColor(0, 1, '#171c24') // "rgb(23, 28, 36)"
  */
-export function heatColor(v: number, max: number): string {
-  if (!(max > 0) || !Number.isFinite(v)) return 'rgb(255, 255, 255)'
+export function heatColor(v: number, max: number, zero = '#ffffff'): string {
+  const z = [1, 3, 5].map((i) => parseInt(zero.slice(i, i + 2), 16) || 0) as [number, number, number]
+  if (!(max > 0) || !Number.isFinite(v)) return `rgb(${z.join(', ')})`
   const a = Math.max(-1, Math.min(1, v / max))
   const mix = (from: number, to: number, t: number) => Math.round(from + (to - from) * t)
-  if (a >= 0) return `rgb(${mix(255, 192, a)}, ${mix(255, 38, a)}, ${mix(255, 45, a)})`
-  return `rgb(${mix(255, 37, -a)}, ${mix(255, 99, -a)}, ${mix(255, 201, -a)})`
+  const [r, g, b] = a >= 0 ? [192, 38, 45] : [37, 99, 201]
+  const t = Math.abs(a)
+  return `rgb(${mix(z[0], r, t)}, ${mix(z[1], g, t)}, ${mix(z[2], b, t)})`
 }
 
 /**

@@ -5,6 +5,7 @@ import type { ConnectionStore } from './connection.svelte'
 import type { DatasetsStore } from './datasets.svelte'
 import type { DoctorStore } from './doctor.svelte'
 import type { ExperimentsStore } from './experiments.svelte'
+import type { NotificationsStore } from './notifications.svelte'
 import type { QueueStore } from './queue.svelte'
 import type { RemoteStore } from './remote.svelte'
 import type { Router } from './router.svelte'
@@ -21,6 +22,7 @@ export interface Stores {
   remote: RemoteStore
   bundles: BundlesStore
   doctor: DoctorStore
+  notifications: NotificationsStore
   router: Router
 }
 

@@ -5,6 +5,7 @@ import { ConnectionStore } from './connection.svelte'
 import { DatasetsStore } from './datasets.svelte'
 import { DoctorStore } from './doctor.svelte'
 import { ExperimentsStore } from './experiments.svelte'
+import { NotificationsStore } from './notifications.svelte'
 import { QueueStore } from './queue.svelte'
 import { RemoteStore } from './remote.svelte'
 import { Router } from './router.svelte'
@@ -12,6 +13,7 @@ import { RunsStore } from './runs.svelte'
 
 export function createStores(): Stores {
   const api = connect()
+  const router = new Router()
   return {
     api,
     connection: new ConnectionStore(api),
@@ -22,6 +24,7 @@ export function createStores(): Stores {
     remote: new RemoteStore(api),
     bundles: new BundlesStore(api),
     doctor: new DoctorStore(api),
-    router: new Router()
+    notifications: new NotificationsStore(api, router),
+    router
   }
 }

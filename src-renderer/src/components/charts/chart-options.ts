@@ -6,7 +6,7 @@
 import type { ChartOptions, TooltipItem } from 'chart.js'
 import type { HistoryAxis, ScoreHistogram } from '../../../../src-main/contract/api'
 import { formatCount, formatShortNumber } from '../../lib/format'
-import { GRID } from './setup'
+import { chartColours } from './setup'
 
 /** The legend under a chart, with small colour boxes. */
 export const BOTTOM_LEGEND = { position: 'bottom', labels: { boxWidth: 12 } } as const
@@ -29,7 +29,7 @@ export const seriesValueLabel = (ctx: TooltipItem<'line'>): string => `${ctx.dat
 
 /** A training history's x axis: epochs, or trees (an Isolation Forest's history over the ensemble size). */
 export function historyXAxis(axis: HistoryAxis) {
-  return { type: 'linear', title: { display: true, text: axis === 'trees' ? 'Trees in the forest' : 'Epoch' }, grid: { color: GRID }, ticks: { precision: 0 } } as const
+  return { type: 'linear', title: { display: true, text: axis === 'trees' ? 'Trees in the forest' : 'Epoch' }, grid: { color: chartColours().grid }, ticks: { precision: 0 } } as const
 }
 
 /** A histogram's x axis: linear over its bins (first to last edge), the bars flush with both ends. */

@@ -5,7 +5,8 @@
  */
 import type { Chart, ChartDataset, ChartType, Plugin } from 'chart.js'
 import type { ScoreHistogram } from '../../../../src-main/contract/api'
-import { ANOMALY, NORMAL } from './setup'
+import { chartColours } from './setup'
+import { withAlpha } from '../../lib/dataset-view'
 
 export function binCentres(h: ScoreHistogram): number[] {
   return h.edges.slice(0, -1).map((e, i) => (e + (h.edges[i + 1] ?? e)) / 2)
@@ -25,7 +26,7 @@ export function histogramDatasets(h: ScoreHistogram, labels: { normal: string; a
     categoryPercentage: 1,
     order
   })
-  return [bars(labels.normal, h.normal, 'rgba(107, 122, 144, 0.55)', NORMAL, 2), bars(labels.anomalous, h.anomalous, 'rgba(192, 38, 45, 0.6)', ANOMALY, 1)]
+  return [bars(labels.normal, h.normal, withAlpha(chartColours().normal, 0.55), chartColours().normal, 2), bars(labels.anomalous, h.anomalous, withAlpha(chartColours().anomaly, 0.6), chartColours().anomaly, 1)]
 }
 
 /** Draws a dashed vertical line at data value `value` of the x scale, with `text` beside it (on `ctx`, by default the chart's). */
@@ -49,7 +50,7 @@ export function drawVerticalMarker(
   ctx.lineTo(x, bottom)
   ctx.stroke()
   ctx.setLineDash([])
-  ctx.fillStyle = '#1d2430'
+  ctx.fillStyle = chartColours().ink
   ctx.font = style.font
   const w = ctx.measureText(text).width
   ctx.textBaseline = 'top'
@@ -117,7 +118,7 @@ export function drawPointMarker(chart: Chart, x: number, y: number, text: string
   const { top, bottom, left, right } = chart.chartArea
   if (!(px >= left - 1 && px <= right + 1 && py >= top - 1 && py <= bottom + 1)) return
   ctx.save()
-  ctx.strokeStyle = 'rgba(29, 36, 48, 0.35)'
+  ctx.strokeStyle = withAlpha(chartColours().ink, 0.35)
   ctx.lineWidth = 1
   ctx.setLineDash([3, 3])
   ctx.beginPath()
@@ -127,13 +128,13 @@ export function drawPointMarker(chart: Chart, x: number, y: number, text: string
   ctx.stroke()
   ctx.setLineDash([])
   ctx.fillStyle = color
-  ctx.strokeStyle = '#fff'
+  ctx.strokeStyle = chartColours().heatZero
   ctx.lineWidth = 2
   ctx.beginPath()
   ctx.arc(px, py, 5, 0, Math.PI * 2)
   ctx.fill()
   ctx.stroke()
-  ctx.fillStyle = '#1d2430'
+  ctx.fillStyle = chartColours().ink
   ctx.font = '600 11px system-ui, sans-serif'
   const w = ctx.measureText(text).width
   ctx.textBaseline = py - 14 < top ? 'top' : 'bottom'
