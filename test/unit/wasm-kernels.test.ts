@@ -168,3 +168,109 @@ describe('wasm BatchMatMul by wasm-gemm (one matrix by one matrix)', () => {
     a.dispose()
   })
 })
+
+describe('wasm BatchMatMul by wasm-batched-gemm (a batch of products)', () => {
+  // Odd m and k, n a multiple of 4 (the batched path) and not (tfjs's kernel), rank 3 and 4,
+  // the attention layer's shapes (batch 64 x 4 heads, 12 x 32 and 12 x 12).
+  const cases: [number[], number, number, number][] = [
+    [[3], 5, 7, 4],
+    [[2, 3], 1, 1, 8],
+    [[5], 13, 3, 36],
+    [[4], 9, 17, 6],
+    [[64, 4], 12, 32, 12],
+    [[64, 4], 12, 12, 32]
+  ]
+  for (const [outer, m, k, n] of cases) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true]
+    ]) {
+      it(`equals cpu within 1e-6: [${outer}] x [${m}, ${k}] x [${k}, ${n}]${ta ? ' A^T' : ''}${tb ? ' B^T' : ''}`, async () => {
+        const batches = outer.reduce((p, q) => p * q, 1)
+        const a = tf.tensor(Array.from({ length: batches * m * k }, (_, i) => Math.sin(i * 0.37)), [...outer, ...(ta ? [k, m] : [m, k])])
+        const b = tf.tensor(Array.from({ length: batches * k * n }, (_, i) => Math.cos(i * 0.11)), [...outer, ...(tb ? [n, k] : [k, n])])
+        const got: Record<string, Float32Array> = {}
+        for (const backend of ['cpu', 'wasm'] as const) {
+          await tf.setBackend(backend)
+          const c = tf.matMul(a, b, ta, tb)
+          expect(c.shape).toEqual([...outer, m, n])
+          got[backend] = c.dataSync() as Float32Array
+          c.dispose()
+        }
+        for (let i = 0; i < got.cpu.length; i++) expect(Math.abs(got.wasm[i] - got.cpu[i])).toBeLessThan(1e-6 * Math.max(1, Math.abs(got.cpu[i])) * Math.sqrt(k))
+        tf.dispose([a, b])
+      })
+    }
+  }
+
+  it('takes the products of every batch element (no element repeated or skipped)', async () => {
+    await tf.setBackend('wasm')
+    // A[b] = (b + 1) I, B[b] = ones: C[b] is all b + 1.
+    const a = tf.mul(tf.eye(4).expandDims(0).tile([6, 1, 1]), tf.range(1, 7).reshape([6, 1, 1]))
+    const b = tf.ones([6, 4, 8])
+    const c = tf.matMul(a, b, true, false)
+    const rows = (await c.array()) as number[][][]
+    expect(rows.map((r) => r.flat().every((x) => x === r[0][0]) && r[0][0])).toEqual([1, 2, 3, 4, 5, 6])
+    tf.dispose([a, b, c])
+  })
+})
+
+describe('wasm Identity shares its input', () => {
+  it('returns the same values without a new block on the heap', async () => {
+    await tf.setBackend('wasm')
+    const x = tf.tensor([1.5, -2, 3, 4], [2, 2])
+    const buffers = tf.memory().numDataBuffers
+    const y = tf.clone(x)
+    expect(Array.from(y.dataSync())).toEqual([1.5, -2, 3, 4])
+    expect(tf.memory().numDataBuffers).toBe(buffers)
+    // Disposing one leaves the other readable (reference counted, as on cpu).
+    x.dispose()
+    expect(Array.from(y.dataSync())).toEqual([1.5, -2, 3, 4])
+    y.dispose()
+  })
+
+  it('gives a custom gradient the same values as on cpu', async () => {
+    const grads: Record<string, number[]> = {}
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await tf.setBackend(backend)
+      const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+        const [x, save] = args as [tf.Tensor, tf.GradSaveFunc]
+        save([x])
+        return { value: tf.square(x), gradFunc: (dy: tf.Tensor, [sx]: tf.Tensor[]) => tf.mul(dy, tf.mul(sx, 2)) }
+      })
+      const x = tf.tensor([0.5, -1, 2, 3])
+      const g = tf.grad((t: tf.Tensor) => tf.sum(f(t) as tf.Tensor))(x)
+      grads[backend] = Array.from(g.dataSync())
+      tf.dispose([x, g])
+    }
+    expect(grads.wasm).toEqual(grads.cpu)
+  })
+})
+
+describe('wasm Sum over leading axes by column sums', () => {
+  const cases: [number[], number[], boolean][] = [
+    [[768, 128], [0], false],
+    [[7, 12], [0], true],
+    [[3, 5, 8], [0, 1], false],
+    [[3, 5, 8], [1, 0], true],
+    [[2, 3, 4, 4], [0, 1, 2], false],
+    [[5, 6], [0], false], // width not a multiple of 4: tfjs's kernel
+    [[4, 6, 8], [1], false], // not leading: tfjs's kernel
+    [[4, 8], [-2], false]
+  ]
+  for (const [shape, axis, keepDims] of cases) {
+    it(`equals cpu within 1e-6: [${shape}] axis [${axis}]${keepDims ? ' keepDims' : ''}`, async () => {
+      const got = await onBoth(shape, 'float32', (x) => tf.sum(x, axis, keepDims))
+      expect(got.wasm[0].shape).toEqual(got.cpu[0].shape)
+      const rows = shape.reduce((p, q) => p * q, 1) / got.cpu[0].data.length
+      got.cpu[0].data.forEach((v, i) => expect(Math.abs(got.wasm[0].data[i] - v)).toBeLessThan(1e-6 * rows * 100))
+    })
+  }
+
+  it('leaves int32 sums to tfjs (exact)', async () => {
+    const got = await onBoth([6, 8], 'int32', (x) => tf.sum(x, 0))
+    expect(got.wasm).toEqual(got.cpu)
+  })
+})

@@ -132,6 +132,16 @@ export class FunctionBuilder {
     return this.simd(0x09, 2, ...uleb(offset))
   }
 
+  /** One float32 from the address on the stack + `offset` bytes (f32.load). */
+  loadF32(offset: number): this {
+    return this.op(0x2a, 2, ...uleb(offset))
+  }
+
+  /** f32 store of the top value at the address below it + `offset` bytes (f32.store). */
+  storeF32(offset: number): this {
+    return this.op(0x38, 2, ...uleb(offset))
+  }
+
   /** v128 store of the top value at the address below it + `offset` bytes. */
   store(offset: number): this {
     return this.simd(0x0b, 2, ...uleb(offset))
