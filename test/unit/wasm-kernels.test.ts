@@ -274,3 +274,22 @@ describe('wasm Sum over leading axes by column sums', () => {
     expect(got.wasm).toEqual(got.cpu)
   })
 })
+
+describe('wasm Concat and Pack by copyWithin', () => {
+  for (const dtype of dtypes) {
+    for (const axis of [0, 1, 2, -1]) {
+      it(`concat equals cpu: ${dtype} [2, 3, 4] + [2, 3, 4] axis ${axis}`, async () => {
+        const got = await onBoth([2, 3, 4], dtype, (x) => tf.concat([x, tf.reverse(x, 0), x], axis))
+        expect(got.wasm).toEqual(got.cpu)
+      })
+      it(`stack equals cpu: ${dtype} 3 x [2, 3, 4] axis ${axis}`, async () => {
+        const got = await onBoth([2, 3, 4], dtype, (x) => tf.stack([x, tf.reverse(x, 1), x], axis))
+        expect(got.wasm).toEqual(got.cpu)
+      })
+    }
+  }
+  it('concat skips empty inputs like cpu', async () => {
+    const got = await onBoth([3, 2], 'float32', (x) => tf.concat([x, tf.zeros([3, 0]), x], 1))
+    expect(got.wasm).toEqual(got.cpu)
+  })
+})

@@ -151,6 +151,11 @@ export class FunctionBuilder {
     return this.simd(...uleb(F32X4[op]))
   }
 
+  /** f32x4.sqrt (IEEE, correctly rounded per lane). */
+  sqrt(): this {
+    return this.simd(...uleb(0xe3))
+  }
+
   abs(): this {
     return this.simd(...uleb(0xe0))
   }
