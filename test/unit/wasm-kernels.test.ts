@@ -31,6 +31,32 @@ async function onBoth(shape: number[], dtype: 'float32' | 'int32' | 'bool', f: (
   return got
 }
 
+/** tf.matMul(a, b, ta, tb) on cpu and on wasm: both products' values (and the shape checked). */
+async function matMulOnBoth(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean, shape: number[]) {
+  const got: Record<string, Float32Array> = {}
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await tf.setBackend(backend)
+    const c = tf.matMul(a, b, ta, tb)
+    expect(c.shape).toEqual(shape)
+    got[backend] = c.dataSync() as Float32Array
+    c.dispose()
+  }
+  return got
+}
+
+/** The gradient of `f` at a fixed x on cpu and on wasm. */
+async function gradOnBoth(values: number[], shape: number[], f: (t: tf.Tensor) => tf.Tensor) {
+  const grads: Record<string, number[]> = {}
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await tf.setBackend(backend)
+    const x = tf.tensor(values, shape)
+    const g = tf.grad((t: tf.Tensor) => tf.sum(f(t)))(x)
+    grads[backend] = Array.from(g.dataSync())
+    tf.dispose([x, g])
+  }
+  return grads
+}
+
 const dtypes = ['float32', 'int32', 'bool'] as const
 
 describe('wasm Slice through a heap view', () => {
@@ -102,14 +128,11 @@ describe('wasm Tile by block copies', () => {
   }
 
   it("gives BatchNormalization's gradient the same values as on cpu", async () => {
-    const grads: Record<string, number[]> = {}
-    for (const backend of ['cpu', 'wasm'] as const) {
-      await tf.setBackend(backend)
-      const x = tf.tensor(Array.from({ length: 4 * 5 * 6 }, (_, i) => Math.cos(i)), [4, 5, 6])
-      const g = tf.grad((t: tf.Tensor) => tf.sum(tf.batchNorm(t, tf.zeros([6]), tf.fill([6], 2), tf.fill([6], 0.25), tf.fill([6], 1.5))))(x)
-      grads[backend] = Array.from(g.dataSync())
-      tf.dispose([x, g])
-    }
+    const grads = await gradOnBoth(
+      Array.from({ length: 4 * 5 * 6 }, (_, i) => Math.cos(i)),
+      [4, 5, 6],
+      (t) => tf.batchNorm(t, tf.zeros([6]), tf.fill([6], 2), tf.fill([6], 0.25), tf.fill([6], 1.5))
+    )
     expect(grads.wasm).toEqual(grads.cpu)
   })
 })
@@ -137,14 +160,7 @@ describe('wasm BatchMatMul by wasm-gemm (one matrix by one matrix)', () => {
       it(`equals cpu within float32 rounding: [${m}, ${k}] x [${k}, ${n}]${ta ? ' A^T' : ''}${tb ? ' B^T' : ''}`, async () => {
         const a = tf.tensor(Array.from({ length: m * k }, (_, i) => Math.sin(i * 0.37)), ta ? [k, m] : [m, k])
         const b = tf.tensor(Array.from({ length: k * n }, (_, i) => Math.cos(i * 0.11)), tb ? [1, n, k] : [1, k, n])
-        const got: Record<string, Float32Array> = {}
-        for (const backend of ['cpu', 'wasm'] as const) {
-          await tf.setBackend(backend)
-          const c = tf.matMul(a, b, ta, tb)
-          expect(c.shape).toEqual([1, m, n])
-          got[backend] = c.dataSync() as Float32Array
-          c.dispose()
-        }
+        const got = await matMulOnBoth(a, b, ta, tb, [1, m, n])
         const d = got.cpu.reduce((mx, x, i) => Math.max(mx, Math.abs(x - got.wasm[i])), 0) / Math.sqrt(k)
         worst.d = Math.max(worst.d, d)
         expect(d).toBeLessThan(1e-5)
@@ -191,14 +207,7 @@ describe('wasm BatchMatMul by wasm-batched-gemm (a batch of products)', () => {
         const batches = outer.reduce((p, q) => p * q, 1)
         const a = tf.tensor(Array.from({ length: batches * m * k }, (_, i) => Math.sin(i * 0.37)), [...outer, ...(ta ? [k, m] : [m, k])])
         const b = tf.tensor(Array.from({ length: batches * k * n }, (_, i) => Math.cos(i * 0.11)), [...outer, ...(tb ? [n, k] : [k, n])])
-        const got: Record<string, Float32Array> = {}
-        for (const backend of ['cpu', 'wasm'] as const) {
-          await tf.setBackend(backend)
-          const c = tf.matMul(a, b, ta, tb)
-          expect(c.shape).toEqual([...outer, m, n])
-          got[backend] = c.dataSync() as Float32Array
-          c.dispose()
-        }
+        const got = await matMulOnBoth(a, b, ta, tb, [...outer, m, n])
         for (let i = 0; i < got.cpu.length; i++) expect(Math.abs(got.wasm[i] - got.cpu[i])).toBeLessThan(1e-6 * Math.max(1, Math.abs(got.cpu[i])) * Math.sqrt(k))
         tf.dispose([a, b])
       })
@@ -232,19 +241,12 @@ describe('wasm Identity shares its input', () => {
   })
 
   it('gives a custom gradient the same values as on cpu', async () => {
-    const grads: Record<string, number[]> = {}
-    for (const backend of ['cpu', 'wasm'] as const) {
-      await tf.setBackend(backend)
-      const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-        const [x, save] = args as [tf.Tensor, tf.GradSaveFunc]
-        save([x])
-        return { value: tf.square(x), gradFunc: (dy: tf.Tensor, [sx]: tf.Tensor[]) => tf.mul(dy, tf.mul(sx, 2)) }
-      })
-      const x = tf.tensor([0.5, -1, 2, 3])
-      const g = tf.grad((t: tf.Tensor) => tf.sum(f(t) as tf.Tensor))(x)
-      grads[backend] = Array.from(g.dataSync())
-      tf.dispose([x, g])
-    }
+    const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [x, save] = args as [tf.Tensor, tf.GradSaveFunc]
+      save([x])
+      return { value: tf.square(x), gradFunc: (dy: tf.Tensor, [sx]: tf.Tensor[]) => tf.mul(dy, tf.mul(sx, 2)) }
+    })
+    const grads = await gradOnBoth([0.5, -1, 2, 3], [4], (t) => f(t) as tf.Tensor)
     expect(grads.wasm).toEqual(grads.cpu)
   })
 })
