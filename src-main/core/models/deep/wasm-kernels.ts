@@ -149,14 +149,14 @@ const kernels: Record<string, (orig: tf.KernelConfig) => tf.KernelFunc> = {
   // of the heap instead (Pack, i.e. tf.stack, ends here too).
   Concat: (orig) => (args) => {
     const inputs = args.inputs as unknown as tf.TensorInfo[]
-    if (inputs[0].dtype === 'string' || inputs.filter((t) => tf.util.sizeFromShape(t.shape) > 0).length < 2) return orig.kernelFunc(args)
+    if (inputs[0].dtype === 'string' || inputs[0].dtype === 'bool' || inputs.filter((t) => tf.util.sizeFromShape(t.shape) > 0).length < 2) return orig.kernelFunc(args)
     const axis = tf.util.parseAxisParam((args.attrs as unknown as tf.ConcatAttrs).axis, inputs[0].shape)[0]
     return concatOnHeap(args.backend as unknown as HeapBackend, inputs, axis)
   },
   // tfjs's wasm Pack (tf.stack) is its Concat of the inputs with a new axis of 1.
   Pack: (orig) => (args) => {
     const inputs = args.inputs as unknown as tf.TensorInfo[]
-    if (inputs.length < 2 || inputs[0].dtype === 'string' || tf.util.sizeFromShape(inputs[0].shape) === 0) return orig.kernelFunc(args)
+    if (inputs.length < 2 || inputs[0].dtype === 'string' || inputs[0].dtype === 'bool' || tf.util.sizeFromShape(inputs[0].shape) === 0) return orig.kernelFunc(args)
     const shape = inputs[0].shape
     for (const t of inputs) {
       tf.util.assertShapesMatch(shape, t.shape, 'All tensors passed to stack must have matching shapes')
