@@ -278,7 +278,8 @@ describe('wasm Sum over leading axes by column sums', () => {
 })
 
 describe('wasm Concat and Pack by copyWithin', () => {
-  for (const dtype of dtypes) {
+  // tf.reverse (used to make distinct inputs) takes no bool.
+  for (const dtype of ['float32', 'int32'] as const) {
     for (const axis of [0, 1, 2, -1]) {
       it(`concat equals cpu: ${dtype} [2, 3, 4] + [2, 3, 4] axis ${axis}`, async () => {
         const got = await onBoth([2, 3, 4], dtype, (x) => tf.concat([x, tf.reverse(x, 0), x], axis))
