@@ -29,6 +29,7 @@ import { buildLstmClassifier, lstmClassifierParamsSchema, bceLoss } from '../src
 import { buildLstmAutoencoder, lstmAutoencoderParamsSchema, mseLoss } from '../src-main/core/models/deep/lstm-autoencoder'
 import { buildLstmAttention, lstmAttentionParamsSchema } from '../src-main/core/models/deep/lstm-attention'
 import { horizonMonths, riskAwareLoss } from '../src-main/core/models/deep/risk-loss'
+import { adam } from '../src-main/core/models/deep/fused-adam'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const STEPS = Number(process.env.BENCH_STEPS ?? 2)
@@ -175,7 +176,7 @@ for (const name of MODELS) {
       fused,
       patched,
       model,
-      opt: tf.train.adam(1e-3),
+      opt: adam(1e-3),
       vars: model.trainableWeights.map((w) => w.read() as tf.Variable),
       train: tally(),
       infer: tally()

@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process'
 import { availableParallelism, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { initTfjs } from '../src-main/core/models/deep/tfjs-runtime'
+import { adam } from '../src-main/core/models/deep/fused-adam'
 import { buildLstmClassifier, lstmClassifierParamsSchema } from '../src-main/core/models/deep/lstm-classifier'
 import { seed000Batch } from './seed-000-batch'
 
@@ -41,7 +42,7 @@ async function measureHere(threads: number): Promise<Measured> {
   const backend = await initTfjs({ wasmThreads: threads })
   const { x, y, loss } = seed000Batch(BATCH)
   const model = buildLstmClassifier(lstmClassifierParamsSchema.parse({}), 8)
-  const opt = tf.train.adam(1e-3)
+  const opt = adam(1e-3)
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
   const train = () =>
     tf.tidy(() => {

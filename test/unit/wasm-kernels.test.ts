@@ -31,6 +31,32 @@ async function onBoth(shape: number[], dtype: 'float32' | 'int32' | 'bool', f: (
   return got
 }
 
+/** tf.matMul(a, b, ta, tb) on cpu and on wasm: both products' values (and the shape checked). */
+async function matMulOnBoth(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean, shape: number[]) {
+  const got: Record<string, Float32Array> = {}
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await tf.setBackend(backend)
+    const c = tf.matMul(a, b, ta, tb)
+    expect(c.shape).toEqual(shape)
+    got[backend] = c.dataSync() as Float32Array
+    c.dispose()
+  }
+  return got
+}
+
+/** The gradient of `f` at a fixed x on cpu and on wasm. */
+async function gradOnBoth(values: number[], shape: number[], f: (t: tf.Tensor) => tf.Tensor) {
+  const grads: Record<string, number[]> = {}
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await tf.setBackend(backend)
+    const x = tf.tensor(values, shape)
+    const g = tf.grad((t: tf.Tensor) => tf.sum(f(t)))(x)
+    grads[backend] = Array.from(g.dataSync())
+    tf.dispose([x, g])
+  }
+  return grads
+}
+
 const dtypes = ['float32', 'int32', 'bool'] as const
 
 describe('wasm Slice through a heap view', () => {
@@ -102,14 +128,11 @@ describe('wasm Tile by block copies', () => {
   }
 
   it("gives BatchNormalization's gradient the same values as on cpu", async () => {
-    const grads: Record<string, number[]> = {}
-    for (const backend of ['cpu', 'wasm'] as const) {
-      await tf.setBackend(backend)
-      const x = tf.tensor(Array.from({ length: 4 * 5 * 6 }, (_, i) => Math.cos(i)), [4, 5, 6])
-      const g = tf.grad((t: tf.Tensor) => tf.sum(tf.batchNorm(t, tf.zeros([6]), tf.fill([6], 2), tf.fill([6], 0.25), tf.fill([6], 1.5))))(x)
-      grads[backend] = Array.from(g.dataSync())
-      tf.dispose([x, g])
-    }
+    const grads = await gradOnBoth(
+      Array.from({ length: 4 * 5 * 6 }, (_, i) => Math.cos(i)),
+      [4, 5, 6],
+      (t) => tf.batchNorm(t, tf.zeros([6]), tf.fill([6], 2), tf.fill([6], 0.25), tf.fill([6], 1.5))
+    )
     expect(grads.wasm).toEqual(grads.cpu)
   })
 })
@@ -137,14 +160,7 @@ describe('wasm BatchMatMul by wasm-gemm (one matrix by one matrix)', () => {
       it(`equals cpu within float32 rounding: [${m}, ${k}] x [${k}, ${n}]${ta ? ' A^T' : ''}${tb ? ' B^T' : ''}`, async () => {
         const a = tf.tensor(Array.from({ length: m * k }, (_, i) => Math.sin(i * 0.37)), ta ? [k, m] : [m, k])
         const b = tf.tensor(Array.from({ length: k * n }, (_, i) => Math.cos(i * 0.11)), tb ? [1, n, k] : [1, k, n])
-        const got: Record<string, Float32Array> = {}
-        for (const backend of ['cpu', 'wasm'] as const) {
-          await tf.setBackend(backend)
-          const c = tf.matMul(a, b, ta, tb)
-          expect(c.shape).toEqual([1, m, n])
-          got[backend] = c.dataSync() as Float32Array
-          c.dispose()
-        }
+        const got = await matMulOnBoth(a, b, ta, tb, [1, m, n])
         const d = got.cpu.reduce((mx, x, i) => Math.max(mx, Math.abs(x - got.wasm[i])), 0) / Math.sqrt(k)
         worst.d = Math.max(worst.d, d)
         expect(d).toBeLessThan(1e-5)
@@ -166,5 +182,117 @@ describe('wasm BatchMatMul by wasm-gemm (one matrix by one matrix)', () => {
     }
     expect(results).toEqual([8, 16, 24])
     a.dispose()
+  })
+})
+
+describe('wasm BatchMatMul by wasm-batched-gemm (a batch of products)', () => {
+  // Odd m and k, n a multiple of 4 (the batched path) and not (tfjs's kernel), rank 3 and 4,
+  // the attention layer's shapes (batch 64 x 4 heads, 12 x 32 and 12 x 12).
+  const cases: [number[], number, number, number][] = [
+    [[3], 5, 7, 4],
+    [[2, 3], 1, 1, 8],
+    [[5], 13, 3, 36],
+    [[4], 9, 17, 6],
+    [[64, 4], 12, 32, 12],
+    [[64, 4], 12, 12, 32]
+  ]
+  for (const [outer, m, k, n] of cases) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true]
+    ]) {
+      it(`equals cpu within 1e-6: [${outer}] x [${m}, ${k}] x [${k}, ${n}]${ta ? ' A^T' : ''}${tb ? ' B^T' : ''}`, async () => {
+        const batches = outer.reduce((p, q) => p * q, 1)
+        const a = tf.tensor(Array.from({ length: batches * m * k }, (_, i) => Math.sin(i * 0.37)), [...outer, ...(ta ? [k, m] : [m, k])])
+        const b = tf.tensor(Array.from({ length: batches * k * n }, (_, i) => Math.cos(i * 0.11)), [...outer, ...(tb ? [n, k] : [k, n])])
+        const got = await matMulOnBoth(a, b, ta, tb, [...outer, m, n])
+        for (let i = 0; i < got.cpu.length; i++) expect(Math.abs(got.wasm[i] - got.cpu[i])).toBeLessThan(1e-6 * Math.max(1, Math.abs(got.cpu[i])) * Math.sqrt(k))
+        tf.dispose([a, b])
+      })
+    }
+  }
+
+  it('takes the products of every batch element (no element repeated or skipped)', async () => {
+    await tf.setBackend('wasm')
+    // A[b] = (b + 1) I, B[b] = ones: C[b] is all b + 1.
+    const a = tf.mul(tf.eye(4).expandDims(0).tile([6, 1, 1]), tf.range(1, 7).reshape([6, 1, 1]))
+    const b = tf.ones([6, 4, 8])
+    const c = tf.matMul(a, b, true, false)
+    const rows = (await c.array()) as number[][][]
+    expect(rows.map((r) => r.flat().every((x) => x === r[0][0]) && r[0][0])).toEqual([1, 2, 3, 4, 5, 6])
+    tf.dispose([a, b, c])
+  })
+})
+
+describe('wasm Identity shares its input', () => {
+  it('returns the same values without a new block on the heap', async () => {
+    await tf.setBackend('wasm')
+    const x = tf.tensor([1.5, -2, 3, 4], [2, 2])
+    const buffers = tf.memory().numDataBuffers
+    const y = tf.clone(x)
+    expect(Array.from(y.dataSync())).toEqual([1.5, -2, 3, 4])
+    expect(tf.memory().numDataBuffers).toBe(buffers)
+    // Disposing one leaves the other readable (reference counted, as on cpu).
+    x.dispose()
+    expect(Array.from(y.dataSync())).toEqual([1.5, -2, 3, 4])
+    y.dispose()
+  })
+
+  it('gives a custom gradient the same values as on cpu', async () => {
+    const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [x, save] = args as [tf.Tensor, tf.GradSaveFunc]
+      save([x])
+      return { value: tf.square(x), gradFunc: (dy: tf.Tensor, [sx]: tf.Tensor[]) => tf.mul(dy, tf.mul(sx, 2)) }
+    })
+    const grads = await gradOnBoth([0.5, -1, 2, 3], [4], (t) => f(t) as tf.Tensor)
+    expect(grads.wasm).toEqual(grads.cpu)
+  })
+})
+
+describe('wasm Sum over leading axes by column sums', () => {
+  const cases: [number[], number[], boolean][] = [
+    [[768, 128], [0], false],
+    [[7, 12], [0], true],
+    [[3, 5, 8], [0, 1], false],
+    [[3, 5, 8], [1, 0], true],
+    [[2, 3, 4, 4], [0, 1, 2], false],
+    [[5, 6], [0], false], // width not a multiple of 4: tfjs's kernel
+    [[4, 6, 8], [1], false], // not leading: tfjs's kernel
+    [[4, 8], [-2], false]
+  ]
+  for (const [shape, axis, keepDims] of cases) {
+    it(`equals cpu within 1e-6: [${shape}] axis [${axis}]${keepDims ? ' keepDims' : ''}`, async () => {
+      const got = await onBoth(shape, 'float32', (x) => tf.sum(x, axis, keepDims))
+      expect(got.wasm[0].shape).toEqual(got.cpu[0].shape)
+      const rows = shape.reduce((p, q) => p * q, 1) / got.cpu[0].data.length
+      got.cpu[0].data.forEach((v, i) => expect(Math.abs(got.wasm[0].data[i] - v)).toBeLessThan(1e-6 * rows * 100))
+    })
+  }
+
+  it('leaves int32 sums to tfjs (exact)', async () => {
+    const got = await onBoth([6, 8], 'int32', (x) => tf.sum(x, 0))
+    expect(got.wasm).toEqual(got.cpu)
+  })
+})
+
+describe('wasm Concat and Pack by copyWithin', () => {
+  // tf.reverse (used to make distinct inputs) takes no bool.
+  for (const dtype of ['float32', 'int32'] as const) {
+    for (const axis of [0, 1, 2, -1]) {
+      it(`concat equals cpu: ${dtype} [2, 3, 4] + [2, 3, 4] axis ${axis}`, async () => {
+        const got = await onBoth([2, 3, 4], dtype, (x) => tf.concat([x, tf.reverse(x, 0), x], axis))
+        expect(got.wasm).toEqual(got.cpu)
+      })
+      it(`stack equals cpu: ${dtype} 3 x [2, 3, 4] axis ${axis}`, async () => {
+        const got = await onBoth([2, 3, 4], dtype, (x) => tf.stack([x, tf.reverse(x, 1), x], axis))
+        expect(got.wasm).toEqual(got.cpu)
+      })
+    }
+  }
+  it('concat skips empty inputs like cpu', async () => {
+    const got = await onBoth([3, 2], 'float32', (x) => tf.concat([x, tf.zeros([3, 0]), x], 1))
+    expect(got.wasm).toEqual(got.cpu)
   })
 })

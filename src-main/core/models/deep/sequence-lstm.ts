@@ -7,8 +7,8 @@
  *   XW = x (time-major, [T*B, in]) x kernel                     one matmul for every step
  *   for t: z = XW[t] + h W_rec + bias; gates; c, h               one matmul + one fused kernel
  * Backward through time (tf.customGrad): per step one fused kernel (gate derivatives) + one
- * matmul (dh_{t-1} = dz_t W_rec^T); then the weight gradients are one matmul over all steps,
- *   [d kernel; d recurrent_kernel; d bias] = [X | H_prev | 1]^T DZ,   and dx = DZ kernel^T.
+ * matmul (dh_{t-1} = dz_t W_rec^T); then each weight gradient is one matmul over all steps,
+ *   d kernel = X^T DZ, d recurrent_kernel = H_prev^T DZ, d bias = column sums of DZ,   and dx = DZ kernel^T.
  *
  * The fused kernels (`WorkbenchLstmStep`, `WorkbenchLstmStepGrad`) are registered for the 'cpu'
  * and 'wasm' backends and work on the backends' float32 storage in place: a step reads its rows
@@ -354,19 +354,18 @@ export function sequenceLstm(
       h = hn
       c = cn
     }
-    // Row t*B + b: [x_t | h_{t-1} | 1] of example b. Its transpose times DZ is every weight
-    // gradient at once: d kernel, d recurrent_kernel and d bias are its row blocks.
+    // Row t*B + b: h_{t-1} of example b, time-major like xt (the weight gradients are
+    // xt^T DZ and hPrev^T DZ, one matmul each over all steps).
     const hPrev = tf.concat([h0 ?? tf.zeros([B, u]), ...hs.slice(0, T - 1)], 0)
-    const xh = tf.concat([xt, hPrev, ...(b ? [tf.ones([T * B, 1])] : [])], 1)
     const value = o.returnSequences ? tf.stack(hs, 1) : hs[T - 1]
-    save([xh, w, r, ...cs, ...auxs, ...(c0 ? [c0] : [])])
+    save([xt, hPrev, w, r, ...cs, ...auxs, ...(c0 ? [c0] : [])])
 
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] =>
       tf.tidy(() => {
-        const [sxh, sw, sr] = saved as tf.Tensor2D[]
-        const sc = saved.slice(3, 3 + T) as tf.Tensor2D[]
-        const saux = saved.slice(3 + T, 3 + 2 * T) as tf.Tensor2D[]
-        const sc0 = c0 ? (saved[3 + 2 * T] as tf.Tensor2D) : null
+        const [sxt, shPrev, sw, sr] = saved as tf.Tensor2D[]
+        const sc = saved.slice(4, 4 + T) as tf.Tensor2D[]
+        const saux = saved.slice(4 + T, 4 + 2 * T) as tf.Tensor2D[]
+        const sc0 = c0 ? (saved[4 + 2 * T] as tf.Tensor2D) : null
         const rT = recurrent ? null : tf.transpose(sr)
         const dzs: tf.Tensor2D[] = new Array(T)
         let dh: tf.Tensor2D | null = null
@@ -386,10 +385,10 @@ export function sequenceLstm(
         }
         const dZ = tf.concat(dzs, 0) // [T*B, 4u], time-major like xh
         const dx = tf.transpose(tf.reshape(tf.matMul(dZ, sw, false, true), [T, B, F]), [1, 0, 2])
-        // One matmul over all steps for the three weight gradients (a separate tf.sum for d bias
-        // would be slow on wasm: its Sum over axis 0 transposes the whole DZ first).
-        const dWeights = tf.split(tf.matMul(sxh, dZ, true, false), bias ? [F, u, 1] : [F, u], 0)
-        if (bias) dWeights[2] = tf.reshape(dWeights[2], [4 * u])
+        // One matmul over all steps per weight gradient; d bias is DZ summed over the rows (on
+        // wasm a column sum, wasm-column-sum.ts). Separate products rather than one of
+        // [X | H_prev | 1]^T DZ: no [T*B, F + u + 1] concatenation to build and keep per layer.
+        const dWeights = [tf.matMul(sxt, dZ, true, false), tf.matMul(shPrev, dZ, true, false), ...(bias ? [tf.sum(dZ, 0)] : [])]
         return [dx, ...dWeights, ...(initialState ? [dh!, dc!] : [])]
       })
     return { value, gradFunc }

@@ -53,6 +53,7 @@ import { tfjsPredictor, withPredictor, type Predictor, type PredictorOptions } f
 import { webgpuFault } from './webgpu-rung'
 // Registers the sequence-level LSTM under tfjs's 'LSTM' class name: checkpoints load into it.
 import './sequence-lstm'
+import { adam } from './fused-adam'
 
 /** Examples addressed by index; the loop asks for one batch at a time and disposes it. */
 export interface BatchSource {
@@ -286,7 +287,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   const { model, loss, train, val } = o
   if (train.size === 0) throw new Error('no training examples (check window length, stride and the split)')
   const batchSize = Math.max(1, Math.floor(o.batchSize))
-  const optimizer = o.optimizer === 'sgd' ? tf.train.sgd(o.learningRate) : tf.train.adam(o.learningRate)
+  const optimizer = o.optimizer === 'sgd' ? tf.train.sgd(o.learningRate) : adam(o.learningRate)
   const rng = createRng(o.seed ?? 0)
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
   const scoreSource = o.scoreSource ?? val

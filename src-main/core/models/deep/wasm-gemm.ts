@@ -126,6 +126,33 @@ function packFunction(n: number): FunctionBuilder {
   return f
 }
 
+/**
+ * packT(B, Bp, panels): B given transposed ([n, k] row-major, n = 8 panels) into panels
+ * [n/8][k][8]: for each k, one float from each of the panel's 8 rows of B (offsets immediate).
+ */
+function packTransposedFunction(k: number): FunctionBuilder {
+  const f = new FunctionBuilder(3)
+  const [B, Bp, P] = [0, 1, 2]
+  const [src, end, panelEnd] = [f.i32(), f.i32(), f.i32()]
+  f.get(B).get(P).i32Const(NR * k * 4).i32Mul().i32Add().set(panelEnd)
+  f.doWhile(
+    () => {
+      f.get(B).set(src)
+      f.get(B).i32Const(k * 4).i32Add().set(end)
+      f.doWhile(
+        () => {
+          for (let c = 0; c < NR; c++) f.get(Bp).get(src).loadF32(c * k * 4).storeF32(c * 4)
+          f.addTo(Bp, NR * 4).addTo(src, 4)
+        },
+        () => f.get(src).get(end).i32LtU()
+      )
+      f.addTo(B, NR * k * 4)
+    },
+    () => f.get(B).get(panelEnd).i32LtU()
+  )
+  return f
+}
+
 type Fn = (...args: number[]) => void
 const compiledFns = new WeakMap<WasmMemory, Map<string, Fn>>()
 
@@ -148,7 +175,11 @@ function packB(heap: Heap, b: number, dst: number, k: number, n: number, transpo
     fn(heap.memory, `pack${n}`, () => packFunction(n))(b, dst, k)
     return
   }
-  // Transposed (B given as [n, k]) or ragged n: element by element, padding with zeros.
+  if (transposeB && n % NR === 0) {
+    fn(heap.memory, `packT${k}`, () => packTransposedFunction(k))(b, dst, n / NR)
+    return
+  }
+  // Ragged n: element by element, padding with zeros.
   const h = f32(heap)
   const src = b >> 2
   let o = dst >> 2

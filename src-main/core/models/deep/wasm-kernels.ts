@@ -12,6 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { gemm, type Heap } from './wasm-gemm'
+import { batchedGemm, batchedGemmApplies } from './wasm-batched-gemm'
+import { columnSum, columnSumApplies } from './wasm-column-sum'
 import { wasmMemory, type WasmBackendView } from './lstm-step-simd'
 
 type TypedArray = Float32Array | Int32Array | Uint8Array
@@ -20,6 +22,7 @@ type TypedArray = Float32Array | Int32Array | Uint8Array
 export interface HeapBackend extends WasmBackendView {
   wasm: WasmBackendView['wasm'] & { _malloc(bytes: number): number; _free(ptr: number): void }
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo
+  incRef(dataId: object): void
   typedArrayFromHeap(t: tf.TensorInfo): TypedArray
 }
 
@@ -71,6 +74,34 @@ function tileInto(x: TypedArray, shape: number[], reps: number[], out: TypedArra
   fill(0, 0, 0)
 }
 
+/**
+ * Concatenation along `axis` of numeric tensors (at least two non-empty): each run of each
+ * input is moved with `copyWithin` on one view of the heap. tfjs's wasm Concat does a `subarray`
+ * + `set` per run, a new view each time: 768 x 3 of them for an LSTM's [x | h | 1] rows.
+ */
+function concatOnHeap(be: HeapBackend, inputs: tf.TensorInfo[], axis: number): tf.TensorInfo {
+  const shapes = inputs.map((t) => t.shape)
+  tf.backend_util.assertParamsConsistent(shapes, axis)
+  const out = be.makeOutput(tf.backend_util.computeOutShape(shapes, axis), inputs[0].dtype)
+  const nonEmpty = inputs.filter((t) => tf.util.sizeFromShape(t.shape) > 0)
+  const outer = tf.util.sizeFromShape(nonEmpty[0].shape.slice(0, axis))
+  const inner = nonEmpty.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)))
+  // One view of the heap in the element type, made after the allocation (which may grow the heap).
+  const heap = be.typedArrayFromHeap(out)
+  const view = new (heap.constructor as Float32ArrayConstructor)(heap.buffer)
+  const at = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId)!.memoryOffset / view.BYTES_PER_ELEMENT
+  const starts = nonEmpty.map(at)
+  let dst = at(out)
+  for (let r = 0; r < outer; r++) {
+    for (let i = 0; i < nonEmpty.length; i++) {
+      const src = starts[i] + r * inner[i]
+      view.copyWithin(dst, src, src + inner[i])
+      dst += inner[i]
+    }
+  }
+  return out
+}
+
 /** Slice on the heap; `orig` takes strings. */
 function sliceOnHeap(be: HeapBackend, x: tf.TensorInfo, begin: number | number[], size: number | number[] | undefined): tf.TensorInfo {
   const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size)
@@ -113,6 +144,57 @@ const kernels: Record<string, (orig: tf.KernelConfig) => tf.KernelFunc> = {
       return sliceOnHeap(args.backend as unknown as HeapBackend, x, begin, x.shape.map((d, i) => (i === ax ? s : d)))
     })
   },
+  // tfjs's wasm Concat copies each row of each input with `subarray` + `set`: a new view per run,
+  // 768 x 3 of them for an LSTM's [x | h | 1] rows. Runs are moved with `copyWithin` on one view
+  // of the heap instead (Pack, i.e. tf.stack, ends here too).
+  Concat: (orig) => (args) => {
+    const inputs = args.inputs as unknown as tf.TensorInfo[]
+    if (inputs[0].dtype === 'string' || inputs[0].dtype === 'bool' || inputs.filter((t) => tf.util.sizeFromShape(t.shape) > 0).length < 2) return orig.kernelFunc(args)
+    const axis = tf.util.parseAxisParam((args.attrs as unknown as tf.ConcatAttrs).axis, inputs[0].shape)[0]
+    return concatOnHeap(args.backend as unknown as HeapBackend, inputs, axis)
+  },
+  // tfjs's wasm Pack (tf.stack) is its Concat of the inputs with a new axis of 1.
+  Pack: (orig) => (args) => {
+    const inputs = args.inputs as unknown as tf.TensorInfo[]
+    if (inputs.length < 2 || inputs[0].dtype === 'string' || inputs[0].dtype === 'bool' || tf.util.sizeFromShape(inputs[0].shape) === 0) return orig.kernelFunc(args)
+    const shape = inputs[0].shape
+    for (const t of inputs) {
+      tf.util.assertShapesMatch(shape, t.shape, 'All tensors passed to stack must have matching shapes')
+      tf.util.assert(t.dtype === inputs[0].dtype, () => 'All tensors passed to stack must have matching dtypes')
+    }
+    const { axis: a } = args.attrs as unknown as tf.PackAttrs
+    const axis = a < 0 ? a + shape.length + 1 : a
+    const expanded = inputs.map((t) => ({ ...t, shape: [...shape.slice(0, axis), 1, ...shape.slice(axis)] }))
+    return concatOnHeap(args.backend as unknown as HeapBackend, expanded, axis)
+  },
+  // tfjs's wasm Identity copies its input; the cpu backend's (and wasm's own Reshape) share the
+  // data and count a reference. The engine clones every tensor a custom gradient saves and every
+  // gradient it hands back, so the copies are a training step's [B, T, u] blocks, many times over.
+  Identity: (orig) => (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo }
+    if (x.dtype === 'string') return orig.kernelFunc(args)
+    ;(args.backend as unknown as HeapBackend).incRef(x.dataId)
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype }
+  },
+  // tfjs's wasm Sum transposes the input so the reduced axes are innermost, then sums: a whole
+  // copy of [B * T, d] for every bias gradient (a Sum over axis 0). A sum over leading axes is a
+  // column sum here, straight from the heap (wasm-column-sum.ts).
+  Sum: (orig) => (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo }
+    const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs
+    const be = args.backend as unknown as HeapBackend
+    const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q)
+    const heap = heapOf(be)
+    const leading = axes.length > 0 && axes.every((d, i) => d === i)
+    const rows = x.shape.slice(0, axes.length).reduce((p, q) => p * q, 1)
+    const width = x.shape.slice(axes.length).reduce((p, q) => p * q, 1)
+    if (x.dtype !== 'float32' || !heap || !leading || !columnSumApplies(rows, width)) return orig.kernelFunc(args)
+    const outShape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length)
+    const out = be.makeOutput(outShape, 'float32')
+    const offset = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId)!.memoryOffset
+    columnSum(heap.memory, offset(x), offset(out), rows, width)
+    return out
+  },
   Tile: (orig) => (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo }
     if (x.dtype === 'string') return orig.kernelFunc(args)
@@ -129,7 +211,7 @@ const kernels: Record<string, (orig: tf.KernelConfig) => tf.KernelFunc> = {
 
 const originals = new Map<string, tf.KernelConfig>()
 
-/** Re-registers Slice, Unpack, SplitV and Tile on 'wasm' with the heap-view versions. Idempotent. */
+/** Re-registers Slice, Unpack, SplitV, Tile, Concat, Pack, Identity and Sum on 'wasm' with the versions above. Idempotent. */
 export function patchWasmHeapKernels(): void {
   for (const [name, make] of Object.entries(kernels)) {
     if (originals.has(name)) continue
@@ -149,14 +231,15 @@ export function heapOf(be: HeapBackend): Heap | null {
 }
 
 /**
- * A BatchMatMul of one matrix by one matrix (every batch dimension 1, float32, nothing empty) by
- * wasm-gemm.ts, or null for anything else (then tfjs's kernel runs).
+ * A float32 BatchMatMul on the heap, or null where tfjs's kernel should run: one matrix by one
+ * matrix (every batch dimension 1, nothing empty) by wasm-gemm.ts; a batch of products (batch
+ * dimensions equal on both sides, no broadcasting, n a multiple of 4) by wasm-batched-gemm.ts.
  */
 export function gemmOnHeap(be: HeapBackend, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): tf.TensorInfo | null {
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return null
   const heap = heapOf(be)
   const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2))
-  if (!heap || outer.some((d) => d !== 1)) return null
+  if (!heap) return null
   const [ar, br] = [a.shape.length, b.shape.length]
   const m = transposeA ? a.shape[ar - 1] : a.shape[ar - 2]
   const k = transposeA ? a.shape[ar - 2] : a.shape[ar - 1]
@@ -164,8 +247,17 @@ export function gemmOnHeap(be: HeapBackend, a: tf.TensorInfo, b: tf.TensorInfo, 
   const kb = transposeB ? b.shape[br - 1] : b.shape[br - 2]
   if (k !== kb) throw new Error(`Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`)
   if (m === 0 || k === 0 || n === 0) return null
-  const out = be.makeOutput([...outer, m, n], 'float32')
   const offset = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId)!.memoryOffset
-  gemm(heap, { a: offset(a), b: offset(b), bId: b.dataId, c: offset(out), m, k, n, transposeA, transposeB })
+  if (outer.every((d) => d === 1)) {
+    const out = be.makeOutput([...outer, m, n], 'float32')
+    gemm(heap, { a: offset(a), b: offset(b), bId: b.dataId, c: offset(out), m, k, n, transposeA, transposeB })
+    return out
+  }
+  const shape = { m, k, n, transposeA, transposeB }
+  const same = ar === br && a.shape.slice(0, -2).every((d, i) => d === b.shape[i])
+  if (!same || !batchedGemmApplies(shape)) return null
+  const out = be.makeOutput([...outer, m, n], 'float32')
+  const batches = outer.reduce((x, y) => x * y, 1)
+  if (batches > 0) batchedGemm(heap, { a: offset(a), b: offset(b), c: offset(out), batches }, shape)
   return out
 }

@@ -132,6 +132,16 @@ export class FunctionBuilder {
     return this.simd(0x09, 2, ...uleb(offset))
   }
 
+  /** One float32 from the address on the stack + `offset` bytes (f32.load). */
+  loadF32(offset: number): this {
+    return this.op(0x2a, 2, ...uleb(offset))
+  }
+
+  /** f32 store of the top value at the address below it + `offset` bytes (f32.store). */
+  storeF32(offset: number): this {
+    return this.op(0x38, 2, ...uleb(offset))
+  }
+
   /** v128 store of the top value at the address below it + `offset` bytes. */
   store(offset: number): this {
     return this.simd(0x0b, 2, ...uleb(offset))
@@ -139,6 +149,11 @@ export class FunctionBuilder {
 
   f32x4(op: keyof typeof F32X4): this {
     return this.simd(...uleb(F32X4[op]))
+  }
+
+  /** f32x4.sqrt (IEEE, correctly rounded per lane). */
+  sqrt(): this {
+    return this.simd(...uleb(0xe3))
   }
 
   abs(): this {
