@@ -14,7 +14,7 @@ import { bceLoss, buildLstmClassifier, lstmClassifierParamsSchema } from '../../
 import { buildLstmAutoencoder, lstmAutoencoderParamsSchema, mseLoss, windowErrors } from '../../src-main/core/models/deep/lstm-autoencoder'
 import { buildLstmAttention } from '../../src-main/core/models/deep/lstm-attention'
 import { column, predictAll } from '../../src-main/core/models/deep/lstm-attention-trainer'
-import { onnxPredictor, openPredictor, ORT_MIN_WINDOWS, parityGap } from '../../src-main/core/models/deep/predictor'
+import { onnxPredictor, openPredictor, ORT_MIN_WINDOWS, parityGap, type PredictorOptions } from '../../src-main/core/models/deep/predictor'
 import { createRng } from '../../src-main/core/data/rng'
 
 const TOL = 1e-4
@@ -141,6 +141,19 @@ describe('in-training scoring in ONNX Runtime equals tfjs', { timeout: 120_000 }
   })
 })
 
+/**
+ * A predictor opened on a small classifier whose weights then change: the export is a snapshot,
+ * so ONNX Runtime (old weights) and tfjs (new ones) disagree on `x`.
+ */
+async function staleExport(o: PredictorOptions) {
+  const model = buildLstmClassifier(lstmClassifierParamsSchema.parse({ window: 8, units: [4], denseUnits: 0, batchNorm: false, seed: 1 }), 2)
+  const ort = await openPredictor(model, 1000, o)
+  const scaled = model.getWeights().map((w) => tf.mul(w, 3))
+  model.setWeights(scaled)
+  tf.dispose(scaled)
+  return { model, ort, x: tf.randomNormal([16, 8, 2], 0, 1, 'float32', 4) }
+}
+
 describe('which engine scores', () => {
   it("'auto' keeps small passes in tfjs and sends larger ones to ONNX Runtime", async () => {
     const model = buildLstmClassifier(lstmClassifierParamsSchema.parse({ window: 8, units: [4], denseUnits: 0, seed: 1 }), 2)
@@ -164,15 +177,9 @@ describe('which engine scores', () => {
   })
 
   it('the parity guard: an export that disagrees with tfjs on its first batch hands the model back to tfjs for good', async () => {
-    const model = buildLstmClassifier(lstmClassifierParamsSchema.parse({ window: 8, units: [4], denseUnits: 0, batchNorm: false, seed: 1 }), 2)
     const logs: string[] = []
-    const ort = await openPredictor(model, 1000, { onLog: (_, m) => logs.push(m) })
+    const { model, ort, x } = await staleExport({ onLog: (_, m) => logs.push(m) })
     expect(ort.engine).toBe('onnxruntime')
-    // The export is a snapshot: weights changed after it make ORT and tfjs disagree.
-    const scaled = model.getWeights().map((w) => tf.mul(w, 3))
-    model.setWeights(scaled)
-    tf.dispose(scaled)
-    const x = tf.randomNormal([16, 8, 2], 0, 1, 'float32', 4)
     const got = await ort.predict(x)
     const want = model.predict(x) as tf.Tensor
     expect(parityGap(got.dataSync(), want.dataSync())).toBe(0)
@@ -184,12 +191,7 @@ describe('which engine scores', () => {
   })
 
   it("engine 'onnxruntime' refuses a mismatch instead of falling back to tfjs", async () => {
-    const model = buildLstmClassifier(lstmClassifierParamsSchema.parse({ window: 8, units: [4], denseUnits: 0, batchNorm: false, seed: 1 }), 2)
-    const ort = await openPredictor(model, 1000, { engine: 'onnxruntime' })
-    const scaled = model.getWeights().map((w) => tf.mul(w, 3))
-    model.setWeights(scaled)
-    tf.dispose(scaled)
-    const x = tf.randomNormal([16, 8, 2], 0, 1, 'float32', 4)
+    const { model, ort, x } = await staleExport({ engine: 'onnxruntime' })
     await expect(ort.predict(x)).rejects.toThrow(/ONNX export of .* differs from tfjs by .* on its first rows/)
     x.dispose()
     await ort.release()
