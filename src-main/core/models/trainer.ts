@@ -10,6 +10,12 @@ import type { BackendReport, Epoch, LogLevel, RunProgress, TrialOutput } from '.
 export type { TrialOutput, TrialScores } from '../store/run-schemas'
 
 /** How a trainer reports while it runs (the training worker sends each to the host). */
+/** Where an interrupted run's resume checkpoint lies, and which run wrote it. */
+export interface ResumeFrom {
+  dir: string
+  runId: number
+}
+
 export interface TrainerHooks {
   /** The params as resolved (defaults filled in), recorded with the run. */
   onParams?: (params: Record<string, unknown>) => void
@@ -19,6 +25,10 @@ export interface TrainerHooks {
   onEpoch?: (e: Epoch) => void
   /** This run's artifact folder (checkpoints, weights); absent when trials run in-process. */
   artifactsDir?: string
+  /** An interrupted earlier run's resume checkpoint (deep trials continue from it). */
+  resumeFrom?: ResumeFrom | null
+  /** The data the trial trains on (stored version ids, or a generator and its params), set by runTrial: part of a resume checkpoint's fingerprint. */
+  dataIdentity?: string[]
   shouldStop?: () => boolean
 }
 

@@ -111,7 +111,8 @@ export async function runTrial(spec: ExperimentSpec, hooks: TrialHooks = {}): Pr
   hooks.onLog?.('info', `data: train ${train.timestamps.length} rows, test ${test.timestamps.length} rows, ${train.columns.length} features`)
   progress({ stage: 'data', fraction: 0.05, message: 'data ready', etaMs: null })
 
-  const out = await withSeededMathRandom(seed, () => trainer.run({ spec, train, validation, test, hooks: { ...hooks, onProgress: progress }, started }))
+  const dataIdentity = sources.map((s) => `${s.role}:${s.kind === 'version' ? s.id : `${s.generator} ${JSON.stringify(s.params)}`}`)
+  const out = await withSeededMathRandom(seed, () => trainer.run({ spec, train, validation, test, hooks: { ...hooks, onProgress: progress, dataIdentity }, started }))
   // Where each split's rows live: validation windows of a held-out tail are rows of the train version.
   for (const s of out.scores) s.role = s.split === 'validation' ? validationRole : s.split
   out.results.partRows = { train: train.timestamps.length, validation: validation?.timestamps.length ?? 0, test: test.timestamps.length }
