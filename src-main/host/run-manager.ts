@@ -25,7 +25,7 @@ import * as runs from '../core/store/runs-repo'
 import { getTrial } from '../core/store/trials-repo'
 import { recordRunOutcome, type RunOutcome } from '../core/store/outcomes-repo'
 import { crashPoint } from '../core/crash-point'
-import { hasResumeCheckpoint, removeResumeCheckpoint, resumeDir } from '../core/models/deep/resume-files'
+import { hasResumeCheckpoint, removeResumeCheckpoints, resumeDirsOfRun } from '../core/models/deep/resume-files'
 import type { ResumeFrom } from '../core/models/trainer'
 import type { FromWorker } from '../workers/protocol'
 import type { DataRole, RunProgress } from '../core/store/run-schemas'
@@ -225,8 +225,8 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
   private resumeCheckpoint(trialId: number, runId: number): ResumeFrom | null {
     for (const r of runs.earlierTrialRuns(this.db, trialId, runId)) {
       if (r.status !== 'interrupted') return null
-      const dir = resumeDir(this.artifactsDir(r.id))
-      if (hasResumeCheckpoint(dir)) return { dir, runId: r.id }
+      const artifactsDir = this.artifactsDir(r.id)
+      if (resumeDirsOfRun(artifactsDir).some(hasResumeCheckpoint)) return { artifactsDir, runId: r.id }
     }
     return null
   }
@@ -237,7 +237,7 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
     const ids = [runId, ...(trialId != null ? runs.earlierTrialRuns(this.db, trialId, runId).map((r) => r.id) : [])]
     for (const id of ids) {
       try {
-        removeResumeCheckpoint(resumeDir(this.artifactsDir(id)))
+        removeResumeCheckpoints(this.artifactsDir(id))
       } catch (err) {
         this.log(runId, 'warn', `could not remove the resume checkpoint of run ${id}: ${(err as Error).message}`, true)
       }

@@ -10,9 +10,9 @@ import type { BackendReport, Epoch, LogLevel, RunProgress, TrialOutput } from '.
 export type { TrialOutput, TrialScores } from '../store/run-schemas'
 
 /** How a trainer reports while it runs (the training worker sends each to the host). */
-/** Where an interrupted run's resume checkpoint lies, and which run wrote it. */
+/** An interrupted run that left a resume checkpoint: its artifact folder (the checkpoint is in `resume/` there) and id. */
 export interface ResumeFrom {
-  dir: string
+  artifactsDir: string
   runId: number
 }
 

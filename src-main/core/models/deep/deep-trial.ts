@@ -211,7 +211,7 @@ export function sharedTrainLoopOptions(ctx: TrainerContext, p: DeepTrainingParam
     resume: hooks.artifactsDir
       ? {
           dir: resumeDir(hooks.artifactsDir),
-          from: hooks.resumeFrom ? { dir: hooks.resumeFrom.dir, label: `run ${hooks.resumeFrom.runId}` } : null,
+          from: hooks.resumeFrom ? { dir: resumeDir(hooks.resumeFrom.artifactsDir), label: `run ${hooks.resumeFrom.runId}` } : null,
           fingerprint: { kind: ctx.spec.model.kind, params: p, data: hooks.dataIdentity ?? null, split: ctx.spec.split }
         }
       : null,
