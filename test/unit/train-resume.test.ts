@@ -14,6 +14,8 @@ import { buildLstmClassifier, lstmClassifierParamsSchema } from '../../src-main/
 import { hasResumeCheckpoint } from '../../src-main/core/models/deep/resume-files'
 import { createRng } from '../../src-main/core/data/rng'
 import { CancelledError } from '../../src-main/core/cancelled'
+import { runTrial } from '../../src-main/core/search/run-trial'
+import { parseSpec } from '../../src-main/core/search/spec'
 
 beforeAll(async () => {
   await initTfjs({ prefer: 'cpu' })
@@ -179,5 +181,39 @@ describe('training loop resume checkpoints', () => {
     expect(epochs).toEqual([1, 2])
     expect(r.history).toHaveLength(2)
     model.dispose()
+  })
+})
+
+describe('per-segment trials resume segment by segment', () => {
+  it('a per-segment run stopped in its second segment resumes each segment from its own checkpoint and ends as an uninterrupted run does', { timeout: 240_000 }, async () => {
+    const spec = parseSpec({
+      name: 'perseg-resume',
+      dataset: { generator: 'business-risk', params: { businesses: 3, months: 48, distressRate: 0.5, seed: 4 } },
+      split: { kind: 'per-segment', train: { firstRows: 30 } },
+      model: { kind: 'lstm-classifier', params: { window: 6, units: [4], denseUnits: 0, dropout: 0, denseDropout: 0, batchSize: 8, epochs: 3, earlyStoppingPatience: null, seed: 2 } }
+    })
+    const whole = await runTrial(spec, { artifactsDir: temp() })
+    const first = temp()
+    let stop = false
+    await expect(
+      runTrial(spec, {
+        artifactsDir: first,
+        onProgress: (p) => {
+          // Segment 2's third epoch has begun: segment 1 is done, segment 2 has two epochs behind it.
+          if (p.message.startsWith('segment 2/') && p.training?.epoch === 3) stop = true
+        },
+        shouldStop: () => stop
+      })
+    ).rejects.toBeInstanceOf(CancelledError)
+    const logs: string[] = []
+    const resumed = await runTrial(spec, { artifactsDir: temp(), resumeFrom: { artifactsDir: first, runId: 1 }, onLog: (_l, m) => logs.push(m) })
+    const resumes = logs.filter((m) => m.includes('resumed from'))
+    expect(resumes).toHaveLength(2)
+    expect(resumes[0]).toMatch(/^\[[^\]]+\] resumed from epoch 3 of run 1 /)
+    expect(resumes[1]).toMatch(/^\[[^\]]+\] resumed from epoch 2 of run 1 /)
+    // The third segment had not started: it says so and trains from epoch 1.
+    expect(logs.filter((m) => m.includes('could not resume'))).toEqual([expect.stringMatching(/^\[[^\]]+\] could not resume from run 1: no checkpoint in .*segment-2.resume; training starts over at epoch 1$/)])
+    expect(resumed.results.perSegment).toEqual(whole.results.perSegment)
+    expect(resumed.results.metrics).toEqual(whole.results.metrics)
   })
 })
