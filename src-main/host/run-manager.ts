@@ -25,6 +25,8 @@ import * as runs from '../core/store/runs-repo'
 import { getTrial } from '../core/store/trials-repo'
 import { recordRunOutcome, type RunOutcome } from '../core/store/outcomes-repo'
 import { crashPoint } from '../core/crash-point'
+import { hasResumeCheckpoint, removeResumeCheckpoints, resumeDirsOfRun } from '../core/models/deep/resume-files'
+import type { ResumeFrom } from '../core/models/trainer'
 import type { FromWorker } from '../workers/protocol'
 import type { DataRole, RunProgress } from '../core/store/run-schemas'
 import type { WorkerLauncher, WorkerExit } from './worker-launcher'
@@ -179,7 +181,7 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
     const id = entry.runId
     const trialId = runs.getRun(this.db, id)?.trialId ?? null
     const fresh = trialId !== null && this.freshFor.delete(trialId)
-    const job = { runId: id, spec: entry.spec, dbFile: this.dbFile, artifactsDir: join(this.artifactsRoot, `run-${id}`), threads: this.threadsPerTrial }
+    const job = { runId: id, spec: entry.spec, dbFile: this.dbFile, artifactsDir: this.artifactsDir(id), threads: this.threadsPerTrial, resumeFrom: null as ResumeFrom | null }
     const listener: TrialListener = {
       onMessage: (m) => {
         try {
@@ -204,6 +206,8 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
           onWithdrawn: (why) => this.runHere(entry, () => this.workers.start(job, entry.spec.isolation ?? 'warm', listener), why)
         })
       } else {
+        // Only a local worker can read the checkpoint folder: an agent's run starts from scratch.
+        job.resumeFrom = trialId !== null ? this.resumeCheckpoint(trialId, id) : null
         entry.worker = this.workers.start(job, fresh ? 'fresh' : (entry.spec.isolation ?? 'warm'), listener)
       }
     } catch (err) {
@@ -227,6 +231,37 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
     runs.setRunLocal(this.db, entry.runId, entry.worker.pid)
     this.log(entry.runId, 'warn', `${why}: the trial runs on this machine instead`)
     this.emit('changed', entry.runId)
+  }
+
+  private artifactsDir(runId: number): string {
+    return join(this.artifactsRoot, `run-${runId}`)
+  }
+
+  /**
+   * The resume checkpoint the trial's latest interrupted run left (train-loop.ts writes one after
+   * every epoch of a deep trial): the newest among the interrupted runs right before this one, so
+   * a run interrupted before its first epoch does not hide its predecessor's.
+   */
+  private resumeCheckpoint(trialId: number, runId: number): ResumeFrom | null {
+    for (const r of runs.earlierTrialRuns(this.db, trialId, runId)) {
+      if (r.status !== 'interrupted') return null
+      const artifactsDir = this.artifactsDir(r.id)
+      if (resumeDirsOfRun(artifactsDir).some(hasResumeCheckpoint)) return { artifactsDir, runId: r.id }
+    }
+    return null
+  }
+
+  /** A run that ended for good (not interrupted): its trial's resume checkpoints are no longer needed. */
+  private dropResumeCheckpoints(runId: number): void {
+    const trialId = runs.getRun(this.db, runId)?.trialId
+    const ids = [runId, ...(trialId != null ? runs.earlierTrialRuns(this.db, trialId, runId).map((r) => r.id) : [])]
+    for (const id of ids) {
+      try {
+        removeResumeCheckpoints(this.artifactsDir(id))
+      } catch (err) {
+        this.log(runId, 'warn', `could not remove the resume checkpoint of run ${id}: ${(err as Error).message}`, true)
+      }
+    }
   }
 
   /** An agent took the run (or took it over from one that died): recorded with the run. */
@@ -353,6 +388,7 @@ export class RunManager extends EventEmitter<RunManagerEvents> implements TrialL
       const written = recordRunOutcome(this.db, entry.runId, outcome)
       if (!written) this.log(entry.runId, 'warn', `the ${outcome.status} outcome was not recorded: the run had already ended (another process reclaimed it)`, true)
       crashPoint('outcome:after-commit')
+      if (written && outcome.status !== 'interrupted') this.dropResumeCheckpoints(entry.runId)
     } catch (err) {
       if (isBusyError(err) && attempt < OUTCOME_RETRY_MS.length) {
         if (attempt === 0) process.stderr.write(`workbench: run ${entry.runId}: the database is busy; retrying to record its ${outcome.status} outcome\n`)

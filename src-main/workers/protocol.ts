@@ -11,6 +11,7 @@
  */
 import { z } from 'zod'
 import type { ExperimentSpec } from '../core/search/spec'
+import type { ResumeFrom } from '../core/models/trainer'
 import type { ReadOptions } from '../core/data/import/detect'
 import { columnRoleEntrySchema } from '../core/data/import/options'
 import { fillReportSchema } from '../core/data/missing-values'
@@ -50,6 +51,11 @@ export interface TrainingJob {
    * starts once, with its first trial's count: the host gives every trial the same.
    */
   threads: number
+  /**
+   * The resume checkpoint an earlier, interrupted run of this trial left (its folder and run id):
+   * a deep trial continues after its last completed epoch (train-loop.ts). Absent: from scratch.
+   */
+  resumeFrom?: ResumeFrom | null
 }
 
 /**

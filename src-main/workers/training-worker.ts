@@ -42,6 +42,7 @@ async function run(job: TrainingJob): Promise<void> {
     channel.send({ type: 'started', backend: await backendFor(job.spec.model.kind, { threads: job.threads }) })
     const out = await runTrial(job.spec, {
       artifactsDir: job.artifactsDir,
+      resumeFrom: job.resumeFrom ?? null,
       loadVersion: (idOrPrefix) => {
         db ??= openReadonlyDatabase(job.dbFile)
         const id = resolveDatasetId(db, idOrPrefix)

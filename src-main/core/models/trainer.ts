@@ -10,6 +10,12 @@ import type { BackendReport, Epoch, LogLevel, RunProgress, TrialOutput } from '.
 export type { TrialOutput, TrialScores } from '../store/run-schemas'
 
 /** How a trainer reports while it runs (the training worker sends each to the host). */
+/** An interrupted run that left a resume checkpoint: its artifact folder (the checkpoint is in `resume/` there) and id. */
+export interface ResumeFrom {
+  artifactsDir: string
+  runId: number
+}
+
 export interface TrainerHooks {
   /** The params as resolved (defaults filled in), recorded with the run. */
   onParams?: (params: Record<string, unknown>) => void
@@ -19,6 +25,10 @@ export interface TrainerHooks {
   onEpoch?: (e: Epoch) => void
   /** This run's artifact folder (checkpoints, weights); absent when trials run in-process. */
   artifactsDir?: string
+  /** An interrupted earlier run's resume checkpoint (deep trials continue from it). */
+  resumeFrom?: ResumeFrom | null
+  /** The data the trial trains on (stored version ids, or a generator and its params), set by runTrial: part of a resume checkpoint's fingerprint. */
+  dataIdentity?: string[]
   shouldStop?: () => boolean
 }
 

@@ -50,6 +50,8 @@ export async function runPerSegmentTrial(
         ...hooks,
         // Each segment's checkpoint in a folder of its own (the explanations load it later).
         artifactsDir: hooks.artifactsDir ? join(hooks.artifactsDir, `segment-${k}`) : undefined,
+        // ... and so is its resume checkpoint: segment k continues from segment k's.
+        resumeFrom: hooks.resumeFrom ? { ...hooks.resumeFrom, artifactsDir: join(hooks.resumeFrom.artifactsDir, `segment-${k}`) } : null,
         // One history per segment would interleave epochs 1..n: each segment logs its own instead.
         onEpoch: undefined,
         onParams: k === 0 ? hooks.onParams : undefined,

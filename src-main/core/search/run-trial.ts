@@ -74,6 +74,11 @@ export function resolveData(
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
 
+/** The data a trial trains on, in words: part of a resume checkpoint's fingerprint (TrainerHooks.dataIdentity). */
+function dataIdentity(sources: DataSource[]): string[] {
+  return sources.map((s) => `${s.role}:${s.kind === 'version' ? s.id : `${s.generator} ${JSON.stringify(s.params)}`}`)
+}
+
 /**
  * NaN or ±Infinity in a feature make a model train and score on garbage without failing (5 NaN
  * cells in 3,000 rows took recall from 100 % to 22 %). Imports fill or refuse them now; versions
@@ -100,7 +105,7 @@ export async function runTrial(spec: ExperimentSpec, hooks: TrialHooks = {}): Pr
   if (split.kind === 'per-segment') {
     const { full, sources } = resolveFull(spec, hooks.loadVersion)
     for (const source of sources) hooks.onDataset?.(source)
-    const out = await withSeededMathRandom(seed, () => runPerSegmentTrial(spec, split, full, trainer, { ...hooks, onProgress: progress }, started))
+    const out = await withSeededMathRandom(seed, () => runPerSegmentTrial(spec, split, full, trainer, { ...hooks, onProgress: progress, dataIdentity: dataIdentity(sources) }, started))
     for (const s of out.scores) s.role = 'train'
     const seg = out.results.perSegment ?? []
     out.results.partRows = { train: sum(seg.map((s) => s.rows.train)), validation: sum(seg.map((s) => s.rows.validation)), test: sum(seg.map((s) => s.rows.test)) }
@@ -111,7 +116,7 @@ export async function runTrial(spec: ExperimentSpec, hooks: TrialHooks = {}): Pr
   hooks.onLog?.('info', `data: train ${train.timestamps.length} rows, test ${test.timestamps.length} rows, ${train.columns.length} features`)
   progress({ stage: 'data', fraction: 0.05, message: 'data ready', etaMs: null })
 
-  const out = await withSeededMathRandom(seed, () => trainer.run({ spec, train, validation, test, hooks: { ...hooks, onProgress: progress }, started }))
+  const out = await withSeededMathRandom(seed, () => trainer.run({ spec, train, validation, test, hooks: { ...hooks, onProgress: progress, dataIdentity: dataIdentity(sources) }, started }))
   // Where each split's rows live: validation windows of a held-out tail are rows of the train version.
   for (const s of out.scores) s.role = s.split === 'validation' ? validationRole : s.split
   out.results.partRows = { train: train.timestamps.length, validation: validation?.timestamps.length ?? 0, test: test.timestamps.length }

@@ -204,6 +204,11 @@ export function doneTrialBriefs(db: Db, experimentId: number): (RunBrief & { tri
   return rows.map((r) => ({ ...toBrief(r), trialId: r.trial_id }))
 }
 
+/** A trial's runs before `beforeRunId`, newest first (the host looks there for a resume checkpoint). */
+export function earlierTrialRuns(db: Db, trialId: number, beforeRunId: number): { id: number; status: RunStatus }[] {
+  return stmt(db, 'SELECT id, status FROM runs WHERE trial_id = ? AND id < ? ORDER BY id DESC').all(trialId, beforeRunId) as { id: number; status: RunStatus }[]
+}
+
 export function getRun(db: Db, id: number): RunRecord | null {
   const r = stmt(db, `${SELECT} WHERE runs.id = ?`).get(id) as Row | undefined
   return r ? toRecord(r) : null

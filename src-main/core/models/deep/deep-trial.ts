@@ -20,6 +20,7 @@ import type { BackendReport, RunResults } from '../../store/run-schemas'
 import { forEachBatch, trainingStep, type BatchProgress, type BatchSource, type EpochRecord, type Scorer, type TrainLoopOptions } from './train-loop'
 import type { DeepTrainingParams } from './params'
 import { initTfjs } from './tfjs-runtime'
+import { resumeDir } from './resume-files'
 
 /** Share of the validation fallback taken from the end of the train windows. */
 export const VALIDATION_TAIL = 0.15
@@ -206,6 +207,14 @@ export function sharedTrainLoopOptions(ctx: TrainerContext, p: DeepTrainingParam
     reduceLrOnPlateau: p.reduceLrPatience ? { patience: p.reduceLrPatience, factor: p.reduceLrFactor, minLr: p.minLr } : null,
     seed: p.seed,
     checkpointDir: hooks.artifactsDir ?? null,
+    // A resume checkpoint after every epoch in the run's folder; an interrupted run's is continued.
+    resume: hooks.artifactsDir
+      ? {
+          dir: resumeDir(hooks.artifactsDir),
+          from: hooks.resumeFrom ? { dir: resumeDir(hooks.resumeFrom.artifactsDir), label: `run ${hooks.resumeFrom.runId}` } : null,
+          fingerprint: { kind: ctx.spec.model.kind, params: p, data: hooks.dataIdentity ?? null, split: ctx.spec.split }
+        }
+      : null,
     shouldStop: hooks.shouldStop,
     onBatch: progressOver(ctx),
     onEpoch: (e: EpochRecord) => hooks.onEpoch?.(e),

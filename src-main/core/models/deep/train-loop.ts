@@ -51,6 +51,7 @@ import type { Epoch, TrainingStep } from '../../store/run-schemas'
 import { stopIfAsked } from '../../cancelled'
 import { tfjsPredictor, withPredictor, type Predictor, type PredictorOptions } from './predictor'
 import { webgpuFault } from './webgpu-rung'
+import { loadResumeCheckpoint, saveResumeCheckpoint, type NamedTensor, type ResumeCheckpoint } from './resume-checkpoint'
 // Registers the sequence-level LSTM under tfjs's 'LSTM' class name: checkpoints load into it.
 import './sequence-lstm'
 import { adam } from './fused-adam'
@@ -126,9 +127,23 @@ export interface TrainLoopOptions {
   shouldStop?: () => boolean
   /** How the validation passes run (predictor.ts; default: ONNX Runtime when worth it, else tfjs). */
   inference?: Omit<PredictorOptions, 'onLog'>
+  /** Resume checkpoints (resume-checkpoint.ts): one written after every epoch, and an earlier run's to continue. */
+  resume?: ResumeOptions | null
   onBatch?: (p: BatchProgress) => void
   onEpoch?: (e: EpochRecord) => void
   onLog?: (level: 'info' | 'warn', message: string) => void
+}
+
+export interface ResumeOptions {
+  /** Folder this run's checkpoint is written to at the end of every epoch (replaced atomically). */
+  dir: string
+  /** A checkpoint an earlier, interrupted run of the same trial left, and its name in the log ("run 12"). */
+  from?: { dir: string; label: string } | null
+  /**
+   * What is being trained (model kind and params, data versions, seed): a checkpoint written for
+   * another fingerprint is refused. The loop adds its own settings and the example counts.
+   */
+  fingerprint: Record<string, unknown>
 }
 
 export interface TrainLoopResult {
@@ -283,6 +298,41 @@ function validationMetrics(scores: Float32Array, labels: Uint8Array, threshold: 
   return { auc, ap, confusion, precision, recall, f1, histogram: scoreHistogram(labels, scores, 30) }
 }
 
+/** Adam's running powers of beta1/beta2: setWeights recomputes them with pow, the steps keep a running product; the saved values are put back so the next step does not hinge on the two rounding alike. */
+type AdamBetas = { accBeta1?: tf.Variable; accBeta2?: tf.Variable }
+const ADAM_BETAS = ['accBeta1', 'accBeta2'] as const
+
+/** The optimizer's state as named tensors (the iteration count is a new tensor: `owned`, the caller disposes it). */
+async function optimizerState(opt: tf.Optimizer): Promise<{ named: NamedTensor[]; owned: tf.Tensor[] }> {
+  const named = await opt.getWeights()
+  const owned = named.filter((w) => w.name === 'iter').map((w) => w.tensor)
+  const betas = opt as unknown as AdamBetas
+  for (const b of ADAM_BETAS) {
+    const v = betas[b]
+    if (v) named.push({ name: `adam/${b}`, tensor: v })
+  }
+  return { named, owned }
+}
+
+async function restoreOptimizer(opt: tf.Optimizer, saved: NamedTensor[]): Promise<void> {
+  await opt.setWeights(saved.filter((w) => !w.name.startsWith('adam/')))
+  const betas = opt as unknown as AdamBetas
+  for (const w of saved) {
+    const b = ADAM_BETAS.find((n) => w.name === `adam/${n}`)
+    if (b) betas[b]?.assign(w.tensor)
+  }
+}
+
+/** One epoch's seeded Fisher-Yates over the example indices, in place: the same seed gives the same batches. */
+function shuffleOrder(order: Int32Array, rng: ReturnType<typeof createRng>): void {
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(0, i)
+    const t = order[i]
+    order[i] = order[j]
+    order[j] = t
+  }
+}
+
 export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   const { model, loss, train, val } = o
   if (train.size === 0) throw new Error('no training examples (check window length, stride and the split)')
@@ -304,19 +354,43 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   let lrWait = 0
   let stoppedEarly = false
   let checkpointFile: string | null = null
-  const history: EpochRecord[] = []
+  let history: EpochRecord[] = []
+  const shuffle = o.shuffle ?? true
+  const fingerprint = o.resume
+    ? { ...o.resume.fingerprint, loop: { optimizer: o.optimizer ?? 'adam', batchSize, shuffle, seed: o.seed ?? 0, train: train.size, val: val?.size ?? null, scored: scoreSource?.size ?? null } }
+    : null
+  let startEpoch = 1
 
   try {
-    for (let epoch = 1; epoch <= o.epochs; epoch++) {
-      if (o.shuffle ?? true) {
-        // Seeded Fisher-Yates over example indices: the same seed gives the same batches.
-        for (let i = order.length - 1; i > 0; i--) {
-          const j = rng.int(0, i)
-          const t = order[i]
-          order[i] = order[j]
-          order[j] = t
+    const from = o.resume?.from
+    if (from && fingerprint) {
+      const loaded = await loadResumeCheckpoint(from.dir, fingerprint)
+      if (!loaded.ok) o.onLog?.('warn', `could not resume from ${from.label}: ${loaded.reason}; training starts over at epoch 1`)
+      else {
+        const c = loaded.checkpoint
+        ;({ lr, best, bestEpoch, esWait, lrWait, stoppedEarly, history } = c)
+        bestWeights = c.tensors.best
+        bestValScores = c.tensors.bestValScores
+        // This run's folder gets the best-weights checkpoint too (the trainers report it as the model file).
+        if (o.checkpointDir && bestWeights) {
+          model.setWeights(bestWeights)
+          checkpointFile = await saveModelFiles(model, o.checkpointDir)
         }
+        model.setWeights(c.tensors.current)
+        tf.dispose(c.tensors.current)
+        await restoreOptimizer(optimizer, c.tensors.optimizer)
+        tf.dispose(c.tensors.optimizer.map((w) => w.tensor))
+        setLr(optimizer, lr)
+        // The shuffle RNG has no state to save: replaying the done epochs' draws gives epoch N+1 its order.
+        if (shuffle) for (let e = 1; e <= c.epoch; e++) shuffleOrder(order, rng)
+        startEpoch = stoppedEarly ? o.epochs + 1 : c.epoch + 1
+        o.onLog?.('info', `resumed from epoch ${c.epoch} of ${from.label} (best epoch ${bestEpoch}${stoppedEarly ? ', it had stopped early' : ''})`)
+        // The new run's history shows every epoch: the done ones are replayed as they were.
+        for (const e of history) o.onEpoch?.(e)
       }
+    }
+    for (let epoch = startEpoch; epoch <= o.epochs; epoch++) {
+      if (shuffle) shuffleOrder(order, rng)
       const t0 = performance.now()
       let lossSum = 0
       for (let b = 0; b < batches; b++) {
@@ -392,8 +466,10 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
         histogram: vm?.histogram
       }
       history.push(record)
-      o.onEpoch?.(record)
 
+      // The decisions first, then the resume checkpoint, then the epoch goes out: when the host
+      // hears of epoch N, a rerun can continue after it.
+      const notes: string[] = []
       if (improved) {
         best = monitored
         bestEpoch = epoch
@@ -410,17 +486,28 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
         const p = o.reduceLrOnPlateau
         if (p && lrWait >= p.patience && lr > p.minLr) {
           const next = Math.max(lr * p.factor, p.minLr)
-          o.onLog?.('info', `epoch ${epoch}: val loss has not improved for ${lrWait} epochs, learning rate ${lr.toExponential(2)} -> ${next.toExponential(2)}`)
+          notes.push(`epoch ${epoch}: val loss has not improved for ${lrWait} epochs, learning rate ${lr.toExponential(2)} -> ${next.toExponential(2)}`)
           lr = next
           setLr(optimizer, lr)
           lrWait = 0
         }
         if (o.earlyStopping && esWait >= o.earlyStopping.patience) {
           stoppedEarly = true
-          o.onLog?.('info', `early stopping after epoch ${epoch}: best val loss ${best.toPrecision(5)} at epoch ${bestEpoch}`)
-          break
+          notes.push(`early stopping after epoch ${epoch}: best val loss ${best.toPrecision(5)} at epoch ${bestEpoch}`)
         }
       }
+      if (o.resume && fingerprint) {
+        const state: ResumeCheckpoint = { epoch, lr, best, bestEpoch, esWait, lrWait, stoppedEarly, history, tensors: { current: model.getWeights(), best: bestWeights, bestValScores, optimizer: [] } }
+        const opt = await optimizerState(optimizer)
+        try {
+          await saveResumeCheckpoint(o.resume.dir, fingerprint, { ...state, tensors: { ...state.tensors, optimizer: opt.named } })
+        } finally {
+          tf.dispose(opt.owned)
+        }
+      }
+      o.onEpoch?.(record)
+      for (const n of notes) o.onLog?.('info', n)
+      if (stoppedEarly) break
     }
     if (bestWeights) model.setWeights(bestWeights)
   } finally {
