@@ -64,12 +64,17 @@ const CANCEL_GRACE_MS = 1500
  * Stores a result only while this agent still holds the job, or nobody does: a result from an
  * agent whose job was handed to another (it stalled and came back) must not replace the result
  * of the agent now running the trial. With no lock at all (the job lost with a Redis restart, or
- * put back by the stalled check and not yet taken) the result is the trial's, and the host takes it.
- * KEYS: the job's lock, the result; ARGV: this agent's lock token, the result, its time to live.
+ * put back by the stalled check and not yet taken) the result is the trial's, and the host takes
+ * it — unless the job is finished (another agent's result was taken: it stalled, came back late).
+ * KEYS: the job's lock, the result, the job; ARGV: this agent's lock token, the result, its time to live.
  */
 const STORE_RESULT_IF_HOLDER = `
 local lock = redis.call('GET', KEYS[1])
-if lock == false or lock == ARGV[1] then
+local mine = lock == ARGV[1]
+-- Nobody holds it: ours unless another agent already finished it (finishedOn: the host keeps
+-- completed jobs). A job gone with a Redis restart has no hash: the result is still the trial's.
+local orphan = lock == false and redis.call('HEXISTS', KEYS[3], 'finishedOn') == 0
+if mine or orphan then
   redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
   return 1
 end
@@ -195,8 +200,14 @@ export class TrialAgent {
       const bytes = encode(result)
       if (bytes.length > MAX_RESULT_BYTES) throw new Error(`the result of trial ${jobId} is ${(bytes.length / 2 ** 20).toFixed(0)} MB, over the ${MAX_RESULT_BYTES / 2 ** 20} MB a host takes`)
       const resultKey = keys.result(this.opts.queue, jobId)
-      const stored = await this.redis.eval(STORE_RESULT_IF_HOLDER, 2, `${job.queueQualifiedName}:${jobId}:lock`, resultKey, token ?? '', bytes, KEEP_SECONDS)
-      if (stored !== 1) throw new Error(`trial ${jobId} was handed to another agent while this one was not answering: its result here is dropped`)
+      const jobKey = `${job.queueQualifiedName}:${jobId}`
+      const stored = await this.redis.eval(STORE_RESULT_IF_HOLDER, 3, `${jobKey}:lock`, resultKey, jobKey, token ?? '', bytes, KEEP_SECONDS)
+      if (stored !== 1) {
+        const why = `trial ${jobId} was handed to another agent while this one was not answering: its result here is dropped`
+        // Said here: BullMQ cannot fail a job whose lock is gone, so no 'failed' event would say it.
+        this.opts.log(why)
+        throw new Error(why)
+      }
       return { resultKey, bytes: bytes.length }
     } finally {
       this.running.delete(jobId)
