@@ -15,7 +15,7 @@
  *   w' = (m' / (1 - b1^t)) / (sqrt(v' / (1 - b2^t)) + eps) (-lr) + w
  */
 import * as tf from '@tensorflow/tfjs'
-import { FunctionBuilder, instantiate, type WasmMemory } from './wasm-simd-module'
+import { CompiledFunctions, FunctionBuilder, type CompiledFunction, type WasmMemory } from './wasm-simd-module'
 import { heapOf, type HeapBackend } from './wasm-kernels'
 
 const KERNEL = 'WorkbenchAdamUpdate'
@@ -66,19 +66,10 @@ function updateFunction(a: AdamAttrs): FunctionBuilder {
   return f
 }
 
-type Fn = (...args: number[]) => void
-const compiled = new WeakMap<WasmMemory, Map<string, Fn>>()
+const compiled = new CompiledFunctions()
 
-function updateFn(memory: WasmMemory, a: AdamAttrs): Fn {
-  let cache = compiled.get(memory)
-  if (!cache) compiled.set(memory, (cache = new Map()))
-  const key = `${a.beta1},${a.beta2},${a.learningRate},${a.epsilon}`
-  let run = cache.get(key)
-  if (!run) {
-    run = instantiate(memory, { run: updateFunction(a) }).run
-    cache.set(key, run)
-  }
-  return run
+function updateFn(memory: WasmMemory, a: AdamAttrs): CompiledFunction {
+  return compiled.get(memory, `${a.beta1},${a.beta2},${a.learningRate},${a.epsilon}`, () => updateFunction(a))
 }
 
 /** The same update for elements [from, to) in JavaScript, every operation rounded to float32. */

@@ -15,7 +15,7 @@
  * - the backward step's products are rounded to float32 as they go.
  * test/unit/lstm-sequence.test.ts holds both kernels to the stock layer (1e-5).
  */
-import { FunctionBuilder, instantiate, isWasmMemory, type Local, type WasmMemory } from './wasm-simd-module'
+import { CompiledFunctions, FunctionBuilder, isWasmMemory, type Local, type WasmMemory } from './wasm-simd-module'
 
 /** What the kernels use of tfjs-backend-wasm's BackendWasm (backend_wasm.js). */
 export interface WasmBackendView {
@@ -208,7 +208,7 @@ function backwardFunction({ units: u, hard }: StepShape, has: BackwardPresence):
   return f
 }
 
-const modules = new WeakMap<WasmMemory, Map<string, Kernel>>()
+const modules = new CompiledFunctions()
 
 /**
  * The wasm heap's Memory object, or null where it is not exposed: the single-threaded build
@@ -220,16 +220,7 @@ export function wasmMemory(backend: WasmBackendView): WasmMemory | null {
   return isWasmMemory(m) && m.buffer === backend.wasm.HEAPU8.buffer ? m : null
 }
 
-function compiled(memory: WasmMemory, key: string, build: () => FunctionBuilder): Kernel {
-  let cache = modules.get(memory)
-  if (!cache) modules.set(memory, (cache = new Map()))
-  let k = cache.get(key)
-  if (!k) {
-    k = instantiate(memory, { run: build() }).run
-    cache.set(key, k)
-  }
-  return k
-}
+const compiled = (memory: WasmMemory, key: string, build: () => FunctionBuilder): Kernel => modules.get(memory, key, build)
 
 /** Whether the SIMD kernels handle this shape (whole f32x4 lanes per gate, at least one row). */
 export function simdStepApplies(units: number, batch: number): boolean {

@@ -15,7 +15,7 @@
  * Shapes are immediates (a function per m, k, n and transposes, cached per wasm memory);
  * n must be a multiple of 4 (`batchedGemmApplies`), other products go to tfjs's kernel.
  */
-import { FunctionBuilder, instantiate, type WasmMemory } from './wasm-simd-module'
+import { CompiledFunctions, FunctionBuilder } from './wasm-simd-module'
 import type { Heap } from './wasm-gemm'
 
 /** f32x4 accumulators per pass over k (columns of C: 4 each). */
@@ -99,21 +99,13 @@ function batchedFunction({ m, k, n, transposeA, transposeB }: BatchedShape): Fun
   return f
 }
 
-type Fn = (...args: number[]) => void
-const compiled = new WeakMap<WasmMemory, Map<string, Fn>>()
+const compiled = new CompiledFunctions()
 
 /** C = op(A) op(B) for `batches` products of shape `s` (byte offsets on the heap; see the header). */
 export function batchedGemm(heap: Heap, o: { a: number; b: number; c: number; batches: number }, s: BatchedShape): void {
   if (!batchedGemmApplies(s)) throw new Error(`batchedGemm: n (${s.n}) must be a positive multiple of 4`)
   if (o.batches === 0) return
-  let cache = compiled.get(heap.memory)
-  if (!cache) compiled.set(heap.memory, (cache = new Map()))
-  const key = `${s.m},${s.k},${s.n},${+s.transposeA},${+s.transposeB}`
-  let run = cache.get(key)
-  if (!run) {
-    run = instantiate(heap.memory, { run: batchedFunction(s) }).run
-    cache.set(key, run)
-  }
+  const run = compiled.get(heap.memory, `${s.m},${s.k},${s.n},${+s.transposeA},${+s.transposeB}`, () => batchedFunction(s))
   const scratch = s.transposeB ? heap.malloc(s.k * s.n * 4) : 0
   try {
     run(o.a, o.b, o.c, scratch, o.batches)

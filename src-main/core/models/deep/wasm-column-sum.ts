@@ -4,7 +4,7 @@
  * float32. This is a Sum over leading axes (every bias gradient: dY summed over batch and time),
  * which tfjs's wasm Sum computes only after transposing the whole input.
  */
-import { FunctionBuilder, instantiate, type WasmMemory } from './wasm-simd-module'
+import { CompiledFunctions, FunctionBuilder, type WasmMemory } from './wasm-simd-module'
 
 /** f32x4 columns summed per pass over the rows (a divisor of width / 4, at most this). */
 const MAX_VECTORS = 8
@@ -45,18 +45,10 @@ function columnSumFunction(width: number): FunctionBuilder {
   return f
 }
 
-type Fn = (...args: number[]) => void
-const compiled = new WeakMap<WasmMemory, Map<number, Fn>>()
+const compiled = new CompiledFunctions<number>()
 
 /** out (width floats at byte offset `out`) = column sums of x ([rows, width] at byte offset `x`). */
 export function columnSum(memory: WasmMemory, x: number, out: number, rows: number, width: number): void {
   if (!columnSumApplies(rows, width)) throw new Error(`columnSum: needs rows >= 1 and width a positive multiple of 4, got [${rows}, ${width}]`)
-  let cache = compiled.get(memory)
-  if (!cache) compiled.set(memory, (cache = new Map()))
-  let run = cache.get(width)
-  if (!run) {
-    run = instantiate(memory, { run: columnSumFunction(width) }).run
-    cache.set(width, run)
-  }
-  run(x, out, rows)
+  compiled.get(memory, width, () => columnSumFunction(width))(x, out, rows)
 }

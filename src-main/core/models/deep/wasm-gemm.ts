@@ -14,7 +14,7 @@
  * weight matrix multiplied at every time step is packed once. Products are summed over k in
  * order, in float32: results differ from XNNPACK's by float32 rounding only.
  */
-import { FunctionBuilder, instantiate, type WasmMemory } from './wasm-simd-module'
+import { CompiledFunctions, FunctionBuilder, type WasmMemory } from './wasm-simd-module'
 
 /** The heap and allocator of tfjs-backend-wasm (emscripten's Module: _malloc, _free). */
 export interface Heap {
@@ -153,19 +153,8 @@ function packTransposedFunction(k: number): FunctionBuilder {
   return f
 }
 
-type Fn = (...args: number[]) => void
-const compiledFns = new WeakMap<WasmMemory, Map<string, Fn>>()
-
-function fn(memory: WasmMemory, key: string, build: () => FunctionBuilder): Fn {
-  let cache = compiledFns.get(memory)
-  if (!cache) compiledFns.set(memory, (cache = new Map()))
-  let f = cache.get(key)
-  if (!f) {
-    f = instantiate(memory, { run: build() }).run
-    cache.set(key, f)
-  }
-  return f
-}
+const compiledFns = new CompiledFunctions()
+const fn = (memory: WasmMemory, key: string, build: () => FunctionBuilder) => compiledFns.get(memory, key, build)
 
 const f32 = (heap: Heap) => new Float32Array(heap.memory.buffer)
 

@@ -216,3 +216,25 @@ export function instantiate(memory: WasmMemory, fns: Record<string, FunctionBuil
   const instance = new wasmApi.Instance(new wasmApi.Module(new Uint8Array(bytes)), { env: { memory } })
   return instance.exports as Record<string, (...args: number[]) => void>
 }
+
+/** A compiled function: its params are i32 heap offsets and counts, it returns nothing. */
+export type CompiledFunction = (...args: number[]) => void
+
+/**
+ * Functions compiled once per wasm heap and key: a module imports one Memory, so a backend made
+ * again (a new heap) compiles its own. Each kernel family keeps its own instance (keys stay local).
+ */
+export class CompiledFunctions<K = string> {
+  private readonly byMemory = new WeakMap<WasmMemory, Map<K, CompiledFunction>>()
+
+  get(memory: WasmMemory, key: K, build: () => FunctionBuilder): CompiledFunction {
+    let cache = this.byMemory.get(memory)
+    if (!cache) this.byMemory.set(memory, (cache = new Map()))
+    let f = cache.get(key)
+    if (!f) {
+      f = instantiate(memory, { run: build() }).run
+      cache.set(key, f)
+    }
+    return f
+  }
+}
