@@ -20,7 +20,7 @@ import { checkRedis, redisConnection } from '../../src-main/host/remote/connecti
 import { removeAgentReport, writeAgentReport } from '../../src-main/host/remote/agent-registry'
 import { DatasetCache, publishDataset } from '../../src-main/host/remote/dataset-transfer'
 import { TrialAgent } from '../../src-main/host/remote/agent'
-import { DEFAULT_QUEUE, encode, encodeMessage, keys, type RemoteTrialJob } from '../../src-main/host/remote/wire'
+import { DEFAULT_QUEUE, encode, encodeMessage, keys, MAX_RESULT_BYTES, type RemoteTrialJob } from '../../src-main/host/remote/wire'
 import { NodeWorkerLauncher } from '../../src-main/host/node-worker-launcher'
 import { openDatabase } from '../../src-main/core/store/database'
 import { WORKBENCH_VERSION } from '../../src-main/host/app-meta'
@@ -124,18 +124,20 @@ describe('hostile input on the remote doors', () => {
     expect(host.remote.status().state).toBe('connected')
   })
 
-  it('a result that is not a result (wrong shape, unreadable bytes) fails its run naming the job and field; Redis is not taken for down', { timeout: 120_000 }, async () => {
+  it('a result that is not a result (wrong shape, unreadable bytes, over the 256 MiB cap) fails its run naming the job and field; Redis is not taken for down', { timeout: 120_000 }, async () => {
     const redis = await newRedis()
     const conn = connection(redis)
     const { host } = newHost({ prefix: 'wb-remote-result-' })
-    const results = [
-      (job: Job<RemoteTrialJob>) => encode({ agent: { name: 'agent-x', machine: 'test', backend: 'cpu' }, runId: job.data.trial.runId, done: {}, epochs: 'none', artifactsDir: '/x', files: [] }),
-      () => Buffer.from('not a v8 value')
+    const results: ((job: Job<RemoteTrialJob>, resultKey: string) => Promise<unknown>)[] = [
+      (job, key) => conn.set(key, encode({ agent: { name: 'agent-x', machine: 'test', backend: 'cpu' }, runId: job.data.trial.runId, done: {}, epochs: 'none', artifactsDir: '/x', files: [] })),
+      (_job, key) => conn.set(key, Buffer.from('not a v8 value')),
+      // One byte over the cap, made by Redis itself (a zero-filled string) rather than sent from here.
+      (_job, key) => conn.setrange(key, MAX_RESULT_BYTES, 'x')
     ]
     let n = 0
     standIn(redis, 'agent-x', async (job) => {
       const resultKey = keys.result(DEFAULT_QUEUE, job.id!)
-      await conn.set(resultKey, results[n++ % results.length](job))
+      await results[n++ % results.length](job, resultKey)
       return { resultKey, bytes: 0 }
     })
     const states: string[] = []
@@ -144,12 +146,13 @@ describe('hostile input on the remote doors', () => {
     })
     await connectRemote(host, redis, 0)
     await until(() => host.remote.status().remoteSlots === 1, 30_000, 'the stand-in agent')
-    const experimentId = await queueSearch(host, 'remote-bad-results', [1, 2])
+    const experimentId = await queueSearch(host, 'remote-bad-results', [1, 2, 3])
     await host.call('queue.wait', { experimentId })
 
     expect(runsOf(host, experimentId).map((r) => [r.status, r.status_reason])).toEqual([
       ['failed', expect.stringMatching(/^the result of job \S+ in Redis is malformed \(epochs: /)],
-      ['failed', expect.stringMatching(/^the result of job \S+ in Redis could not be read: /)]
+      ['failed', expect.stringMatching(/^the result of job \S+ in Redis could not be read: /)],
+      ['failed', expect.stringMatching(/^the result of job \S+ in Redis is 268,435,457 bytes, over the 256 MiB a host takes: refused$/)]
     ])
     expect(states).not.toContain('down')
     // Refused results are not left behind to be taken again.

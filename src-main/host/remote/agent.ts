@@ -30,7 +30,7 @@ import type { Agent } from '../../contract/remote'
 import { closeAll, redisConnection, redactedUrl } from './connection'
 import { DatasetCache } from './dataset-transfer'
 import { AGENT_REPORT_MS, agentPaused, removeAgentReport, writeAgentReport } from './agent-registry'
-import { encode, encodeMessage, keys, readWire, remoteTrialJobSchema, KEEP_SECONDS, MAX_RESULT_BYTES, type AgentRef, type RemoteProgress, type RemoteResult, type RemoteReturn, type RemoteTrialJob } from './wire'
+import { encode, encodeMessage, keys, readWire, remoteTrialJobSchema, KEEP_SECONDS, MAX_RESULT_BYTES, resultOverCap, type AgentRef, type RemoteProgress, type RemoteResult, type RemoteReturn, type RemoteTrialJob } from './wire'
 
 export interface AgentOptions {
   url: string
@@ -198,7 +198,7 @@ export class TrialAgent {
       const { done, epochs } = await this.train(job, trainingJob)
       const result: RemoteResult = { agent: this.ref, runId: trial.runId, done, epochs, artifactsDir, files: filesUnder(artifactsDir) }
       const bytes = encode(result)
-      if (bytes.length > MAX_RESULT_BYTES) throw new Error(`the result of trial ${jobId} is ${(bytes.length / 2 ** 20).toFixed(0)} MB, over the ${MAX_RESULT_BYTES / 2 ** 20} MB a host takes`)
+      if (bytes.length > MAX_RESULT_BYTES) throw new Error(`the result of trial ${jobId} is ${resultOverCap(bytes.length)}`)
       const resultKey = keys.result(this.opts.queue, jobId)
       const jobKey = `${job.queueQualifiedName}:${jobId}`
       const stored = await this.redis.eval(STORE_RESULT_IF_HOLDER, 3, `${jobKey}:lock`, resultKey, jobKey, token ?? '', bytes, KEEP_SECONDS)

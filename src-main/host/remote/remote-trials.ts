@@ -35,7 +35,7 @@ import { WAITING_FOR_AGENT, type Agent } from '../../contract/remote'
 import { closeAll, redisConnection, redactedUrl } from './connection'
 import { publishDataset } from './dataset-transfer'
 import { readAgents, setAgentPaused } from './agent-registry'
-import { decode, decodeMessage, keys, readWire, remoteProgressSchema, remoteResultSchema, MAX_RESULT_BYTES, type AgentRef, type RemoteResult, type RemoteTrialJob } from './wire'
+import { decode, decodeMessage, keys, readWire, remoteProgressSchema, remoteResultSchema, resultOverCap, MAX_RESULT_BYTES, type AgentRef, type RemoteResult, type RemoteTrialJob } from './wire'
 
 /** What the run manager hears of a remote trial: a local trial's messages, and where it runs. */
 export interface RemoteListener extends TrialListener {
@@ -456,7 +456,7 @@ export class RemoteTrials extends EventEmitter<{ changed: [] }> {
       await this.removeJob(t.jobId)
       return true
     }
-    if (size > MAX_RESULT_BYTES) return unreadable(`${what} is ${(size / 2 ** 20).toFixed(0)} MB, over the ${MAX_RESULT_BYTES / 2 ** 20} MB a host takes: refused`)
+    if (size > MAX_RESULT_BYTES) return unreadable(`${what} is ${resultOverCap(size)}: refused`)
     const bytes = await this.redis.getBuffer(key)
     if (!bytes || this.tracked.get(t.jobId) !== t) return false
     let result: RemoteResult

@@ -32,6 +32,11 @@ export const MAX_MESSAGE_CHARS = 4 * 2 ** 20
 export const MAX_RESULT_BYTES = 256 * 2 ** 20
 export const MAX_DATASET_BYTES = 2 ** 31
 
+/** Why a result of `bytes` is refused, exact to the byte (rounded to MiB, 256 MiB + 1 would read "256 MB, over 256 MB"). */
+export function resultOverCap(bytes: number): string {
+  return `${bytes.toLocaleString('en-US')} bytes, over the ${MAX_RESULT_BYTES / 2 ** 20} MiB a host takes`
+}
+
 /** Where an agent runs, as it reports itself (agent-registry.ts). */
 export const agentRefSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'an agent name is 1-64 letters, digits, _ . -'),
