@@ -5,8 +5,8 @@
  * its first rows, the detected separator, timestamp and label. A column's role is changed, the
  * file imported, and the stored version records that role; the staged upload is gone after.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { test, expect, api, collectPageProblems } from './serve-fixture'
 import type { DatasetDetail } from '../../src-main/contract/api'
 
@@ -75,5 +75,61 @@ test('drop a CSV on the Datasets view: preview its rows, separator, timestamp an
   // The import ended: its staged set is removed, and the form lets go of it.
   await expect.poll(() => (existsSync(uploads) ? readdirSync(uploads) : [])).toEqual([])
   await expect(page.getByTestId('import-paths')).toHaveValue('')
+  expect(problems).toEqual([])
+})
+
+/** A metric file of `rows` minutes starting at `hour`, labelled anomalous for minutes 20-24. */
+function minutes(hour: number, rows: number): string {
+  const lines = Array.from({ length: rows }, (_, i) => `2024-03-0${hour}T10:${String(i).padStart(2, '0')}:00Z,${(5 + Math.cos(i / 3)).toFixed(3)},${i >= 20 && i < 25 ? 1 : 0}`)
+  return ['time,flow,anomaly', ...lines].join('\n') + '\n'
+}
+
+test('drop a real folder (Chromium’s own drag input): its files are walked, nested ones too, hidden and non-table files left out, imported as one dataset with a segment per file', async ({ page, workbench }) => {
+  const problems = collectPageProblems(page)
+  // A folder on disk, dropped as a desktop file manager drops it: the browser gets directory
+  // entries (webkitGetAsEntry), which a page-built DataTransfer cannot hold.
+  const folder = join(workbench.workspace, 'desktop', 'valves')
+  mkdirSync(join(folder, 'valve2'), { recursive: true })
+  mkdirSync(join(folder, '.cache'), { recursive: true })
+  writeFileSync(join(folder, 'valve1.csv'), minutes(1, 50))
+  writeFileSync(join(folder, 'valve2', 'morning.csv'), minutes(2, 40))
+  writeFileSync(join(folder, 'valve2', 'evening.csv'), minutes(3, 45))
+  writeFileSync(join(folder, 'notes.md'), '# how these were recorded\n')
+  writeFileSync(join(folder, '.DS_Store'), 'x')
+  writeFileSync(join(folder, '.cache', 'stale.csv'), minutes(4, 10))
+
+  await page.goto(workbench.url)
+  await page.getByTestId('nav-datasets').click()
+  await expect(page.getByTestId('import-panel')).toBeVisible()
+  const box = (await page.locator('section.view').boundingBox())!
+  const at = { x: box.x + box.width / 2, y: box.y + Math.min(box.height / 2, 300) }
+  const cdp = await page.context().newCDPSession(page)
+  const data = { items: [], files: [folder], dragOperationsMask: 1 }
+  await cdp.send('Input.dispatchDragEvent', { type: 'dragEnter', ...at, data })
+  await cdp.send('Input.dispatchDragEvent', { type: 'dragOver', ...at, data })
+  await expect(page.getByTestId('drop-overlay')).toBeVisible()
+  await cdp.send('Input.dispatchDragEvent', { type: 'drop', ...at, data })
+
+  // Three tables found (one in a subfolder); notes.md named as left out; hidden ones not mentioned.
+  await expect(page.getByTestId('drop-skipped')).toContainText('notes.md')
+  await expect(page.getByTestId('drop-skipped')).toContainText('1 file')
+  await expect(page.getByTestId('drop-skipped')).not.toContainText('.DS_Store')
+  await expect(page.getByTestId('import-segments')).toBeVisible()
+  const segments = (await page.getByTestId('import-segments').textContent())!.split(', ').sort()
+  expect(segments).toHaveLength(3)
+  expect(segments.join(' ')).toMatch(/valve1/)
+  expect(segments.join(' ')).toMatch(/morning/)
+  expect(segments.join(' ')).toMatch(/evening/)
+  await expect(page.getByTestId('role-time')).toHaveValue('timestamp')
+  await expect(page.getByTestId('role-anomaly')).toHaveValue('label')
+  await expect(page.getByTestId('import-name')).toHaveAttribute('placeholder', basename(folder))
+  if (SHOTS) await page.getByTestId('import-panel').screenshot({ path: join(SHOTS, 'drop-folder-preview.png') })
+
+  await page.getByTestId('import-start').click()
+  const job = page.locator('[data-testid="job-progress"][data-done="true"]').filter({ hasText: basename(folder) })
+  await expect(job).toBeVisible({ timeout: 60_000 })
+  const id = (await job.getByTestId('job-open').getAttribute('href'))!.split('/').at(-1)!
+  const detail = await api<DatasetDetail>(workbench, 'datasets.get', { id })
+  expect(detail.segments.map((s) => s.end - s.start).sort((a, b) => a - b)).toEqual([40, 45, 50])
   expect(problems).toEqual([])
 })
