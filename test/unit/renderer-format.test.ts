@@ -14,6 +14,8 @@ import {
   formatTime,
   isActive,
   plural,
+  countOf,
+  singular,
   shortHash,
   targetsBadge,
   truncate,
@@ -111,6 +113,16 @@ describe('renderer format helpers', () => {
     expect(truncate('abc', 4)).toBe('abc')
     expect(shortHash('sha256:9f3c2a71d0b84e55')).toBe('9f3c2a71')
     expect(shortHash('abcdef')).toBe('abcdef')
+  })
+
+  it('counts with the plural a table names its rows by, singular for one', () => {
+    expect(countOf(1, 'searches')).toBe('1 search')
+    expect(countOf(2, 'searches')).toBe('2 searches')
+    expect(countOf(1, 'runs')).toBe('1 run')
+    expect(countOf(0, 'trials')).toBe('0 trials')
+    expect(countOf(1, 'boxes')).toBe('1 box')
+    expect(countOf(1, 'params')).toBe('1 param')
+    expect(singular('classes')).toBe('class')
   })
 
   it('pluralises', () => {

@@ -269,6 +269,22 @@ export function plural(n: number, noun: string): string {
 }
 
 /**
+ * The singular of an English plural as tables name their rows ("searches", "runs", "rows").
+ * @example singular('searches') // 'search'
+ */
+export function singular(nouns: string): string {
+  return /(ch|sh|ss|x)es$/.test(nouns) ? nouns.slice(0, -2) : nouns.replace(/s$/, '')
+}
+
+/**
+ * A count with its plural noun, singular for one: "1 search", "3 searches".
+ * @example countOf(1, 'searches') // '1 search'
+ */
+export function countOf(n: number, nouns: string): string {
+  return `${formatCount(n)} ${n === 1 ? singular(nouns) : nouns}`
+}
+
+/**
  * Inserts an epoch into a history (by epoch number: replaces a record with the same number),
  * keeping it ordered. Returns a new array.
  * @example mergeEpoch([{ epoch: 1 }, { epoch: 3 }], { epoch: 2 }).map((e) => e.epoch) // [1, 2, 3]
