@@ -147,6 +147,30 @@ describe('file paths through the API', () => {
     }
   })
 
+  it('a path picked in the desktop file dialog (paths.pick) is allowed without a further question, only that one; a browser host has no dialog and says so', async () => {
+    // The operating system's dialog cannot be driven here: what it answers is stood in for; the
+    // host's handling of the answer is the real one (main.ts passes dialog.showOpenDialog's paths).
+    const pickedFolder = join(tmp.dir, 'picked')
+    mkdirSync(pickedFolder, { recursive: true })
+    writeFileSync(join(pickedFolder, 'pump.csv'), 'time,flow,anomaly\n' + Array.from({ length: 30 }, (_, i) => `${i * 60},${i % 7},${i === 20 ? 1 : 0}`).join('\n') + '\n')
+    const requests: unknown[] = []
+    const desk = makeHost(join(tmp.dir, 'ws-pick'), { frontDoor: 'electron', pickPaths: async (r) => (requests.push(r), r.kind === 'folder' ? [pickedFolder] : []) })
+    try {
+      await expect(desk.call('datasets.preview', { files: [pickedFolder] })).rejects.toMatchObject({ code: 'forbidden' })
+      // Cancelled: nothing picked, nothing allowed.
+      expect(await desk.call('paths.pick', { kind: 'files', title: 'Files to import' })).toEqual({ paths: [] })
+      expect(await desk.call('paths.pick', { kind: 'folder', title: 'A folder to import' })).toEqual({ paths: [pickedFolder] })
+      expect(requests).toEqual([{ kind: 'files', title: 'Files to import' }, { kind: 'folder', title: 'A folder to import' }])
+      const preview = (await desk.call('datasets.preview', { files: [pickedFolder] })) as { fileCount: number }
+      expect(preview.fileCount).toBe(1)
+      // The grant is the picked folder, not its neighbours.
+      await expect(desk.call('datasets.preview', { files: [join(outside, 'secret.csv')] })).rejects.toMatchObject({ code: 'forbidden' })
+    } finally {
+      await desk.close()
+    }
+    await expect(host.call('paths.pick', { kind: 'folder', title: 'x' })).rejects.toMatchObject({ code: 'bad_input', message: expect.stringMatching(/needs the desktop app/) })
+  })
+
   it('paths given on the command line are allowed (HostOptions.allowedPaths), and only those', async () => {
     const file = join(outside, 'out.csv')
     const cli = makeHost(join(tmp.dir, 'ws-cli'), { allowedPaths: [file] })
