@@ -65,7 +65,8 @@ export const runFilterSchema = z
 export type RunFilter = z.infer<typeof runFilterSchema>
 
 /** The fixed sortable columns; any metric or param sorts as `metric:<name>` / `param:<name>`. */
-export const FIXED_SORT_KEYS = ['id', 'experiment', 'modelKind', 'status', 'createdAt', 'finishedAt', 'durationMs', 'targets'] as const
+/** `params` sorts by the params as written (their text, as a spreadsheet would); `tags` by the tags in order, then the note. */
+export const FIXED_SORT_KEYS = ['id', 'experiment', 'modelKind', 'params', 'status', 'createdAt', 'finishedAt', 'durationMs', 'targets', 'tags'] as const
 export const runSortKeySchema = z.union([
   z.enum(FIXED_SORT_KEYS),
   z.string().regex(/^(metric|param):[\w.:-]{1,100}$/, 'sort by a fixed column, `metric:<name>` or `param:<name>` (letters, digits, _ . : -)')

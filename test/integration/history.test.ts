@@ -134,6 +134,13 @@ describe('runs.query', () => {
     expect(new Set(pages).size).toBe(7)
     const names = whole.rows.map((r) => r.experimentName)
     expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)))
+
+    // The params column sorts by the params as written (their text).
+    for (const dir of ['asc', 'desc'] as const) {
+      const texts = (await call('runs.query', { sort: { key: 'params', dir } })).rows.map((r) => JSON.stringify(r.params))
+      const sorted = [...texts].sort()
+      expect(texts).toEqual(dir === 'asc' ? sorted : sorted.reverse())
+    }
   })
 
   it('refuses a sort column that is not one, naming the field', async () => {
@@ -173,6 +180,11 @@ describe('runs.annotate', () => {
     expect((await call('runs.query', { filter: { text: 'slow drifts' } })).rows.map((r) => r.id)).toEqual([ids.forest])
     const row = (await call('runs.query', { filter: { tags: ['baseline'] } })).rows[0]
     expect(row).toMatchObject({ tags: ['baseline', 'candidate'], note: 'misses the slow drifts, =1+1' })
+    // Sorted by tags (then note): runs with neither come last either way.
+    expect((await call('runs.query', { sort: { key: 'tags', dir: 'asc' } })).rows.slice(0, 3).map((r) => r.id)).toEqual([ids.forest, ids.lstm, expect.any(Number)])
+    const desc = (await call('runs.query', { sort: { key: 'tags', dir: 'desc' } })).rows.map((r) => r.id)
+    expect(desc.slice(0, 2)).toEqual([ids.lstm, ids.forest])
+    expect((await call('runs.query', { sort: { key: 'tags', dir: 'desc' } })).rows.slice(2).every((r) => r.tags.length === 0 && r.note === null)).toBe(true)
     expect((await call('runs.query', {})).facets.tags).toEqual([
       { value: 'baseline', count: 1 },
       { value: 'candidate', count: 2 }

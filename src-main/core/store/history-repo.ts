@@ -63,7 +63,10 @@ const FIXED_SORT_SQL: Record<string, string> = {
   finishedAt: 'r.finished_at',
   durationMs: 'r.duration_ms',
   // Met above not met; no verdict is null, so it sorts last either way.
-  targets: `CASE ${VERDICT_SQL} WHEN 'met' THEN 1 WHEN 'not-met' THEN 0 ELSE NULL END`
+  targets: `CASE ${VERDICT_SQL} WHEN 'met' THEN 1 WHEN 'not-met' THEN 0 ELSE NULL END`,
+  params: 'r.params',
+  // Tags in alphabetical order, then the note, as the column shows them; a run with neither is null (last).
+  tags: `nullif(trim(coalesce((SELECT group_concat(tag, ' ') FROM (SELECT tag FROM run_tags WHERE run_id = r.id ORDER BY tag)), '') || ' ' || coalesce(r.note, '')), '') COLLATE NOCASE`
 }
 
 /**
