@@ -51,7 +51,12 @@ export function remoteStates(host: WorkbenchHost): RemoteStatus['state'][] {
 }
 
 export function queryHost<T>(host: WorkbenchHost, sql: string): T[] {
-  const db = new Database(host.workspace.dbFile, { readonly: true, fileMustExist: true })
+  return queryDatabase(host.workspace.dbFile, sql)
+}
+
+/** As queryHost, by the database file (a workspace whose host is a separate process). Throws when the file is missing. */
+export function queryDatabase<T>(file: string, sql: string): T[] {
+  const db = new Database(file, { readonly: true, fileMustExist: true })
   try {
     return db.prepare(sql).all() as T[]
   } finally {

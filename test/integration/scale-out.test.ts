@@ -6,10 +6,9 @@
 import { describe, it, expect } from 'vitest'
 import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
-import Database from 'better-sqlite3'
 import { makeHost, smallForestGrid, spawnWorkbench, tempDir, until } from '../helpers/workspace'
 import type { TestRedis } from '../helpers/redis'
-import { connectRemote, queryHost as query, remoteHostsPerTest, remoteStates } from '../helpers/remote-host'
+import { connectRemote, queryDatabase, queryHost as query, remoteHostsPerTest, remoteStates } from '../helpers/remote-host'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
 import type { RemoteStatus } from '../../src-main/contract/api'
 import { checkRedis, redisConnection } from '../../src-main/host/remote/connection'
@@ -286,14 +285,10 @@ function slowGrid(name: string, seeds: number[]) {
   }
 }
 
+/** A `workbench` process's workspace database as it is now; nothing while the host has not made it yet. */
 function queryWs<T>(ws: string, sql: string): T[] {
   try {
-    const db = new Database(join(ws, 'workbench.db'), { readonly: true, fileMustExist: true })
-    try {
-      return db.prepare(sql).all() as T[]
-    } finally {
-      db.close()
-    }
+    return queryDatabase<T>(join(ws, 'workbench.db'), sql)
   } catch {
     return []
   }
