@@ -117,7 +117,12 @@ export const runQueryInputSchema = z
     filter: runFilterSchema.default({}),
     sort: runSortSchema.default({ key: 'id', dir: 'desc' }),
     offset: z.number().int().min(0).default(0),
-    limit: z.number().int().min(1).max(RUNS_PAGE_MAX).default(50)
+    limit: z.number().int().min(1).max(RUNS_PAGE_MAX).default(50),
+    /**
+     * false: the page without the facets. An export paging through every match asks for none:
+     * they are a pass over every run's JSON, and while runs train they change with each page.
+     */
+    facets: z.boolean().default(true)
   })
   .strict()
 
@@ -126,7 +131,8 @@ export const runQueryResultSchema = z.object({
   total: z.number().int(),
   offset: z.number().int(),
   rows: z.array(runListRowSchema),
-  facets: runFacetsSchema
+  /** Null when the query asked for none (`facets: false`). */
+  facets: runFacetsSchema.nullable()
 })
 export type RunQueryResult = z.infer<typeof runQueryResultSchema>
 

@@ -57,7 +57,7 @@ export class HistoryService {
 
   query(q: In<'runs.query'>): MethodOutput<'runs.query'> {
     const { total, rows } = history.queryRuns(this.db, { filter: q.filter, sort: q.sort, offset: q.offset, limit: q.limit })
-    return { total, offset: q.offset, rows: rows.map((r) => this.row(r)), facets: this.currentFacets() }
+    return { total, offset: q.offset, rows: rows.map((r) => this.row(r)), facets: q.facets ? this.currentFacets() : null }
   }
 
   /** What the filters can choose from, read again only when the database changed since. */

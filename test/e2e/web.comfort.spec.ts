@@ -1,9 +1,12 @@
 /**
  * The comforts of the browser UI against a real `workbench serve`: the command palette opens a run
  * by part of its experiment's name, `?` shows the shortcuts, `g d` goes to Datasets, the theme
- * toggle switches (charts too) and is remembered across a reload, and a run failing in a worker
- * shows a toast that leads to the run.
+ * toggle switches (charts too) and is remembered across a reload, a run failing in a worker
+ * shows a toast that leads to the run, and a bundle arriving in the shared folder shows a toast
+ * (those already there when the page opened do not).
  */
+import { mkdirSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { test, expect, api, type ServedWorkbench } from './serve-fixture'
 
 /** A valid spec whose split leaves nothing to test on: only the worker finds out, and fails the run. */
@@ -121,4 +124,36 @@ test('a run failing shows a toast that leads to the run', async ({ page, workben
   await expect(page).toHaveURL(new RegExp(`#/runs/${runId}$`))
   await expect(page.getByTestId('run-status')).toHaveText(/failed/i)
   await expect(toast).toBeHidden()
+})
+
+test('a bundle arriving in the shared folder shows a toast; one there when the page opened does not', async ({ page, workbench }) => {
+  test.setTimeout(180_000)
+  // The shared folder inside the workspace (a folder the host's path policy allows).
+  const shared = join(workbench.workspace, 'shared-bundles')
+  mkdirSync(shared, { recursive: true })
+  await api(workbench, 'settings.set', { sharedDir: shared })
+  const { runId } = await api<{ runId: number }>(workbench, 'runs.start', {
+    spec: { name: 'e2e-comfort-bundled', dataset: { generator: 'helios-detection', params: { days: 2, seed: 4 } }, split: { kind: 'time', trainFraction: 0.5 }, model: { kind: 'iforest', params: { nEstimators: 20, seed: 1 } } }
+  })
+  await waitForRun(workbench, runId, 'done')
+  const before = await api<{ dir: string }>(workbench, 'bundles.export', { runId, to: 'shared', name: 'comfort-there-before' })
+
+  // The Bundles page shows the bundle that was there: the list was read, and made no notice. (Counted
+  // once, not waited on: a notice would go by itself after a few seconds.)
+  await page.goto(`${workbench.url}#/bundles`)
+  await expect(page.getByTestId(`bundle-shared-${basename(before.dir)}`)).toBeVisible()
+  const arrived = page.getByTestId('toast').filter({ hasText: 'A bundle arrived in the shared folder' })
+  expect(await arrived.count()).toBe(0)
+
+  // Another page while a second bundle lands: one toast, for it, that leads to the Bundles page.
+  await page.goto(`${workbench.url}#/datasets`)
+  await expect(page.getByTestId('workspace')).toContainText(workbench.workspace)
+  const after = await api<{ dir: string }>(workbench, 'bundles.export', { runId, to: 'shared', name: 'comfort-arrived' })
+  const late = arrived.filter({ hasText: 'comfort-arrived' })
+  await expect(late).toBeVisible()
+  expect(await arrived.count()).toBe(1)
+  await late.getByRole('link').click()
+  await expect(page).toHaveURL(/#\/bundles$/)
+  await expect(page.getByTestId(`bundle-shared-${basename(after.dir)}`)).toBeVisible()
+  await expect(late).toBeHidden()
 })

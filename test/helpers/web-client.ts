@@ -39,8 +39,32 @@ export function postInPieces(port: number, method: string, headers: Record<strin
   return postPathInPieces(port, `/api/${method}`, headers)
 }
 
-/** As postInPieces, to any path (the upload door). */
-export function postPathInPieces(port: number, path: string, headers: Record<string, string>): { req: ClientRequest; reply: Promise<{ status: number; json: any }> } {
+/** The upload door's path for one file: its name (relative to the drop) and the upload set it joins, if any. */
+function uploadPath(name: string, set?: string): string {
+  return `/upload?name=${encodeURIComponent(name)}${set === undefined ? '' : `&set=${encodeURIComponent(set)}`}`
+}
+
+/** POST /upload: one file's bytes, as the page sends a dropped file (`set`: join that upload set). */
+export function uploadFile(port: number, name: string, body: string | Buffer, o: { set?: string; headers?: Record<string, string> } = {}): Promise<HttpReply> {
+  return httpRequest(port, 'POST', uploadPath(name, o.set), { 'content-type': 'application/octet-stream', ...o.headers }, body)
+}
+
+/** As postInPieces, to the upload door: the test writes the file's bytes to `req`. */
+export function uploadInPieces(port: number, name: string, headers: Record<string, string>, set?: string): { req: ClientRequest; reply: Promise<{ status: number; json: any }> } {
+  return postPathInPieces(port, uploadPath(name, set), headers)
+}
+
+/**
+ * An upload on a raw connection that announces `length` bytes and sends only `start`: the test then
+ * ends or resets the socket mid-body, as a browser closed or a network lost would.
+ */
+export async function startCutUpload(port: number, token: string, name: string, length: number, start: string): Promise<RawConnection> {
+  const raw = await RawConnection.open(port)
+  raw.socket.write(`POST ${uploadPath(name)} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\nContent-Length: ${length}\r\n\r\n${start}`)
+  return raw
+}
+
+function postPathInPieces(port: number, path: string, headers: Record<string, string>): { req: ClientRequest; reply: Promise<{ status: number; json: any }> } {
   let req!: ClientRequest
   const reply = new Promise<{ status: number; json: any }>((ok, fail) => {
     req = request({ host: '127.0.0.1', port, path, method: 'POST', headers }, (res) => {

@@ -71,18 +71,19 @@ afterAll(async () => {
 describe('runs.query', () => {
   it('filters by experiment, model kind, status, dataset version, targets, tag and free text', async () => {
     const all = await call('runs.query', {})
+    const facets = all.facets!
     expect(all.total).toBe(7)
-    expect(all.facets.modelKinds).toEqual([
+    expect(facets.modelKinds).toEqual([
       { value: 'iforest', count: 6 },
       { value: 'lstm-classifier', count: 1 }
     ])
-    expect(all.facets.paramKeys).toContain('nEstimators')
-    expect(all.facets.metricKeys.slice(0, 3)).toEqual(['accuracy', 'precision', 'recall'])
+    expect(facets.paramKeys).toContain('nEstimators')
+    expect(facets.metricKeys.slice(0, 3)).toEqual(['accuracy', 'precision', 'recall'])
 
     const kind = await call('runs.query', { filter: { modelKinds: ['lstm-classifier'] } })
     expect(kind.rows.map((r) => r.id)).toEqual([ids.lstm])
 
-    const grid = all.facets.experiments.find((e) => e.name === 'hist-grid')!
+    const grid = facets.experiments.find((e) => e.name === 'hist-grid')!
     expect(grid.count).toBe(2)
     const byExperiment = await call('runs.query', { filter: { experimentIds: [grid.id] } })
     expect(byExperiment.rows.map((r) => r.id).sort()).toEqual([ids.gridSmall, ids.gridLarge].sort())
@@ -143,6 +144,15 @@ describe('runs.query', () => {
     }
   })
 
+  it('pages without the facets when asked (an export), the same rows as with them', async () => {
+    const q: MethodInput<'runs.query'> = { filter: { modelKinds: ['iforest'] }, sort: { key: 'id', dir: 'asc' }, offset: 2, limit: 3 }
+    const withFacets = await call('runs.query', q)
+    const bare = await call('runs.query', { ...q, facets: false })
+    expect(withFacets.facets?.statuses).toEqual([{ value: 'done', count: 7 }])
+    expect(bare.facets).toBeNull()
+    expect({ ...bare, facets: withFacets.facets }).toEqual(withFacets)
+  })
+
   it('refuses a sort column that is not one, naming the field', async () => {
     await expect(call('runs.query', { sort: { key: 'metric:f1"; DROP TABLE runs; --', dir: 'asc' } })).rejects.toMatchObject({ code: 'bad_input', path: 'sort.key' })
     await expect(call('runs.query', { limit: 100_000 })).rejects.toMatchObject({ code: 'bad_input', path: 'limit' })
@@ -185,7 +195,7 @@ describe('runs.annotate', () => {
     const desc = (await call('runs.query', { sort: { key: 'tags', dir: 'desc' } })).rows.map((r) => r.id)
     expect(desc.slice(0, 2)).toEqual([ids.lstm, ids.forest])
     expect((await call('runs.query', { sort: { key: 'tags', dir: 'desc' } })).rows.slice(2).every((r) => r.tags.length === 0 && r.note === null)).toBe(true)
-    expect((await call('runs.query', {})).facets.tags).toEqual([
+    expect((await call('runs.query', {})).facets?.tags).toEqual([
       { value: 'baseline', count: 1 },
       { value: 'candidate', count: 2 }
     ])

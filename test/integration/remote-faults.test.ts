@@ -11,9 +11,9 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Queue, Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { hostsPerTest, makeHost, smallForestGrid, spawnWorkbench, tempDir, until } from '../helpers/workspace'
-import { startRedis, type TestRedis } from '../helpers/redis'
-import { connectRemote, queryHost } from '../helpers/remote-host'
+import { makeHost, smallForestGrid, spawnWorkbench, tempDir, until } from '../helpers/workspace'
+import type { TestRedis } from '../helpers/redis'
+import { connectRemote, queryHost, remoteHostsPerTest, remoteStates } from '../helpers/remote-host'
 import { WAITING_FOR_AGENT, type RemoteStatus } from '../../src-main/contract/api'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
 import { checkRedis, redisConnection } from '../../src-main/host/remote/connection'
@@ -28,13 +28,7 @@ import type { FromWorker } from '../../src-main/workers/protocol'
 import { generateHeliosDetection } from '../../src-main/core/data/helios-detection'
 import { contentHash } from '../../src-main/core/data/content-hash'
 
-const { defer, newHost } = hostsPerTest()
-
-async function newRedis(args: string[] = []): Promise<TestRedis> {
-  const redis = await startRedis(args)
-  defer(() => redis.stop())
-  return redis
-}
+const { defer, newHost, newRedis } = remoteHostsPerTest()
 
 function connection(redis: TestRedis): Redis {
   const c = redisConnection(redis.url, { blocking: true, name: 'test' })
@@ -110,8 +104,7 @@ describe('hostile input on the remote doors', () => {
       await eventually(async () => (await conn.exists(keys.cancel(DEFAULT_QUEUE, job.id!))) === 1, "the host's word to stop")
       throw new Error('stopped by the host')
     })
-    await connectRemote(host, redis, 0)
-    await until(() => host.remote.status().remoteSlots === 1, 30_000, 'the stand-in agent')
+    await connectRemote(host, redis, 0, ['agent-x'])
     const experimentId = await queueSearch(host, 'remote-bad-messages', [1, 2, 3])
     await host.call('queue.wait', { experimentId })
 
@@ -140,12 +133,8 @@ describe('hostile input on the remote doors', () => {
       await results[n++ % results.length](job, resultKey)
       return { resultKey, bytes: 0 }
     })
-    const states: string[] = []
-    host.onEvent((name, payload) => {
-      if (name === 'remote.changed') states.push((payload as RemoteStatus).state)
-    })
-    await connectRemote(host, redis, 0)
-    await until(() => host.remote.status().remoteSlots === 1, 30_000, 'the stand-in agent')
+    const states = remoteStates(host)
+    await connectRemote(host, redis, 0, ['agent-x'])
     const experimentId = await queueSearch(host, 'remote-bad-results', [1, 2, 3])
     await host.call('queue.wait', { experimentId })
 
@@ -236,8 +225,7 @@ describe('the agent a run records', () => {
       lateSent()
       return hold
     }, { lockMs: 1000 })
-    await connectRemote(host, redis, 0)
-    await until(() => host.remote.status().remoteSlots === 1, 30_000, 'agent-a')
+    await connectRemote(host, redis, 0, ['agent-a'])
     const experimentId = await queueSearch(host, 'remote-stale', [1])
     await until(() => runsOf(host, experimentId)[0]?.agent === 'agent-a', 30_000, 'the run on agent-a')
     const runId = runsOf(host, experimentId)[0].id
@@ -269,8 +257,7 @@ describe('falling back to local slots', () => {
       took()
       return new Promise<never>(() => {})
     }, { lockMs: 1000 })
-    await connectRemote(host, redis, 1)
-    await until(() => host.remote.status().remoteSlots === 1, 30_000, 'agent-a')
+    await connectRemote(host, redis, 1, ['agent-a'])
     // Two slow trials (tens of seconds here): one in the local slot, one on agent-a.
     const spec = { ...smallForestGrid('remote-fallback', { seed: [1, 2] }), dataset: { generator: 'helios-detection', params: { days: 90, seed: 5 } }, model: { kind: 'iforest', params: { nEstimators: 1500, maxSamples: 512 } } }
     const experimentId = ((await host.call('experiments.queue', { spec })) as { experimentId: number }).experimentId

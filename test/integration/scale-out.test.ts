@@ -3,13 +3,12 @@
  * workspace and `workbench agent` processes — real BullMQ jobs, real training workers on the
  * agents, real kills. What is checked is what the workspace database says afterwards.
  */
-import { describe, it, expect, afterEach } from 'vitest'
+import { describe, it, expect } from 'vitest'
 import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
-import Database from 'better-sqlite3'
 import { makeHost, smallForestGrid, spawnWorkbench, tempDir, until } from '../helpers/workspace'
-import { startRedis, type TestRedis } from '../helpers/redis'
-import { connectRemote as connect, queryHost as query } from '../helpers/remote-host'
+import type { TestRedis } from '../helpers/redis'
+import { connectRemote, queryDatabase, queryHost as query, remoteHostsPerTest, remoteStates } from '../helpers/remote-host'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
 import type { RemoteStatus } from '../../src-main/contract/api'
 import { checkRedis, redisConnection } from '../../src-main/host/remote/connection'
@@ -19,10 +18,7 @@ import { getDatasetMeta, loadDataset } from '../../src-main/core/store/datasets-
 import { contentHash } from '../../src-main/core/data/content-hash'
 import { generateHeliosDetection } from '../../src-main/core/data/helios-detection'
 
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+const { defer, newRedis } = remoteHostsPerTest()
 
 type WorkbenchProcess = ReturnType<typeof spawnWorkbench>
 
@@ -30,7 +26,7 @@ type WorkbenchProcess = ReturnType<typeof spawnWorkbench>
 function workbench(args: string[], env: Record<string, string> = {}): WorkbenchProcess {
   const p = spawnWorkbench(args, env)
   const { child, exited } = p
-  cleanups.push(async () => {
+  defer(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL')
       await exited
@@ -47,7 +43,7 @@ function startAgent(redis: TestRedis, name: string, dir: string, env: Record<str
 /** A scratch folder, a fresh redis-server, and agents agent-a and agent-b on it (their workspaces in the folder). */
 async function twoAgents(prefix: string, env: Record<string, string> = {}): Promise<{ dir: string; redis: TestRedis; agents: [WorkbenchProcess, WorkbenchProcess] }> {
   const tmp = tempDir(prefix)
-  cleanups.push(tmp.remove)
+  defer(tmp.remove)
   const redis = await newRedis()
   return { dir: tmp.dir, redis, agents: [startAgent(redis, 'agent-a', tmp.dir, env), startAgent(redis, 'agent-b', tmp.dir, env)] }
 }
@@ -64,8 +60,7 @@ async function slowSearchOnTwoAgents(prefix: string, seeds: number[]): Promise<{
     agents: [a]
   } = await twoAgents(prefix, { WORKBENCH_AGENT_LOCK_MS: '3000' })
   const host = newHost(dir)
-  await connect(host, redis, 0)
-  await waitForAgents(host, ['agent-a', 'agent-b'])
+  await connectRemote(host, redis, 0, ['agent-a', 'agent-b'])
   const q = (await host.call('experiments.queue', { spec: slowGrid(prefix, seeds) })) as { experimentId: number }
   let victim = 0
   await until(() => {
@@ -75,23 +70,10 @@ async function slowSearchOnTwoAgents(prefix: string, seeds: number[]): Promise<{
   return { host, a, experimentId: q.experimentId, victim }
 }
 
-async function newRedis(): Promise<TestRedis> {
-  const redis = await startRedis()
-  cleanups.push(() => redis.stop())
-  return redis
-}
-
 function newHost(dir: string): WorkbenchHost {
   const host = makeHost(join(dir, 'ws'), { concurrency: 2 })
-  cleanups.push(() => host.close())
+  defer(() => host.close())
   return host
-}
-
-async function waitForAgents(host: WorkbenchHost, names: string[]): Promise<void> {
-  await until(() => {
-    const s = host.remote.status()
-    return names.every((n) => s.agents.some((a) => a.name === n))
-  }, 60_000, `agents ${names.join(', ')}`)
 }
 
 /** Per trial: its status and how many done runs it has. */
@@ -110,8 +92,7 @@ describe('remote runners through BullMQ on Redis', () => {
   it('a 12-trial search runs across two agents: every trial one done run, each run records its agent, live epochs reach the host', { timeout: 240_000 }, async () => {
     const { dir, redis, agents } = await twoAgents('wb-scale-')
     const host = newHost(dir)
-    await connect(host, redis, 0)
-    await waitForAgents(host, ['agent-a', 'agent-b'])
+    await connectRemote(host, redis, 0, ['agent-a', 'agent-b'])
 
     const epochsLive = new Map<number, number>()
     const statuses: RemoteStatus[] = []
@@ -171,12 +152,8 @@ describe('remote runners through BullMQ on Redis', () => {
   it('Redis restarted empty during a search: the local slot keeps running, remote trials resume, every trial ends with one done run', { timeout: 300_000 }, async () => {
     const { dir, redis } = await twoAgents('wb-scale-redis-')
     const host = newHost(dir)
-    await connect(host, redis, 1)
-    await waitForAgents(host, ['agent-a', 'agent-b'])
-    const states: string[] = []
-    host.onEvent((name, payload) => {
-      if (name === 'remote.changed') states.push((payload as RemoteStatus).state)
-    })
+    await connectRemote(host, redis, 1, ['agent-a', 'agent-b'])
+    const states = remoteStates(host)
     const q = (await host.call('experiments.queue', { spec: slowGrid('scale-redis', [1, 2, 3, 4, 5, 6]) })) as { experimentId: number }
     await until(() => query(host, `SELECT id FROM runs WHERE status = 'running' AND agent IS NOT NULL`).length > 0, 120_000, 'a remote trial running')
     const doneBefore = exactlyOnce(host, q.experimentId).done
@@ -260,8 +237,7 @@ describe('cancelling a remote run', () => {
 
 describe('the Connect check', () => {
   it('says what is wrong: not a Redis URL, nothing listening, refused credentials; and the version when it connects', { timeout: 60_000 }, async () => {
-    const redis = await startRedis(['--requirepass', 'pa55'])
-    cleanups.push(() => redis.stop())
+    const redis = await newRedis(['--requirepass', 'pa55'])
     expect(await checkRedis('http://127.0.0.1:6379')).toMatchObject({ ok: false, problem: 'bad-url', message: expect.stringMatching(/redis:\/\/ or rediss:\/\//) })
     expect(await checkRedis('redis://127.0.0.1:6379/x')).toMatchObject({ ok: false, problem: 'bad-url', message: expect.stringMatching(/database number/) })
     expect(await checkRedis('redis://127.0.0.1:1')).toMatchObject({ ok: false, problem: 'unreachable', message: expect.stringMatching(/cannot reach redis:\/\/127\.0\.0\.1:1/) })
@@ -277,12 +253,12 @@ describe('the Connect check', () => {
 describe('dataset versions travel by content hash', () => {
   it('an agent fetches a version once, checks its hash, and refuses data that does not hash to the id it was sent under', { timeout: 60_000 }, async () => {
     const tmp = tempDir('wb-scale-data-')
-    cleanups.push(tmp.remove)
+    defer(tmp.remove)
     const redis = await newRedis()
     const conn = redisConnection(redis.url, { blocking: true, name: 'test' })
-    cleanups.push(() => conn.disconnect())
+    defer(() => conn.disconnect())
     const db = openDatabase(join(tmp.dir, 'cache.db'))
-    cleanups.push(() => void db.close())
+    defer(() => void db.close())
     const series = generateHeliosDetection({ days: 1, seed: 9 })
     const other = generateHeliosDetection({ days: 1, seed: 10 })
     const hash = contentHash(series)
@@ -309,14 +285,10 @@ function slowGrid(name: string, seeds: number[]) {
   }
 }
 
+/** A `workbench` process's workspace database as it is now; nothing while the host has not made it yet. */
 function queryWs<T>(ws: string, sql: string): T[] {
   try {
-    const db = new Database(join(ws, 'workbench.db'), { readonly: true, fileMustExist: true })
-    try {
-      return db.prepare(sql).all() as T[]
-    } finally {
-      db.close()
-    }
+    return queryDatabase<T>(join(ws, 'workbench.db'), sql)
   } catch {
     return []
   }

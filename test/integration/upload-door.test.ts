@@ -8,9 +8,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { connect } from 'node:net'
 import { makeHost, tempDir, until } from '../helpers/workspace'
-import { httpRequest, postCall, postPathInPieces } from '../helpers/web-client'
+import { httpRequest, postCall, startCutUpload, uploadFile, uploadInPieces } from '../helpers/web-client'
 import { startWebServer, type RunningWebServer } from '../../src-main/web/server'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
 import type { DatasetDetail, ImportPreview } from '../../src-main/contract/api'
@@ -43,8 +42,7 @@ describe('upload door', { timeout: 60_000 }, () => {
     tmp.remove()
   })
 
-  const upload = (name: string, body: string | Buffer, query = '', headers: Record<string, string> = bearer()) =>
-    httpRequest(server.port, 'POST', `/upload?name=${encodeURIComponent(name)}${query}`, { 'content-type': 'application/octet-stream', ...headers }, body)
+  const upload = (name: string, body: string | Buffer, o: { set?: string; headers?: Record<string, string> } = {}) => uploadFile(server.port, name, body, { headers: bearer(), ...o })
   const staged = () => (existsSync(host.staging.root) ? readdirSync(host.staging.root, { recursive: true }) : [])
 
   it('stages a CSV, previews it (separator, timestamp, label, first rows), imports it, then removes the set', async () => {
@@ -55,7 +53,7 @@ describe('upload door', { timeout: 60_000 }, () => {
     expect(readFileSync(reply.path, 'utf8')).toBe(CSV)
     expect(reply.entry).toBe(join(host.staging.root, reply.set, 'skab'))
     // A second file of the same drop joins the set.
-    const second = await upload('skab/valve1/1.csv', CSV, `&set=${reply.set}`)
+    const second = await upload('skab/valve1/1.csv', CSV, { set: reply.set })
     expect(second.status).toBe(201)
 
     const preview = (await host.call('datasets.preview', { files: [reply.entry] })) as ImportPreview
@@ -73,7 +71,7 @@ describe('upload door', { timeout: 60_000 }, () => {
   })
 
   it('refuses a set announced over the cap with 413 before reading it, and stages nothing', async () => {
-    const { req, reply } = postPathInPieces(server.port, '/upload?name=big.csv', { ...bearer(), 'content-length': String(CAP + 1) })
+    const { req, reply } = uploadInPieces(server.port, 'big.csv', { ...bearer(), 'content-length': String(CAP + 1) })
     req.write('time,v\n')
     const r = await reply
     expect(r.status).toBe(413)
@@ -85,7 +83,7 @@ describe('upload door', { timeout: 60_000 }, () => {
   it('stops a chunked upload at the cap with 413 and removes the whole set', async () => {
     const first = await upload('a/0.csv', CSV)
     const { set } = JSON.parse(first.body) as { set: string }
-    const { req, reply } = postPathInPieces(server.port, `/upload?name=a/1.csv&set=${set}`, bearer())
+    const { req, reply } = uploadInPieces(server.port, 'a/1.csv', bearer(), set)
     const chunk = Buffer.alloc(8 * 1024, 0x31)
     for (let sent = 0; sent <= CAP; sent += chunk.length) req.write(chunk)
     // Never ended: only a door that stops at the cap can answer.
@@ -93,23 +91,21 @@ describe('upload door', { timeout: 60_000 }, () => {
     expect(r.status).toBe(413)
     expect(r.json.error.code).toBe('bad_input')
     await until(() => staged().length === 0, 10_000, 'the set to be removed')
-    expect((await upload('a/2.csv', CSV, `&set=${set}`)).status).toBe(404)
+    expect((await upload('a/2.csv', CSV, { set })).status).toBe(404)
   })
 
   it('removes the set of a body cut off before its end, and keeps serving', async () => {
-    const socket = connect(server.port, '127.0.0.1')
-    await new Promise((ok) => socket.once('connect', ok))
-    socket.write(`POST /upload?name=cut.csv HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 5000\r\n\r\n${CSV.slice(0, 300)}`)
+    const raw = await startCutUpload(server.port, TOKEN, 'cut.csv', 5000, CSV.slice(0, 300))
     await until(() => staged().some((f) => String(f).endsWith('.part')), 10_000, 'the upload to start')
-    socket.destroy()
+    raw.socket.destroy()
     await until(() => staged().length === 0, 10_000, 'the cut-off set to be removed')
     expect((await postCall(server.port, 'app.info', {}, bearer())).status).toBe(200)
   })
 
   it('refuses a missing or wrong token with 401 and stages nothing', async () => {
-    const missing = await upload('x.csv', CSV, '', {})
+    const missing = await upload('x.csv', CSV, { headers: {} })
     expect(missing.status).toBe(401)
-    const wrong = await upload('x.csv', CSV, '', bearer('wrong'))
+    const wrong = await upload('x.csv', CSV, { headers: bearer('wrong') })
     expect(wrong.status).toBe(401)
     expect(JSON.parse(wrong.body).error.message).toMatch(/wrong token/)
     expect(staged()).toEqual([])
@@ -126,7 +122,7 @@ describe('upload door', { timeout: 60_000 }, () => {
   }
 
   it('refuses a set id it did not make', async () => {
-    const r = await upload('x.csv', CSV, '&set=../../artifacts')
+    const r = await upload('x.csv', CSV, { set: '../../artifacts' })
     expect(r.status).toBe(400)
     expect(JSON.parse(r.body).error.message).toMatch(/upload set .* is not one this host made/)
   })

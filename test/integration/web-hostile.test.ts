@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { makeHost, tempDir, until, REPO } from '../helpers/workspace'
-import { FrameClient, RawConnection, closed, httpRequest, openSocket, postCall, postInPieces, postPathInPieces } from '../helpers/web-client'
+import { FrameClient, RawConnection, closed, httpRequest, openSocket, postCall, postInPieces, startCutUpload, uploadFile, uploadInPieces } from '../helpers/web-client'
 import { startWebServer, type RunningWebServer } from '../../src-main/web/server'
 import { MAX_CALL_BYTES, MAX_CALLS_IN_FLIGHT, MAX_CONNECTIONS, MAX_UPLOAD_BYTES } from '../../src-main/web/limits'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
@@ -129,8 +129,7 @@ describe('web host process under hostile WebSocket input', { timeout: 30_000 }, 
 
   it('an upload cut off mid-body, and one reset mid-body, stage nothing and leave the process serving', async () => {
     for (const end of ['end', 'reset'] as const) {
-      const raw = await RawConnection.open(port)
-      raw.socket.write(`POST /upload?name=cut.csv HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Length: 100000\r\n\r\nt,v\n1,2\n`)
+      const raw = await startCutUpload(port, TOKEN, 'cut.csv', 100000, 't,v\n1,2\n')
       await until(() => staged().length > 0, 10_000, 'the upload to start')
       if (end === 'end') raw.socket.end()
       else raw.socket.resetAndDestroy()
@@ -141,7 +140,7 @@ describe('web host process under hostile WebSocket input', { timeout: 30_000 }, 
   })
 
   it(`an upload announcing more than ${MAX_UPLOAD_BYTES / 2 ** 30} GiB gets 413 before a byte is read, and the process keeps serving`, async () => {
-    const { req, reply } = postPathInPieces(port, '/upload?name=huge.csv', { authorization: `Bearer ${TOKEN}`, 'content-length': String(MAX_UPLOAD_BYTES + 1) })
+    const { req, reply } = uploadInPieces(port, 'huge.csv', { authorization: `Bearer ${TOKEN}`, 'content-length': String(MAX_UPLOAD_BYTES + 1) })
     req.write('t,v\n')
     const r = await reply
     expect(r.status).toBe(413)
@@ -152,8 +151,7 @@ describe('web host process under hostile WebSocket input', { timeout: 30_000 }, 
   })
 
   it('an upload named to climb out of the staging folder, with control bytes, gets 400 with the name escaped', async () => {
-    const name = encodeURIComponent('../../\u001b[2J../evil.csv')
-    const r = await httpRequest(port, 'POST', `/upload?name=${name}`, { authorization: `Bearer ${TOKEN}` }, 't,v\n1,2\n')
+    const r = await uploadFile(port, '../../\u001b[2J../evil.csv', 't,v\n1,2\n', { headers: { authorization: `Bearer ${TOKEN}` } })
     expect(r.status).toBe(400)
     expect(r.body).not.toMatch(/\u001b/)
     expect(JSON.parse(r.body).error.message).toMatch(/^upload name '/)

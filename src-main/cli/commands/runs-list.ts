@@ -40,7 +40,7 @@ async function parseFilters(client: ContractClient, items: readonly string[]): P
           add('experimentIds', Number(value))
           break
         }
-        experiments ??= (await client.call('runs.query', { limit: 1 })).facets.experiments
+        experiments ??= (await client.call('runs.query', { limit: 1 })).facets?.experiments ?? []
         const match = experiments.find((e) => e.name === value)
         if (!match) throw new UsageError(`--filter experiment=${value}: no run of an experiment named '${value}' (experiments with runs: ${experiments.map((e) => e.name).join(', ') || 'none'})`)
         add('experimentIds', match.id)
@@ -110,7 +110,7 @@ export async function runsListCommand(client: ContractClient, o: RunsListOptions
   let total = 0
   for (;;) {
     const want = Math.min(RUNS_PAGE_MAX, (limit ?? Infinity) - rows.length)
-    const page = await client.call('runs.query', { filter, sort, offset: rows.length, limit: want })
+    const page = await client.call('runs.query', { filter, sort, offset: rows.length, limit: want, facets: false })
     total = page.total
     rows.push(...page.rows)
     if (page.rows.length < want || rows.length >= total || rows.length >= (limit ?? Infinity)) break

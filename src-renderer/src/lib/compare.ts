@@ -6,7 +6,7 @@
 import type { CompareRun, DisagreementKind, Disagreements, HistoryAxis, SplitMetrics, TypeRecall } from '../../../src-main/contract/api'
 import { lowerIsBetter } from './bundles'
 import { METRIC_LABELS, formatParamValue, formatPercent } from './format'
-import { cellOf, type TableColumn } from './table'
+import { cellOf, type CellValue, type TableColumn } from './table'
 
 export interface MetricRow {
   key: string
@@ -137,30 +137,36 @@ export function tabKey(select: DisagreementTab['select']): string {
 type ParamRow = { key: string; values: unknown[]; present: boolean[]; differs: boolean }
 
 /**
- * The params table's columns: the param, then its value in each run (in the runs' order; empty
- * where the run has no such param, read as "not set").
+ * A compare table's columns: the row's own column first, then one per run (in the runs' order),
+ * keyed `run:<id>`, whose cell is the run's position `i` in the row.
  */
-export function paramDiffColumns(runIds: readonly number[]): TableColumn<ParamRow>[] {
+function perRunColumns<R>(first: TableColumn<R>, runIds: readonly number[], cell: { value: (row: R, i: number) => CellValue; text: (row: R, i: number) => string }): TableColumn<R>[] {
   return [
-    { key: 'param', label: 'Param', value: (p) => p.key },
-    ...runIds.map((id, i): TableColumn<ParamRow> => ({
+    first,
+    ...runIds.map((id, i): TableColumn<R> => ({
       key: `run:${id}`,
       label: `Run ${id}`,
-      value: (p) => (p.present[i] ? cellOf(p.values[i]) : null),
-      text: (p) => (p.present[i] ? formatParamValue(p.values[i]) : 'not set')
+      value: (row) => cell.value(row, i),
+      text: (row) => cell.text(row, i)
     }))
   ]
 }
 
+/**
+ * The params table's columns: the param, then its value in each run (in the runs' order; empty
+ * where the run has no such param, read as "not set").
+ */
+export function paramDiffColumns(runIds: readonly number[]): TableColumn<ParamRow>[] {
+  return perRunColumns({ key: 'param', label: 'Param', value: (p) => p.key }, runIds, {
+    value: (p, i) => (p.present[i] ? cellOf(p.values[i]) : null),
+    text: (p, i) => (p.present[i] ? formatParamValue(p.values[i]) : 'not set')
+  })
+}
+
 /** The recall-by-type table's columns: the type, then each run's recall of it (null: no window of that type). */
 export function typeRecallColumns(runIds: readonly number[]): TableColumn<TypeRecallAcrossRuns>[] {
-  return [
-    { key: 'type', label: 'Type', value: (r) => r.type },
-    ...runIds.map((id, i): TableColumn<TypeRecallAcrossRuns> => ({
-      key: `run:${id}`,
-      label: `Run ${id}`,
-      value: (r) => r.cells[i]?.recall ?? null,
-      text: (r) => (r.cells[i] ? formatPercent(r.cells[i].recall, 1) : 'n/a')
-    }))
-  ]
+  return perRunColumns({ key: 'type', label: 'Type', value: (r) => r.type }, runIds, {
+    value: (r, i) => r.cells[i]?.recall ?? null,
+    text: (r, i) => (r.cells[i] ? formatPercent(r.cells[i].recall, 1) : 'n/a')
+  })
 }

@@ -77,8 +77,13 @@ export class BundlesStore extends Refreshing {
   }
 
   ensureLoaded(): void {
-    if (!this.loaded && !this.loading) void this.refresh()
+    this.ensureListed()
     if (!this.settings && !this.settingsError) void this.loadSettings()
+  }
+
+  /** The list alone (the notices need it from the start; the settings wait for a page that shows them). */
+  ensureListed(): void {
+    if (!this.loaded && !this.loading) void this.refresh()
   }
 
   get local(): BundleInfo[] {

@@ -1,6 +1,6 @@
 /**
  * Notifications: the host's events (run.changed, queue.changed through the queue store,
- * bundles.changed) turned into notices by lib/notices.ts, shown as in-app toasts and, while the
+ * bundles.changed through the bundles store) turned into notices by lib/notices.ts, shown as in-app toasts and, while the
  * window is in the background, as desktop notifications (the browser's Notification API, which
  * Electron shows natively; the setting turns them off and is remembered per browser profile).
  */
@@ -14,8 +14,6 @@ const DESKTOP_KEY = 'workbench.desktopNotifications'
 const TOAST_MS = 8000
 /** At most this many toasts at once: the oldest give way. */
 const MAX_TOASTS = 4
-/** bundles.changed comes in bursts while a bundle is copied in: one look after the burst. */
-const BUNDLES_DEBOUNCE_MS = 400
 
 export interface Toast extends Notice {
   id: number
@@ -39,7 +37,6 @@ export class NotificationsStore {
   private nextId = 1
   private readonly runs = new Map<number, RunSeen>()
   private knownBundles: Set<string> | null = null
-  private bundlesTimer: ReturnType<typeof setTimeout> | null = null
   private lastQueue: readonly QueuedExperiment[] | null = null
 
   constructor(
@@ -51,17 +48,23 @@ export class NotificationsStore {
       this.runs.set(run.id, { status: run.status, targetsMet: run.targetsMet })
       if (notice) this.notify(notice)
     })
-    api.on('bundles.changed', () => {
-      if (this.bundlesTimer) clearTimeout(this.bundlesTimer)
-      this.bundlesTimer = setTimeout(() => void this.checkBundles(), BUNDLES_DEBOUNCE_MS)
-    })
-    void this.checkBundles()
   }
 
   /** The queue store's list, each time it is re-read (App feeds it from an $effect). */
   queueRead(now: readonly QueuedExperiment[]): void {
     if (this.lastQueue) for (const n of finishedSearches(this.lastQueue, now)) this.notify(n)
     this.lastQueue = now
+  }
+
+  /**
+   * The bundles store's list, each time it is read (App feeds it from an $effect; null before the
+   * first read). The first read only learns what the shared folder holds, so bundles already there
+   * when the page opens make no notice; each later one notices those new since.
+   */
+  bundlesRead(now: readonly BundleInfo[] | null): void {
+    if (!now) return
+    if (this.knownBundles) for (const n of arrivedBundles(this.knownBundles, now)) this.notify(n)
+    this.knownBundles = new Set(now.filter((b) => b.location === 'shared').map((b) => b.dir))
   }
 
   notify(notice: Notice): void {
@@ -102,16 +105,5 @@ export class NotificationsStore {
       window.focus()
       this.open(toast)
     }
-  }
-
-  private async checkBundles(): Promise<void> {
-    let list: BundleInfo[]
-    try {
-      list = await this.api.call('bundles.list', {})
-    } catch {
-      return // the Bundles page shows the error; a notice can wait for the next change
-    }
-    if (this.knownBundles) for (const n of arrivedBundles(this.knownBundles, list)) this.notify(n)
-    this.knownBundles = new Set(list.filter((b) => b.location === 'shared').map((b) => b.dir))
   }
 }
