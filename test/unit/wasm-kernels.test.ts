@@ -138,10 +138,13 @@ describe('wasm Tile by block copies', () => {
 })
 
 describe('wasm BatchMatMul by wasm-gemm (one matrix by one matrix)', () => {
-  // M not a multiple of 4, N not of 8, K over the chunk length, batch dimensions of 1.
+  // M not a multiple of the row block (4 or 6), N not of 8, K over the chunk length, batch
+  // dimensions of 1; the LSTM step's recurrence (64 rows: 60 in blocks of 6, then 4).
   const shapes: [number, number, number][] = [
     [1, 1, 1],
     [5, 3, 7],
+    [7, 20, 16],
+    [64, 128, 512],
     [128, 128, 512],
     [137, 1100, 24],
     [6, 600, 9],

@@ -17,6 +17,7 @@ interface WasmApi {
   Memory: abstract new (...args: never[]) => WasmMemory
   Module: new (bytes: Uint8Array) => object
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
+  validate(bytes: Uint8Array): boolean
 }
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
 
@@ -26,6 +27,14 @@ export function isWasmMemory(x: unknown): x is WasmMemory {
 
 const I32 = 0x7f
 const V128 = 0x7b
+
+/**
+ * Whether the engine has relaxed SIMD (V8 11.4+: Node 20.6+, Electron 26+): a module of one
+ * function `(v128, v128, v128) -> v128` of f32x4.relaxed_madd validates.
+ */
+export const relaxedSimd: boolean = wasmApi.validate(
+  new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x01, 0x60, 0x03, V128, V128, V128, 0x01, V128, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b])
+)
 
 /** Unsigned LEB128. */
 function uleb(n: number): number[] {
@@ -149,6 +158,16 @@ export class FunctionBuilder {
 
   f32x4(op: keyof typeof F32X4): this {
     return this.simd(...uleb(F32X4[op]))
+  }
+
+  /**
+   * a b + acc for the two f32x4 a, b on the stack: f32x4.relaxed_madd where the engine has
+   * relaxed SIMD, which x86 with FMA3 and ARM64 run as one fused multiply-add (one rounding
+   * instead of two, one instruction and no temporary register); else mul, then add.
+   */
+  mulAdd(acc: Local): this {
+    if (!relaxedSimd) return this.f32x4('mul').get(acc).f32x4('add')
+    return this.get(acc).simd(...uleb(0x105))
   }
 
   /** f32x4.sqrt (IEEE, correctly rounded per lane). */
