@@ -72,6 +72,9 @@ export type Local = number
 /** The f32x4 binary operations used, by their SIMD opcode. */
 const F32X4 = { add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7, min: 0xe8, max: 0xe9, lt: 0x43, gt: 0x44 } as const
 
+/** The i32x4 shifts used (v128, i32 count -> v128), by their SIMD opcode. */
+const I32X4_SHIFT = { shl: 0xab, shrU: 0xad } as const
+
 /**
  * One function's body, written as a stack machine. Parameters are all i32 (pointers and counts);
  * `i32()` and `v128()` declare further locals.
@@ -186,6 +189,25 @@ export class FunctionBuilder {
 
   and(): this {
     return this.simd(0x4e)
+  }
+
+  xor(): this {
+    return this.simd(0x51)
+  }
+
+  /** Shifts each i32 lane of the v128 on the stack by `bits`. */
+  shift(op: keyof typeof I32X4_SHIFT, bits: number): this {
+    return this.i32Const(bits).simd(...uleb(I32X4_SHIFT[op]))
+  }
+
+  /** f32x4.convert_i32x4_u: each lane's unsigned integer as the nearest float32. */
+  toF32(): this {
+    return this.simd(...uleb(0xfb))
+  }
+
+  /** f32x4.floor. */
+  floor(): this {
+    return this.simd(...uleb(0x68))
   }
 
   /** `do { body } while (condition)`: the body leaves nothing; `condition` pushes an i32. */
