@@ -16,6 +16,7 @@
  * test/unit/lstm-sequence.test.ts holds both kernels to the stock layer (1e-5).
  */
 import { CompiledFunctions, FunctionBuilder, isWasmMemory, type Local, type WasmMemory } from './wasm-simd-module'
+import { HS_SLOPE, TANH_CLAMP, TANH_LINEAR, TANH_P, TANH_Q } from './lstm-activation-constants'
 
 /** What the kernels use of tfjs-backend-wasm's BackendWasm (backend_wasm.js). */
 export interface WasmBackendView {
@@ -45,12 +46,6 @@ export interface BackwardPresence {
 
 type Kernel = (...pointers: number[]) => void
 
-// Eigen's float32 tanh (TensorFlow's CPU kernels): clamp, odd rational of degree 13 / 6.
-const TANH_CLAMP = 7.90531110763549805
-const TANH_P = [-2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-8, 1.48572235717979e-5, 6.37261928875436e-4, 4.89352455891786e-3]
-const TANH_Q = [1.19825839466702e-6, 1.18534705686654e-4, 2.268434632439e-3, 4.89352518554385e-3]
-const HS_SLOPE = 0.2
-
 interface Scratch {
   v: Local
   v2: Local
@@ -59,7 +54,7 @@ interface Scratch {
 
 /** Pushes tanh(x) for the v128 in local `x`. */
 function tanh(f: FunctionBuilder, x: Local, s: Scratch): void {
-  f.get(x) // kept where |x| < 0.0004 (the select's first operand)
+  f.get(x) // kept where |x| < TANH_LINEAR (the select's first operand)
   f.get(x).splat(TANH_CLAMP).f32x4('min').splat(-TANH_CLAMP).f32x4('max').set(s.v)
   f.get(s.v).get(s.v).f32x4('mul').set(s.v2)
   f.splat(TANH_P[0])
@@ -68,7 +63,7 @@ function tanh(f: FunctionBuilder, x: Local, s: Scratch): void {
   f.splat(TANH_Q[0])
   for (const b of TANH_Q.slice(1)) f.get(s.v2).f32x4('mul').splat(b).f32x4('add')
   f.f32x4('div')
-  f.get(x).abs().splat(0.0004).f32x4('lt').select()
+  f.get(x).abs().splat(TANH_LINEAR).f32x4('lt').select()
 }
 
 /** Replaces the pre-activation on the stack by the gate activation. */

@@ -35,6 +35,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { simdBackward, simdForward, simdStepApplies } from './lstm-step-simd'
+import { HS_SLOPE as HS_SLOPE_DECIMAL, TANH_CLAMP, TANH_LINEAR, TANH_P, TANH_Q } from './lstm-activation-constants'
 import { gemm, type Heap } from './wasm-gemm'
 import { heapOf, type HeapBackend } from './wasm-kernels'
 
@@ -47,9 +48,8 @@ const FUSED_BACKENDS = ['cpu', 'wasm'] as const
 
 // --- the maths of one step, on float32 arrays ------------------------------------------------------
 
-const HS_SLOPE = Math.fround(0.2)
+const HS_SLOPE = Math.fround(HS_SLOPE_DECIMAL)
 const f32 = Math.fround
-const TANH_CLAMP = 7.90531110763549805
 
 /**
  * tanh as Eigen computes it for float32 (the rational approximation TensorFlow's CPU kernels use),
@@ -57,17 +57,12 @@ const TANH_CLAMP = 7.90531110763549805
  */
 function tanh(x: number): number {
   const v = x > TANH_CLAMP ? TANH_CLAMP : x < -TANH_CLAMP ? -TANH_CLAMP : x
-  if (v < 0.0004 && v > -0.0004) return v
+  if (v < TANH_LINEAR && v > -TANH_LINEAR) return v
   const v2 = v * v
-  let p = v2 * -2.76076847742355e-16 + 2.00018790482477e-13
-  p = v2 * p - 8.60467152213735e-11
-  p = v2 * p + 5.12229709037114e-8
-  p = v2 * p + 1.48572235717979e-5
-  p = v2 * p + 6.37261928875436e-4
-  p = v2 * p + 4.89352455891786e-3
-  let q = v2 * 1.19825839466702e-6 + 1.18534705686654e-4
-  q = v2 * q + 2.26843463243900e-3
-  q = v2 * q + 4.89352518554385e-3
+  let p: number = TANH_P[0]
+  for (let i = 1; i < TANH_P.length; i++) p = v2 * p + TANH_P[i]
+  let q: number = TANH_Q[0]
+  for (let i = 1; i < TANH_Q.length; i++) q = v2 * q + TANH_Q[i]
   return (v * p) / q
 }
 

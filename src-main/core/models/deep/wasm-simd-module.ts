@@ -9,7 +9,10 @@
  * Opcodes are those of the WebAssembly 2.0 specification (core and fixed-width SIMD, section 5.4).
  */
 
-/** The parts of the WebAssembly JavaScript API used (lib.dom declares them; this project's lib is ES only). */
+/**
+ * The parts of the WebAssembly JavaScript API used here and in wasm-threads.ts (lib.dom declares
+ * them; core/ compiles with the ES lib only, where the global is not declared).
+ */
 export interface WasmMemory {
   readonly buffer: ArrayBufferLike
 }
@@ -18,8 +21,9 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => object
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
   validate(bytes: Uint8Array): boolean
+  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: object; module: object }>
 }
-const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
+export const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
 
 export function isWasmMemory(x: unknown): x is WasmMemory {
   return x instanceof wasmApi.Memory
