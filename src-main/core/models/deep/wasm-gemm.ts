@@ -224,6 +224,8 @@ function packedB(heap: Heap, b: { id: object; offset: number }, k: number, n: nu
 export interface GemmOperands {
   /** Heap byte offsets of A, B and C; `bId` identifies B's contents (a tfjs dataId). */
   a: number
+  /** Bytes from one row of A to the next when A is not transposed (default: k floats, packed rows). */
+  lda?: number
   b: number
   bId: object
   c: number
@@ -248,7 +250,7 @@ export function gemm(heap: Heap, o: GemmOperands): void {
   try {
     const bp = packedB(heap, { id: o.bId, offset: o.b }, k, n, o.transposeB)
     if (bp.owned) scratch.push(bp.ptr)
-    const [aRow, aK] = o.transposeA ? [4, m * 4] : [k * 4, 4]
+    const [aRow, aK] = o.transposeA ? [4, m * 4] : [o.lda ?? k * 4, 4]
     const c = n === n8 ? o.c : alloc(m * n8 * 4)
     const chunk = k > KC_MAX ? KC : k
     const mMain = m - (m % MR)
