@@ -299,3 +299,39 @@ describe('wasm Concat and Pack by copyWithin', () => {
     expect(got.wasm).toEqual(got.cpu)
   })
 })
+
+describe('Mean and Sum gradients without a tensor of ones (reduce-gradients.ts)', () => {
+  // tfjs's own formula: dy reshaped to x's rank, times ones(x.shape), divided by the count (Mean).
+  const tfjsGradient = (x: tf.Tensor, axis: number[], mean: boolean, dy: tf.Tensor) =>
+    tf.tidy(() => {
+      const expanded = tf.reshape(dy, x.shape.map((d, i) => (axis.includes(i) ? 1 : d)))
+      const times = tf.mul(expanded, tf.ones(x.shape, 'float32'))
+      return mean ? tf.div(times, axis.reduce((n, a) => n * x.shape[a], 1)) : times
+    })
+  for (const backend of ['cpu', 'wasm'] as const) {
+    for (const [shape, axis] of [
+      [[64, 12, 128], [1]],
+      [[5, 3, 7], [0, 2]],
+      [[6], [0]],
+      [[4, 9], [1]]
+    ] as [number[], number[]][]) {
+      for (const mean of [true, false]) {
+        it(`equal tfjs's bit for bit: ${backend} ${mean ? 'mean' : 'sum'} [${shape}] axis [${axis}]`, async () => {
+          await tf.setBackend(backend)
+          const n = shape.reduce((a, b) => a * b, 1)
+          const x = tf.tensor(Array.from({ length: n }, (_, i) => Math.sin(i) * 3), shape)
+          // A non-uniform dy: the gradient of a weighted sum of the reduction.
+          const w = tf.tidy(() => {
+            const r = mean ? tf.mean(x, axis) : tf.sum(x, axis)
+            return tf.mul(tf.reshape(tf.range(1, r.size + 1), r.shape), 0.37)
+          })
+          const got = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(mean ? tf.mean(t, axis) : tf.sum(t, axis), w)))(x)
+          const want = tfjsGradient(x, axis, mean, w)
+          expect(got.shape).toEqual(shape)
+          expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()))
+          tf.dispose([x, w, got, want])
+        })
+      }
+    }
+  }
+})
