@@ -224,10 +224,20 @@ export function patchWasmHeapKernels(): void {
 }
 
 
-/** The backend's heap for wasm-gemm.ts, or null where its memory is not reachable. */
+const heaps = new WeakMap<HeapBackend, Heap | null>()
+
+/**
+ * The backend's heap for wasm-gemm.ts, or null where its memory is not reachable. Kept per
+ * backend (every kernel asks): a backend's Memory object stays the same as the heap grows.
+ */
 export function heapOf(be: HeapBackend): Heap | null {
-  const memory = wasmMemory(be)
-  return memory && { memory, malloc: (bytes) => be.wasm._malloc(bytes), free: (ptr) => be.wasm._free(ptr) }
+  let heap = heaps.get(be)
+  if (heap === undefined) {
+    const memory = wasmMemory(be)
+    heap = memory && { memory, malloc: (bytes) => be.wasm._malloc(bytes), free: (ptr) => be.wasm._free(ptr) }
+    heaps.set(be, heap)
+  }
+  return heap
 }
 
 /**
