@@ -109,7 +109,8 @@ function fusedRiskLoss(yTrue: tf.Tensor, yPred: tf.Tensor, w: RiskLossWeights): 
   const y = yTrue.dataSync()
   const lo = Math.fround(LOSS_EPSILON)
   const hi = Math.fround(1 - LOSS_EPSILON)
-  const op = tf.customGrad((pred: tf.Tensor) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const pred = args[0] as tf.Tensor
     const p = pred.dataSync()
     const n = p.length
     const grad = new Float32Array(n)
