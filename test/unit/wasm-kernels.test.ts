@@ -6,6 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest'
 import * as tf from '@tensorflow/tfjs'
 import { initTfjs } from '../../src-main/core/models/deep/tfjs-runtime'
+import { swapOf } from '../../src-main/core/models/deep/wasm-transpose'
 
 beforeAll(async () => {
   const r = await initTfjs({ prefer: 'wasm' })
@@ -332,6 +333,32 @@ describe('Mean and Sum gradients without a tensor of ones (reduce-gradients.ts)'
           tf.dispose([x, w, got, want])
         })
       }
+    }
+  }
+})
+
+describe('wasm Transpose keeping the innermost axis (wasm-transpose.ts)', () => {
+  // The attention heads' split and merge, the LSTM's time-major swap, rank 5 with leading and
+  // trailing axes left in place, runs of 4 and of 1 element (tfjs's kernel), other permutations.
+  const cases: [number[], number[]][] = [
+    [[64, 12, 4, 32], [0, 2, 1, 3]],
+    [[64, 4, 12, 32], [0, 2, 1, 3]],
+    [[7, 5, 8], [1, 0, 2]],
+    [[2, 3, 5, 7, 4], [0, 3, 1, 2, 4]],
+    [[3, 2, 5, 4, 2], [0, 2, 3, 1, 4]],
+    [[5, 3, 4], [2, 1, 0]],
+    [[6, 9], [1, 0]],
+    [[5, 3, 6], [1, 0, 2]]
+  ]
+  it('takes the swaps of whole f32x4 runs and leaves the rest to tfjs', () => {
+    expect(cases.map(([shape, perm]) => swapOf(shape, perm, 4))).toEqual([[64, 12, 4, 32], [64, 4, 12, 32], [1, 7, 5, 8], [2, 3 * 5, 7, 4], null, null, null, null])
+  })
+  for (const dtype of ['float32', 'int32'] as const) {
+    for (const [shape, perm] of cases) {
+      it(`equals cpu: ${dtype} [${shape}] perm [${perm}]`, async () => {
+        const got = await onBoth(shape, dtype, (x) => tf.transpose(x, perm))
+        expect(got.wasm).toEqual(got.cpu)
+      })
     }
   }
 })
