@@ -16,6 +16,7 @@ import { initTfjs } from '../src-main/core/models/deep/tfjs-runtime'
 import { buildLstmAttention, lstmAttentionParamsSchema } from '../src-main/core/models/deep/lstm-attention'
 import { horizonMonths, riskAwareLoss } from '../src-main/core/models/deep/risk-loss'
 import { adam } from '../src-main/core/models/deep/fused-adam'
+import { trainStepOf } from './train-step'
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 20)
 const TOP = Number(process.env.BENCH_TOP ?? 20)
@@ -29,13 +30,7 @@ const model = buildLstmAttention({ window: p.window, features, horizons: horizon
 const loss = riskAwareLoss({ horizonMonths: horizons, riskWeight: p.riskWeight })
 const x = tf.randomNormal([p.batchSize, p.window, features], 0, 1, 'float32', 5)
 const y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([p.batchSize, horizons.length], 0, 1, 'float32', 6), 0.9), 'float32'))
-const opt = adam(1e-3)
-const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
-const step = () =>
-  tf.tidy(() => {
-    const { grads } = tf.variableGrads(() => loss(y, model.apply(x, { training: true }) as tf.Tensor), vars)
-    opt.applyGradients(grads as unknown as { [name: string]: tf.Variable })
-  })
+const step = trainStepOf(model, loss, x, y, adam(1e-3))
 for (let i = 0; i < 3; i++) step()
 
 const perKernel = new Map<string, { ms: number; calls: number }>()
