@@ -15,6 +15,7 @@ import { initTfjs } from '../src-main/core/models/deep/tfjs-runtime'
 import { adam } from '../src-main/core/models/deep/fused-adam'
 import { buildLstmClassifier, lstmClassifierParamsSchema } from '../src-main/core/models/deep/lstm-classifier'
 import { seed000Batch } from './seed-000-batch'
+import { trainStepOf } from './train-step'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const STEPS = Number(process.env.BENCH_STEPS ?? 2)
@@ -42,13 +43,7 @@ async function measureHere(threads: number): Promise<Measured> {
   const backend = await initTfjs({ wasmThreads: threads })
   const { x, y, loss } = seed000Batch(BATCH)
   const model = buildLstmClassifier(lstmClassifierParamsSchema.parse({}), 8)
-  const opt = adam(1e-3)
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
-  const train = () =>
-    tf.tidy(() => {
-      const { grads } = tf.variableGrads(() => loss(y, model.apply(x, { training: true }) as tf.Tensor), vars)
-      opt.applyGradients(grads as unknown as { [name: string]: tf.Variable })
-    })
+  const train = trainStepOf(model, loss, x, y, adam(1e-3))
   const infer = () => tf.tidy(() => (model.apply(x, { training: false }) as tf.Tensor).dataSync())
   train()
   infer()

@@ -170,6 +170,27 @@ for (const backend of ['cpu', 'wasm'] as const) {
   })
 }
 
+describe('the wasm sequence kernels (SIMD units)', () => {
+  it('run one kernel per pass, transpose, stack, concatenate and slice nothing, and leak no tensor', async () => {
+    await tf.setBackend('wasm')
+    for (const returnSequences of [true, false]) {
+      const c = { units: U_SIMD, gates: 'sigmoid', returnSequences, initialState: true } as const
+      const [stock, ours] = pair(c)
+      const before = tf.memory().numTensors
+      const kernels = (await tf.profile(() => tf.dispose(run(ours, c)))).kernels.map((k) => k.name)
+      expect(tf.memory().numTensors).toBe(before)
+      const count = (n: string) => kernels.filter((k) => k === n).length
+      // Two forward passes (the output, then inside variableGrads) and one backward pass.
+      expect([count('WorkbenchLstmSequence'), count('WorkbenchLstmSequenceGrad'), count('WorkbenchLstmStep'), count('WorkbenchLstmStepGrad')]).toEqual([2, 1, 0, 0])
+      // The last step's output alone (returnSequences false) is the one slice, once per forward pass.
+      expect(kernels.filter((k) => ['Transpose', 'Pack', 'Concat', 'Unpack', 'SplitV'].includes(k))).toEqual([])
+      expect(count('Slice')).toBe(returnSequences ? 0 : 2)
+      stock.dispose()
+      ours.dispose()
+    }
+  })
+})
+
 describe('the seed-000 classifier (60 x 8, LSTM 128 - 64) on wasm', () => {
   it('has the same initial weights, loss and gradients with either LSTM (relative 1e-4)', () => {
     const build = (fusedLstm: boolean) => buildLstmClassifier(lstmClassifierParamsSchema.parse({ dropout: 0, denseDropout: 0, fusedLstm, seed: 7 }), 8)

@@ -2,7 +2,7 @@
 import { describe, it, expect, beforeAll } from 'vitest'
 import * as tf from '@tensorflow/tfjs'
 import { initTfjs } from '../../src-main/core/models/deep/tfjs-runtime'
-import { riskAwareLoss, riskLossWeights, horizonMonths } from '../../src-main/core/models/deep/risk-loss'
+import { riskAwareLoss, riskLossElements, riskLossWeights, horizonMonths } from '../../src-main/core/models/deep/risk-loss'
 
 beforeAll(async () => {
   await initTfjs({ prefer: 'wasm' })
@@ -60,4 +60,31 @@ describe('risk-aware loss', () => {
     for (const g of grads[logits.name].dataSync()) expect(Number.isFinite(g)).toBe(true)
     tf.dispose([y, logits, v, ...Object.values(grads)])
   })
+})
+
+describe('the fused loss (cpu and wasm) against the tensor ops', () => {
+  // Predictions across (0, 1), saturated ones, and the clip bounds themselves.
+  const y = [[1, 0, 1], [0, 0, 1], [1, 1, 0], [0, 1, 0], [1, 0, 0]]
+  const p = [[0.3, 0.9, 0.02], [1e-9, 0.5, 1], [0, 0.999, 0.4], [Math.fround(1e-7), Math.fround(1 - 1e-7), 0.61], [0.77, 0.001, 0.25]]
+  for (const backend of ['cpu', 'wasm'] as const) {
+    for (const o of [
+      { horizonMonths: H, riskWeight: 0 },
+      { horizonMonths: H, riskWeight: 2, prevalence: [0.02, 0.05, 0.1], balanceClasses: true }
+    ]) {
+      it(`has the same value and gradient within float32 rounding: ${backend}, riskWeight ${o.riskWeight}`, async () => {
+        await tf.setBackend(backend)
+        const w = riskLossWeights(o)
+        const [yt, pt] = [tf.tensor2d(y), tf.tensor2d(p)]
+        const fused = tf.valueAndGrad((q: tf.Tensor) => riskAwareLoss(o)(yt, q))(pt)
+        const ops = tf.valueAndGrad((q: tf.Tensor) => tf.mean(riskLossElements(yt, q, w)) as tf.Scalar)(pt)
+        const [v1, v0] = [fused.value.dataSync()[0], ops.value.dataSync()[0]]
+        expect(Math.abs(v1 - v0)).toBeLessThan(2e-6 * Math.abs(v0))
+        const [g1, g0] = [fused.grad.dataSync(), ops.grad.dataSync()]
+        g0.forEach((g, i) => expect(Math.abs(g1[i] - g), `gradient ${i}`).toBeLessThan(1e-6 * Math.max(1, Math.abs(g))))
+        // The clipped predictions (below eps, above 1 - eps) pass no gradient.
+        expect([g1[3], g1[5], g1[6]]).toEqual([0, 0, 0])
+        tf.dispose([yt, pt, fused.value, fused.grad, ops.value, ops.grad])
+      })
+    }
+  }
 })

@@ -6,6 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest'
 import * as tf from '@tensorflow/tfjs'
 import { initTfjs } from '../../src-main/core/models/deep/tfjs-runtime'
+import { swapOf } from '../../src-main/core/models/deep/wasm-transpose'
 
 beforeAll(async () => {
   const r = await initTfjs({ prefer: 'wasm' })
@@ -138,10 +139,13 @@ describe('wasm Tile by block copies', () => {
 })
 
 describe('wasm BatchMatMul by wasm-gemm (one matrix by one matrix)', () => {
-  // M not a multiple of 4, N not of 8, K over the chunk length, batch dimensions of 1.
+  // M not a multiple of the row block (4 or 6), N not of 8, K over the chunk length, batch
+  // dimensions of 1; the LSTM step's recurrence (64 rows: 60 in blocks of 6, then 4).
   const shapes: [number, number, number][] = [
     [1, 1, 1],
     [5, 3, 7],
+    [7, 20, 16],
+    [64, 128, 512],
     [128, 128, 512],
     [137, 1100, 24],
     [6, 600, 9],
@@ -295,4 +299,66 @@ describe('wasm Concat and Pack by copyWithin', () => {
     const got = await onBoth([3, 2], 'float32', (x) => tf.concat([x, tf.zeros([3, 0]), x], 1))
     expect(got.wasm).toEqual(got.cpu)
   })
+})
+
+describe('Mean and Sum gradients without a tensor of ones (reduce-gradients.ts)', () => {
+  // tfjs's own formula: dy reshaped to x's rank, times ones(x.shape), divided by the count (Mean).
+  const tfjsGradient = (x: tf.Tensor, axis: number[], mean: boolean, dy: tf.Tensor) =>
+    tf.tidy(() => {
+      const expanded = tf.reshape(dy, x.shape.map((d, i) => (axis.includes(i) ? 1 : d)))
+      const times = tf.mul(expanded, tf.ones(x.shape, 'float32'))
+      return mean ? tf.div(times, axis.reduce((n, a) => n * x.shape[a], 1)) : times
+    })
+  for (const backend of ['cpu', 'wasm'] as const) {
+    for (const [shape, axis] of [
+      [[64, 12, 128], [1]],
+      [[5, 3, 7], [0, 2]],
+      [[6], [0]],
+      [[4, 9], [1]]
+    ] as [number[], number[]][]) {
+      for (const mean of [true, false]) {
+        it(`equal tfjs's bit for bit: ${backend} ${mean ? 'mean' : 'sum'} [${shape}] axis [${axis}]`, async () => {
+          await tf.setBackend(backend)
+          const n = shape.reduce((a, b) => a * b, 1)
+          const x = tf.tensor(Array.from({ length: n }, (_, i) => Math.sin(i) * 3), shape)
+          // A non-uniform dy: the gradient of a weighted sum of the reduction.
+          const w = tf.tidy(() => {
+            const r = mean ? tf.mean(x, axis) : tf.sum(x, axis)
+            return tf.mul(tf.reshape(tf.range(1, r.size + 1), r.shape), 0.37)
+          })
+          const got = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(mean ? tf.mean(t, axis) : tf.sum(t, axis), w)))(x)
+          const want = tfjsGradient(x, axis, mean, w)
+          expect(got.shape).toEqual(shape)
+          expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()))
+          tf.dispose([x, w, got, want])
+        })
+      }
+    }
+  }
+})
+
+describe('wasm Transpose keeping the innermost axis (wasm-transpose.ts)', () => {
+  // The attention heads' split and merge, the LSTM's time-major swap, rank 5 with leading and
+  // trailing axes left in place, runs of 4 and of 1 element (tfjs's kernel), other permutations.
+  const cases: [number[], number[]][] = [
+    [[64, 12, 4, 32], [0, 2, 1, 3]],
+    [[64, 4, 12, 32], [0, 2, 1, 3]],
+    [[7, 5, 8], [1, 0, 2]],
+    [[2, 3, 5, 7, 4], [0, 3, 1, 2, 4]],
+    [[3, 2, 5, 4, 2], [0, 2, 3, 1, 4]],
+    [[5, 3, 4], [2, 1, 0]],
+    [[6, 9], [1, 0]],
+    [[5, 3, 6], [1, 0, 2]]
+  ]
+  it('takes the swaps of whole f32x4 runs and leaves the rest to tfjs', () => {
+    expect(cases.map(([shape, perm]) => swapOf(shape, perm, 4))).toEqual([[64, 12, 4, 32], [64, 4, 12, 32], [1, 7, 5, 8], [2, 3 * 5, 7, 4], null, null, null, null])
+  })
+  for (const dtype of ['float32', 'int32'] as const) {
+    for (const [shape, perm] of cases) {
+      it(`equals cpu: ${dtype} [${shape}] perm [${perm}]`, async () => {
+        const got = await onBoth(shape, dtype, (x) => tf.transpose(x, perm))
+        expect(got.wasm).toEqual(got.cpu)
+      })
+    }
+  }
 })

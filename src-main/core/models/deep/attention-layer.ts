@@ -19,6 +19,7 @@
  * which includes MC-dropout passes made with `model.apply(x, { training: true })`.
  */
 import * as tf from '@tensorflow/tfjs'
+import { dropout } from './fused-dropout'
 
 export interface MultiHeadSelfAttentionArgs {
   numHeads: number
@@ -120,7 +121,7 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
       const attended = this.attend(x)
       const v = attended.v
       let probs = attended.probs
-      if (kwargs?.training === true && this.dropoutRate > 0) probs = tf.dropout(probs, this.dropoutRate) as tf.Tensor4D
+      if (kwargs?.training === true && this.dropoutRate > 0) probs = dropout(probs, this.dropoutRate) as tf.Tensor4D
       const ctx = tf.matMul(probs, v) // [b, h, t, k]
       const merged = tf.reshape(tf.transpose(ctx, [0, 2, 1, 3]), [batch, time, this.numHeads * this.keyDim]) as tf.Tensor3D
       return this.project(merged, this.wo, this.bo)

@@ -16,6 +16,7 @@
  * pooling an attention output over the window is already a learned weighting of the months.
  */
 import * as tf from '@tensorflow/tfjs'
+import { dropoutLayer } from './fused-dropout'
 import { MultiHeadSelfAttention } from './attention-layer'
 import { lstmLayer, type LstmChoice } from './sequence-lstm'
 
@@ -43,7 +44,7 @@ export function buildLstmAttention(s: LstmAttentionShape): tf.LayersModel {
   let x: tf.SymbolicTensor = input
   s.lstmUnits.forEach((units, i) => {
     x = lstmLayer(s, { units, returnSequences: true, kernelInitializer: init(i), recurrentInitializer: orth(i), name: `lstm_${i + 1}` }).apply(x) as tf.SymbolicTensor
-    if (s.dropout > 0) x = tf.layers.dropout({ rate: s.dropout, name: `dropout_${i + 1}` }).apply(x) as tf.SymbolicTensor
+    if (s.dropout > 0) x = dropoutLayer({ rate: s.dropout, name: `dropout_${i + 1}` }).apply(x) as tf.SymbolicTensor
   })
   x = new MultiHeadSelfAttention({
     numHeads: s.heads,
@@ -53,7 +54,7 @@ export function buildLstmAttention(s: LstmAttentionShape): tf.LayersModel {
     name: ATTENTION_LAYER_NAME
   }).apply(x) as tf.SymbolicTensor
   x = tf.layers.globalAveragePooling1d({ name: 'pool' }).apply(x) as tf.SymbolicTensor
-  if (s.dropout > 0) x = tf.layers.dropout({ rate: s.dropout, name: 'dropout_head' }).apply(x) as tf.SymbolicTensor
+  if (s.dropout > 0) x = dropoutLayer({ rate: s.dropout, name: 'dropout_head' }).apply(x) as tf.SymbolicTensor
   const out = tf.layers
     .dense({ units: s.horizons, activation: 'sigmoid', kernelInitializer: init(90), name: 'risk_heads' })
     .apply(x) as tf.SymbolicTensor

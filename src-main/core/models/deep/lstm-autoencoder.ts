@@ -13,6 +13,7 @@
  * monotonic, so ROC / PR are those of the raw error, and the run's threshold is 0.7 on the score.
  */
 import * as tf from '@tensorflow/tfjs'
+import { dropoutLayer } from './fused-dropout'
 import { seededInit } from './lstm-classifier'
 import type { LstmAutoencoderParams } from './params'
 import { lstmLayer, type LstmChoice } from './sequence-lstm'
@@ -36,12 +37,12 @@ export function buildLstmAutoencoder(p: Pick<LstmAutoencoderParams, 'window' | '
   units.forEach((u, i) => {
     const last = i === units.length - 1
     m.add(lstmLayer(p, { units: u, returnSequences: !last, ...(i === 0 ? { inputShape: [p.window, features] } : {}), ...seededInit(p.seed, layer++) }))
-    if (!last && p.dropout > 0) m.add(tf.layers.dropout({ rate: p.dropout }))
+    if (!last && p.dropout > 0) m.add(dropoutLayer({ rate: p.dropout }))
   })
   m.add(tf.layers.repeatVector({ n: p.window }))
   for (const u of [...units].reverse()) {
     m.add(lstmLayer(p, { units: u, returnSequences: true, ...seededInit(p.seed, layer++) }))
-    if (p.dropout > 0) m.add(tf.layers.dropout({ rate: p.dropout }))
+    if (p.dropout > 0) m.add(dropoutLayer({ rate: p.dropout }))
   }
   m.add(tf.layers.timeDistributed({ layer: tf.layers.dense({ units: features, kernelInitializer: seededInit(p.seed, layer++).kernelInitializer }) }))
   return m

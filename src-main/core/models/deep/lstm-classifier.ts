@@ -4,6 +4,7 @@
  * - Dense(1, sigmoid), binary cross-entropy (optionally class-weighted). Sizes are params.
  */
 import * as tf from '@tensorflow/tfjs'
+import { dropoutLayer } from './fused-dropout'
 import type { LstmClassifierParams } from './params'
 import { lstmLayer, type LstmChoice } from './sequence-lstm'
 
@@ -30,12 +31,12 @@ export function buildLstmClassifier(p: Pick<LstmClassifierParams, 'window' | 'un
         ...seededInit(p.seed, i)
       })
     )
-    if (p.dropout > 0) m.add(tf.layers.dropout({ rate: p.dropout }))
+    if (p.dropout > 0) m.add(dropoutLayer({ rate: p.dropout }))
     if (p.batchNorm) m.add(tf.layers.batchNormalization())
   })
   if (p.denseUnits > 0) {
     m.add(tf.layers.dense({ units: p.denseUnits, activation: 'relu', kernelInitializer: seededInit(p.seed, 10).kernelInitializer }))
-    if (p.denseDropout > 0) m.add(tf.layers.dropout({ rate: p.denseDropout }))
+    if (p.denseDropout > 0) m.add(dropoutLayer({ rate: p.denseDropout }))
   }
   m.add(tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: seededInit(p.seed, 11).kernelInitializer }))
   return m

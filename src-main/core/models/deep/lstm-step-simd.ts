@@ -16,6 +16,7 @@
  * test/unit/lstm-sequence.test.ts holds both kernels to the stock layer (1e-5).
  */
 import { CompiledFunctions, FunctionBuilder, isWasmMemory, type Local, type WasmMemory } from './wasm-simd-module'
+import { HS_SLOPE, TANH_CLAMP, TANH_LINEAR, TANH_P, TANH_Q } from './lstm-activation-constants'
 
 /** What the kernels use of tfjs-backend-wasm's BackendWasm (backend_wasm.js). */
 export interface WasmBackendView {
@@ -45,12 +46,6 @@ export interface BackwardPresence {
 
 type Kernel = (...pointers: number[]) => void
 
-// Eigen's float32 tanh (TensorFlow's CPU kernels): clamp, odd rational of degree 13 / 6.
-const TANH_CLAMP = 7.90531110763549805
-const TANH_P = [-2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-8, 1.48572235717979e-5, 6.37261928875436e-4, 4.89352455891786e-3]
-const TANH_Q = [1.19825839466702e-6, 1.18534705686654e-4, 2.268434632439e-3, 4.89352518554385e-3]
-const HS_SLOPE = 0.2
-
 interface Scratch {
   v: Local
   v2: Local
@@ -59,7 +54,7 @@ interface Scratch {
 
 /** Pushes tanh(x) for the v128 in local `x`. */
 function tanh(f: FunctionBuilder, x: Local, s: Scratch): void {
-  f.get(x) // kept where |x| < 0.0004 (the select's first operand)
+  f.get(x) // kept where |x| < TANH_LINEAR (the select's first operand)
   f.get(x).splat(TANH_CLAMP).f32x4('min').splat(-TANH_CLAMP).f32x4('max').set(s.v)
   f.get(s.v).get(s.v).f32x4('mul').set(s.v2)
   f.splat(TANH_P[0])
@@ -68,7 +63,7 @@ function tanh(f: FunctionBuilder, x: Local, s: Scratch): void {
   f.splat(TANH_Q[0])
   for (const b of TANH_Q.slice(1)) f.get(s.v2).f32x4('mul').splat(b).f32x4('add')
   f.f32x4('div')
-  f.get(x).abs().splat(0.0004).f32x4('lt').select()
+  f.get(x).abs().splat(TANH_LINEAR).f32x4('lt').select()
 }
 
 /** Replaces the pre-activation on the stack by the gate activation. */
@@ -130,14 +125,24 @@ function rows(f: FunctionBuilder, u: number, strides: [Local, number][], lanes: 
   )
 }
 
+/**
+ * Bytes from one example's row to the next, per operand: by default the rows of one step's
+ * [B, width] blocks; the sequence kernels (sequence-lstm.ts) pass those of [B, T, width] blocks.
+ */
+export type ForwardStrides = Record<'xw' | 'c' | 'h' | 'cOut' | 'aux', number>
+export type BackwardStrides = Record<'aux' | 'cPrev' | 'dz', number>
+
+const forwardStrides = (u: number): ForwardStrides => ({ xw: 16 * u, c: 4 * u, h: 4 * u, cOut: 4 * u, aux: 20 * u })
+const backwardStrides = (u: number): BackwardStrides => ({ aux: 20 * u, cPrev: 4 * u, dz: 16 * u })
+
 /** fwd(xw, hr, bias, c, h, cOut, aux, batch): see sequence-lstm.ts `forwardStep` (xw at step t's rows). */
-function forwardFunction({ units: u, hard }: StepShape, has: ForwardPresence): FunctionBuilder {
+function forwardFunction({ units: u, hard }: StepShape, has: ForwardPresence, rowBytes: ForwardStrides): FunctionBuilder {
   const f = new FunctionBuilder(8)
   const [xw, hr, bias, c, h, cOut, aux] = [0, 1, 2, 3, 4, 5, 6]
   const s: Scratch = { v: f.v128(), v2: f.v128(), t: f.v128() }
   const [gi, gf, gg, go, cv, tc, zg] = [f.v128(), f.v128(), f.v128(), f.v128(), f.v128(), f.v128(), f.v128()]
   const U = 4 * u // bytes per gate block
-  const strides: [Local, number][] = [[xw, 4 * U], [hr, has.hr ? 4 * U : 0], [c, has.c ? U : 0], [h, U], [cOut, U], [aux, 5 * U]]
+  const strides: [Local, number][] = [[xw, rowBytes.xw], [hr, has.hr ? 4 * U : 0], [c, has.c ? rowBytes.c : 0], [h, rowBytes.h], [cOut, rowBytes.cOut], [aux, rowBytes.aux]]
   rows(f, u, strides, (j) => {
     // z = (x W + h W_rec) + bias per gate, each sum rounded to float32 (tfjs's order).
     ;[gi, gf, zg, go].forEach((dest, k) => {
@@ -166,12 +171,13 @@ function forwardFunction({ units: u, hard }: StepShape, has: ForwardPresence): F
 }
 
 /** bwd(aux, cPrev, dy, dh, dc, dz, dcPrev, batch): see sequence-lstm.ts `backwardStep` (dy at step t). */
-function backwardFunction({ units: u, hard }: StepShape, has: BackwardPresence): FunctionBuilder {
+function backwardFunction({ units: u, hard }: StepShape, has: BackwardPresence, rowBytes: BackwardStrides): FunctionBuilder {
   const f = new FunctionBuilder(8)
   const [aux, cPrev, dy, dh, dc, dz, dcPrev] = [0, 1, 2, 3, 4, 5, 6]
   const [gi, gf, gg, go, tc, dhv, dcv] = [f.v128(), f.v128(), f.v128(), f.v128(), f.v128(), f.v128(), f.v128()]
   const U = 4 * u
-  const strides: [Local, number][] = [[aux, 5 * U], [cPrev, has.cPrev ? U : 0], [dy, has.dy ? has.dyRowBytes : 0], [dh, has.dh ? U : 0], [dc, has.dc ? U : 0], [dz, 4 * U], [dcPrev, U]]
+  // dc and dcPrev may be the same block: each lane's dc is read before its dcPrev is written.
+  const strides: [Local, number][] = [[aux, rowBytes.aux], [cPrev, has.cPrev ? rowBytes.cPrev : 0], [dy, has.dy ? has.dyRowBytes : 0], [dh, has.dh ? U : 0], [dc, has.dc ? U : 0], [dz, rowBytes.dz], [dcPrev, U]]
   rows(f, u, strides, (j) => {
     ;[gi, gf, gg, go, tc].forEach((v, k) => {
       load(f, aux, j, k * U)
@@ -228,10 +234,16 @@ export function simdStepApplies(units: number, batch: number): boolean {
 }
 
 /** The forward step on byte offsets into the heap (0 for an absent input); see `forwardFunction`. */
-export function simdForward(memory: WasmMemory, shape: StepShape, p: { xw: number; hr: number; bias: number; c: number; h: number; cOut: number; aux: number; batch: number }): void {
+export function simdForward(
+  memory: WasmMemory,
+  shape: StepShape,
+  p: { xw: number; hr: number; bias: number; c: number; h: number; cOut: number; aux: number; batch: number },
+  strides: Partial<ForwardStrides> = {}
+): void {
   const has: ForwardPresence = { hr: p.hr !== 0, bias: p.bias !== 0, c: p.c !== 0 }
-  const key = `f${shape.units}${shape.hard ? 'h' : 's'}${+has.hr}${+has.bias}${+has.c}`
-  compiled(memory, key, () => forwardFunction(shape, has))(p.xw, p.hr, p.bias, p.c, p.h, p.cOut, p.aux, p.batch)
+  const rowBytes = { ...forwardStrides(shape.units), ...strides }
+  const key = `f${shape.units}${shape.hard ? 'h' : 's'}${+has.hr}${+has.bias}${+has.c}:${Object.values(rowBytes)}`
+  compiled(memory, key, () => forwardFunction(shape, has, rowBytes))(p.xw, p.hr, p.bias, p.c, p.h, p.cOut, p.aux, p.batch)
 }
 
 /** The backward step on byte offsets into the heap (0 for an absent input); see `backwardFunction`. */
@@ -239,9 +251,11 @@ export function simdBackward(
   memory: WasmMemory,
   shape: StepShape,
   dyRowBytes: number,
-  p: { aux: number; cPrev: number; dy: number; dh: number; dc: number; dz: number; dcPrev: number; batch: number }
+  p: { aux: number; cPrev: number; dy: number; dh: number; dc: number; dz: number; dcPrev: number; batch: number },
+  strides: Partial<BackwardStrides> = {}
 ): void {
   const has: BackwardPresence = { cPrev: p.cPrev !== 0, dy: p.dy !== 0, dh: p.dh !== 0, dc: p.dc !== 0, dyRowBytes }
-  const key = `b${shape.units}${shape.hard ? 'h' : 's'}${+has.cPrev}${+has.dy}${+has.dh}${+has.dc}r${dyRowBytes}`
-  compiled(memory, key, () => backwardFunction(shape, has))(p.aux, p.cPrev, p.dy, p.dh, p.dc, p.dz, p.dcPrev, p.batch)
+  const rowBytes = { ...backwardStrides(shape.units), ...strides }
+  const key = `b${shape.units}${shape.hard ? 'h' : 's'}${+has.cPrev}${+has.dy}${+has.dh}${+has.dc}r${dyRowBytes}:${Object.values(rowBytes)}`
+  compiled(memory, key, () => backwardFunction(shape, has, rowBytes))(p.aux, p.cPrev, p.dy, p.dh, p.dc, p.dz, p.dcPrev, p.batch)
 }

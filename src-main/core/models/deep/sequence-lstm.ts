@@ -16,7 +16,9 @@
  * (tfjs's `rnn()` unstacks the whole input, and the wasm Slice kernel copies its whole input on
  * every call: tfjs-backend-wasm/dist/kernels/Slice.js, `backend.readSync(x.dataId)`). One training
  * step of the seed-000 classifier runs ~1,250 kernels instead of ~17,400, and trains ~3x as many
- * windows per CPU-second on wasm (bench/deep-models.bench.ts).
+ * windows per CPU-second on wasm (bench/deep-models.bench.ts). On wasm with SIMD (units a multiple
+ * of 4) the steps go further: every step of a pass runs inside one kernel (`WorkbenchLstmSequence`,
+ * `WorkbenchLstmSequenceGrad`), on batch-major [B, T, width] blocks read and written by stride.
  *
  * The layer registers itself under tfjs's own class name 'LSTM', so a saved model's topology is
  * the stock one (any tfjs can load it, the ONNX exporter reads it as before), and every LSTM
@@ -35,8 +37,10 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { simdBackward, simdForward, simdStepApplies } from './lstm-step-simd'
+import { HS_SLOPE as HS_SLOPE_DECIMAL, TANH_CLAMP, TANH_LINEAR, TANH_P, TANH_Q } from './lstm-activation-constants'
 import { gemm, type Heap } from './wasm-gemm'
 import { heapOf, type HeapBackend } from './wasm-kernels'
+import type { WasmMemory } from './wasm-simd-module'
 
 /** The recurrent (gate) activations the fused path implements, by tfjs's serialised names. */
 export type FusedGateActivation = 'hardSigmoid' | 'sigmoid'
@@ -47,9 +51,8 @@ const FUSED_BACKENDS = ['cpu', 'wasm'] as const
 
 // --- the maths of one step, on float32 arrays ------------------------------------------------------
 
-const HS_SLOPE = Math.fround(0.2)
+const HS_SLOPE = Math.fround(HS_SLOPE_DECIMAL)
 const f32 = Math.fround
-const TANH_CLAMP = 7.90531110763549805
 
 /**
  * tanh as Eigen computes it for float32 (the rational approximation TensorFlow's CPU kernels use),
@@ -57,17 +60,12 @@ const TANH_CLAMP = 7.90531110763549805
  */
 function tanh(x: number): number {
   const v = x > TANH_CLAMP ? TANH_CLAMP : x < -TANH_CLAMP ? -TANH_CLAMP : x
-  if (v < 0.0004 && v > -0.0004) return v
+  if (v < TANH_LINEAR && v > -TANH_LINEAR) return v
   const v2 = v * v
-  let p = v2 * -2.76076847742355e-16 + 2.00018790482477e-13
-  p = v2 * p - 8.60467152213735e-11
-  p = v2 * p + 5.12229709037114e-8
-  p = v2 * p + 1.48572235717979e-5
-  p = v2 * p + 6.37261928875436e-4
-  p = v2 * p + 4.89352455891786e-3
-  let q = v2 * 1.19825839466702e-6 + 1.18534705686654e-4
-  q = v2 * q + 2.26843463243900e-3
-  q = v2 * q + 4.89352518554385e-3
+  let p: number = TANH_P[0]
+  for (let i = 1; i < TANH_P.length; i++) p = v2 * p + TANH_P[i]
+  let q: number = TANH_Q[0]
+  for (let i = 1; i < TANH_Q.length; i++) q = v2 * q + TANH_Q[i]
   return (v * p) / q
 }
 
@@ -89,12 +87,6 @@ interface StepAttrs {
   batch: number
   units: number
   hard: boolean
-  /**
-   * wasm SIMD only: the kernel is given h_{t-1} (`h`) and W_rec (`r`) and computes hr = h W_rec
-   * itself (wasm-gemm.ts), one kernel per step instead of two (forward) and, for the backward
-   * step, dh_{t-1} = dz W_rec^T as a third output when `dhOut`.
-   */
-  recurrent?: boolean
 }
 
 type Views = Record<string, Float32Array | undefined>
@@ -151,7 +143,6 @@ interface GradAttrs extends StepAttrs {
   /** dy is the whole [B, T, u] output gradient (read at `step`); false: dy is [B, u]. */
   dySequence: boolean
   steps: number
-  dhOut?: boolean
 }
 
 /**
@@ -197,18 +188,11 @@ interface WasmStorage extends HeapBackend {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array
 }
 
-/** An input's byte offset on the wasm heap (0: absent) and its dataId (for wasm-gemm's cache). */
-interface HeapInputs {
-  heap: Heap
-  at(input: string): number
-  id(input: string): object
-}
-
 /**
- * The wasm backend's SIMD version of a step (lstm-step-simd.ts), given the heap, the inputs and
- * the outputs' byte offsets; false where it does not apply (then the JavaScript runs).
+ * The wasm backend's SIMD version of a step (lstm-step-simd.ts), given the heap, the inputs' and
+ * the outputs' byte offsets (0: absent); false where it does not apply (then the JavaScript runs).
  */
-type SimdStep<A> = (ins: HeapInputs, outs: number[], a: A) => boolean
+type SimdStep<A> = (memory: WasmMemory, at: (input: string) => number, outs: number[], a: A) => boolean
 
 function kernelFunc<A>(backendName: (typeof FUSED_BACKENDS)[number], outShapes: (a: A) => number[][], compute: (ins: Views, outs: Float32Array[], a: A) => void, simd: SimdStep<A>): tf.KernelFunc {
   return ({ inputs, backend, attrs }) => {
@@ -221,9 +205,7 @@ function kernelFunc<A>(backendName: (typeof FUSED_BACKENDS)[number], outShapes: 
       outs = shapes.map((s) => be.makeOutput(s, 'float32'))
       const heap = heapOf(be)
       const offset = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId)!.memoryOffset
-      const at = (name: string) => (inputs[name] ? offset(inputs[name]) : 0)
-      if (heap && simd({ heap, at, id: (name) => inputs[name]!.dataId }, outs.map(offset), a)) return outs
-      if ((a as StepAttrs).recurrent) throw new Error('the fused LSTM recurrence needs the wasm SIMD step kernels')
+      if (heap && simd(heap.memory, (name) => (inputs[name] ? offset(inputs[name]) : 0), outs.map(offset), a)) return outs
       view = (t) => be.typedArrayFromHeap(t)
     } else {
       const be = backend as unknown as CpuStorage
@@ -238,30 +220,17 @@ function kernelFunc<A>(backendName: (typeof FUSED_BACKENDS)[number], outShapes: 
   }
 }
 
-const simdForwardStep: SimdStep<StepAttrs> = ({ heap, at, id }, [h, cOut, aux], { step, batch, units, hard, recurrent }) => {
+const simdForwardStep: SimdStep<StepAttrs> = (memory, at, [h, cOut, aux], { step, batch, units, hard }) => {
   if (!simdStepApplies(units, batch)) return false
-  // hr = h_{t-1} W_rec into a scratch block (absent at step 0 without an initial state).
-  const hr = recurrent && at('h') ? heap.malloc(batch * 16 * units) : 0
-  try {
-    if (hr) gemm(heap, { a: at('h'), b: at('r'), bId: id('r'), c: hr, m: batch, k: units, n: 4 * units, transposeA: false, transposeB: false })
-    simdForward(heap.memory, { units, hard }, { xw: at('xw') + step * batch * 16 * units, hr: hr || at('hr'), bias: at('bias'), c: at('c'), h, cOut, aux, batch })
-  } finally {
-    if (hr) heap.free(hr)
-  }
+  simdForward(memory, { units, hard }, { xw: at('xw') + step * batch * 16 * units, hr: at('hr'), bias: at('bias'), c: at('c'), h, cOut, aux, batch })
   return true
 }
 
-const simdBackwardStep: SimdStep<GradAttrs> = ({ heap, at, id }, [dz, dcPrev, dhPrev], { step, batch, units, hard, dySequence, steps, recurrent }) => {
+const simdBackwardStep: SimdStep<GradAttrs> = (memory, at, [dz, dcPrev], { step, batch, units, hard, dySequence, steps }) => {
   if (!simdStepApplies(units, batch)) return false
   const dy = at('dy') && at('dy') + (dySequence ? step * units * 4 : 0)
-  simdBackward(heap.memory, { units, hard }, (dySequence ? steps : 1) * units * 4, { aux: at('aux'), cPrev: at('cPrev'), dy, dh: at('dh'), dc: at('dc'), dz, dcPrev, batch })
-  if (recurrent && dhPrev) gemm(heap, { a: dz, b: at('r'), bId: id('r'), c: dhPrev, m: batch, k: 4 * units, n: units, transposeA: false, transposeB: true })
+  simdBackward(memory, { units, hard }, (dySequence ? steps : 1) * units * 4, { aux: at('aux'), cPrev: at('cPrev'), dy, dh: at('dh'), dc: at('dc'), dz, dcPrev, batch })
   return true
-}
-
-/** Whether `sequenceLstm` runs the recurrence inside the step kernels (wasm with SIMD, whole lanes). */
-function fusedRecurrence(batch: number, units: number): boolean {
-  return tf.getBackend() === 'wasm' && heapOf(tf.backend() as unknown as HeapBackend) !== null && simdStepApplies(units, batch)
 }
 
 for (const backendName of FUSED_BACKENDS) {
@@ -281,14 +250,133 @@ for (const backendName of FUSED_BACKENDS) {
     tf.registerKernel({
       kernelName: STEP_GRAD,
       backendName,
-      kernelFunc: kernelFunc<GradAttrs>(
-        backendName,
-        (a) => [[a.batch, 4 * a.units], [a.batch, a.units], ...(a.recurrent && a.dhOut ? [[a.batch, a.units]] : [])],
-        backwardStep,
-        simdBackwardStep
-      )
+      kernelFunc: kernelFunc<GradAttrs>(backendName, (a) => [[a.batch, 4 * a.units], [a.batch, a.units]], backwardStep, simdBackwardStep)
     })
   }
+}
+
+// --- wasm SIMD: the whole sequence in one kernel each way ---------------------------------------
+
+/**
+ * On wasm with SIMD every step runs inside one kernel per pass (`WorkbenchLstmSequence`,
+ * `WorkbenchLstmSequenceGrad`): the recurrent products by wasm-gemm.ts and the step maths by
+ * lstm-step-simd.ts, reading and writing [B, T, width] blocks by row strides. A step kernel per
+ * time step cost the engine's bookkeeping T times per pass, plus copies around them: the input
+ * made time-major (a Transpose) and back for dx, the outputs stacked, the step states saved one
+ * by one, the per-step gate gradients concatenated.
+ */
+const SEQ = 'WorkbenchLstmSequence'
+const SEQ_GRAD = 'WorkbenchLstmSequenceGrad'
+
+interface SequenceAttrs extends StepAttrs {
+  steps: number
+}
+
+interface SequenceGradAttrs extends SequenceAttrs {
+  dySequence: boolean
+  /** An initial state was given: d h0 and d c0 are outputs too. */
+  initialState: boolean
+}
+
+/** The heap, an input's byte offset (0: absent), its dataId (wasm-gemm's cache key), the outputs' offsets. */
+interface HeapCall {
+  heap: Heap
+  at(input: string): number
+  id(input: string): object
+  outs: number[]
+}
+
+function heapKernel<A>(outShapes: (a: A) => number[][], run: (call: HeapCall, a: A) => void): tf.KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const be = backend as unknown as WasmStorage
+    const a = attrs as unknown as A
+    const outs = outShapes(a).map((s) => be.makeOutput(s, 'float32'))
+    const offset = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId)!.memoryOffset
+    run({ heap: heapOf(be)!, at: (name) => (inputs[name] ? offset(inputs[name]) : 0), id: (name) => inputs[name]!.dataId, outs: outs.map(offset) }, a)
+    return outs
+  }
+}
+
+/**
+ * In: xw [B*T, 4u] (batch-major rows: x W), r (W_rec), bias, h0, c0 (absent: zeros).
+ * Out: h [B, T, u], hPrev [B, T, u] (h one step later: hPrev[b, t] = h[b, t - 1], h0 at t = 0),
+ * c [B, T, u], aux [B, T, 5u].
+ */
+function sequenceForward({ heap, at, id, outs: [h, hPrev, c, aux] }: HeapCall, { batch: B, steps: T, units: u, hard }: SequenceAttrs): void {
+  const U = 4 * u // bytes of one example's step row
+  const hr = heap.malloc(B * 4 * U)
+  try {
+    for (let t = 0; t < T; t++) {
+      // h_{t-1} W_rec, h_{t-1} read in place from the output's rows (or from h0).
+      const hIn = t > 0 ? { a: h + (t - 1) * U, lda: T * U } : at('h0') ? { a: at('h0'), lda: U } : null
+      if (hIn) gemm(heap, { ...hIn, b: at('r'), bId: id('r'), c: hr, m: B, k: u, n: 4 * u, transposeA: false, transposeB: false })
+      const cIn = t > 0 ? { c: c + (t - 1) * U, stride: T * U } : { c: at('c0'), stride: U }
+      simdForward(
+        heap.memory,
+        { units: u, hard },
+        { xw: at('xw') + t * 4 * U, hr: hIn ? hr : 0, bias: at('bias'), c: cIn.c, h: h + t * U, cOut: c + t * U, aux: aux + t * 5 * U, batch: B },
+        { xw: T * 4 * U, c: cIn.stride, h: T * U, cOut: T * U, aux: T * 5 * U }
+      )
+    }
+  } finally {
+    heap.free(hr)
+  }
+  const f = new Float32Array(heap.memory.buffer)
+  for (let b = 0; b < B; b++) {
+    const row = (hPrev + b * T * U) / 4
+    if (at('h0')) f.copyWithin(row, (at('h0') + b * U) / 4, (at('h0') + (b + 1) * U) / 4)
+    else f.fill(0, row, row + u)
+    f.copyWithin(row + u, (h + b * T * U) / 4, (h + b * T * U) / 4 + (T - 1) * u)
+  }
+}
+
+/**
+ * In: aux [B, T, 5u], c [B, T, u], c0 (absent: zeros), dy ([B, T, u] or, for the last step only,
+ * [B, u]), r (W_rec). Out: dz [B, T, 4u] (the gate pre-activations' gradient), then d h0 and
+ * d c0 ([B, u] each) when an initial state was given.
+ */
+function sequenceBackward({ heap, at, id, outs: [dz, dh0, dc0] }: HeapCall, { batch: B, steps: T, units: u, hard, dySequence, initialState }: SequenceGradAttrs): void {
+  const U = 4 * u
+  // dh_t and dc_t of the step after the current one; dc is updated in place.
+  const dh = heap.malloc(B * U)
+  const dc = heap.malloc(B * U)
+  try {
+    for (let t = T - 1; t >= 0; t--) {
+      const last = t === T - 1
+      const cPrev = t > 0 ? { c: at('c') + (t - 1) * U, stride: T * U } : { c: at('c0'), stride: U }
+      const dy = dySequence ? at('dy') + t * U : last ? at('dy') : 0
+      simdBackward(
+        heap.memory,
+        { units: u, hard },
+        dySequence ? T * U : U,
+        { aux: at('aux') + t * 5 * U, cPrev: cPrev.c, dy, dh: last ? 0 : dh, dc: last ? 0 : dc, dz: dz + t * 4 * U, dcPrev: t === 0 && initialState ? dc0 : dc, batch: B },
+        { aux: T * 5 * U, cPrev: cPrev.stride, dz: T * 4 * U }
+      )
+      // dh_{t-1} = dz_t W_rec^T (before step 0: d h0, wanted only for a given initial state).
+      if (t > 0 || initialState) gemm(heap, { a: dz + t * 4 * U, lda: T * 4 * U, b: at('r'), bId: id('r'), c: t > 0 ? dh : dh0, m: B, k: 4 * u, n: u, transposeA: false, transposeB: true })
+    }
+  } finally {
+    heap.free(dh)
+    heap.free(dc)
+  }
+}
+
+if (!tf.getKernel(SEQ, 'wasm')) {
+  tf.registerKernel({
+    kernelName: SEQ,
+    backendName: 'wasm',
+    kernelFunc: heapKernel<SequenceAttrs>((a) => [...Array<number[]>(3).fill([a.batch, a.steps, a.units]), [a.batch, a.steps, 5 * a.units]], sequenceForward)
+  })
+  tf.registerKernel({
+    kernelName: SEQ_GRAD,
+    backendName: 'wasm',
+    kernelFunc: heapKernel<SequenceGradAttrs>((a) => [[a.batch, a.steps, 4 * a.units], ...(a.initialState ? [[a.batch, a.units], [a.batch, a.units]] : [])], sequenceBackward)
+  })
+}
+
+/** Whether `sequenceLstm` runs the sequence kernels (wasm with SIMD, whole lanes). */
+function sequenceKernels(batch: number, units: number): boolean {
+  return tf.getBackend() === 'wasm' && heapOf(tf.backend() as unknown as HeapBackend) !== null && simdStepApplies(units, batch)
 }
 
 /** Whether the fused kernels run on the current backend. */
@@ -321,11 +409,13 @@ export function sequenceLstm(
   const u = recurrentKernel.shape[0]
   const hard = o.recurrentActivation === 'hardSigmoid'
   const args: tf.Tensor[] = [x, kernel, recurrentKernel, ...(bias ? [bias] : []), ...(initialState ?? [])]
-  const run = (name: string, inputs: Record<string, tf.Tensor | null | undefined>, attrs: StepAttrs | GradAttrs) => {
+  const run = (name: string, inputs: Record<string, tf.Tensor | null | undefined>, attrs: object) => {
     const present: tf.NamedTensorMap = {}
     for (const [k, t] of Object.entries(inputs)) if (t) present[k] = t
-    return tf.engine().runKernel(name, present, attrs as unknown as tf.NamedAttrMap) as tf.Tensor2D[]
+    return tf.engine().runKernel(name, present, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[]
   }
+  /** Each weight gradient is one matmul over all steps (rows of X, H_prev and DZ in the same order); d bias is DZ summed over the rows (on wasm a column sum, wasm-column-sum.ts). */
+  const weightGradients = (x2: tf.Tensor2D, hPrev2: tf.Tensor2D, dZ: tf.Tensor2D) => [tf.matMul(x2, dZ, true, false), tf.matMul(hPrev2, dZ, true, false), ...(bias ? [tf.sum(dZ, 0)] : [])]
 
   const op = tf.customGrad((...a: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = a[a.length - 1] as tf.GradSaveFunc
@@ -334,19 +424,36 @@ export function sequenceLstm(
     const b = bias ? (a[3] as tf.Tensor1D) : null
     const h0 = initialState ? (a[args.length - 2] as tf.Tensor2D) : null
     const c0 = initialState ? (a[args.length - 1] as tf.Tensor2D) : null
+
+    if (sequenceKernels(B, u)) {
+      // Batch-major rows (b, t) throughout: no transposes, the kernels step through them by stride.
+      const x2 = tf.reshape(a[0] as tf.Tensor3D, [B * T, F])
+      const [h, hPrev, c, aux] = run(SEQ, { xw: tf.matMul(x2, w), r, bias: b, h0, c0 }, { batch: B, steps: T, units: u, hard })
+      const value = o.returnSequences ? h : tf.reshape(tf.slice(h, [0, T - 1, 0], [B, 1, u]), [B, u])
+      save([x2, tf.reshape(hPrev, [B * T, u]), w, r, c, aux, ...(c0 ? [c0] : [])])
+      const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] =>
+        tf.tidy(() => {
+          const [sx2, shPrev, sw, sr, sc, saux, sc0] = saved as tf.Tensor2D[]
+          const attrs = { batch: B, steps: T, units: u, hard, dySequence: o.returnSequences, initialState: initialState !== null }
+          const [dz, dh0, dc0] = run(SEQ_GRAD, { aux: saux, c: sc, c0: sc0, dy, r: sr }, attrs)
+          const dZ = tf.reshape(dz, [B * T, 4 * u]) as tf.Tensor2D
+          const dx = tf.reshape(tf.matMul(dZ, sw, false, true), [B, T, F])
+          return [dx, ...weightGradients(sx2, shPrev, dZ), ...(initialState ? [dh0, dc0] : [])]
+        })
+      return { value, gradFunc }
+    }
+
     // Time-major rows, so step t's rows of XW are one contiguous block.
     const xt = tf.reshape(tf.transpose(a[0] as tf.Tensor3D, [1, 0, 2]), [T * B, F])
     const xw = tf.matMul(xt, w)
-    const hs: tf.Tensor2D[] = []
-    const cs: tf.Tensor2D[] = []
-    const auxs: tf.Tensor2D[] = []
-    let h = h0
-    let c = c0
-    const recurrent = fusedRecurrence(B, u)
+    const hs: tf.Tensor[] = []
+    const cs: tf.Tensor[] = []
+    const auxs: tf.Tensor[] = []
+    let h = h0 as tf.Tensor | null
+    let c = c0 as tf.Tensor | null
     for (let t = 0; t < T; t++) {
-      const attrs = { step: t, batch: B, units: u, hard, recurrent }
-      const hr = h && !recurrent ? tf.matMul(h, r) : null
-      const [hn, cn, aux] = recurrent ? run(STEP, { xw, h, r, bias: b, c }, attrs) : run(STEP, { xw, hr, bias: b, c }, attrs)
+      const hr = h ? tf.matMul(h as tf.Tensor2D, r) : null
+      const [hn, cn, aux] = run(STEP, { xw, hr, bias: b, c }, { step: t, batch: B, units: u, hard })
       hr?.dispose()
       hs.push(hn)
       cs.push(cn)
@@ -363,33 +470,28 @@ export function sequenceLstm(
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] =>
       tf.tidy(() => {
         const [sxt, shPrev, sw, sr] = saved as tf.Tensor2D[]
-        const sc = saved.slice(4, 4 + T) as tf.Tensor2D[]
-        const saux = saved.slice(4 + T, 4 + 2 * T) as tf.Tensor2D[]
-        const sc0 = c0 ? (saved[4 + 2 * T] as tf.Tensor2D) : null
-        const rT = recurrent ? null : tf.transpose(sr)
-        const dzs: tf.Tensor2D[] = new Array(T)
-        let dh: tf.Tensor2D | null = null
-        let dc: tf.Tensor2D | null = null
+        const sc = saved.slice(4, 4 + T)
+        const saux = saved.slice(4 + T, 4 + 2 * T)
+        const sc0 = c0 ? saved[4 + 2 * T] : null
+        const rT = tf.transpose(sr)
+        const dzs: tf.Tensor[] = new Array(T)
+        let dh: tf.Tensor | null = null
+        let dc: tf.Tensor | null = null
         for (let t = T - 1; t >= 0; t--) {
           const stepDy = o.returnSequences || t === T - 1 ? dy : null
-          // dh_{t-1}; before step 0 it is d h0, needed only for a given initial state.
-          const dhOut = t > 0 || initialState !== null
-          const attrs = { step: t, batch: B, units: u, hard, dySequence: o.returnSequences, steps: T, recurrent, dhOut }
-          const [dz, dcPrev, dhPrev] = run(STEP_GRAD, { aux: saux[t], cPrev: t > 0 ? sc[t - 1] : sc0, dy: stepDy, dh, dc, ...(recurrent ? { r: sr } : {}) }, attrs)
+          const attrs = { step: t, batch: B, units: u, hard, dySequence: o.returnSequences, steps: T }
+          const [dz, dcPrev] = run(STEP_GRAD, { aux: saux[t], cPrev: t > 0 ? sc[t - 1] : sc0, dy: stepDy, dh, dc }, attrs)
           dzs[t] = dz
           // Step t+1's state gradients are spent (d h0 and d c0 are the last ones: kept).
           dh?.dispose()
           dc?.dispose()
-          dh = recurrent ? (dhPrev ?? null) : dhOut ? tf.matMul(dz, rT!) : null
+          // dh_{t-1}; before step 0 it is d h0, needed only for a given initial state.
+          dh = t > 0 || initialState !== null ? tf.matMul(dz, rT) : null
           dc = dcPrev
         }
-        const dZ = tf.concat(dzs, 0) // [T*B, 4u], time-major like xh
+        const dZ = tf.concat(dzs, 0) as tf.Tensor2D // [T*B, 4u], time-major like xt
         const dx = tf.transpose(tf.reshape(tf.matMul(dZ, sw, false, true), [T, B, F]), [1, 0, 2])
-        // One matmul over all steps per weight gradient; d bias is DZ summed over the rows (on
-        // wasm a column sum, wasm-column-sum.ts). Separate products rather than one of
-        // [X | H_prev | 1]^T DZ: no [T*B, F + u + 1] concatenation to build and keep per layer.
-        const dWeights = [tf.matMul(sxt, dZ, true, false), tf.matMul(shPrev, dZ, true, false), ...(bias ? [tf.sum(dZ, 0)] : [])]
-        return [dx, ...dWeights, ...(initialState ? [dh!, dc!] : [])]
+        return [dx, ...weightGradients(sxt, shPrev, dZ), ...(initialState ? [dh!, dc!] : [])]
       })
     return { value, gradFunc }
   })

@@ -30,6 +30,7 @@ import type { WebgpuRungOptions } from '../webgpu-probe'
 import type { BackendReport } from '../../store/run-schemas'
 import { registerThreadedWasm } from './wasm-threads'
 import { gemmOnHeap, patchWasmHeapKernels, type HeapBackend } from './wasm-kernels'
+import './reduce-gradients'
 
 const nodeRequire = createRequire(import.meta.url)
 

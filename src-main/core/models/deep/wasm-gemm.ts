@@ -8,13 +8,16 @@
  * reaches ~20-24 on [128, 128] x [128, 512] (bench/deep-models.bench.ts, see the report).
  *
  * Layout: B is packed in panels of 8 columns ([N/8][K][8], zero-padded), so the inner loop reads
- * two f32x4 of B and splats one float of each of 4 rows of A: 8 accumulators, 4 x 8 outputs per
- * pass. Long K is cut into chunks so that a chunk of B stays in cache while the rows of A pass.
+ * two f32x4 of B and splats one float of each of MR (6, or 4 without relaxed SIMD) rows of A:
+ * 2 MR accumulators, MR x 8 outputs per pass, each a fused multiply-add where the engine has one.
+ * Long K is cut into chunks so that a chunk of B stays in cache while the rows of A pass.
  * A packed B is cached per tensor (its dataId, which tfjs never reuses, and heap offset): a
  * weight matrix multiplied at every time step is packed once. Products are summed over k in
- * order, in float32: results differ from XNNPACK's by float32 rounding only.
+ * order, in float32 (fused multiply-adds round once per step where relaxed SIMD runs them fused,
+ * as XNNPACK's and the native TensorFlow kernels do): results differ from XNNPACK's and the cpu
+ * backend's by float32 rounding only.
  */
-import { CompiledFunctions, FunctionBuilder, type WasmMemory } from './wasm-simd-module'
+import { CompiledFunctions, FunctionBuilder, relaxedSimd, type WasmMemory } from './wasm-simd-module'
 
 /** The heap and allocator of tfjs-backend-wasm (emscripten's Module: _malloc, _free). */
 export interface Heap {
@@ -23,8 +26,12 @@ export interface Heap {
   free(ptr: number): void
 }
 
-/** Rows of A per pass, columns of B per panel. */
-const MR = 4
+/**
+ * Rows of A per pass, columns of B per panel. With fused multiply-adds the 6 x 8 block's 12
+ * accumulators, 2 of B and 1 of A fill the 15 vector registers V8 allocates on x64; without,
+ * each product needs a temporary register too and 4 x 8 is the most that does not spill.
+ */
+const MR = relaxedSimd ? 6 : 4
 const NR = 8
 /** K is processed in chunks of this many when longer than KC_MAX. */
 const KC = 256
@@ -73,8 +80,8 @@ function gemmFunction(s: GemmShape): FunctionBuilder {
               f.get(pb).load(16).set(b1)
               for (let r = 0; r < s.rows; r++) {
                 f.get(pa).loadSplat(r * s.aRow).set(a)
-                f.get(a).get(b0).f32x4('mul').get(acc[2 * r]).f32x4('add').set(acc[2 * r])
-                f.get(a).get(b1).f32x4('mul').get(acc[2 * r + 1]).f32x4('add').set(acc[2 * r + 1])
+                f.get(a).get(b0).mulAdd(acc[2 * r]).set(acc[2 * r])
+                f.get(a).get(b1).mulAdd(acc[2 * r + 1]).set(acc[2 * r + 1])
               }
               f.addTo(pa, s.aK).addTo(pb, 32)
             },
@@ -217,6 +224,8 @@ function packedB(heap: Heap, b: { id: object; offset: number }, k: number, n: nu
 export interface GemmOperands {
   /** Heap byte offsets of A, B and C; `bId` identifies B's contents (a tfjs dataId). */
   a: number
+  /** Bytes from one row of A to the next when A is not transposed (default: k floats, packed rows). */
+  lda?: number
   b: number
   bId: object
   c: number
@@ -241,7 +250,7 @@ export function gemm(heap: Heap, o: GemmOperands): void {
   try {
     const bp = packedB(heap, { id: o.bId, offset: o.b }, k, n, o.transposeB)
     if (bp.owned) scratch.push(bp.ptr)
-    const [aRow, aK] = o.transposeA ? [4, m * 4] : [k * 4, 4]
+    const [aRow, aK] = o.transposeA ? [4, m * 4] : [o.lda ?? k * 4, 4]
     const c = n === n8 ? o.c : alloc(m * n8 * 4)
     const chunk = k > KC_MAX ? KC : k
     const mMain = m - (m % MR)

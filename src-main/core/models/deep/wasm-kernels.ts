@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs'
 import { gemm, type Heap } from './wasm-gemm'
 import { batchedGemm, batchedGemmApplies } from './wasm-batched-gemm'
 import { columnSum, columnSumApplies } from './wasm-column-sum'
+import { swapAxes, swapOf } from './wasm-transpose'
 import { wasmMemory, type WasmBackendView } from './lstm-step-simd'
 
 type TypedArray = Float32Array | Int32Array | Uint8Array
@@ -195,6 +196,22 @@ const kernels: Record<string, (orig: tf.KernelConfig) => tf.KernelFunc> = {
     columnSum(heap.memory, offset(x), offset(out), rows, width)
     return out
   },
+  // Transposes that keep the innermost axis (the attention heads' split and merge): runs moved
+  // whole in wasm SIMD (wasm-transpose.ts); other permutations go to tfjs's kernel.
+  Transpose: (orig) => (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo }
+    const { perm } = args.attrs as unknown as tf.TransposeAttrs
+    const be = args.backend as unknown as HeapBackend
+    const heap = heapOf(be)
+    const swap = x.dtype === 'float32' || x.dtype === 'int32' ? swapOf(x.shape, perm, 4) : null
+    if (!heap || !swap) return orig.kernelFunc(args)
+    const out = be.makeOutput(
+      perm.map((p) => x.shape[p]),
+      x.dtype
+    )
+    swapAxes(heap.memory, be.dataIdMap.get(x.dataId)!.memoryOffset, be.dataIdMap.get(out.dataId)!.memoryOffset, swap, 4)
+    return out
+  },
   Tile: (orig) => (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo }
     if (x.dtype === 'string') return orig.kernelFunc(args)
@@ -211,7 +228,7 @@ const kernels: Record<string, (orig: tf.KernelConfig) => tf.KernelFunc> = {
 
 const originals = new Map<string, tf.KernelConfig>()
 
-/** Re-registers Slice, Unpack, SplitV, Tile, Concat, Pack, Identity and Sum on 'wasm' with the versions above. Idempotent. */
+/** Re-registers Slice, Unpack, SplitV, Tile, Concat, Pack, Identity, Sum and Transpose on 'wasm' with the versions above. Idempotent. */
 export function patchWasmHeapKernels(): void {
   for (const [name, make] of Object.entries(kernels)) {
     if (originals.has(name)) continue
@@ -224,10 +241,20 @@ export function patchWasmHeapKernels(): void {
 }
 
 
-/** The backend's heap for wasm-gemm.ts, or null where its memory is not reachable. */
+const heaps = new WeakMap<HeapBackend, Heap | null>()
+
+/**
+ * The backend's heap for wasm-gemm.ts, or null where its memory is not reachable. Kept per
+ * backend (every kernel asks): a backend's Memory object stays the same as the heap grows.
+ */
 export function heapOf(be: HeapBackend): Heap | null {
-  const memory = wasmMemory(be)
-  return memory && { memory, malloc: (bytes) => be.wasm._malloc(bytes), free: (ptr) => be.wasm._free(ptr) }
+  let heap = heaps.get(be)
+  if (heap === undefined) {
+    const memory = wasmMemory(be)
+    heap = memory && { memory, malloc: (bytes) => be.wasm._malloc(bytes), free: (ptr) => be.wasm._free(ptr) }
+    heaps.set(be, heap)
+  }
+  return heap
 }
 
 /**

@@ -9,7 +9,10 @@
  * Opcodes are those of the WebAssembly 2.0 specification (core and fixed-width SIMD, section 5.4).
  */
 
-/** The parts of the WebAssembly JavaScript API used (lib.dom declares them; this project's lib is ES only). */
+/**
+ * The parts of the WebAssembly JavaScript API used here and in wasm-threads.ts (lib.dom declares
+ * them; core/ compiles with the ES lib only, where the global is not declared).
+ */
 export interface WasmMemory {
   readonly buffer: ArrayBufferLike
 }
@@ -17,8 +20,10 @@ interface WasmApi {
   Memory: abstract new (...args: never[]) => WasmMemory
   Module: new (bytes: Uint8Array) => object
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> }
+  validate(bytes: Uint8Array): boolean
+  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: object; module: object }>
 }
-const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
+export const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
 
 export function isWasmMemory(x: unknown): x is WasmMemory {
   return x instanceof wasmApi.Memory
@@ -26,6 +31,14 @@ export function isWasmMemory(x: unknown): x is WasmMemory {
 
 const I32 = 0x7f
 const V128 = 0x7b
+
+/**
+ * Whether the engine has relaxed SIMD (V8 11.4+: Node 20.6+, Electron 26+): a module of one
+ * function `(v128, v128, v128) -> v128` of f32x4.relaxed_madd validates.
+ */
+export const relaxedSimd: boolean = wasmApi.validate(
+  new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x01, 0x60, 0x03, V128, V128, V128, 0x01, V128, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b])
+)
 
 /** Unsigned LEB128. */
 function uleb(n: number): number[] {
@@ -62,6 +75,9 @@ export type Local = number
 
 /** The f32x4 binary operations used, by their SIMD opcode. */
 const F32X4 = { add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7, min: 0xe8, max: 0xe9, lt: 0x43, gt: 0x44 } as const
+
+/** The i32x4 shifts used (v128, i32 count -> v128), by their SIMD opcode. */
+const I32X4_SHIFT = { shl: 0xab, shrU: 0xad } as const
 
 /**
  * One function's body, written as a stack machine. Parameters are all i32 (pointers and counts);
@@ -151,6 +167,16 @@ export class FunctionBuilder {
     return this.simd(...uleb(F32X4[op]))
   }
 
+  /**
+   * a b + acc for the two f32x4 a, b on the stack: f32x4.relaxed_madd where the engine has
+   * relaxed SIMD, which x86 with FMA3 and ARM64 run as one fused multiply-add (one rounding
+   * instead of two, one instruction and no temporary register); else mul, then add.
+   */
+  mulAdd(acc: Local): this {
+    if (!relaxedSimd) return this.f32x4('mul').get(acc).f32x4('add')
+    return this.get(acc).simd(...uleb(0x105))
+  }
+
   /** f32x4.sqrt (IEEE, correctly rounded per lane). */
   sqrt(): this {
     return this.simd(...uleb(0xe3))
@@ -167,6 +193,25 @@ export class FunctionBuilder {
 
   and(): this {
     return this.simd(0x4e)
+  }
+
+  xor(): this {
+    return this.simd(0x51)
+  }
+
+  /** Shifts each i32 lane of the v128 on the stack by `bits`. */
+  shift(op: keyof typeof I32X4_SHIFT, bits: number): this {
+    return this.i32Const(bits).simd(...uleb(I32X4_SHIFT[op]))
+  }
+
+  /** f32x4.convert_i32x4_u: each lane's unsigned integer as the nearest float32. */
+  toF32(): this {
+    return this.simd(...uleb(0xfb))
+  }
+
+  /** f32x4.floor. */
+  floor(): this {
+    return this.simd(...uleb(0x68))
   }
 
   /** `do { body } while (condition)`: the body leaves nothing; `condition` pushes an i32. */

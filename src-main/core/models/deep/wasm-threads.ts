@@ -32,6 +32,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { wasmApi } from './wasm-simd-module'
 
 const nodeRequire = createRequire(import.meta.url)
 
@@ -51,12 +52,6 @@ interface ThreadedModule {
 interface EmscriptenImports {
   env: Record<string, unknown>
 }
-
-/** WebAssembly as used here: core/ compiles without DOM typings, where the global is not declared. */
-interface WasmApi {
-  instantiate(bytes: Uint8Array, imports: EmscriptenImports): Promise<{ instance: object; module: object }>
-}
-const webAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
 
 interface FactoryConfig {
   locateFile(path: string, prefix: string): string | URL
@@ -113,7 +108,7 @@ async function instantiate(threads: number): Promise<ThreadedModule> {
     instantiateWasm: (imports, receive) => {
       // tfjs's C++ sizes its pool as min(requested, logical cores / 2): report 2 x threads.
       imports.env.emscripten_num_logical_cores = () => 2 * threads
-      webAssembly.instantiate(readFileSync(wasmPath), imports).then(
+      wasmApi.instantiate(readFileSync(wasmPath), imports).then(
         (r) => receive(r.instance, r.module),
         (err: Error) => fail(err)
       )
