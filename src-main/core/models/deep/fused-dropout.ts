@@ -10,16 +10,17 @@
  * and x is multiplied by it with tfjs's Mul (whose gradient, dy times the multiplier, is the
  * dropout's). The formula is tfjs's, float32 operation for float32 operation; only the stream of
  * u differs. tfjs's stream cannot be reproduced here (alea in float64 arithmetic), and nothing
- * relies on it: an unseeded tf.dropout seeds alea from Math.random() on every call, as this
- * generator is seeded from the operating system's random source once per heap. A Dropout layer
- * given a `seed` or a `noiseShape` keeps tfjs's own path, as does every backend but wasm.
+ * relies on it. Like an unseeded tf.dropout, which seeds alea from Math.random() on every call,
+ * each mask's generator state is drawn from Math.random(): a trial runs with Math.random seeded
+ * by its own seed (core/data/rng.ts withSeededMathRandom), so one seeded spec draws the same masks
+ * every time, in a fresh worker or a warm one. A Dropout layer given a `seed` or a `noiseShape`
+ * keeps tfjs's own path, as does every backend but wasm.
  *
  * `FusedDropout` is tfjs's Dropout layer with this path in training; it registers under tfjs's
  * class name 'Dropout' (like SequenceLSTM under 'LSTM'), so saved models, loading and the ONNX
  * export (where Dropout is the identity) see the stock layer.
  */
 import * as tf from '@tensorflow/tfjs'
-import { randomFillSync } from 'node:crypto'
 import { CompiledFunctions, FunctionBuilder, type WasmMemory } from './wasm-simd-module'
 import { heapOf, type HeapBackend } from './wasm-kernels'
 import type { Heap } from './wasm-gemm'
@@ -69,20 +70,28 @@ function maskFunction(rate: number): FunctionBuilder {
 const compiled = new CompiledFunctions<number>()
 
 /**
- * The generator state of each heap: 64 bytes allocated once and kept for the heap's life (every
- * mask continues the stream), seeded from the operating system; no lane may be all zeros.
+ * The generator state's place on each heap: 64 bytes allocated once and kept for the heap's life.
+ * Its contents are drawn afresh for every mask by `seedState`.
  */
 const states = new WeakMap<WasmMemory, number>()
 function stateOf(heap: Heap): number {
   let at = states.get(heap.memory)
   if (at === undefined) {
     at = heap.malloc(STATE_BYTES)
-    const seed = randomFillSync(new Uint32Array(STATE_BYTES / 4))
-    for (let lane = 0; lane < 4; lane++) if ([0, 1, 2, 3].every((w) => seed[4 * w + lane] === 0)) seed[lane] = 1
-    new Uint32Array(heap.memory.buffer, at, STATE_BYTES / 4).set(seed)
     states.set(heap.memory, at)
   }
   return at
+}
+
+/**
+ * Seeds the generator for one mask from Math.random(), as tf.dropout seeds its own (so a trial's
+ * seed decides the masks; see the header): 16 words, none of the four lanes all zeros (xorshift's
+ * one fixed point).
+ */
+function seedState(heap: Heap, at: number): void {
+  const seed = Uint32Array.from({ length: STATE_BYTES / 4 }, () => Math.floor(Math.random() * 2 ** 32))
+  for (let lane = 0; lane < 4; lane++) if ([0, 1, 2, 3].every((w) => seed[4 * w + lane] === 0)) seed[lane] = 1
+  new Uint32Array(heap.memory.buffer, at, STATE_BYTES / 4).set(seed)
 }
 
 if (!tf.getKernel(KERNEL, 'wasm')) {
@@ -97,6 +106,7 @@ if (!tf.getKernel(KERNEL, 'wasm')) {
       const size = tf.util.sizeFromShape(shape)
       const whole = size - (size % 4)
       const state = stateOf(heap)
+      seedState(heap, state)
       const run = compiled.get(heap.memory, rate, () => maskFunction(rate))
       const at = be.dataIdMap.get(out.dataId)!.memoryOffset
       if (whole > 0) run(at, state, at + whole * 4)
