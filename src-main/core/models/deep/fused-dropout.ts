@@ -21,6 +21,7 @@
  * export (where Dropout is the identity) see the stock layer.
  */
 import * as tf from '@tensorflow/tfjs'
+import { stockLayerClass } from './stock-layer'
 import { CompiledFunctions, FunctionBuilder, type WasmMemory } from './wasm-simd-module'
 import { heapOf, type HeapBackend } from './wasm-kernels'
 import type { Heap } from './wasm-gemm'
@@ -147,10 +148,7 @@ interface DropoutView {
 
 type Kwargs = Record<string, unknown>
 
-// tfjs exports the Dropout class as a type only: the value is the one registered for
-// deserialisation (a second load of this module finds its own class there).
-const registered = tf.serialization.SerializationMap.getMap().classNameMap.Dropout[0] as unknown as DropoutConstructor
-const StockDropout: DropoutConstructor = registered.workbenchStock ?? registered
+const StockDropout = stockLayerClass<DropoutConstructor>('Dropout')
 
 /** tfjs's Dropout layer whose training pass is `dropout` above where it applies (see the header). */
 export class FusedDropout extends StockDropout {

@@ -36,6 +36,7 @@
  * tfjs's clipByValue gradient passes (inclusive bounds) and ours is 0.
  */
 import * as tf from '@tensorflow/tfjs'
+import { stockLayerClass } from './stock-layer'
 import { simdBackward, simdForward, simdStepApplies } from './lstm-step-simd'
 import { HS_SLOPE as HS_SLOPE_DECIMAL, TANH_CLAMP, TANH_LINEAR, TANH_P, TANH_Q } from './lstm-activation-constants'
 import { gemm, type Heap } from './wasm-gemm'
@@ -518,10 +519,7 @@ interface CellView {
 
 type Kwargs = Record<string, unknown>
 
-// tfjs exports the LSTM class as a type only: the value is the one registered for deserialisation
-// (tfjs-layers registers it at load; a second load of this module finds its own class there).
-const registered = tf.serialization.SerializationMap.getMap().classNameMap.LSTM[0] as unknown as LstmConstructor
-const StockLSTM: LstmConstructor = registered.workbenchStock ?? registered
+const StockLSTM = stockLayerClass<LstmConstructor>('LSTM')
 
 /**
  * tfjs's LSTM layer with the sequence-level path (see the header). Construct it with the
