@@ -31,11 +31,14 @@ export default defineConfig({
       rollupOptions: {
         // The Electron main process, the `workbench` CLI (which holds the host and the web host
         // `serve`), and the three workers that Electron (utility processes) and the CLI (plain
-        // `node`, no loader) fork by path: one build, shared chunks between them.
+        // `node`, no loader) fork by path, and the training worker's replica thread: one build, shared chunks between them.
         input: {
           main: resolve('src-main/electron/main.ts'),
           cli: resolve('src-main/cli/main.ts'),
-          ...Object.fromEntries(WORKER_KINDS.map((kind) => [workerBundleName(kind), resolve(`src-main/workers/${kind}-worker.ts`)]))
+          ...Object.fromEntries(WORKER_KINDS.map((kind) => [workerBundleName(kind), resolve(`src-main/workers/${kind}-worker.ts`)])),
+          // A training worker's data-parallel gradient replicas (worker threads started by path
+          // from the chunk beside it: core/models/deep/data-parallel.ts).
+          'gradient-replica-thread': resolve('src-main/core/models/deep/gradient-replica-thread.ts')
         },
         // Shared chunks beside the entries, not in a chunks/ folder: modules that find files
         // relative to their own URL (app-meta.ts's APP_ROOT, two folders up) must sit in out/main

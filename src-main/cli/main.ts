@@ -158,7 +158,7 @@ export async function main(argv: string[]): Promise<number> {
       allowedPaths: commandLinePaths(command, rest, { to: values.to })
     }
     /** A host for one command, reached through the contract like any front door. */
-    const openHost = () => contractClient((host = new WorkbenchHost({ ...hostOptions, frontDoor: 'cli' })))
+    const openHost = (o: { concurrency?: number } = {}) => contractClient((host = new WorkbenchHost({ ...hostOptions, ...o, frontDoor: 'cli' })))
 
     switch (command) {
       case 'run': {
@@ -168,7 +168,7 @@ export async function main(argv: string[]): Promise<number> {
         if (localSlots !== undefined && (!Number.isInteger(localSlots) || localSlots < 0)) throw new UsageError(`--local-slots must be a whole number >= 0, got '${values['local-slots']}'`)
         if (values.redis === undefined && (localSlots !== undefined || values.queue !== undefined)) throw new UsageError('--local-slots and --queue go with --redis URL')
         const remote = values.redis === undefined ? undefined : { url: values.redis, localSlots, queue: values.queue }
-        return await runCommand(openHost(), rest[0], { json, requireTargets: values['require-targets'], repeat, remote })
+        return await runCommand(openHost, rest[0], { json, requireTargets: values['require-targets'], repeat, remote })
       }
       case 'runs': {
         const [sub, id] = rest

@@ -1,17 +1,20 @@
 /**
- * How many threads one trial's compute backend gets: the cores left to it once every trial slot
- * has one, i.e. floor(cores / slots), at least 1.
+ * How many threads one trial gets: the cores left to it once every trial slot has one, i.e.
+ * floor(cores / slots), at least 1.
  *
- * Why the host's slots and not the trials running now: a training worker starts its backend once
- * (the wasm thread pool is fixed when the backend starts) and serves trial after trial while warm,
- * so a count picked when a lone trial started would still hold when the scheduler filled the other
- * slots, and threads would then outnumber cores. Trials in separate processes scale with cores
- * almost perfectly (nothing is shared); wasm threads scale far less (XNNPACK parallelises the
- * matrix products, not the many small element-wise kernels of an LSTM step, and every kernel ends
- * at a barrier), so a core is better spent on another trial than on a second thread. With the
- * default of one slot per core every trial runs single-threaded; a host given fewer slots than
- * cores (`concurrency`) lends the spare cores to its trials as threads.
- * `npm run bench wasm-threads` measures both (threads 1 vs every core, wall and per CPU-second).
+ * What a deep trial does with them (on wasm or cpu): it splits every batch over that many threads
+ * (core/models/deep/data-parallel.ts), its own and gradient replicas it starts and ends itself.
+ * Measured on 2 cores with the seed-000 classifier (`npm run bench wasm-threads`): 2 replicas
+ * x1.3-1.4 wall against one thread, where the wasm backend's own 2 threads gave x0.98 (they serve
+ * only tfjs's XNNPACK kernels; our LSTM kernels run on the calling thread).
+ *
+ * Why the host's slots and not the trials running now: a count picked when a lone trial started
+ * would still hold when the scheduler filled the other slots, and threads would then outnumber
+ * cores; a replica that gets half a core holds back every step of its trial. Trials in separate
+ * processes scale with cores better than one trial's threads do (nothing is shared or waited for),
+ * so with the default of one slot per core every trial runs on one thread; a host given fewer slots
+ * than cores (`concurrency`; `workbench run` of a search with fewer trials than cores) lends the
+ * spare cores to its trials.
  */
 import { availableParallelism } from 'node:os'
 

@@ -47,8 +47,8 @@ export interface TrainingJob {
   /** This run's artifact folder (checkpoints, trained weights); the worker writes only here. */
   artifactsDir: string
   /**
-   * Threads the trial's compute backend may use (host/compute-threads.ts). A worker's backend
-   * starts once, with its first trial's count: the host gives every trial the same.
+   * Cores the trial may use (host/compute-threads.ts): a deep trial splits its batches over
+   * that many threads (core/models/deep/data-parallel.ts), started for the trial and ended with it.
    */
   threads: number
   /**

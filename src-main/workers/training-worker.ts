@@ -39,7 +39,7 @@ async function run(job: TrainingJob): Promise<void> {
   // host's writes); only freshly generated data travels back to be stored.
   let db: ReturnType<typeof openReadonlyDatabase> | null = null
   try {
-    channel.send({ type: 'started', backend: await backendFor(job.spec.model.kind, { threads: job.threads }) })
+    channel.send({ type: 'started', backend: await backendFor(job.spec.model.kind) })
     const out = await runTrial(job.spec, {
       artifactsDir: job.artifactsDir,
       resumeFrom: job.resumeFrom ?? null,
@@ -59,7 +59,8 @@ async function run(job: TrainingJob): Promise<void> {
       onProgress: progress,
       onLog: (level, message) => channel.send({ type: 'log', level, message }),
       onEpoch: (e) => channel.send({ type: 'epoch', ...e }),
-      shouldStop: () => trial.cancelReason !== null
+      shouldStop: () => trial.cancelReason !== null,
+      threads: job.threads
     })
     end({ type: 'done', results: out.results, scores: out.scores })
   } catch (err) {

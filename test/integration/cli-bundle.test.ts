@@ -7,9 +7,11 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, mkdirSync, symlinkSync, utimesSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { REPO, runWorkbench, tempDir } from '../helpers/workspace'
+import Database from 'better-sqlite3'
+import { REPO, runWorkbench, tempDir, tinyLstmSpec } from '../helpers/workspace'
 
 let tmp: ReturnType<typeof tempDir>
 beforeAll(() => {
@@ -51,6 +53,25 @@ describe('how workbench runs', () => {
       expect(w.entry).toBe(join(REPO, 'out', 'main', `${kind}-worker.js`))
       expect(w.execArgv).toEqual([])
     }
+  })
+
+  it('from the bundle: a lone deep trial splits its batches over the cores, its replica threads a bundled entry too', () => {
+    const ws = join(tmp.dir, 'ws-replicas')
+    const spec = join(tmp.dir, 'lone-lstm.json')
+    writeFileSync(spec, JSON.stringify(tinyLstmSpec('lone-lstm', { epochs: 1, seed: 1 })))
+    const r = runWorkbench(ws, ['run', spec, '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'done' })
+    const db = new Database(join(ws, 'workbench.db'), { readonly: true })
+    try {
+      const logs = db.prepare('SELECT message FROM run_logs').pluck().all() as string[]
+      // `run` of a one-trial spec: one trial slot, so the trial gets every core (batches of 64: 2 parts at most).
+      if (availableParallelism() >= 2) expect(logs).toContain('data-parallel training: every batch is split over 2 threads')
+      else expect(logs.join('\n')).not.toMatch(/split over/)
+    } finally {
+      db.close()
+    }
+    expect(existsSync(join(REPO, 'out', 'main', 'gradient-replica-thread.js'))).toBe(true)
   })
 
   it('with the bundle missing: the sources through tsx, their workers through tsx too, and one line on stderr naming what is missing', () => {

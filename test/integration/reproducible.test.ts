@@ -2,9 +2,11 @@
  * One spec, one seed, one backend: the same model every time. Two runs of a tiny seeded LSTM
  * classifier (dropout on), the first in a fresh worker process and the second in the same process
  * kept warm (tfjs initialised, layers and kernels of the first trial behind it), give bit-identical
- * scores and metrics; another seed gives another model.
+ * scores and metrics; another seed gives another model. On two cores or more each batch is split
+ * over two threads (data-parallel.ts): the replicas' dropout masks are seeded as well.
  */
 import { describe, it, expect } from 'vitest'
+import { availableParallelism } from 'node:os'
 import { hostsPerTest, tinyLstmSpec } from '../helpers/workspace'
 import type { WorkbenchHost } from '../../src-main/host/workbench-host'
 import type { RunDetail, RunScores } from '../../src-main/contract/api'
@@ -34,6 +36,10 @@ describe('reproducible runs', () => {
     expect(b.detail.metrics).toEqual(a.detail.metrics)
     expect(b.detail.threshold).toBe(a.detail.threshold)
     expect(b.detail.epochs.map((e) => e.metrics.loss)).toEqual(a.detail.epochs.map((e) => e.metrics.loss))
+    // One trial slot: batches of 64 split over every core (data-parallel.ts), replicas seeded too;
+    // the warm run's replicas are the fresh run's threads, set up anew.
+    const split = (d: RunDetail) => d.logs.some((l) => l.message === `data-parallel training: every batch is split over ${Math.min(2, availableParallelism())} threads`)
+    if (availableParallelism() >= 2) expect(split(a.detail) && split(b.detail)).toBe(true)
     const c = await run(host, 'repro-c', 8)
     expect(Array.from(c.scores)).not.toEqual(Array.from(a.scores))
   })

@@ -1,6 +1,8 @@
 /** `workbench run <spec.json>`: run an experiment headless in a worker process, print its results. */
 import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
+import { countTrials } from '../../core/search/expand'
 import { parseSpecText, SpecError, type ExperimentSpec } from '../../core/search/spec'
 import { seedSpread, spread, withRepeats, type SeedGroup } from '../../core/search/repeats'
 import type { ContractClient } from '../contract-client'
@@ -18,7 +20,7 @@ const REDRAW_MS = 200
  * `run.changed` events for the progress bar.
  */
 export async function runCommand(
-  client: ContractClient,
+  open: (host: { concurrency?: number }) => ContractClient,
   file: string,
   opts: { json: boolean; requireTargets: boolean; repeat?: number; remote?: RemoteOption }
 ): Promise<number> {
@@ -36,6 +38,10 @@ export async function runCommand(
     if (err instanceof SpecError || opts.repeat !== undefined) throw new UsageError((err as Error).message)
     throw err
   }
+  // This host runs only this search: as many trials at once as it has, up to one per core; the
+  // cores left over go to each trial as threads (host/compute-threads.ts), so a lone trial, such
+  // as a full-size training, splits its batches over every core. Agents bring their own cores.
+  const client = open({ concurrency: opts.remote ? undefined : Math.min(availableParallelism(), countTrials(spec)) })
   // Ctrl-C or SIGTERM (a service manager, `kill`), from here on: stop now; running trials are
   // marked interrupted and go back to the queue in one write each, and the next `run` resumes.
   let bar: ReturnType<typeof progressBar> | null = null

@@ -30,6 +30,12 @@ export interface TrainerHooks {
   /** The data the trial trains on (stored version ids, or a generator and its params), set by runTrial: part of a resume checkpoint's fingerprint. */
   dataIdentity?: string[]
   shouldStop?: () => boolean
+  /**
+   * Cores this trial may use (default 1; the host's cores over its trial slots:
+   * host/compute-threads.ts). Deep trials on wasm or cpu split every batch over them
+   * (data-parallel.ts).
+   */
+  threads?: number
 }
 
 export interface TrainerContext {
@@ -44,14 +50,8 @@ export interface TrainerContext {
   started: number
 }
 
-/** What the host lets a trial's compute backend use. */
-export interface BackendOptions {
-  /** Threads (default 1): the host's cores over its trial slots (host/compute-threads.ts). */
-  threads?: number
-}
-
 export interface Trainer {
   /** Prepares the compute backend (e.g. picks the tfjs rung) and says which and why. */
-  backend(opts?: BackendOptions): Promise<BackendReport>
+  backend(): Promise<BackendReport>
   run(ctx: TrainerContext): Promise<TrialOutput>
 }

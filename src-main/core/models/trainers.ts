@@ -5,7 +5,7 @@
  */
 import type { ExperimentSpec } from '../search/spec'
 import type { BackendReport, HistoryAxis } from '../store/run-schemas'
-import type { BackendOptions, Trainer } from './trainer'
+import type { Trainer } from './trainer'
 
 export type ModelKind = ExperimentSpec['model']['kind']
 
@@ -28,8 +28,8 @@ export function loadTrainer(kind: ModelKind): Promise<Trainer> {
   return loaders[kind]()
 }
 
-export async function backendFor(kind: ModelKind, opts?: BackendOptions): Promise<BackendReport> {
-  return (await loadTrainer(kind)).backend(opts)
+export async function backendFor(kind: ModelKind): Promise<BackendReport> {
+  return (await loadTrainer(kind)).backend()
 }
 
 /** The history axis of a stored run's model kind (`epoch` for a kind this version does not know). */

@@ -8,6 +8,7 @@
  * last ones). Train windows that would overlap the first validation window are dropped so no
  * row is seen by both.
  */
+import { lossFromSpec, type LossSpec } from './loss-spec'
 import * as tf from '@tensorflow/tfjs'
 import { sourceRows, type LabelledSeries } from '../../data/series'
 import { fitStandardScaler, applyScaler, type StandardScaler } from '../../data/scaler'
@@ -196,9 +197,12 @@ export async function scoreSource(
  * The training-loop options the windowed trainers set alike: the shared deep training params
  * (params.ts) and the run's hooks (stop, progress, epochs, log lines, checkpoint folder).
  */
-export function sharedTrainLoopOptions(ctx: TrainerContext, p: DeepTrainingParams) {
+export function sharedTrainLoopOptions(ctx: TrainerContext, p: DeepTrainingParams, loss: LossSpec) {
   const { hooks } = ctx
   return {
+    loss: lossFromSpec(loss),
+    // The trial's cores: every batch split over them (data-parallel.ts), the loss rebuilt in each replica.
+    dataParallel: { threads: hooks.threads ?? 1, loss },
     epochs: p.epochs,
     batchSize: p.batchSize,
     learningRate: p.learningRate,

@@ -50,7 +50,8 @@ import { stopIfAsked } from '../../cancelled'
 import { trainLoop, trainingStep, type BatchProgress, type BatchSource, type EpochRecord, type Scorer } from './train-loop'
 import { assembleScoredResults, fitColumnScaler, scaleColumns, scoreSource, startDeepTrial, type ScoredWindows } from './deep-trial'
 import { buildLstmAttention, lstmAttentionParamsSchema, type LstmAttentionParams } from './lstm-attention'
-import { horizonMonths, riskAwareLoss, riskLossWeights } from './risk-loss'
+import { horizonMonths, riskLossWeights } from './risk-loss'
+import { lossFromSpec, type LossSpec } from './loss-spec'
 import { mcDropoutPredict, meanStdPerOutput } from './mc-dropout'
 import { withPredictor } from './predictor'
 
@@ -193,6 +194,8 @@ interface FitOptions {
   onEpoch?: (e: EpochRecord) => void
   onLog?: (level: 'info' | 'warn', m: string) => void
   checkpointDir?: string | null
+  /** Cores the trial may use: batches split over them (data-parallel.ts). */
+  threads?: number
 }
 
 function thresholdFor(p: LstmAttentionParams) {
@@ -210,12 +213,11 @@ async function fit(o: FitOptions): Promise<FitResult> {
   const { p } = o
   const H = p.horizons.length
   const train = capWindows(o.train, p.maxTrainWindows, o.seed + 7)
-  const baseLoss = riskAwareLoss({
-    horizonMonths: p.horizons.map(horizonMonths),
-    riskWeight: p.riskWeight,
-    prevalence: prevalence(train),
-    balanceClasses: p.balanceClasses
-  })
+  const lossSpec: LossSpec = {
+    kind: 'risk',
+    options: { horizonMonths: p.horizons.map(horizonMonths), riskWeight: p.riskWeight, prevalence: prevalence(train), balanceClasses: p.balanceClasses }
+  }
+  const baseLoss = lossFromSpec(lossSpec)
   const model = buildLstmAttention({
     window: p.window,
     features: o.features,
@@ -273,6 +275,7 @@ async function fit(o: FitOptions): Promise<FitResult> {
     const r = await trainLoop({
       model,
       loss,
+      dataParallel: { threads: o.threads ?? 1, loss: lossSpec },
       train: trainMarked,
       val: valSource,
       valLabels: valPrimary,
@@ -456,6 +459,7 @@ async function crossValidate(ctx: TrainerContext, p: LstmAttentionParams, data: 
       seed: p.seed + 1000 * (k + 1),
       epochs: p.cvEpochs ?? p.epochs,
       shouldStop: ctx.hooks.shouldStop,
+      threads: ctx.hooks.threads,
       onBatch: stageProgress(ctx, foldSpan, `cv fold ${k + 1}/${p.folds}`)
     })
     r.model.dispose()
@@ -531,7 +535,7 @@ function primaryScored(w: PanelWindows, outputs: Float32Array, H: number, series
 }
 
 export const lstmAttentionTrainer: Trainer = {
-  backend: (opts) => initTfjs({ wasmThreads: opts?.threads }),
+  backend: () => initTfjs(),
 
   async run(ctx): Promise<TrialOutput> {
     const { hooks } = ctx
@@ -567,7 +571,8 @@ export const lstmAttentionTrainer: Trainer = {
       onBatch: stageProgress(ctx, [cvSpan[1], 0.9], 'training'),
       onEpoch: (e) => hooks.onEpoch?.(e),
       onLog: log,
-      checkpointDir: hooks.artifactsDir ?? null
+      checkpointDir: hooks.artifactsDir ?? null,
+      threads: hooks.threads
     })
     const model = r.model
     try {

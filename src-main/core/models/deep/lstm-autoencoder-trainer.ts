@@ -20,7 +20,6 @@ import {
   encoderUnits,
   errorsToScores,
   lstmAutoencoderParamsSchema,
-  mseLoss,
   percentile,
   scoreK,
   SCORE_AT_THRESHOLD,
@@ -82,7 +81,7 @@ async function errorsWithFeatures(
 }
 
 export const lstmAutoencoderTrainer: Trainer = {
-  backend: (opts) => initTfjs({ wasmThreads: opts?.threads }),
+  backend: () => initTfjs(),
 
   async run(ctx) {
     const { spec, hooks } = ctx
@@ -107,7 +106,6 @@ export const lstmAutoencoderTrainer: Trainer = {
     try {
       const r = await trainLoop({
         model,
-        loss: mseLoss,
         train: windowSource(trainNormal, 'input'),
         val: windowSource(valNormal, 'input'),
         // Epoch metrics score every validation window (normal and anomalous) by raw error; the
@@ -125,7 +123,7 @@ export const lstmAutoencoderTrainer: Trainer = {
             return percentile(normalOnly ? normalErrors(s, labels) : s, 95)
           }
         },
-        ...sharedTrainLoopOptions(ctx, p)
+        ...sharedTrainLoopOptions(ctx, p, { kind: 'mse' })
       })
       // Training errors only when the rule reads them (one more pass over the training windows).
       const readsTrain = rule.kind === 'train-quantile' || rule.kind === 'contamination'

@@ -10,14 +10,14 @@ import { initTfjs } from './tfjs-runtime'
 import { trainLoop } from './train-loop'
 import { withPredictor } from './predictor'
 import { bestF1Threshold, beginWindowedTrial, scoreSource, sharedTrainLoopOptions, windowSource, assembleResults } from './deep-trial'
-import { bceLoss, buildLstmClassifier, lstmClassifierParamsSchema, resolveClassWeight, type LstmClassifierParams } from './lstm-classifier'
+import { buildLstmClassifier, lstmClassifierParamsSchema, resolveClassWeight, type LstmClassifierParams } from './lstm-classifier'
 
 export function parseClassifierParams(params: unknown): LstmClassifierParams {
   return parseModelParams('lstm-classifier', lstmClassifierParamsSchema, params)
 }
 
 export const lstmClassifierTrainer: Trainer = {
-  backend: (opts) => initTfjs({ wasmThreads: opts?.threads }),
+  backend: () => initTfjs(),
 
   async run(ctx) {
     const { spec, hooks } = ctx
@@ -35,12 +35,11 @@ export const lstmClassifierTrainer: Trainer = {
       const chooseThreshold = p.threshold === 'best-f1' ? bestF1Threshold : p.threshold
       const r = await trainLoop({
         model,
-        loss: bceLoss(cw),
         train: windowSource(data.train, 'label'),
         val: windowSource(data.validation, 'label'),
         valLabels: data.validation.labels,
         threshold: chooseThreshold,
-        ...sharedTrainLoopOptions(ctx, p)
+        ...sharedTrainLoopOptions(ctx, p, { kind: 'bce', classWeight: cw })
       })
       hooks.onProgress({ stage: 'scoring', fraction: 0.93, message: `scoring ${data.test.starts.length} test windows`, etaMs: null })
       // The model is a probability already: the score of a window is its output.

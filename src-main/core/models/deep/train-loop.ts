@@ -39,6 +39,8 @@
  * - Seeds: the shuffle order of each epoch comes from `seed`; weight init seeds are the model
  *   builder's business (pass `seed` to initializers). Dropout masks are not seeded (a fixed
  *   dropout seed would reuse one mask for every batch).
+ * - Threads: with `dataParallel`, every batch is split over worker threads (data-parallel.ts);
+ *   the step's gradient is the same mean, summed in another order.
  * - Tensors: every step runs in tf.tidy; the best weights are the only tensors kept between
  *   epochs (replaced, old ones disposed), so tf.memory().numTensors is flat across epochs.
  */
@@ -55,6 +57,8 @@ import { loadResumeCheckpoint, saveResumeCheckpoint, type NamedTensor, type Resu
 // Registers the sequence-level LSTM under tfjs's 'LSTM' class name: checkpoints load into it.
 import './sequence-lstm'
 import { adam } from './fused-adam'
+import { GradientReplicas, MIN_PART, REPLICA_BACKENDS } from './data-parallel'
+import type { LossSpec } from './loss-spec'
 
 /** Examples addressed by index; the loop asks for one batch at a time and disposes it. */
 export interface BatchSource {
@@ -113,6 +117,12 @@ export interface TrainLoopOptions {
   epochs: number
   batchSize: number
   learningRate: number
+  /**
+   * Split every batch over this many threads (data-parallel.ts): this one and threads - 1 gradient
+   * replicas, which rebuild the loss from `loss` (the same function as `loss` above). Only on the
+   * wasm and cpu backends; 1 or absent: one thread.
+   */
+  dataParallel?: { threads: number; loss: LossSpec } | null
   /** 'adam' (default) or plain 'sgd' (tests: its update is lr * gradient, easy to bound). */
   optimizer?: 'adam' | 'sgd'
   clipNorm?: number | null
@@ -360,8 +370,21 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
     ? { ...o.resume.fingerprint, loop: { optimizer: o.optimizer ?? 'adam', batchSize, shuffle, seed: o.seed ?? 0, train: train.size, val: val?.size ?? null, scored: scoreSource?.size ?? null } }
     : null
   let startEpoch = 1
+  let replicas: GradientReplicas | null = null
 
   try {
+    const dp = o.dataParallel
+    // Parts of at least MIN_PART examples: a small batch is not worth the messages.
+    const threads = Math.min(dp?.threads ?? 1, Math.floor(batchSize / MIN_PART))
+    if (dp && threads > 1 && REPLICA_BACKENDS.includes(tf.getBackend())) {
+      try {
+        replicas = await GradientReplicas.start(model, dp.loss, threads - 1, o.seed ?? 0)
+        o.onLog?.('info', `data-parallel training: every batch is split over ${replicas.threads} threads`)
+      } catch (err) {
+        // Training on one thread beats no training: said, not hidden.
+        o.onLog?.('warn', `data-parallel training did not start (${(err as Error).message}): training on one thread`)
+      }
+    }
     const from = o.resume?.from
     if (from && fingerprint) {
       const loaded = await loadResumeCheckpoint(from.dir, fingerprint)
@@ -397,16 +420,28 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
         stopIfAsked(o.shouldStop, `in epoch ${epoch}, batch ${b + 1}/${batches}`)
         const from = b * batchSize
         const to = Math.min(train.size, from + batchSize)
-        const value = tf.tidy(() => {
-          const { x, y } = train.take(order.subarray(from, to))
-          const { value, grads } = tf.variableGrads(() => loss(y, model.apply(x, { training: true }) as tf.Tensor), vars)
+        const indices = order.subarray(from, to)
+        const apply = (grads: tf.NamedTensorMap) => {
           const g = o.clipNorm ? clipByGlobalNorm(grads, o.clipNorm).grads : grads
           // The optimizers only read gradient values; the Variable-typed map is a typing quirk.
           optimizer.applyGradients(g as unknown as { [name: string]: tf.Variable })
-          return value
-        })
-        const v = (await value.data())[0]
-        value.dispose()
+        }
+        let v: number
+        if (replicas) {
+          const step = await replicas.gradients(model, vars, loss, train, indices)
+          tf.tidy(() => apply(Object.fromEntries(vars.map((w, i) => [w.name, step.grads[i]]))))
+          tf.dispose(step.grads)
+          v = step.value
+        } else {
+          const value = tf.tidy(() => {
+            const { x, y } = train.take(indices)
+            const { value, grads } = tf.variableGrads(() => loss(y, model.apply(x, { training: true }) as tf.Tensor), vars)
+            apply(grads)
+            return value
+          })
+          v = (await value.data())[0]
+          value.dispose()
+        }
         const fault = webgpuFault()
         if (fault) throw new Error(`the GPU (webgpu rung) reported an error in epoch ${epoch}, batch ${b + 1}: ${fault}`)
         if (!Number.isFinite(v)) throw new Error(`training diverged: loss ${v} in epoch ${epoch}, batch ${b + 1} (try a lower learning rate or clipNorm)`)
@@ -513,6 +548,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   } finally {
     bestWeights?.forEach((t) => t.dispose())
     optimizer.dispose()
+    await replicas?.end()
   }
   return { model, history, bestEpoch, bestMonitored: best, stoppedEarly, bestValScores, checkpointFile, finalLr: lr }
 }
