@@ -2,6 +2,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import * as tf from '@tensorflow/tfjs'
 import { initTfjs } from '../../src-main/core/models/deep/tfjs-runtime'
 import { buildLstmClassifier, lstmClassifierParamsSchema } from '../../src-main/core/models/deep/lstm-classifier'
+import { buildLstmAutoencoder, lstmAutoencoderParamsSchema } from '../../src-main/core/models/deep/lstm-autoencoder'
+import { buildLstmAttention } from '../../src-main/core/models/deep/lstm-attention'
 import { GradientReplicas, endIdleReplicas, partSizes, replicaThreadsStarted } from '../../src-main/core/models/deep/data-parallel'
 import { lossFromSpec, type LossSpec } from '../../src-main/core/models/deep/loss-spec'
 import { trainLoop, type BatchSource } from '../../src-main/core/models/deep/train-loop'
@@ -9,20 +11,22 @@ import { withSeededMathRandom } from '../../src-main/core/data/rng'
 
 const BCE: LossSpec = { kind: 'bce', classWeight: { w0: 0.6, w1: 2.5 } }
 
-/** 96 windows of 20 x 4 normal values with ~30 % positive labels (fixed seeds), served by index. */
-function fixedSource(n = 96): BatchSource {
+/** n windows of 20 x 4 normal values and targets (fixed seeds), served by index: labels [n, outputs] (~30 % positive), or the windows themselves. */
+function fixedSource(n = 96, target: { outputs: number } | 'input' = { outputs: 1 }): BatchSource {
   const x = tf.randomNormal([n, 20, 4], 0, 1, 'float32', 11).dataSync() as Float32Array
-  const y = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([n, 1], 0, 1, 'float32', 12), 0.7), 'float32').dataSync() as Float32Array)
+  const per = target === 'input' ? 80 : target.outputs
+  const y =
+    target === 'input' ? x : tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([n, per], 0, 1, 'float32', 12), 0.7), 'float32').dataSync() as Float32Array)
   return {
     size: n,
     take(indices) {
       const xs = new Float32Array(indices.length * 80)
-      const ys = new Float32Array(indices.length)
+      const ys = new Float32Array(indices.length * per)
       indices.forEach((k, i) => {
         xs.set(x.subarray(k * 80, (k + 1) * 80), i * 80)
-        ys[i] = y[k]
+        ys.set(y.subarray(k * per, (k + 1) * per), i * per)
       })
-      return { x: tf.tensor(xs, [indices.length, 20, 4]), y: tf.tensor(ys, [indices.length, 1]) }
+      return { x: tf.tensor(xs, [indices.length, 20, 4]), y: tf.tensor(ys, target === 'input' ? [indices.length, 20, 4] : [indices.length, per]) }
     }
   }
 }
@@ -55,18 +59,17 @@ describe('data-parallel training', () => {
     expect(partSizes(1, 2)).toEqual([0, 1])
   })
 
-  it("a batch split over this thread and 2 replicas gives one thread's loss and gradients, to float32 rounding", async () => {
-    const m = model()
-    const source = fixedSource()
+  /** One thread's loss and gradients of `m` on a shuffled batch against the same split over this thread and 2 replicas. */
+  async function expectSplitMatches(m: tf.LayersModel, spec: LossSpec, source: BatchSource): Promise<void> {
     const vars = m.trainableWeights.map((w) => w.read() as tf.Variable)
-    const loss = lossFromSpec(BCE)
-    const indices = Int32Array.from({ length: 96 }, (_, i) => (i * 37) % 96)
+    const loss = lossFromSpec(spec)
+    const indices = Int32Array.from({ length: source.size }, (_, i) => (i * 37) % source.size)
     const one = tf.tidy(() => {
       const { x, y } = source.take(indices)
       const { value, grads } = tf.variableGrads(() => loss(y, m.apply(x, { training: true }) as tf.Tensor), vars)
       return { value: value.dataSync()[0], grads: vars.map((v) => grads[v.name].dataSync().slice()) }
     })
-    const replicas = await GradientReplicas.start(m, BCE, 2, 1)
+    const replicas = await GradientReplicas.start(m, spec, 2, 1)
     try {
       expect(replicas.threads).toBe(3)
       const split = await replicas.gradients(m, vars, loss, source, indices)
@@ -77,6 +80,18 @@ describe('data-parallel training', () => {
       await replicas.end()
       m.dispose()
     }
+  }
+
+  it("a batch split over this thread and 2 replicas gives one thread's loss and gradients, to float32 rounding", async () => {
+    await expectSplitMatches(model(), BCE, fixedSource())
+  })
+
+  it('the LSTM autoencoder (squared error) and the attention model (risk loss) rebuild in a replica, their split gradients those of one thread', async () => {
+    const ae = buildLstmAutoencoder(lstmAutoencoderParamsSchema.parse({ window: 20, units: [8], encodingDim: 4, dropout: 0, seed: 2 }), 4)
+    await expectSplitMatches(ae, { kind: 'mse' }, fixedSource(96, 'input'))
+    const attention = buildLstmAttention({ window: 20, features: 4, horizons: 3, lstmUnits: [8], heads: 2, keyDim: 4, dropout: 0, seed: 2 })
+    const risk: LossSpec = { kind: 'risk', options: { horizonMonths: [6, 9, 12], riskWeight: 2, prevalence: [0.3, 0.3, 0.3], balanceClasses: true } }
+    await expectSplitMatches(attention, risk, fixedSource(96, { outputs: 3 }))
   })
 
   it('a training loop over 2 threads is reproducible, follows one thread, and reuses its replica threads', async () => {
