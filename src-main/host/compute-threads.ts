@@ -4,8 +4,8 @@
  *
  * What a deep trial does with them (on wasm or cpu): it splits every batch over that many threads
  * (core/models/deep/data-parallel.ts), its own and gradient replicas it starts and ends itself.
- * Measured on 2 cores with the seed-000 classifier (`npm run bench wasm-threads`): 2 replicas
- * x1.3-1.4 wall against one thread, where the wasm backend's own 2 threads gave x0.98 (they serve
+ * Measured on 2 cores with the seed-000 classifier (`npm run bench wasm-threads`): 2 threads
+ * x1.34-1.50 wall against one, where the wasm backend's own 2 threads gave x0.88-0.99 (they serve
  * only tfjs's XNNPACK kernels; our LSTM kernels run on the calling thread).
  *
  * Why the host's slots and not the trials running now: a count picked when a lone trial started

@@ -7,7 +7,7 @@
  *
  * Why not the wasm backend's own threads (wasm-threads.ts): they serve only the XNNPACK kernels,
  * and the bulk of an LSTM step runs in our own sequence kernels and matrix product on the calling
- * thread, so 2 wasm threads trained the seed-000 classifier at x0.98 on 2 cores. A replica runs
+ * thread, so 2 wasm threads trained the seed-000 classifier at x0.88-0.99 on 2 cores. A replica runs
  * the whole step, so the speed-up is bounded only by how well the cores run two engines at once
  * (`npm run bench wasm-threads` measures all three: 1 thread, n wasm threads, n replicas).
  *
