@@ -17,7 +17,7 @@ import { initTfjs } from '../src-main/core/models/deep/tfjs-runtime'
 import { adam } from '../src-main/core/models/deep/fused-adam'
 import { buildLstmClassifier, lstmClassifierParamsSchema } from '../src-main/core/models/deep/lstm-classifier'
 import { GradientReplicas, endIdleReplicas } from '../src-main/core/models/deep/data-parallel'
-import type { BatchSource } from '../src-main/core/models/deep/train-loop'
+import { rowsSource } from '../test/helpers/rows-source'
 import { seed000Batch } from './seed-000-batch'
 import { trainStepOf } from './train-step'
 
@@ -51,25 +51,6 @@ if (child !== null) {
   await endIdleReplicas()
 } else await compare()
 
-/** The batch as a BatchSource (the replicas take their parts by index, as in a trial). */
-function sourceOf(x: tf.Tensor, y: tf.Tensor): BatchSource {
-  const xd = x.dataSync() as Float32Array
-  const yd = y.dataSync() as Float32Array
-  const per = xd.length / x.shape[0]
-  return {
-    size: x.shape[0],
-    take(indices) {
-      const xs = new Float32Array(indices.length * per)
-      const ys = new Float32Array(indices.length)
-      indices.forEach((k, i) => {
-        xs.set(xd.subarray(k * per, (k + 1) * per), i * per)
-        ys[i] = yd[k]
-      })
-      return { x: tf.tensor(xs, [indices.length, ...x.shape.slice(1)]), y: tf.tensor(ys, y.shape.length === 2 ? [indices.length, y.shape[1]] : [indices.length]) }
-    }
-  }
-}
-
 /** In the child: warm up, then time STEPS training and inference steps the way asked. */
 async function measureHere(way: Way): Promise<Measured> {
   const backend = await initTfjs({ wasmThreads: way.wasmThreads })
@@ -81,7 +62,8 @@ async function measureHere(way: Way): Promise<Measured> {
   if (way.replicas > 1) {
     replicas = await GradientReplicas.start(model, { kind: 'bce', classWeight: null }, way.replicas - 1, 1)
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
-    const source = sourceOf(x, y)
+    // The batch as a source: the replicas take their parts by index, as in a trial.
+    const source = rowsSource(x.dataSync() as Float32Array, x.shape.slice(1), y.dataSync() as Float32Array, y.shape.slice(1))
     const all = Int32Array.from({ length: BATCH }, (_, i) => i)
     const held = replicas
     train = async () => {

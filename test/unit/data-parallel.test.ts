@@ -7,6 +7,7 @@ import { buildLstmAttention } from '../../src-main/core/models/deep/lstm-attenti
 import { GradientReplicas, endIdleReplicas, partSizes, replicaThreadsStarted } from '../../src-main/core/models/deep/data-parallel'
 import { lossFromSpec, type LossSpec } from '../../src-main/core/models/deep/loss-spec'
 import { trainLoop, type BatchSource } from '../../src-main/core/models/deep/train-loop'
+import { rowsSource } from '../helpers/rows-source'
 import { withSeededMathRandom } from '../../src-main/core/data/rng'
 
 const BCE: LossSpec = { kind: 'bce', classWeight: { w0: 0.6, w1: 2.5 } }
@@ -17,18 +18,7 @@ function fixedSource(n = 96, target: { outputs: number } | 'input' = { outputs: 
   const per = target === 'input' ? 80 : target.outputs
   const y =
     target === 'input' ? x : tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([n, per], 0, 1, 'float32', 12), 0.7), 'float32').dataSync() as Float32Array)
-  return {
-    size: n,
-    take(indices) {
-      const xs = new Float32Array(indices.length * 80)
-      const ys = new Float32Array(indices.length * per)
-      indices.forEach((k, i) => {
-        xs.set(x.subarray(k * 80, (k + 1) * 80), i * 80)
-        ys.set(y.subarray(k * per, (k + 1) * per), i * per)
-      })
-      return { x: tf.tensor(xs, [indices.length, 20, 4]), y: tf.tensor(ys, target === 'input' ? [indices.length, 20, 4] : [indices.length, per]) }
-    }
-  }
+  return rowsSource(x, [20, 4], y, target === 'input' ? [20, 4] : [per])
 }
 
 /** A small classifier; without dropout and BatchNorm a part's gradient does not depend on the rest of its batch. */

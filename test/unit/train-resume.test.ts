@@ -16,6 +16,7 @@ import { createRng } from '../../src-main/core/data/rng'
 import { CancelledError } from '../../src-main/core/cancelled'
 import { runTrial } from '../../src-main/core/search/run-trial'
 import { parseSpec } from '../../src-main/core/search/spec'
+import { rowsSource } from '../helpers/rows-source'
 
 beforeAll(async () => {
   await initTfjs({ prefer: 'cpu' })
@@ -47,18 +48,7 @@ function windows(n: number, seed: number, flip = false): { src: BatchSource; lab
   }
   return {
     labels,
-    src: {
-      size: n,
-      take(idx) {
-        const xb = new Float32Array(idx.length * per)
-        const yb = new Float32Array(idx.length)
-        idx.forEach((k, i) => {
-          xb.set(x.subarray(k * per, (k + 1) * per), i * per)
-          yb[i] = labels[k]
-        })
-        return { x: tf.tensor3d(xb, [idx.length, WINDOW, FEATURES]), y: tf.tensor2d(yb, [idx.length, 1]) }
-      }
-    }
+    src: rowsSource(x, [WINDOW, FEATURES], Float32Array.from(labels), [1])
   }
 }
 

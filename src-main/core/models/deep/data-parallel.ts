@@ -32,6 +32,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { LossSpec } from './loss-spec'
+import { isBatchMatMulPatched } from './tfjs-runtime'
 import type { BatchSource, LossFn } from './train-loop'
 
 /** The backends a replica can run: those computing in this process's memory (a GPU rung has its own parallelism). */
@@ -201,7 +202,6 @@ export class GradientReplicas {
   static async start(model: tf.LayersModel, loss: LossSpec, count: number, seed: number): Promise<GradientReplicas> {
     const backend = tf.getBackend()
     if (!REPLICA_BACKENDS.includes(backend)) throw new Error(`data-parallel training runs on ${REPLICA_BACKENDS.join(' or ')}, not on '${backend}'`)
-    const { isBatchMatMulPatched } = await import('./tfjs-runtime')
     const engine: ReplicaEngine = { backend, patchBatchMatMul: isBatchMatMulPatched() }
     const topology = model.toJSON(null, false)
     const replicas = Array.from({ length: count }, () => takeReplica(engine))
